@@ -1,0 +1,103 @@
+//! The `onego` command line, run as a user runs it.
+
+use std::process::{Command, Output};
+
+fn onego(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onego"))
+        .args(args)
+        .env_remove("ONEGO_HOLIDAYS")
+        .output()
+        .expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn calendar_days_prints_one_tab_separated_line_per_date() {
+    let o = onego(&["calendar", "days", "2026-02-13", "2026-02-16"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "2026-02-13\tworkday\t\n2026-02-14\tworkday\t春节\n2026-02-15\trest\t春节\n2026-02-16\trest\t春节\n"
+    );
+}
+
+#[test]
+fn calendar_add_prints_the_date_n_working_days_later() {
+    let o = onego(&["calendar", "add", "2026-09-18", "20"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2026-10-22\n");
+    assert!(stderr(&o).is_empty());
+}
+
+#[test]
+fn calendar_add_beyond_the_table_says_the_result_is_provisional() {
+    let o = onego(&["calendar", "add", "2026-12-31", "1"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "2027-01-01\n");
+    assert!(stderr(&o).contains("provisional"), "{}", stderr(&o));
+}
+
+#[test]
+fn calendar_coverage_names_the_years_and_the_source() {
+    let o = onego(&["calendar", "coverage"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("years\t2004-2026\n"), "{out}");
+    assert!(out.contains("source\tbuilt-in table\n"), "{out}");
+}
+
+#[test]
+fn a_holiday_file_extends_the_table() {
+    let dir = std::env::temp_dir().join(format!("onego-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("2027.toml");
+    std::fs::write(
+        &file,
+        "[[year]]\nyear = 2027\nnotice = \"国务院办公厅关于2027年部分节假日安排的通知\"\n\
+         [[year.holiday]]\nname = \"元旦\"\nrest = [\"2027-01-01\", \"2027-01-03\"]\n",
+    )
+    .expect("write");
+    let path = file.to_string_lossy().into_owned();
+    let o = onego(&["calendar", "--holidays", &path, "add", "2026-12-31", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2027-01-04\n");
+    assert!(!stderr(&o).contains("provisional"));
+    let o = onego(&["--holidays", &path, "calendar", "coverage"]);
+    assert!(stdout(&o).contains("years\t2004-2027"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("2027.toml"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_input_gets_a_clear_message_and_a_non_zero_exit() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["calendar", "add", "2026-13-01", "1"], "YYYY-MM-DD"),
+        (&["calendar", "add", "2026-02-13", "-1"], "whole number"),
+        (&["calendar", "add", "2026-02-13", "many"], "whole number"),
+        (
+            &["calendar", "days", "2026-02-16", "2026-02-13"],
+            "earlier date first",
+        ),
+        (
+            &["calendar", "days", "2000-01-01", "2026-01-01"],
+            "at most ten years",
+        ),
+        (
+            &["calendar", "--holidays", "/nonexistent/h.toml", "coverage"],
+            "check the path",
+        ),
+        (&["calendar", "frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, expected) in cases {
+        let o = onego(args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(o.stdout.is_empty(), "{args:?} printed {}", stdout(&o));
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+    }
+}

@@ -1,0 +1,16 @@
+//! onego's pure rules. No I/O, no clock, no database: every rule is tested with the time passed in.
+//!
+//! - [`values`]: validated values (统一社会信用代码, resident ID, mobile, case numbers, codes).
+//! - [`catalog`]: service items, materials, bundles (一件事).
+//! - [`process`]: process definitions as versioned graphs, read from TOML and validated.
+//! - [`rule`]: the small rule language of automatic steps and choices.
+//! - [`case`]: the case aggregate — commands, events, `decide` and `apply`, clocks and timers.
+//! - [`org`] and [`policy`]: users, roles and who may do what.
+
+pub mod case;
+pub mod catalog;
+pub mod org;
+pub mod policy;
+pub mod process;
+pub mod rule;
+pub mod values;

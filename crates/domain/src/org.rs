@@ -1,0 +1,104 @@
+//! Organisation: departments, users, roles, and the actor behind every command.
+
+use serde::{Deserialize, Serialize};
+
+use crate::values::{ApplicantId, Code, Uscc};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub code: Code,
+    pub name: String,
+    #[serde(default)]
+    pub uscc: Option<Uscc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A citizen or enterprise: their own cases only.
+    Applicant,
+    /// Window clerk (综合窗口): accepts any item and hands out results.
+    Clerk,
+    /// Department approver: the tasks of their department.
+    Approver,
+    /// Department supervisor: grants extensions, sees the department's cases.
+    Supervisor,
+    /// Leader: reads statistics and the cases behind them.
+    Leader,
+    /// Administrator: catalog, processes, departments, users.
+    Admin,
+    /// onego itself (timers, imports).
+    System,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Applicant,
+        Role::Clerk,
+        Role::Approver,
+        Role::Supervisor,
+        Role::Leader,
+        Role::Admin,
+        Role::System,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Applicant => "applicant",
+            Role::Clerk => "clerk",
+            Role::Approver => "approver",
+            Role::Supervisor => "supervisor",
+            Role::Leader => "leader",
+            Role::Admin => "admin",
+            Role::System => "system",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text.trim())
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::Applicant => "申请人",
+            Role::Clerk => "窗口人员",
+            Role::Approver => "审批人员",
+            Role::Supervisor => "科室负责人",
+            Role::Leader => "领导",
+            Role::Admin => "系统管理员",
+            Role::System => "系统",
+        }
+    }
+
+    /// Roles that belong to a department and must name one.
+    pub fn needs_department(self) -> bool {
+        matches!(self, Role::Approver | Role::Supervisor)
+    }
+}
+
+/// Whoever issues a command, as the journal records them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub department: Option<Code>,
+    /// For applicants: the person or organisation they are.
+    #[serde(default)]
+    pub applicant: Option<ApplicantId>,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor {
+            user_id: 0,
+            username: "system".into(),
+            name: "系统".into(),
+            role: Role::System,
+            department: None,
+            applicant: None,
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Who may do what. Every read and write goes through these functions; the web layer only maps a
+//! refusal to 403.
+
+use crate::case::{Case, Channel, Command, Submission, Task};
+use crate::org::{Actor, Role};
+
+/// A refusal, with a message that says who could do it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denied(pub String);
+
+fn deny<T>(m: impl Into<String>) -> Result<T, Denied> {
+    Err(Denied(m.into()))
+}
+
+/// Whether the case is the actor's own application.
+pub fn is_own_case(actor: &Actor, case: &Case) -> bool {
+    actor.role == Role::Applicant
+        && (case.applicant.user_id == Some(actor.user_id)
+            || actor.applicant.as_ref() == Some(&case.applicant.id))
+}
+
+fn in_department(actor: &Actor, dept: &crate::values::Code) -> bool {
+    actor.department.as_ref() == Some(dept)
+}
+
+/// Whether any task of the case (open or done) belongs to the actor's department.
+fn department_involved(actor: &Actor, case: &Case) -> bool {
+    in_department(actor, &case.department)
+        || case.tasks.iter().any(|t| in_department(actor, &t.department))
+        || case.flows.iter().any(|f| in_department(actor, &f.department))
+}
+
+/// Reading a case, its timeline and materials.
+pub fn can_view_case(actor: &Actor, case: &Case) -> bool {
+    match actor.role {
+        Role::Applicant => is_own_case(actor, case),
+        // The window serves every item (无差别受理) and hands out every result.
+        Role::Clerk => true,
+        Role::Approver | Role::Supervisor => department_involved(actor, case),
+        Role::Leader | Role::System => true,
+        // Administrators configure; they do not read applications.
+        Role::Admin => false,
+    }
+}
+
+/// Whether the actor may see the applicant's personal data unmasked.
+pub fn sees_personal_data(actor: &Actor, case: &Case) -> bool {
+    match actor.role {
+        Role::Applicant => is_own_case(actor, case),
+        Role::Clerk | Role::Approver | Role::Supervisor => can_view_case(actor, case),
+        Role::Leader | Role::Admin | Role::System => false,
+    }
+}
+
+/// Submitting a new application.
+pub fn authorize_submission(actor: &Actor, submission: &Submission) -> Result<(), Denied> {
+    match (actor.role, submission.channel) {
+        (Role::Applicant, Channel::Online) => {
+            let own = actor.applicant.as_ref() == Some(&submission.applicant.id);
+            if own {
+                Ok(())
+            } else {
+                deny("applicants apply for themselves; the applicant must be you")
+            }
+        }
+        (Role::Applicant, Channel::Window) => deny("applications at a window are registered by the clerk"),
+        (Role::Clerk, Channel::Window) => Ok(()),
+        (Role::Clerk, Channel::Online) => {
+            deny("a clerk registers applications at the window; use channel \"window\"")
+        }
+        _ => deny("only applicants (online) and window clerks (at the window) submit applications"),
+    }
+}
+
+fn may_act_on_task(actor: &Actor, task: &Task) -> Result<(), Denied> {
+    if !matches!(actor.role, Role::Approver | Role::Supervisor) {
+        return deny("tasks are handled by the approvers of the task's department");
+    }
+    if !in_department(actor, &task.department) {
+        return deny(format!(
+            "task \"{}\" belongs to department {}, not yours",
+            task.name, task.department
+        ));
+    }
+    if let Some(role) = &task.role
+        && role == "supervisor"
+        && actor.role != Role::Supervisor
+    {
+        return deny(format!(
+            "task \"{}\" is for the department's supervisor",
+            task.name
+        ));
+    }
+    Ok(())
+}
+
+/// Issuing a command on an existing case.
+pub fn authorize_command(actor: &Actor, case: &Case, cmd: &Command) -> Result<(), Denied> {
+    if !can_view_case(actor, case) {
+        return deny("you have no access to this case");
+    }
+    let clerk = actor.role == Role::Clerk;
+    let own = is_own_case(actor, case);
+    let has_open_task = case.open_tasks().any(|t| in_department(actor, &t.department));
+    match cmd {
+        Command::Accept { .. } | Command::RefuseAcceptance { .. } | Command::Deliver { .. } => {
+            if clerk {
+                Ok(())
+            } else {
+                deny("acceptance and delivery are done by the window clerk")
+            }
+        }
+        Command::RequestSupplement { .. } => {
+            let approver = matches!(actor.role, Role::Approver | Role::Supervisor) && has_open_task;
+            if clerk || approver {
+                Ok(())
+            } else {
+                deny("a supplement is requested by the window clerk or by a department reviewing the case")
+            }
+        }
+        Command::SupplyMaterials { .. } => {
+            if clerk || own {
+                Ok(())
+            } else {
+                deny("materials are supplied by the applicant or at the window")
+            }
+        }
+        Command::Act { task, .. } => match case.task(*task) {
+            Some(t) => may_act_on_task(actor, t),
+            None => deny(format!("case {} has no task {task}", case.number)),
+        },
+        Command::StartSpecialProcedure { .. } | Command::EndSpecialProcedure { .. } => {
+            if matches!(actor.role, Role::Approver | Role::Supervisor) && has_open_task {
+                Ok(())
+            } else {
+                deny("a special procedure is started by a department reviewing the case")
+            }
+        }
+        Command::GrantExtension { .. } => {
+            let responsible = department_involved(actor, case);
+            if actor.role == Role::Supervisor && responsible {
+                Ok(())
+            } else {
+                deny("an extension is granted by the supervisor of a department responsible for the case")
+            }
+        }
+        Command::Withdraw { .. } => {
+            if own || clerk {
+                Ok(())
+            } else {
+                deny("only the applicant (or the window on their behalf) can withdraw")
+            }
+        }
+        Command::Rate { .. } => {
+            if own {
+                Ok(())
+            } else {
+                deny("only the applicant rates their case")
+            }
+        }
+        Command::CheckClock { .. } => {
+            if actor.role == Role::System {
+                Ok(())
+            } else {
+                deny("clocks are checked by onego itself")
+            }
+        }
+    }
+}
+
+/// Reading a department's inbox.
+pub fn can_read_inbox(actor: &Actor) -> Result<&crate::values::Code, Denied> {
+    match (&actor.role, &actor.department) {
+        (Role::Approver | Role::Supervisor, Some(d)) => Ok(d),
+        _ => deny("the inbox belongs to department approvers and supervisors"),
+    }
+}
+
+/// Reading statistics: leaders for everything; supervisors for their department.
+pub fn can_read_statistics(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Leader | Role::Supervisor | Role::Admin)
+}
+
+/// Changing the catalog, processes, departments and users.
+pub fn authorize_admin(actor: &Actor) -> Result<(), Denied> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        deny("only administrators change the catalog and users")
+    }
+}

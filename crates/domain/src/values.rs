@@ -1,0 +1,317 @@
+//! Validated values. Each `parse` either returns a value that is right by its national standard or an
+//! error that tells the person at the keyboard what is wrong.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("统一社会信用代码 \"{0}\" is invalid: {1}")]
+    Uscc(String, &'static str),
+    #[error("ID number \"{0}\" is invalid: {1}")]
+    ResidentId(String, &'static str),
+    #[error("mobile number \"{0}\" is invalid: give 11 digits beginning with 1, for example 13812345678")]
+    Mobile(String),
+    #[error(
+        "case number \"{0}\" is invalid: it is a 6-digit region code, a date YYYYMMDD and a 6-digit sequence"
+    )]
+    CaseNumber(String),
+    #[error("code \"{0}\" is invalid: use 2 to 40 letters, digits, '-' or '_'")]
+    Code(String),
+    #[error("region code \"{0}\" is invalid: give the 6-digit GB/T 2260 code, for example 370100")]
+    RegionCode(String),
+}
+
+/// The characters of a 统一社会信用代码 (GB 32100-2015): digits and capitals without I, O, Z, S, V.
+const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// 统一社会信用代码: the 18-character code of an enterprise or other organisation (GB 32100-2015).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Uscc(String);
+
+impl Uscc {
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let s = text.trim().to_ascii_uppercase();
+        let err = |why| ValueError::Uscc(text.to_owned(), why);
+        if s.len() != 18 {
+            return Err(err("it must have 18 characters"));
+        }
+        let mut values = [0u32; 18];
+        for (i, b) in s.bytes().enumerate() {
+            values[i] = USCC_CHARSET.iter().position(|&c| c == b).ok_or(err(
+                "it may contain only digits and capital letters other than I, O, Z, S and V",
+            ))? as u32;
+        }
+        if !s.as_bytes()[2..8].iter().all(u8::is_ascii_digit) {
+            return Err(err("characters 3 to 8 are the region code and must be digits"));
+        }
+        if values[17] != Self::check_value(&values[..17]) {
+            return Err(err(
+                "the check character does not match; look for a mistyped character",
+            ));
+        }
+        Ok(Uscc(s))
+    }
+
+    fn check_value(first17: &[u32]) -> u32 {
+        let sum: u32 = first17.iter().zip(USCC_WEIGHTS).map(|(v, w)| v * w).sum();
+        (31 - sum % 31) % 31
+    }
+
+    /// Completes 17 characters with the right check character (for test and demo data).
+    pub fn with_check(first17: &str) -> Option<Self> {
+        let mut values = Vec::with_capacity(17);
+        for b in first17.bytes() {
+            values.push(USCC_CHARSET.iter().position(|&c| c == b)? as u32);
+        }
+        if values.len() != 17 {
+            return None;
+        }
+        let check = USCC_CHARSET[Self::check_value(&values) as usize] as char;
+        Self::parse(&format!("{first17}{check}")).ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 公民身份号码: the 18-character resident ID number (GB 11643-1999).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ResidentId(String);
+
+const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECKS: &[u8; 11] = b"10X98765432";
+
+impl ResidentId {
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let s = text.trim().to_ascii_uppercase();
+        let err = |why| ValueError::ResidentId(text.to_owned(), why);
+        if s.len() != 18 {
+            return Err(err("it must have 18 characters"));
+        }
+        let b = s.as_bytes();
+        if !b[..17].iter().all(u8::is_ascii_digit) {
+            return Err(err("the first 17 characters must be digits"));
+        }
+        if !(b[17].is_ascii_digit() || b[17] == b'X') {
+            return Err(err("the last character must be a digit or X"));
+        }
+        if b[0] == b'0' {
+            return Err(err("it must begin with a region code, which never begins with 0"));
+        }
+        if NaiveDate::parse_from_str(&s[6..14], "%Y%m%d").is_err() {
+            return Err(err("characters 7 to 14 must be a birth date YYYYMMDD"));
+        }
+        if b[17] != Self::check_char(&s[..17]) {
+            return Err(err(
+                "the check character does not match; look for a mistyped digit",
+            ));
+        }
+        Ok(ResidentId(s))
+    }
+
+    fn check_char(first17: &str) -> u8 {
+        let sum: u32 = first17
+            .bytes()
+            .zip(ID_WEIGHTS)
+            .map(|(c, w)| u32::from(c - b'0') * w)
+            .sum();
+        ID_CHECKS[(sum % 11) as usize]
+    }
+
+    /// Completes 17 digits with the right check character (for test and demo data).
+    pub fn with_check(first17: &str) -> Option<Self> {
+        if first17.len() != 17 || !first17.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        Self::parse(&format!("{first17}{}", Self::check_char(first17) as char)).ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `370102********123X`: region kept for routing, birth date hidden.
+    pub fn masked(&self) -> String {
+        format!("{}********{}", &self.0[..6], &self.0[14..])
+    }
+}
+
+/// A mainland mobile number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Mobile(String);
+
+impl Mobile {
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let t: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let t = t.strip_prefix("+86").unwrap_or(&t);
+        let b = t.as_bytes();
+        if b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
+        {
+            Ok(Mobile(t.to_owned()))
+        } else {
+            Err(ValueError::Mobile(text.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `138****5678`.
+    pub fn masked(&self) -> String {
+        format!("{}****{}", &self.0[..3], &self.0[7..])
+    }
+}
+
+/// A GB/T 2260 administrative region code (6 digits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RegionCode(String);
+
+impl RegionCode {
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let t = text.trim();
+        if t.len() == 6 && t.bytes().all(|c| c.is_ascii_digit()) && !t.starts_with('0') {
+            Ok(RegionCode(t.to_owned()))
+        } else {
+            Err(ValueError::RegionCode(text.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A case number: region code + acceptance date + daily sequence, e.g. `37010020260213000042`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CaseNumber(String);
+
+impl CaseNumber {
+    pub fn new(region: &RegionCode, date: NaiveDate, sequence: u32) -> Option<Self> {
+        (sequence > 0 && sequence <= 999_999).then(|| {
+            CaseNumber(format!(
+                "{}{}{:06}",
+                region.as_str(),
+                date.format("%Y%m%d"),
+                sequence
+            ))
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let t = text.trim();
+        let err = || ValueError::CaseNumber(text.to_owned());
+        if t.len() != 20 || !t.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(err());
+        }
+        RegionCode::parse(&t[..6]).map_err(|_| err())?;
+        NaiveDate::parse_from_str(&t[6..14], "%Y%m%d").map_err(|_| err())?;
+        if &t[14..] == "000000" {
+            return Err(err());
+        }
+        Ok(CaseNumber(t.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A code naming a catalog entry, department, process or user: `SCJG-0101`, `market`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Code(String);
+
+impl Code {
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let t = text.trim();
+        let ok = (2..=40).contains(&t.len())
+            && t.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.');
+        if ok {
+            Ok(Code(t.to_owned()))
+        } else {
+            Err(ValueError::Code(text.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! string_newtype_impls {
+    ($($t:ident),*) => {$(
+        impl TryFrom<String> for $t {
+            type Error = ValueError;
+            fn try_from(s: String) -> Result<Self, ValueError> {
+                $t::parse(&s)
+            }
+        }
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.0
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = ValueError;
+            fn from_str(s: &str) -> Result<Self, ValueError> {
+                $t::parse(s)
+            }
+        }
+    )*};
+}
+string_newtype_impls!(Uscc, ResidentId, Mobile, RegionCode, CaseNumber, Code);
+
+/// Who applies: a person by resident ID or an organisation by 统一社会信用代码.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ApplicantId {
+    Person { id_number: ResidentId },
+    Organisation { uscc: Uscc },
+}
+
+impl ApplicantId {
+    /// Accepts either kind: 18 characters that check as a resident ID, else as a USCC.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        match ResidentId::parse(text) {
+            Ok(id_number) => Ok(ApplicantId::Person { id_number }),
+            Err(id_err) => match Uscc::parse(text) {
+                Ok(uscc) => Ok(ApplicantId::Organisation { uscc }),
+                // Digits only: the person most likely meant an ID number.
+                Err(_) if text.trim().bytes().take(17).all(|c| c.is_ascii_digit()) => Err(id_err),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ApplicantId::Person { id_number } => id_number.as_str(),
+            ApplicantId::Organisation { uscc } => uscc.as_str(),
+        }
+    }
+
+    pub fn masked(&self) -> String {
+        match self {
+            ApplicantId::Person { id_number } => id_number.masked(),
+            // An organisation's code is public (it is printed on its business licence).
+            ApplicantId::Organisation { uscc } => uscc.as_str().to_owned(),
+        }
+    }
+}

@@ -1,0 +1,1383 @@
+//! onego's rules, tested without a database: values, process definitions, the case lifecycle, the
+//! access policy.
+
+use chrono::NaiveDate;
+use onego_calendar::{ClockPolicy, ClockState, Limit, Timestamp, WorkingCalendar};
+use onego_domain::case::*;
+use onego_domain::catalog::*;
+use onego_domain::org::{Actor, Department, Role};
+use onego_domain::policy;
+use onego_domain::process::{Outcome, ProcessDefinition, TaskAction};
+use onego_domain::values::*;
+use serde_json::json;
+
+// --- Fixture: a tiny city ---------------------------------------------------------------------------
+
+fn code(s: &str) -> Code {
+    Code::parse(s).expect("code")
+}
+
+const PARALLEL: &str = r#"
+code = "parallel-three"
+version = 1
+name = "三部门并联审查"
+start = "split"
+
+[[node]]
+id = "split"
+type = "parallel"
+branches = ["market", "fire", "health"]
+
+[[node]]
+id = "market"
+type = "task"
+name = "市场监管审查"
+department = "market"
+limit = "3wd"
+actions = ["approve", "refuse"]
+next = "join"
+
+[[node]]
+id = "fire"
+type = "task"
+name = "消防审查"
+department = "fire"
+limit = "3wd"
+next = "join"
+
+[[node]]
+id = "health"
+type = "task"
+name = "卫生审查"
+department = "health"
+limit = "3wd"
+next = "join"
+
+[[node]]
+id = "join"
+type = "join"
+next = "decide"
+
+[[node]]
+id = "decide"
+type = "task"
+name = "决定"
+department = "@item"
+limit = "2wd"
+actions = ["approve", "return", "refuse"]
+return_to = ["decide"]
+next = "approved"
+
+[[node]]
+id = "approved"
+type = "end"
+outcome = "approved"
+"#;
+
+const REVIEW: &str = r#"
+code = "review-decide"
+version = 1
+name = "审查决定"
+start = "auto"
+
+[[node]]
+id = "auto"
+type = "auto"
+name = "秒批"
+rule = "capital <= 100 and industry in [\"软件\", \"咨询\"]"
+then = "approved"
+otherwise = "review"
+
+[[node]]
+id = "review"
+type = "task"
+name = "审查"
+department = "@item"
+limit = "5wd"
+actions = ["approve", "refuse"]
+next = "decide"
+
+[[node]]
+id = "decide"
+type = "task"
+name = "决定"
+department = "@item"
+role = "supervisor"
+limit = "2wd"
+actions = ["approve", "return", "refuse"]
+return_to = ["review"]
+next = "approved"
+
+[[node]]
+id = "approved"
+type = "end"
+outcome = "approved"
+"#;
+
+const COUNTERSIGN: &str = r#"
+code = "countersign"
+version = 1
+name = "联合会签"
+start = "sign"
+
+[[node]]
+id = "sign"
+type = "countersign"
+name = "联合审查"
+departments = ["market", "fire"]
+limit = "3wd"
+next = "approved"
+
+[[node]]
+id = "approved"
+type = "end"
+outcome = "approved"
+"#;
+
+fn material(c: &str, name: &str, necessity: Necessity) -> MaterialSpec {
+    MaterialSpec {
+        code: code(c),
+        name: name.into(),
+        kind: MaterialKind::Proof,
+        form: MaterialForm::Either,
+        necessity,
+        source: MaterialSource::Applicant,
+        copies: 1,
+        blank_form: None,
+        note: None,
+    }
+}
+
+fn item(
+    c: &str,
+    name: &str,
+    dept: &str,
+    process: &str,
+    handling: Handling,
+    materials: Vec<MaterialSpec>,
+) -> ServiceItem {
+    ServiceItem {
+        base_code: code(&format!("B-{c}")),
+        impl_code: code(c),
+        version: 1,
+        effective_from: NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+        effective_until: None,
+        name: name.into(),
+        kind: ItemKind::Licensing,
+        department: code(dept),
+        legal_limit: Limit::WorkingDays(20),
+        promised_limit: Limit::WorkingDays(10),
+        handling,
+        visits_required: 1,
+        online_depth: OnlineDepth::FullyOnline,
+        conditions: vec!["申请人具有完全民事行为能力".into()],
+        materials,
+        fees: vec![],
+        result_name: format!("{name}决定书"),
+        result_type: "证照".into(),
+        place: "政务服务中心".into(),
+        hours: "工作日 9:00-17:30".into(),
+        consult_phone: "0531-12345".into(),
+        complaint_phone: "12345".into(),
+        process: code(process),
+    }
+}
+
+fn catalog() -> Catalog {
+    let id_card = || material("M-ID", "身份证明", Necessity::Required);
+    Catalog {
+        departments: ["market", "fire", "health", "police"]
+            .iter()
+            .map(|d| Department {
+                code: code(d),
+                name: d.to_string(),
+                uscc: None,
+            })
+            .collect(),
+        items: vec![
+            item(
+                "FOOD-01",
+                "食品经营许可",
+                "market",
+                "parallel-three",
+                Handling::Promised,
+                vec![
+                    id_card(),
+                    material("M-LEASE", "场所证明", Necessity::Required),
+                    material("M-PLAN", "布局图", Necessity::Deferrable),
+                ],
+            ),
+            item(
+                "REG-01",
+                "设立登记",
+                "market",
+                "review-decide",
+                Handling::Promised,
+                vec![id_card()],
+            ),
+            item(
+                "SEAL-01",
+                "公章刻制备案",
+                "police",
+                "review-decide",
+                Handling::Instant,
+                vec![id_card()],
+            ),
+            item(
+                "JOINT-01",
+                "联合审查事项",
+                "market",
+                "countersign",
+                Handling::Promised,
+                vec![id_card()],
+            ),
+        ],
+        bundles: vec![Bundle {
+            code: code("OPEN-BIZ"),
+            version: 1,
+            effective_from: NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+            name: "企业开办".into(),
+            description: "设立登记、公章刻制一次办".into(),
+            members: vec![code("REG-01"), code("SEAL-01"), code("JOINT-01")],
+            lead_department: code("market"),
+            promised_limit: Limit::WorkingDays(3),
+            result_name: "营业执照和印章".into(),
+            form_fields: vec![],
+        }],
+        processes: [PARALLEL, REVIEW, COUNTERSIGN]
+            .iter()
+            .map(|t| ProcessDefinition::from_toml(t).expect("valid definition"))
+            .collect(),
+    }
+}
+
+fn person() -> ResidentId {
+    ResidentId::parse("11010519491231002X").expect("the standard's example ID")
+}
+
+fn actor(role: Role, dept: Option<&str>) -> Actor {
+    Actor {
+        user_id: match role {
+            Role::Applicant => 100,
+            Role::Clerk => 2,
+            Role::Approver => 3,
+            Role::Supervisor => 4,
+            Role::Leader => 5,
+            Role::Admin => 6,
+            Role::System => 0,
+        },
+        username: role.as_str().into(),
+        name: role.zh().into(),
+        role,
+        department: dept.map(code),
+        applicant: (role == Role::Applicant).then(|| ApplicantId::Person { id_number: person() }),
+    }
+}
+
+fn applicant_user() -> Actor {
+    actor(Role::Applicant, None)
+}
+
+fn at(s: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(&format!("{s}+08:00")).expect("instant")
+}
+
+struct World {
+    catalog: Catalog,
+    calendar: WorkingCalendar,
+}
+
+impl World {
+    fn new() -> World {
+        World {
+            catalog: catalog(),
+            calendar: WorkingCalendar::default(),
+        }
+    }
+
+    fn ctx<'a>(&'a self, who: &'a Actor, now: &str) -> Context<'a> {
+        Context {
+            now: at(now),
+            actor: who,
+            registry: &self.catalog,
+            calendar: &self.calendar,
+            policy: ClockPolicy::default(),
+        }
+    }
+
+    fn submit(&self, subject: SubjectRef, materials: &[&str], form: serde_json::Value, now: &str) -> Case {
+        let who = applicant_user();
+        let submission = Submission {
+            subject,
+            channel: Channel::Online,
+            applicant: Applicant {
+                id: ApplicantId::Person { id_number: person() },
+                name: "张三".into(),
+                mobile: Some(Mobile::parse("13812345678").expect("mobile")),
+                user_id: Some(who.user_id),
+            },
+            form,
+            materials: materials
+                .iter()
+                .map(|m| ProvidedMaterial {
+                    code: code(m),
+                    at: at(now),
+                    file: Some(format!("upload/{m}.pdf")),
+                })
+                .collect(),
+        };
+        policy::authorize_submission(&who, &submission).expect("own application");
+        let number = CaseNumber::new(
+            &RegionCode::parse("370100").expect("region"),
+            at(now).to_utc().date_naive(),
+            1,
+        )
+        .expect("number");
+        let (case, entries) = Case::open(&self.ctx(&who, now), 1, number, submission, None).expect("opens");
+        assert_eq!(entries.len(), 1);
+        case
+    }
+
+    /// Authorises, decides and applies, as the store will.
+    fn run(&self, case: &mut Case, who: &Actor, cmd: Command, now: &str) -> Result<Vec<Entry>, String> {
+        policy::authorize_command(who, case, &cmd).map_err(|e| format!("denied: {e}"))?;
+        let entries = case
+            .decide(&self.ctx(who, now), &cmd)
+            .map_err(|e| e.to_string())?;
+        for e in &entries {
+            case.apply(e);
+        }
+        Ok(entries)
+    }
+
+    fn ok(&self, case: &mut Case, who: &Actor, cmd: Command, now: &str) -> Vec<Entry> {
+        self.run(case, who, cmd, now).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+fn accept(received: &[&str], deferred: &[&str]) -> Command {
+    Command::Accept {
+        received: received.iter().map(|c| code(c)).collect(),
+        deferred: deferred.iter().map(|c| code(c)).collect(),
+        opinion: "材料齐全".into(),
+    }
+}
+
+fn approve(task: TaskId) -> Command {
+    Command::Act {
+        task,
+        action: TaskAction::Approve,
+        return_to: None,
+        opinion: "同意".into(),
+    }
+}
+
+fn open_task(case: &Case, dept: &str) -> TaskId {
+    case.open_tasks()
+        .find(|t| t.department.as_str() == dept)
+        .map(|t| t.id)
+        .expect("an open task for the department")
+}
+
+// --- Values -----------------------------------------------------------------------------------------
+
+#[test]
+fn a_uscc_with_a_correct_check_character_parses_and_a_mistyped_one_does_not() {
+    let good = Uscc::with_check("91370100MA3C5X1B2")
+        .expect("completes")
+        .to_string();
+    assert_eq!(Uscc::parse(&good.to_lowercase()).expect("valid").as_str(), good);
+    let mut wrong = good.clone().into_bytes();
+    wrong[17] = if wrong[17] == b'0' { b'1' } else { b'0' };
+    let err = Uscc::parse(std::str::from_utf8(&wrong).expect("ascii"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("check character"), "{err}");
+    assert!(
+        Uscc::parse("91370100MA3C5X1B")
+            .unwrap_err()
+            .to_string()
+            .contains("18 characters")
+    );
+    assert!(
+        Uscc::parse("91370100MA3C5XIB2Z")
+            .unwrap_err()
+            .to_string()
+            .contains("other than I, O, Z, S and V")
+    );
+}
+
+#[test]
+fn a_resident_id_checks_its_birth_date_and_check_digit() {
+    assert!(ResidentId::parse("11010519491231002x").is_ok());
+    assert!(
+        ResidentId::parse("110105194912310021")
+            .unwrap_err()
+            .to_string()
+            .contains("check character")
+    );
+    assert!(
+        ResidentId::parse("110105194913310020")
+            .unwrap_err()
+            .to_string()
+            .contains("birth date")
+    );
+    assert_eq!(person().masked(), "110105********002X");
+    let generated = ResidentId::with_check("37010219900307123").expect("valid");
+    assert!(ResidentId::parse(generated.as_str()).is_ok());
+}
+
+#[test]
+fn applicant_ids_tell_persons_from_organisations() {
+    assert!(matches!(
+        ApplicantId::parse("11010519491231002X"),
+        Ok(ApplicantId::Person { .. })
+    ));
+    let uscc = Uscc::with_check("91370100MA3C5X1B2").expect("valid");
+    assert!(matches!(
+        ApplicantId::parse(uscc.as_str()),
+        Ok(ApplicantId::Organisation { .. })
+    ));
+    let err = ApplicantId::parse("110105194912310021").unwrap_err().to_string();
+    assert!(
+        err.contains("ID number"),
+        "a digits-only typo is reported as an ID number: {err}"
+    );
+}
+
+#[test]
+fn mobiles_case_numbers_and_codes_are_validated() {
+    assert_eq!(
+        Mobile::parse("+86 138-1234-5678").expect("valid").as_str(),
+        "13812345678"
+    );
+    assert_eq!(
+        Mobile::parse("13812345678").expect("valid").masked(),
+        "138****5678"
+    );
+    assert!(Mobile::parse("12812345678").is_err());
+    let n = CaseNumber::new(
+        &RegionCode::parse("370100").expect("region"),
+        NaiveDate::from_ymd_opt(2026, 2, 13).expect("d"),
+        42,
+    )
+    .expect("number");
+    assert_eq!(n.as_str(), "37010020260213000042");
+    assert_eq!(CaseNumber::parse(n.as_str()), Ok(n));
+    assert!(CaseNumber::parse("37010020261313000042").is_err());
+    assert!(Code::parse("a b").is_err());
+    assert!(RegionCode::parse("070100").is_err());
+}
+
+// --- Process definitions ----------------------------------------------------------------------------
+
+fn def_error(text: &str) -> String {
+    ProcessDefinition::from_toml(text)
+        .expect_err("invalid")
+        .to_string()
+}
+
+const HEAD: &str = "code = \"pp\"\nversion = 1\nname = \"p\"\nstart = \"a\"\n";
+
+#[test]
+fn a_definition_reports_an_unreachable_node() {
+    let text = format!(
+        "{HEAD}[[node]]\nid = \"a\"\ntype = \"end\"\noutcome = \"approved\"\n\
+         [[node]]\nid = \"lost\"\ntype = \"end\"\noutcome = \"refused\"\n"
+    );
+    assert_eq!(
+        def_error(&text),
+        "node \"lost\": is unreachable from the start; connect it or remove it"
+    );
+}
+
+#[test]
+fn a_definition_reports_a_join_without_a_split() {
+    let text = format!(
+        "{HEAD}[[node]]\nid = \"a\"\ntype = \"join\"\nnext = \"e\"\n[[node]]\nid = \"e\"\ntype = \"end\"\noutcome = \"approved\"\n"
+    );
+    assert_eq!(
+        def_error(&text),
+        "node \"a\": is a join without a parallel split before it"
+    );
+}
+
+#[test]
+fn a_definition_reports_a_task_without_a_department() {
+    let text = format!(
+        "{HEAD}[[node]]\nid = \"a\"\ntype = \"task\"\nlimit = \"3wd\"\nnext = \"e\"\n[[node]]\nid = \"e\"\ntype = \"end\"\noutcome = \"approved\"\n"
+    );
+    assert!(def_error(&text).starts_with("node \"a\": is a task without a department"));
+}
+
+#[test]
+fn a_definition_reports_loops_unjoined_branches_and_bad_returns() {
+    let looped = format!(
+        "{HEAD}[[node]]\nid = \"a\"\ntype = \"task\"\ndepartment = \"x1\"\nlimit = \"1wd\"\nnext = \"b\"\n\
+         [[node]]\nid = \"b\"\ntype = \"task\"\ndepartment = \"x1\"\nlimit = \"1wd\"\nnext = \"a\"\n"
+    );
+    assert!(
+        def_error(&looped).contains("is part of a loop"),
+        "{}",
+        def_error(&looped)
+    );
+    let unjoined = format!(
+        "{HEAD}[[node]]\nid = \"a\"\ntype = \"parallel\"\nbranches = [\"e1\", \"e2\"]\n\
+         [[node]]\nid = \"e1\"\ntype = \"end\"\noutcome = \"approved\"\n[[node]]\nid = \"e2\"\ntype = \"end\"\noutcome = \"approved\"\n"
+    );
+    assert!(
+        def_error(&unjoined).contains("before its join"),
+        "{}",
+        def_error(&unjoined)
+    );
+    let across = PARALLEL.replace("return_to = [\"decide\"]", "return_to = [\"market\"]");
+    assert!(
+        def_error(&across).contains("across a parallel split"),
+        "{}",
+        def_error(&across)
+    );
+    let unknown = PARALLEL.replace("next = \"decide\"", "next = \"decyde\"");
+    assert_eq!(
+        def_error(&unknown),
+        "node \"join\": leads to \"decyde\", which is not a node of the process"
+    );
+    let bad_rule = REVIEW.replace("capital <= 100", "capital =< 100");
+    assert!(
+        def_error(&bad_rule).contains("node \"auto\": rule"),
+        "{}",
+        def_error(&bad_rule)
+    );
+    assert!(def_error("code = 1").contains("not valid TOML"));
+}
+
+#[test]
+fn a_join_waits_for_as_many_branches_as_its_split_has() {
+    let def = ProcessDefinition::from_toml(PARALLEL).expect("valid");
+    assert_eq!(def.joins.get("join"), Some(&("split".to_owned(), 3)));
+}
+
+// --- The case lifecycle -----------------------------------------------------------------------------
+
+#[test]
+fn an_application_runs_through_three_departments_in_parallel_to_delivery() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        &["M-ID", "M-LEASE", "M-PLAN"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    assert_eq!(case.status, CaseStatus::Submitted);
+    let clerk = actor(Role::Clerk, None);
+    w.ok(&mut case, &clerk, accept(&[], &[]), "2026-03-02T10:00:00");
+    assert_eq!(case.status, CaseStatus::InReview);
+    let depts: Vec<&str> = case.open_tasks().map(|t| t.department.as_str()).collect();
+    assert_eq!(depts, ["market", "fire", "health"]);
+
+    for (dept, time) in [("fire", "2026-03-03T10:00:00"), ("market", "2026-03-03T11:00:00")] {
+        let who = actor(Role::Approver, Some(dept));
+        let t = open_task(&case, dept);
+        w.ok(&mut case, &who, approve(t), time);
+        assert!(
+            case.open_tasks().all(|t| t.name != "决定"),
+            "the join waits for every branch"
+        );
+    }
+    let health = actor(Role::Approver, Some("health"));
+    let t = open_task(&case, "health");
+    let entries = w.ok(&mut case, &health, approve(t), "2026-03-04T10:00:00");
+    assert!(
+        entries
+            .iter()
+            .any(|e| matches!(e.event, Event::BranchesJoined { .. }))
+    );
+    let decide = case
+        .open_tasks()
+        .find(|t| t.name == "决定")
+        .expect("decide task opened")
+        .id;
+    let market = actor(Role::Approver, Some("market"));
+    w.ok(&mut case, &market, approve(decide), "2026-03-05T10:00:00");
+    assert_eq!(case.status, CaseStatus::Decided);
+    assert_eq!(case.outcome, Some(CaseOutcome::Approved));
+    assert_eq!(
+        case.clock_state(&w.calendar, ClockPolicy::default(), at("2026-04-30T00:00:00")),
+        Some(ClockState::Running)
+    );
+
+    let err = w.run(
+        &mut case,
+        &applicant_user(),
+        Command::Deliver {
+            delivery: DeliveryMethod::Electronic,
+        },
+        "2026-03-05T11:00:00",
+    );
+    assert!(err.unwrap_err().starts_with("denied"), "only the window delivers");
+    w.ok(
+        &mut case,
+        &clerk,
+        Command::Deliver {
+            delivery: DeliveryMethod::Mail {
+                tracking_number: "SF1234567890".into(),
+            },
+        },
+        "2026-03-05T11:00:00",
+    );
+    assert_eq!(case.status, CaseStatus::Delivered);
+    w.ok(
+        &mut case,
+        &applicant_user(),
+        Command::Rate {
+            level: 5,
+            comment: "很快".into(),
+        },
+        "2026-03-06T11:00:00",
+    );
+    assert_eq!(case.rating.as_ref().map(|r| r.level), Some(5));
+    let again = w.run(
+        &mut case,
+        &applicant_user(),
+        Command::Rate {
+            level: 4,
+            comment: String::new(),
+        },
+        "2026-03-06T12:00:00",
+    );
+    assert!(again.unwrap_err().contains("rated already"));
+}
+
+#[test]
+fn acceptance_lists_missing_required_materials_and_changes_nothing() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        &["M-ID"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    let before = case.clone();
+    let err = w
+        .run(
+            &mut case,
+            &actor(Role::Clerk, None),
+            accept(&[], &[]),
+            "2026-03-02T10:00:00",
+        )
+        .unwrap_err();
+    assert!(
+        err.contains("场所证明") && err.contains("布局图") && err.contains("补正"),
+        "{err}"
+    );
+    assert_eq!(case, before);
+}
+
+#[test]
+fn accept_with_gaps_lets_review_run_but_holds_delivery_until_the_material_arrives() {
+    let w = World::new();
+    let clerk = actor(Role::Clerk, None);
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        &["M-ID", "M-LEASE"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    let err = w
+        .run(
+            &mut case,
+            &clerk,
+            accept(&[], &["M-LEASE"]),
+            "2026-03-02T10:00:00",
+        )
+        .unwrap_err();
+    assert!(
+        err.contains("both received and deferred") || err.contains("cannot be supplied later"),
+        "{err}"
+    );
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        &["M-ID", "M-LEASE"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(&mut case, &clerk, accept(&[], &["M-PLAN"]), "2026-03-02T10:00:00");
+    assert_eq!(case.deferred, vec![code("M-PLAN")]);
+    for dept in ["market", "fire", "health", "market"] {
+        let t = open_task(&case, dept);
+        w.ok(
+            &mut case,
+            &actor(Role::Approver, Some(dept)),
+            approve(t),
+            "2026-03-03T10:00:00",
+        );
+    }
+    assert_eq!(case.status, CaseStatus::Decided);
+    let err = w
+        .run(
+            &mut case,
+            &clerk,
+            Command::Deliver {
+                delivery: DeliveryMethod::Window,
+            },
+            "2026-03-04T10:00:00",
+        )
+        .unwrap_err();
+    assert!(err.contains("容缺"), "{err}");
+    w.ok(
+        &mut case,
+        &applicant_user(),
+        Command::SupplyMaterials {
+            materials: vec![code("M-PLAN")],
+            files: Default::default(),
+        },
+        "2026-03-04T11:00:00",
+    );
+    w.ok(
+        &mut case,
+        &clerk,
+        Command::Deliver {
+            delivery: DeliveryMethod::Window,
+        },
+        "2026-03-04T12:00:00",
+    );
+    assert_eq!(case.status, CaseStatus::Delivered);
+}
+
+#[test]
+fn a_supplement_request_stops_the_clock_until_every_listed_material_arrives() {
+    let w = World::new();
+    let clerk = actor(Role::Clerk, None);
+    let mut case = w.submit(
+        SubjectRef::Item { code: code("REG-01") },
+        &["M-ID"],
+        json!({"capital": 500}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(&mut case, &clerk, accept(&[], &[]), "2026-03-02T10:00:00");
+    let due_before = case
+        .clock()
+        .expect("clock")
+        .read(&w.calendar, ClockPolicy::default(), at("2026-03-02T10:00:00"))
+        .expect("reads")
+        .due;
+    let market = actor(Role::Approver, Some("market"));
+    let notice = Command::RequestSupplement {
+        missing: vec![MissingMaterial {
+            code: code("M-ID"),
+            name: String::new(),
+            reason: "复印件不清晰".into(),
+        }],
+        note: "请补正后重新提交".into(),
+    };
+    w.ok(&mut case, &market, notice.clone(), "2026-03-03T15:00:00");
+    let again = w
+        .run(&mut case, &market, notice, "2026-03-03T16:00:00")
+        .unwrap_err();
+    assert!(again.contains("一次性告知"), "{again}");
+    let listed = &case.supplement.as_ref().expect("pending").missing[0];
+    assert_eq!(
+        listed.name, "身份证明",
+        "the name comes from the catalog when not given"
+    );
+    let reading = case
+        .clock()
+        .expect("clock")
+        .read(&w.calendar, ClockPolicy::default(), at("2026-03-05T10:00:00"))
+        .expect("reads");
+    assert_eq!(reading.state, ClockState::Paused);
+    let review = open_task(&case, "market");
+    let blocked = w
+        .run(&mut case, &market, approve(review), "2026-03-05T10:00:00")
+        .unwrap_err();
+    assert!(blocked.contains("补正"), "{blocked}");
+    w.ok(
+        &mut case,
+        &applicant_user(),
+        Command::SupplyMaterials {
+            materials: vec![code("M-ID")],
+            files: Default::default(),
+        },
+        "2026-03-09T11:00:00",
+    );
+    let after = case
+        .clock()
+        .expect("clock")
+        .read(&w.calendar, ClockPolicy::default(), at("2026-03-09T12:00:00"))
+        .expect("reads");
+    assert_eq!(after.state, ClockState::Running);
+    assert!(
+        after.due > due_before,
+        "the paused working days are added: {:?} > {:?}",
+        after.due,
+        due_before
+    );
+}
+
+#[test]
+fn a_refused_acceptance_needs_a_reason_and_ends_the_case() {
+    let w = World::new();
+    let clerk = actor(Role::Clerk, None);
+    let mut case = w.submit(
+        SubjectRef::Item { code: code("REG-01") },
+        &["M-ID"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    let err = w
+        .run(
+            &mut case,
+            &clerk,
+            Command::RefuseAcceptance { reason: " ".into() },
+            "2026-03-02T10:00:00",
+        )
+        .unwrap_err();
+    assert!(err.contains("reason"));
+    w.ok(
+        &mut case,
+        &clerk,
+        Command::RefuseAcceptance {
+            reason: "不属于本机关职权范围".into(),
+        },
+        "2026-03-02T10:00:00",
+    );
+    assert_eq!(case.status, CaseStatus::NotAccepted);
+    let err = w
+        .run(&mut case, &clerk, accept(&[], &[]), "2026-03-02T11:00:00")
+        .unwrap_err();
+    assert!(err.contains("only a submitted case"), "{err}");
+}
+
+#[test]
+fn an_instant_item_is_decided_at_acceptance() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("SEAL-01"),
+        },
+        &["M-ID"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(
+        &mut case,
+        &actor(Role::Clerk, None),
+        accept(&[], &[]),
+        "2026-03-02T10:00:00",
+    );
+    assert_eq!(case.status, CaseStatus::Decided);
+    assert_eq!(case.decided_at, case.accepted_at);
+    assert!(case.tasks.is_empty());
+}
+
+#[test]
+fn an_automatic_step_approves_when_its_rule_holds_and_hands_over_to_people_when_not() {
+    let w = World::new();
+    let clerk = actor(Role::Clerk, None);
+    let mut quick = w.submit(
+        SubjectRef::Item { code: code("REG-01") },
+        &["M-ID"],
+        json!({"capital": 50, "industry": "软件"}),
+        "2026-03-02T09:00:00",
+    );
+    let entries = w.ok(&mut quick, &clerk, accept(&[], &[]), "2026-03-02T10:00:00");
+    assert!(
+        entries
+            .iter()
+            .any(|e| matches!(e.event, Event::AutoDecided { passed: true, .. }))
+    );
+    assert_eq!(quick.outcome, Some(CaseOutcome::Approved));
+    let mut slow = w.submit(
+        SubjectRef::Item { code: code("REG-01") },
+        &["M-ID"],
+        json!({"capital": 5000, "industry": "软件"}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(&mut slow, &clerk, accept(&[], &[]), "2026-03-02T10:00:00");
+    assert_eq!(slow.status, CaseStatus::InReview);
+    assert_eq!(slow.open_tasks().count(), 1);
+}
+
+#[test]
+fn a_task_can_return_work_to_an_earlier_task_and_only_its_role_can_decide() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item { code: code("REG-01") },
+        &["M-ID"],
+        json!({"capital": 5000}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(
+        &mut case,
+        &actor(Role::Clerk, None),
+        accept(&[], &[]),
+        "2026-03-02T10:00:00",
+    );
+    let approver = actor(Role::Approver, Some("market"));
+    let supervisor = actor(Role::Supervisor, Some("market"));
+    let t = open_task(&case, "market");
+    w.ok(&mut case, &approver, approve(t), "2026-03-02T11:00:00");
+    let decide = open_task(&case, "market");
+    let err = w
+        .run(&mut case, &approver, approve(decide), "2026-03-02T12:00:00")
+        .unwrap_err();
+    assert!(err.contains("supervisor"), "{err}");
+    let no_reason = Command::Act {
+        task: decide,
+        action: TaskAction::Return,
+        return_to: None,
+        opinion: String::new(),
+    };
+    assert!(
+        w.run(&mut case, &supervisor, no_reason, "2026-03-02T12:00:00")
+            .unwrap_err()
+            .contains("reason")
+    );
+    let back = Command::Act {
+        task: decide,
+        action: TaskAction::Return,
+        return_to: None,
+        opinion: "经营范围表述不规范".into(),
+    };
+    w.ok(&mut case, &supervisor, back, "2026-03-02T12:00:00");
+    let reopened = case.open_tasks().next().expect("review reopened");
+    assert_eq!(reopened.name, "审查");
+    let closed = w
+        .run(&mut case, &supervisor, approve(decide), "2026-03-02T13:00:00")
+        .unwrap_err();
+    assert!(closed.contains("already closed"), "{closed}");
+}
+
+#[test]
+fn a_countersign_needs_every_department_and_one_refusal_refuses() {
+    let w = World::new();
+    let clerk = actor(Role::Clerk, None);
+    let mut ok = w.submit(
+        SubjectRef::Item {
+            code: code("JOINT-01"),
+        },
+        &["M-ID"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(&mut ok, &clerk, accept(&[], &[]), "2026-03-02T10:00:00");
+    assert_eq!(ok.open_tasks().count(), 2);
+    let t = open_task(&ok, "market");
+    w.ok(
+        &mut ok,
+        &actor(Role::Approver, Some("market")),
+        approve(t),
+        "2026-03-02T11:00:00",
+    );
+    assert_eq!(ok.status, CaseStatus::InReview);
+    let t = open_task(&ok, "fire");
+    w.ok(
+        &mut ok,
+        &actor(Role::Approver, Some("fire")),
+        approve(t),
+        "2026-03-02T12:00:00",
+    );
+    assert_eq!(ok.outcome, Some(CaseOutcome::Approved));
+
+    let mut no = w.submit(
+        SubjectRef::Item {
+            code: code("JOINT-01"),
+        },
+        &["M-ID"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(&mut no, &clerk, accept(&[], &[]), "2026-03-02T10:00:00");
+    let refuse = Command::Act {
+        task: open_task(&no, "fire"),
+        action: TaskAction::Refuse,
+        return_to: None,
+        opinion: "消防通道不达标".into(),
+    };
+    w.ok(
+        &mut no,
+        &actor(Role::Approver, Some("fire")),
+        refuse,
+        "2026-03-02T11:00:00",
+    );
+    assert_eq!(no.outcome, Some(CaseOutcome::Refused));
+    assert_eq!(no.decision_reason.as_deref(), Some("消防通道不达标"));
+    assert_eq!(
+        no.open_tasks().count(),
+        0,
+        "the other department's task is cancelled"
+    );
+}
+
+#[test]
+fn a_bundle_fans_out_to_every_member_and_is_decided_when_all_are() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Bundle {
+            code: code("OPEN-BIZ"),
+        },
+        &["M-ID"],
+        json!({"capital": 5000}),
+        "2026-03-02T09:00:00",
+    );
+    assert_eq!(case.flows.len(), 3);
+    assert_eq!(case.title, "企业开办");
+    assert_eq!(case.promised_limit, Limit::WorkingDays(3));
+    w.ok(
+        &mut case,
+        &actor(Role::Clerk, None),
+        accept(&[], &[]),
+        "2026-03-02T10:00:00",
+    );
+    // 公章刻制 in this fixture goes through review too (bundle members follow their process, not 即办).
+    let open: Vec<(usize, &str)> = case
+        .open_tasks()
+        .map(|t| (t.flow, t.department.as_str()))
+        .collect();
+    assert!(
+        open.contains(&(0, "market")) && open.contains(&(2, "market")) && open.contains(&(2, "fire")),
+        "{open:?}"
+    );
+    let mut guard = 0;
+    while case.status == CaseStatus::InReview {
+        guard += 1;
+        assert!(guard < 20, "the bundle should finish");
+        let t = case.open_tasks().next().expect("a task").clone();
+        let role = if t.role.as_deref() == Some("supervisor") {
+            Role::Supervisor
+        } else {
+            Role::Approver
+        };
+        w.ok(
+            &mut case,
+            &actor(role, Some(t.department.as_str())),
+            approve(t.id),
+            "2026-03-03T10:00:00",
+        );
+    }
+    assert_eq!(case.outcome, Some(CaseOutcome::Approved));
+    assert!(case.flows.iter().all(|f| f.outcome == Some(Outcome::Approved)));
+}
+
+#[test]
+fn withdrawing_cancels_open_tasks_and_is_refused_after_the_decision() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        &["M-ID", "M-LEASE", "M-PLAN"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(
+        &mut case,
+        &actor(Role::Clerk, None),
+        accept(&[], &[]),
+        "2026-03-02T10:00:00",
+    );
+    w.ok(
+        &mut case,
+        &applicant_user(),
+        Command::Withdraw {
+            reason: "不再经营".into(),
+        },
+        "2026-03-02T11:00:00",
+    );
+    assert_eq!(case.status, CaseStatus::Withdrawn);
+    assert_eq!(case.open_tasks().count(), 0);
+    let err = w
+        .run(
+            &mut case,
+            &applicant_user(),
+            Command::Withdraw {
+                reason: String::new(),
+            },
+            "2026-03-02T12:00:00",
+        )
+        .unwrap_err();
+    assert!(err.contains("only before its decision"), "{err}");
+}
+
+#[test]
+fn an_extension_and_a_special_procedure_move_the_due_date_later() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item { code: code("REG-01") },
+        &["M-ID"],
+        json!({"capital": 5000}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(
+        &mut case,
+        &actor(Role::Clerk, None),
+        accept(&[], &[]),
+        "2026-03-02T10:00:00",
+    );
+    let due = |c: &Case, now| {
+        c.clock()
+            .expect("clock")
+            .read(&w.calendar, ClockPolicy::default(), at(now))
+            .expect("reads")
+            .due
+    };
+    let d0 = due(&case, "2026-03-02T10:00:00");
+    let supervisor = actor(Role::Supervisor, Some("market"));
+    let wrong_unit = Command::GrantExtension {
+        limit: Limit::NaturalDays(5),
+        reason: "复杂".into(),
+    };
+    assert!(
+        w.run(&mut case, &supervisor, wrong_unit, "2026-03-03T10:00:00")
+            .unwrap_err()
+            .contains("same unit")
+    );
+    let approver = actor(Role::Approver, Some("market"));
+    let ext = Command::GrantExtension {
+        limit: Limit::WorkingDays(5),
+        reason: "需实地核查".into(),
+    };
+    assert!(
+        w.run(&mut case, &approver, ext.clone(), "2026-03-03T10:00:00")
+            .unwrap_err()
+            .starts_with("denied")
+    );
+    w.ok(&mut case, &supervisor, ext, "2026-03-03T10:00:00");
+    let d1 = due(&case, "2026-03-03T10:00:00");
+    assert!(d1 > d0);
+    w.ok(
+        &mut case,
+        &approver,
+        Command::StartSpecialProcedure {
+            kind: SpecialKind::ExpertReview,
+            reason: "专家论证".into(),
+        },
+        "2026-03-04T10:00:00",
+    );
+    assert_eq!(
+        case.clock_state(&w.calendar, ClockPolicy::default(), at("2026-03-06T10:00:00")),
+        Some(ClockState::Paused)
+    );
+    w.ok(
+        &mut case,
+        &approver,
+        Command::EndSpecialProcedure {
+            result: "论证通过".into(),
+        },
+        "2026-03-10T10:00:00",
+    );
+    let d2 = due(&case, "2026-03-10T10:00:00");
+    assert!(d2 > d1, "{d2:?} > {d1:?}");
+}
+
+#[test]
+fn a_clock_check_marks_a_late_task_once_and_never_early() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        &["M-ID", "M-LEASE", "M-PLAN"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(
+        &mut case,
+        &actor(Role::Clerk, None),
+        accept(&[], &[]),
+        "2026-03-02T10:00:00",
+    );
+    let system = Actor::system();
+    let task = open_task(&case, "fire");
+    let timers = case.timers(&w.calendar, ClockPolicy::default());
+    let overdue_at = timers
+        .iter()
+        .find(|t| t.target == ClockTarget::Task(task) && t.alarm == Alarm::Overdue)
+        .expect("an overdue timer for the task")
+        .fire_at;
+    assert_eq!(
+        overdue_at,
+        at("2026-03-06T00:00:00"),
+        "3 working days from Monday end with Thursday"
+    );
+    let check = Command::CheckClock {
+        target: ClockTarget::Task(task),
+        alarm: Alarm::Overdue,
+    };
+    assert!(
+        w.ok(&mut case, &system, check.clone(), "2026-03-05T23:59:59")
+            .is_empty(),
+        "never early"
+    );
+    let fired = w.ok(&mut case, &system, check.clone(), "2026-03-06T00:00:00");
+    assert_eq!(fired.len(), 1);
+    assert!(case.task(task).expect("task").overdue);
+    assert!(
+        w.ok(&mut case, &system, check, "2026-03-06T00:00:01").is_empty(),
+        "firing twice changes nothing"
+    );
+    assert!(
+        !case
+            .timers(&w.calendar, ClockPolicy::default())
+            .iter()
+            .any(|t| t.target == ClockTarget::Task(task))
+    );
+    assert!(
+        w.run(
+            &mut case,
+            &applicant_user(),
+            Command::CheckClock {
+                target: ClockTarget::Case,
+                alarm: Alarm::Warning
+            },
+            "2026-03-06T00:00:00"
+        )
+        .is_err()
+    );
+}
+
+// --- Access policy ----------------------------------------------------------------------------------
+
+#[test]
+fn the_access_policy_matrix_holds() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        &["M-ID", "M-LEASE", "M-PLAN"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(
+        &mut case,
+        &actor(Role::Clerk, None),
+        accept(&[], &[]),
+        "2026-03-02T10:00:00",
+    );
+    let fire_task = open_task(&case, "fire");
+    let mut stranger = applicant_user();
+    stranger.user_id = 999;
+    stranger.applicant = Some(ApplicantId::Person {
+        id_number: ResidentId::with_check("37010219900307123").expect("id"),
+    });
+    let who = [
+        ("owner", applicant_user()),
+        ("stranger", stranger),
+        ("clerk", actor(Role::Clerk, None)),
+        ("fire approver", actor(Role::Approver, Some("fire"))),
+        ("police approver", actor(Role::Approver, Some("police"))),
+        ("market supervisor", actor(Role::Supervisor, Some("market"))),
+        ("leader", actor(Role::Leader, None)),
+        ("admin", actor(Role::Admin, None)),
+    ];
+    let commands: [(&str, Command); 6] = [
+        (
+            "view",
+            Command::CheckClock {
+                target: ClockTarget::Case,
+                alarm: Alarm::Warning,
+            },
+        ),
+        ("act on fire task", approve(fire_task)),
+        (
+            "extend",
+            Command::GrantExtension {
+                limit: Limit::WorkingDays(1),
+                reason: "x".into(),
+            },
+        ),
+        (
+            "deliver",
+            Command::Deliver {
+                delivery: DeliveryMethod::Window,
+            },
+        ),
+        (
+            "withdraw",
+            Command::Withdraw {
+                reason: String::new(),
+            },
+        ),
+        (
+            "supply",
+            Command::SupplyMaterials {
+                materials: vec![code("M-ID")],
+                files: Default::default(),
+            },
+        ),
+    ];
+    // Rows: actors; columns: the commands above (view uses can_view_case).
+    let expected = [
+        ("owner", [true, false, false, false, true, true]),
+        ("stranger", [false, false, false, false, false, false]),
+        ("clerk", [true, false, false, true, true, true]),
+        ("fire approver", [true, true, false, false, false, false]),
+        ("police approver", [false, false, false, false, false, false]),
+        ("market supervisor", [true, false, true, false, false, false]),
+        ("leader", [true, false, false, false, false, false]),
+        ("admin", [false, false, false, false, false, false]),
+    ];
+    for ((name, a), (row, want)) in who.iter().zip(expected) {
+        assert_eq!(*name, row);
+        for (i, (label, cmd)) in commands.iter().enumerate() {
+            let got = if i == 0 {
+                policy::can_view_case(a, &case)
+            } else {
+                policy::authorize_command(a, &case, cmd).is_ok()
+            };
+            assert_eq!(got, want[i], "{name} / {label}");
+        }
+    }
+    assert!(policy::sees_personal_data(&applicant_user(), &case));
+    assert!(!policy::sees_personal_data(&actor(Role::Leader, None), &case));
+    assert!(policy::authorize_admin(&actor(Role::Admin, None)).is_ok());
+    assert!(policy::authorize_admin(&actor(Role::Clerk, None)).is_err());
+    assert!(policy::can_read_inbox(&actor(Role::Approver, Some("fire"))).is_ok());
+    assert!(policy::can_read_inbox(&actor(Role::Clerk, None)).is_err());
+}
+
+#[test]
+fn an_applicant_cannot_apply_in_someone_elses_name() {
+    let mut submission = Submission {
+        subject: SubjectRef::Item { code: code("REG-01") },
+        channel: Channel::Online,
+        applicant: Applicant {
+            id: ApplicantId::Person {
+                id_number: ResidentId::with_check("37010219900307123").expect("id"),
+            },
+            name: "李四".into(),
+            mobile: None,
+            user_id: None,
+        },
+        form: json!({}),
+        materials: vec![],
+    };
+    assert!(policy::authorize_submission(&applicant_user(), &submission).is_err());
+    submission.channel = Channel::Window;
+    assert!(policy::authorize_submission(&actor(Role::Clerk, None), &submission).is_ok());
+}
+
+// --- Rules ------------------------------------------------------------------------------------------
+
+#[test]
+fn rules_compare_numbers_text_and_lists_and_treat_missing_fields_as_null() {
+    use onego_domain::rule::Rule;
+    let form = json!({"capital": "80", "industry": "餐饮", "area": 120, "chain": true});
+    let holds = |r: &str| Rule::parse(r).expect("parses").eval(&form);
+    assert!(holds("capital < 100"));
+    assert!(holds("industry in [\"餐饮\", \"零售\"] and area >= 120"));
+    assert!(holds("not (area > 200) or missing == 1"));
+    assert!(holds("chain"));
+    assert!(!holds("missing > 0"));
+    assert!(holds("missing == null"));
+    let err = Rule::parse("area >").unwrap_err().to_string();
+    assert!(err.contains("ends too early"), "{err}");
+}

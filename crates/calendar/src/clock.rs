@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{MAX_SPAN_DAYS, Reckoned, WorkingCalendar};
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, Timestamp};
 
-/// A time limit.
+/// A time limit. Written and stored in its compact form: `20wd`, `8wh`, `30d`, `2h`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "String", try_from = "String")]
 pub enum Limit {
     WorkingDays(u32),
     WorkingHours(u32),
@@ -79,6 +79,19 @@ impl Limit {
             Limit::NaturalHours(_) => "h",
         };
         format!("{}{unit}", self.amount())
+    }
+}
+
+impl From<Limit> for String {
+    fn from(l: Limit) -> String {
+        l.compact()
+    }
+}
+
+impl TryFrom<String> for Limit {
+    type Error = LimitParseError;
+    fn try_from(s: String) -> Result<Limit, LimitParseError> {
+        s.parse()
     }
 }
 

@@ -22,7 +22,7 @@ pub type TaskId = u32;
 
 /// Looks up catalog entries and process definitions. A running case names exact versions, so it keeps
 /// the versions it started with.
-pub trait Registry {
+pub trait Registry: Sync {
     fn item(&self, code: &Code, on: NaiveDate) -> Option<&ServiceItem>;
     fn item_version(&self, code: &Code, version: u32) -> Option<&ServiceItem>;
     fn bundle(&self, code: &Code, on: NaiveDate) -> Option<&Bundle>;

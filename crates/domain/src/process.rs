@@ -100,7 +100,7 @@ impl Node {
             NodeKind::Parallel { branches } => branches.iter().map(String::as_str).collect(),
             NodeKind::Choice { when, otherwise } => when
                 .iter()
-                .map(|w| w.1.as_str())
+                .map(|w| w.2.as_str())
                 .chain(std::iter::once(otherwise.as_str()))
                 .collect(),
             NodeKind::End { .. } => vec![],

@@ -1,0 +1,894 @@
+//! Cases, their journal, open tasks, timers and notifications.
+
+use onego_calendar::Timestamp;
+use onego_domain::case::{Alarm, Case, CaseId, ClockTarget, Entry, TaskId};
+use serde::Serialize;
+use sm3::{Digest, Sm3};
+
+use crate::StoreError;
+use crate::sql::{Conn, Dialect, Row, Value, insert_many};
+
+/// The hash before a case's first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A case as stored: the state and where its journal chain stands.
+#[derive(Debug, Clone)]
+pub struct StoredCase {
+    pub case: Case,
+    pub last_seq: i64,
+    pub last_hash: String,
+}
+
+/// The columns kept beside the state for lists and statistics.
+#[derive(Debug, Clone, Default)]
+pub struct CaseColumns {
+    pub number: String,
+    pub status: String,
+    pub subject_kind: String,
+    pub subject_code: String,
+    pub title: String,
+    pub department: String,
+    pub applicant_key: String,
+    pub applicant_user_id: Option<i64>,
+    pub channel: String,
+    pub submitted_at: i64,
+    pub accepted_at: Option<i64>,
+    pub accepted_day: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub decided_day: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub due_at: Option<i64>,
+    pub legal_due_at: Option<i64>,
+    pub outcome: Option<String>,
+    pub on_time: Option<bool>,
+    pub legal_on_time: Option<bool>,
+    pub used_days: Option<f64>,
+    pub promised_days: f64,
+    pub legal_days: f64,
+    pub rating: Option<i64>,
+    pub warned: bool,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalRow {
+    pub case_id: CaseId,
+    pub seq: i64,
+    pub at: i64,
+    pub actor_id: i64,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub action: String,
+    pub opinion: Option<String>,
+    pub data: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl JournalRow {
+    /// SM3 over the previous hash and everything this entry records.
+    pub fn compute_hash(&self) -> String {
+        let mut h = Sm3::new();
+        for part in [
+            self.prev_hash.as_str(),
+            &self.case_id.to_string(),
+            &self.seq.to_string(),
+            &self.at.to_string(),
+            &self.actor_id.to_string(),
+            &self.actor_name,
+            &self.actor_role,
+            &self.action,
+            self.opinion.as_deref().unwrap_or(""),
+            &self.data,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        hex::encode(h.finalize())
+    }
+
+    /// Journal rows for new entries, chained after `prev_hash`.
+    pub fn chain(
+        case_id: CaseId,
+        last_seq: i64,
+        prev_hash: &str,
+        entries: &[Entry],
+    ) -> Result<Vec<JournalRow>, StoreError> {
+        let mut prev = prev_hash.to_owned();
+        let mut rows = Vec::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            let mut row = JournalRow {
+                case_id,
+                seq: last_seq + 1 + i as i64,
+                at: e.at.as_millis(),
+                actor_id: e.actor.user_id,
+                actor_name: e.actor.name.clone(),
+                actor_role: e.actor.role.as_str().to_owned(),
+                action: e.event.action().to_owned(),
+                opinion: e.event.opinion().map(str::to_owned),
+                data: serde_json::to_string(&e.event)?,
+                prev_hash: prev.clone(),
+                hash: String::new(),
+            };
+            row.hash = row.compute_hash();
+            prev = row.hash.clone();
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRow {
+    pub task_id: TaskId,
+    pub department: String,
+    pub role: Option<String>,
+    pub name: String,
+    pub opened_at: i64,
+    pub due_at: Option<i64>,
+    pub warning_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerRow {
+    pub target: String,
+    pub alarm: String,
+    pub fire_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRow {
+    pub user_id: Option<i64>,
+    pub department: Option<String>,
+    pub kind: String,
+    pub text: String,
+    pub created_at: i64,
+}
+
+/// Everything one command changes, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct CaseWrite {
+    pub id: CaseId,
+    /// `None` for a new case.
+    pub expected_version: Option<u64>,
+    pub new_version: u64,
+    pub state: String,
+    pub columns: CaseColumns,
+    pub journal: Vec<JournalRow>,
+    pub tasks_removed: Vec<TaskId>,
+    pub tasks_added: Vec<TaskRow>,
+    /// (target, alarm) of timers no longer wanted.
+    pub timers_removed: Vec<(String, String)>,
+    pub timers_added: Vec<TimerRow>,
+    pub notifications: Vec<NotificationRow>,
+    /// (item code, department) of a new case.
+    pub case_items: Vec<(String, String)>,
+}
+
+impl CaseWrite {
+    pub fn last_seq(&self, before: i64) -> i64 {
+        self.journal.last().map(|j| j.seq).unwrap_or(before)
+    }
+
+    pub fn last_hash<'a>(&'a self, before: &'a str) -> &'a str {
+        self.journal.last().map(|j| j.hash.as_str()).unwrap_or(before)
+    }
+}
+
+pub fn target_key(t: ClockTarget) -> String {
+    match t {
+        ClockTarget::Case => "case".to_owned(),
+        ClockTarget::Task(id) => format!("task:{id}"),
+    }
+}
+
+pub fn parse_target(s: &str) -> Option<ClockTarget> {
+    if s == "case" {
+        return Some(ClockTarget::Case);
+    }
+    s.strip_prefix("task:")
+        .and_then(|n| n.parse().ok())
+        .map(ClockTarget::Task)
+}
+
+pub fn parse_alarm(s: &str) -> Option<Alarm> {
+    match s {
+        "warning" => Some(Alarm::Warning),
+        "overdue" => Some(Alarm::Overdue),
+        _ => None,
+    }
+}
+
+const CASE_COLUMNS: &[&str] = &[
+    "id",
+    "number",
+    "version",
+    "state",
+    "status",
+    "subject_kind",
+    "subject_code",
+    "title",
+    "department",
+    "applicant_key",
+    "applicant_user_id",
+    "channel",
+    "submitted_at",
+    "accepted_at",
+    "accepted_day",
+    "decided_at",
+    "decided_day",
+    "delivered_at",
+    "due_at",
+    "legal_due_at",
+    "outcome",
+    "on_time",
+    "legal_on_time",
+    "used_days",
+    "promised_days",
+    "legal_days",
+    "rating",
+    "warned",
+    "overdue",
+    "last_seq",
+    "last_hash",
+    "updated_at",
+];
+
+fn case_values(w: &CaseWrite, last_seq: i64, last_hash: &str) -> Vec<Value> {
+    let c = &w.columns;
+    vec![
+        Value::Int(w.id),
+        c.number.clone().into(),
+        Value::Int(w.new_version as i64),
+        w.state.clone().into(),
+        c.status.clone().into(),
+        c.subject_kind.clone().into(),
+        c.subject_code.clone().into(),
+        c.title.clone().into(),
+        c.department.clone().into(),
+        c.applicant_key.clone().into(),
+        c.applicant_user_id.into(),
+        c.channel.clone().into(),
+        Value::Int(c.submitted_at),
+        c.accepted_at.into(),
+        c.accepted_day.into(),
+        c.decided_at.into(),
+        c.decided_day.into(),
+        c.delivered_at.into(),
+        c.due_at.into(),
+        c.legal_due_at.into(),
+        c.outcome.clone().into(),
+        c.on_time.into(),
+        c.legal_on_time.into(),
+        c.used_days.into(),
+        Value::Real(c.promised_days),
+        Value::Real(c.legal_days),
+        c.rating.into(),
+        c.warned.into(),
+        c.overdue.into(),
+        Value::Int(last_seq),
+        last_hash.into(),
+        Value::Int(crate::now_millis()),
+    ]
+}
+
+/// Writes a batch of case changes inside the caller's transaction. Returns one result per write:
+/// `Conflict` for a write whose expected version no longer matches (nothing of it is written).
+pub fn write_batch(
+    conn: &mut dyn Conn,
+    writes: &[CaseWrite],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let mut results = Vec::with_capacity(writes.len());
+    let mut inserts: Vec<Vec<Value>> = Vec::new();
+    let update_sql = {
+        let sets: Vec<String> = CASE_COLUMNS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        format!(
+            "UPDATE cases SET {} WHERE id = $1 AND version = ${}",
+            sets.join(", "),
+            CASE_COLUMNS.len() + 1
+        )
+    };
+    for w in writes {
+        let prev_seq = w.journal.first().map(|j| j.seq - 1).unwrap_or(0);
+        let last_seq = w.last_seq(prev_seq);
+        let first_prev = w
+            .journal
+            .first()
+            .map(|j| j.prev_hash.as_str())
+            .unwrap_or(GENESIS_HASH);
+        let last_hash = w.last_hash(first_prev).to_owned();
+        match w.expected_version {
+            None => {
+                inserts.push(case_values(w, last_seq, &last_hash));
+                results.push(Ok(()));
+            }
+            Some(expected) => {
+                let mut params = case_values(w, last_seq, &last_hash);
+                params.push(Value::Int(expected as i64));
+                let n = conn.execute(&update_sql, &params)?;
+                results.push(if n == 1 { Ok(()) } else { Err(StoreError::Conflict) });
+            }
+        }
+    }
+    insert_many(conn, "cases", CASE_COLUMNS, inserts)?;
+
+    let ok = || {
+        writes
+            .iter()
+            .zip(results.iter())
+            .filter(|(_, r)| r.is_ok())
+            .map(|(w, _)| w)
+    };
+    let items: Vec<Vec<Value>> = ok()
+        .flat_map(|w| {
+            w.case_items
+                .iter()
+                .map(move |(i, d)| vec![Value::Int(w.id), i.into(), d.into()])
+        })
+        .collect();
+    insert_many(conn, "case_items", &["case_id", "item_code", "department"], items)?;
+    let journal: Vec<Vec<Value>> = ok()
+        .flat_map(|w| w.journal.iter())
+        .map(|j| {
+            vec![
+                Value::Int(j.case_id),
+                Value::Int(j.seq),
+                Value::Int(j.at),
+                Value::Int(j.actor_id),
+                j.actor_name.clone().into(),
+                j.actor_role.clone().into(),
+                j.action.clone().into(),
+                j.opinion.clone().into(),
+                j.data.clone().into(),
+                j.prev_hash.clone().into(),
+                j.hash.clone().into(),
+            ]
+        })
+        .collect();
+    insert_many(
+        conn,
+        "journal",
+        &[
+            "case_id",
+            "seq",
+            "at",
+            "actor_id",
+            "actor_name",
+            "actor_role",
+            "action",
+            "opinion",
+            "data",
+            "prev_hash",
+            "hash",
+        ],
+        journal,
+    )?;
+
+    let task_keys: Vec<Vec<Value>> = ok()
+        .flat_map(|w| {
+            w.tasks_removed
+                .iter()
+                .map(move |t| vec![Value::Int(w.id), Value::Int(i64::from(*t))])
+        })
+        .collect();
+    delete_many(conn, "tasks", &["case_id", "task_id"], task_keys)?;
+    let tasks: Vec<Vec<Value>> = ok()
+        .flat_map(|w| {
+            w.tasks_added.iter().map(move |t| {
+                vec![
+                    Value::Int(w.id),
+                    Value::Int(i64::from(t.task_id)),
+                    t.department.clone().into(),
+                    t.role.clone().into(),
+                    t.name.clone().into(),
+                    Value::Int(t.opened_at),
+                    t.due_at.into(),
+                    t.warning_at.into(),
+                ]
+            })
+        })
+        .collect();
+    insert_many(
+        conn,
+        "tasks",
+        &[
+            "case_id",
+            "task_id",
+            "department",
+            "role",
+            "name",
+            "opened_at",
+            "due_at",
+            "warning_at",
+        ],
+        tasks,
+    )?;
+
+    let timer_keys: Vec<Vec<Value>> = ok()
+        .flat_map(|w| {
+            w.timers_removed
+                .iter()
+                .map(move |(t, a)| vec![Value::Int(w.id), t.into(), a.into()])
+        })
+        .collect();
+    delete_many(conn, "timers", &["case_id", "target", "alarm"], timer_keys)?;
+    let timers: Vec<Vec<Value>> = ok()
+        .flat_map(|w| {
+            w.timers_added.iter().map(move |t| {
+                vec![
+                    Value::Int(w.id),
+                    t.target.clone().into(),
+                    t.alarm.clone().into(),
+                    Value::Int(t.fire_at),
+                ]
+            })
+        })
+        .collect();
+    insert_many(conn, "timers", &["case_id", "target", "alarm", "fire_at"], timers)?;
+
+    let notes: Vec<Vec<Value>> = ok()
+        .flat_map(|w| {
+            w.notifications.iter().map(move |n| {
+                vec![
+                    n.user_id.into(),
+                    n.department.clone().into(),
+                    Value::Int(w.id),
+                    n.kind.clone().into(),
+                    n.text.clone().into(),
+                    Value::Int(n.created_at),
+                ]
+            })
+        })
+        .collect();
+    insert_many(
+        conn,
+        "notifications",
+        &["user_id", "department", "case_id", "kind", "text", "created_at"],
+        notes,
+    )?;
+    Ok(results)
+}
+
+/// `DELETE … WHERE (a = $1 AND b = $2) OR (…)`, chunked. Portable: both backends type the parameters
+/// from the columns they are compared with.
+fn delete_many(
+    conn: &mut dyn Conn,
+    table: &str,
+    key: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(200) {
+        let mut clauses = Vec::with_capacity(chunk.len());
+        let mut n = 0;
+        for _ in chunk {
+            let parts: Vec<String> = key
+                .iter()
+                .map(|k| {
+                    n += 1;
+                    format!("{k} = ${n}")
+                })
+                .collect();
+            clauses.push(format!("({})", parts.join(" AND ")));
+        }
+        let sql = format!("DELETE FROM {table} WHERE {}", clauses.join(" OR "));
+        let params: Vec<Value> = chunk.iter().flatten().cloned().collect();
+        conn.execute(&sql, &params)?;
+    }
+    Ok(())
+}
+
+pub fn load(conn: &mut dyn Conn, id: CaseId) -> Result<Option<StoredCase>, StoreError> {
+    let Some(row) = conn.query_one(
+        "SELECT state, version, last_seq, last_hash FROM cases WHERE id = $1",
+        &[Value::Int(id)],
+    )?
+    else {
+        return Ok(None);
+    };
+    let mut case: Case = serde_json::from_str(&row.text(0)?)?;
+    case.version = row.int(1)? as u64;
+    Ok(Some(StoredCase {
+        case,
+        last_seq: row.int(2)?,
+        last_hash: row.text(3)?,
+    }))
+}
+
+pub fn id_by_number(conn: &mut dyn Conn, number: &str) -> Result<Option<CaseId>, StoreError> {
+    conn.query_one("SELECT id FROM cases WHERE number = $1", &[number.into()])?
+        .map(|r| r.int(0))
+        .transpose()
+}
+
+/// One journal entry as the timeline shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JournalView {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub actor_id: i64,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub action: String,
+    pub opinion: Option<String>,
+    pub data: serde_json::Value,
+    pub hash: String,
+}
+
+pub fn journal(conn: &mut dyn Conn, id: CaseId) -> Result<Vec<JournalRow>, StoreError> {
+    let rows = conn.query(
+        "SELECT case_id, seq, at, actor_id, actor_name, actor_role, action, opinion, data, prev_hash, hash \
+         FROM journal WHERE case_id = $1 ORDER BY seq",
+        &[Value::Int(id)],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(JournalRow {
+                case_id: r.int(0)?,
+                seq: r.int(1)?,
+                at: r.int(2)?,
+                actor_id: r.int(3)?,
+                actor_name: r.text(4)?,
+                actor_role: r.text(5)?,
+                action: r.text(6)?,
+                opinion: r.opt_text(7)?,
+                data: r.text(8)?,
+                prev_hash: r.text(9)?,
+                hash: r.text(10)?,
+            })
+        })
+        .collect()
+}
+
+impl JournalRow {
+    pub fn view(&self) -> JournalView {
+        JournalView {
+            seq: self.seq,
+            at: Timestamp::from_millis(self.at),
+            actor_id: self.actor_id,
+            actor_name: self.actor_name.clone(),
+            actor_role: self.actor_role.clone(),
+            action: self.action.clone(),
+            opinion: self.opinion.clone(),
+            data: serde_json::from_str(&self.data).unwrap_or(serde_json::Value::Null),
+            hash: self.hash.clone(),
+        }
+    }
+}
+
+/// The result of checking a case's hash chain.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChainCheck {
+    pub entries: usize,
+    pub intact: bool,
+    /// The first entry whose hash does not follow, when the chain is broken.
+    pub broken_at: Option<i64>,
+}
+
+pub fn verify_chain(conn: &mut dyn Conn, id: CaseId) -> Result<ChainCheck, StoreError> {
+    let rows = journal(conn, id)?;
+    let mut prev = GENESIS_HASH.to_owned();
+    for (i, r) in rows.iter().enumerate() {
+        if r.seq != i as i64 + 1 || r.prev_hash != prev || r.compute_hash() != r.hash {
+            return Ok(ChainCheck {
+                entries: rows.len(),
+                intact: false,
+                broken_at: Some(r.seq),
+            });
+        }
+        prev = r.hash.clone();
+    }
+    let last = conn.query_one("SELECT last_hash FROM cases WHERE id = $1", &[Value::Int(id)])?;
+    if let Some(last) = last
+        && last.text(0)? != prev
+    {
+        return Ok(ChainCheck {
+            entries: rows.len(),
+            intact: false,
+            broken_at: Some(rows.len() as i64),
+        });
+    }
+    Ok(ChainCheck {
+        entries: rows.len(),
+        intact: true,
+        broken_at: None,
+    })
+}
+
+/// A task in a department's inbox.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InboxRow {
+    pub case_id: CaseId,
+    pub number: String,
+    pub title: String,
+    pub task_id: TaskId,
+    pub task_name: String,
+    pub role: Option<String>,
+    pub opened_at: Timestamp,
+    pub due_at: Option<Timestamp>,
+    pub warning_at: Option<Timestamp>,
+}
+
+/// A department's open tasks, the most urgent first (paused tasks, with no due instant, last).
+pub fn inbox(
+    conn: &mut dyn Conn,
+    department: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<InboxRow>, StoreError> {
+    let rows = conn.query(
+        "SELECT t.case_id, c.number, c.title, t.task_id, t.name, t.role, t.opened_at, t.due_at, t.warning_at \
+         FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.department = $1 \
+         ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.opened_at LIMIT $2 OFFSET $3",
+        &[department.into(), Value::Int(limit), Value::Int(offset)],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(InboxRow {
+                case_id: r.int(0)?,
+                number: r.text(1)?,
+                title: r.text(2)?,
+                task_id: r.int(3)? as TaskId,
+                task_name: r.text(4)?,
+                role: r.opt_text(5)?,
+                opened_at: Timestamp::from_millis(r.int(6)?),
+                due_at: r.opt_int(7)?.map(Timestamp::from_millis),
+                warning_at: r.opt_int(8)?.map(Timestamp::from_millis),
+            })
+        })
+        .collect()
+}
+
+/// Which cases a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub applicant_user_id: Option<i64>,
+    pub applicant_key: Option<String>,
+    pub status: Option<String>,
+    pub department: Option<String>,
+    /// Statistics drill-down: cases accepted in [from_day, to_day] (yyyymmdd).
+    pub accepted_from_day: Option<i64>,
+    pub accepted_to_day: Option<i64>,
+    pub item_code: Option<String>,
+    pub overdue: Option<bool>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseListRow {
+    pub id: CaseId,
+    pub number: String,
+    pub title: String,
+    pub status: String,
+    pub department: String,
+    pub submitted_at: Timestamp,
+    pub due_at: Option<Timestamp>,
+    pub decided_at: Option<Timestamp>,
+    pub outcome: Option<String>,
+    pub warned: bool,
+    pub overdue: bool,
+}
+
+/// A WHERE clause built from optional filters; `{p}` in a condition is its parameter.
+#[derive(Default)]
+pub(crate) struct Filter {
+    clauses: Vec<String>,
+    pub(crate) params: Vec<Value>,
+}
+
+impl Filter {
+    pub(crate) fn add(&mut self, condition: &str, v: Value) {
+        self.params.push(v);
+        self.clauses
+            .push(condition.replace("{p}", &format!("${}", self.params.len())));
+    }
+
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+pub fn list(conn: &mut dyn Conn, f: &CaseFilter) -> Result<Vec<CaseListRow>, StoreError> {
+    let mut w = Filter::default();
+    // Both applicant filters given means either: the user's own cases and cases in their ID's name.
+    match (f.applicant_user_id, &f.applicant_key) {
+        (Some(u), Some(k)) => {
+            w.add("(applicant_user_id = {p}", Value::Int(u));
+            w.params.push(k.into());
+            let n = w.params.len();
+            if let Some(last) = w.clauses.last_mut() {
+                last.push_str(&format!(" OR applicant_key = ${n})"));
+            }
+        }
+        (Some(u), None) => w.add("applicant_user_id = {p}", Value::Int(u)),
+        (None, Some(k)) => w.add("applicant_key = {p}", k.into()),
+        (None, None) => {}
+    }
+    if let Some(s) = &f.status {
+        w.add("status = {p}", s.into());
+    }
+    if let Some(d) = &f.department {
+        w.add(
+            "(department = {p} OR id IN (SELECT case_id FROM case_items WHERE department = {p}))",
+            d.into(),
+        );
+    }
+    if let Some(d) = f.accepted_from_day {
+        w.add("accepted_day >= {p}", Value::Int(d));
+    }
+    if let Some(d) = f.accepted_to_day {
+        w.add("accepted_day <= {p}", Value::Int(d));
+    }
+    if let Some(i) = &f.item_code {
+        w.add(
+            "id IN (SELECT case_id FROM case_items WHERE item_code = {p})",
+            i.into(),
+        );
+    }
+    if let Some(o) = f.overdue {
+        w.add("overdue = {p}", o.into());
+    }
+    let filter = w.sql();
+    let mut params = w.params;
+    params.push(Value::Int(f.limit.clamp(1, 500)));
+    params.push(Value::Int(f.offset.max(0)));
+    let sql = format!(
+        "SELECT id, number, title, status, department, submitted_at, due_at, decided_at, outcome, warned, overdue \
+         FROM cases {filter} ORDER BY submitted_at DESC, id DESC LIMIT ${} OFFSET ${}",
+        params.len() - 1,
+        params.len()
+    );
+    conn.query(&sql, &params)?.iter().map(list_row).collect()
+}
+
+fn list_row(r: &Row) -> Result<CaseListRow, StoreError> {
+    Ok(CaseListRow {
+        id: r.int(0)?,
+        number: r.text(1)?,
+        title: r.text(2)?,
+        status: r.text(3)?,
+        department: r.text(4)?,
+        submitted_at: Timestamp::from_millis(r.int(5)?),
+        due_at: r.opt_int(6)?.map(Timestamp::from_millis),
+        decided_at: r.opt_int(7)?.map(Timestamp::from_millis),
+        outcome: r.opt_text(8)?,
+        warned: r.int(9)? != 0,
+        overdue: r.int(10)? != 0,
+    })
+}
+
+/// A due timer, claimed by this process for a while.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueTimer {
+    pub case_id: CaseId,
+    pub target: ClockTarget,
+    pub alarm: Alarm,
+    pub fire_at: i64,
+}
+
+/// Claims up to `limit` timers due at `now` that no live process holds. On PostgreSQL, `FOR UPDATE
+/// SKIP LOCKED` lets several onego processes claim side by side without waiting on each other; the
+/// lease (`claimed_until`) hands a timer to another process if this one dies before firing it.
+pub fn claim_due_timers(
+    conn: &mut dyn Conn,
+    owner: &str,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<DueTimer>, StoreError> {
+    let lock = match conn.dialect() {
+        Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        Dialect::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE timers SET claimed_by = $1, claimed_until = $2 WHERE (case_id, target, alarm) IN \
+         (SELECT case_id, target, alarm FROM timers WHERE fire_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3) \
+          ORDER BY fire_at LIMIT $4{lock}) RETURNING case_id, target, alarm, fire_at"
+    );
+    let rows = conn.query(
+        &sql,
+        &[
+            owner.into(),
+            Value::Int(now + lease_ms),
+            Value::Int(now),
+            Value::Int(limit),
+        ],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let target = parse_target(&r.text(1)?).ok_or_else(|| StoreError::Data("timer target".into()))?;
+        let alarm = parse_alarm(&r.text(2)?).ok_or_else(|| StoreError::Data("timer alarm".into()))?;
+        out.push(DueTimer {
+            case_id: r.int(0)?,
+            target,
+            alarm,
+            fire_at: r.int(3)?,
+        });
+    }
+    out.sort_by_key(|t| t.fire_at);
+    Ok(out)
+}
+
+/// The earliest timer not yet claimed, so the worker can sleep until then.
+pub fn next_timer_at(conn: &mut dyn Conn) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_one("SELECT MIN(fire_at) FROM timers", &[])?
+        .and_then(|r| r.opt_int(0).ok().flatten()))
+}
+
+/// Replaces a case's timers wholesale (used when a timer fired but changed nothing).
+pub fn replace_timers(conn: &mut dyn Conn, case_id: CaseId, timers: &[TimerRow]) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM timers WHERE case_id = $1", &[Value::Int(case_id)])?;
+    let rows = timers
+        .iter()
+        .map(|t| {
+            vec![
+                Value::Int(case_id),
+                t.target.clone().into(),
+                t.alarm.clone().into(),
+                Value::Int(t.fire_at),
+            ]
+        })
+        .collect();
+    insert_many(conn, "timers", &["case_id", "target", "alarm", "fire_at"], rows)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Notification {
+    pub id: i64,
+    pub case_id: Option<CaseId>,
+    pub kind: String,
+    pub text: String,
+    pub created_at: Timestamp,
+    pub read: bool,
+}
+
+/// A user's notifications: their own and their department's.
+pub fn notifications(
+    conn: &mut dyn Conn,
+    user_id: i64,
+    department: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Notification>, StoreError> {
+    let rows = conn.query(
+        "SELECT id, case_id, kind, text, created_at, read_at FROM notifications \
+         WHERE user_id = $1 OR (department IS NOT NULL AND department = $2) ORDER BY created_at DESC, id DESC LIMIT $3",
+        &[Value::Int(user_id), department.map(str::to_owned).into(), Value::Int(limit)],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Notification {
+                id: r.int(0)?,
+                case_id: r.opt_int(1)?,
+                kind: r.text(2)?,
+                text: r.text(3)?,
+                created_at: Timestamp::from_millis(r.int(4)?),
+                read: r.opt_int(5)?.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Stored size of one case in bytes (state, journal, tasks, timers), for the benchmark's report.
+pub fn stored_bytes(conn: &mut dyn Conn) -> Result<(i64, i64), StoreError> {
+    let cases = conn.query_one("SELECT COUNT(*), COALESCE(SUM(LENGTH(state)), 0) FROM cases", &[])?;
+    let journal = conn.query_one(
+        "SELECT COALESCE(SUM(LENGTH(data) + LENGTH(hash) + LENGTH(prev_hash) + LENGTH(actor_name) + 64), 0) FROM journal",
+        &[],
+    )?;
+    let (n, state) = match cases {
+        Some(r) => (r.int(0)?, r.int(1)?),
+        None => (0, 0),
+    };
+    let j = journal.map(|r| r.int(0)).transpose()?.unwrap_or(0);
+    Ok((n, state + j))
+}

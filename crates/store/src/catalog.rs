@@ -1,0 +1,128 @@
+//! The catalog as stored: departments, service items, bundles and process definitions, every version.
+
+use onego_domain::catalog::{Bundle, Catalog, ServiceItem};
+use onego_domain::org::Department;
+use onego_domain::process::ProcessDefinition;
+
+use crate::StoreError;
+use crate::sql::{Conn, Value};
+
+fn day_number(d: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
+pub fn save_department(conn: &mut dyn Conn, d: &Department) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM departments WHERE code = $1",
+        &[d.code.as_str().into()],
+    )?;
+    conn.execute(
+        "INSERT INTO departments (code, name, data) VALUES ($1, $2, $3)",
+        &[
+            d.code.as_str().into(),
+            d.name.clone().into(),
+            serde_json::to_string(d)?.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores an item version. A version, once stored, is never changed: running cases rely on it.
+pub fn save_item(conn: &mut dyn Conn, item: &ServiceItem) -> Result<(), StoreError> {
+    let exists = conn.query_one(
+        "SELECT 1 FROM items WHERE impl_code = $1 AND version = $2",
+        &[
+            item.impl_code.as_str().into(),
+            Value::Int(i64::from(item.version)),
+        ],
+    )?;
+    if exists.is_some() {
+        return Err(StoreError::Constraint(format!(
+            "item {} version {} exists already; save the change as version {}",
+            item.impl_code,
+            item.version,
+            item.version + 1
+        )));
+    }
+    conn.execute(
+        "INSERT INTO items (impl_code, version, name, department, effective_from, data) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            item.impl_code.as_str().into(),
+            Value::Int(i64::from(item.version)),
+            item.name.clone().into(),
+            item.department.as_str().into(),
+            Value::Int(day_number(item.effective_from)),
+            serde_json::to_string(item)?.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn save_bundle(conn: &mut dyn Conn, b: &Bundle) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO bundles (code, version, name, data) VALUES ($1, $2, $3, $4)",
+        &[
+            b.code.as_str().into(),
+            Value::Int(i64::from(b.version)),
+            b.name.clone().into(),
+            serde_json::to_string(b)?.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn save_process(conn: &mut dyn Conn, p: &ProcessDefinition, now: i64) -> Result<(), StoreError> {
+    let exists = conn.query_one(
+        "SELECT 1 FROM processes WHERE code = $1 AND version = $2",
+        &[p.code.as_str().into(), Value::Int(i64::from(p.version))],
+    )?;
+    if exists.is_some() {
+        return Err(StoreError::Constraint(format!(
+            "process {} version {} exists already; running cases keep it. Upload the change as version {}",
+            p.code,
+            p.version,
+            p.version + 1
+        )));
+    }
+    conn.execute(
+        "INSERT INTO processes (code, version, name, source, created_at) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            p.code.as_str().into(),
+            Value::Int(i64::from(p.version)),
+            p.name.clone().into(),
+            p.source.clone().into(),
+            Value::Int(now),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Loads everything. Stored definitions were validated when saved; one that no longer parses (a
+/// hand-edited database) is reported rather than skipped.
+pub fn load(conn: &mut dyn Conn) -> Result<Catalog, StoreError> {
+    let mut catalog = Catalog::default();
+    for r in conn.query("SELECT data FROM departments ORDER BY code", &[])? {
+        catalog.departments.push(serde_json::from_str(&r.text(0)?)?);
+    }
+    for r in conn.query("SELECT data FROM items ORDER BY impl_code, version", &[])? {
+        catalog.items.push(serde_json::from_str(&r.text(0)?)?);
+    }
+    for r in conn.query("SELECT data FROM bundles ORDER BY code, version", &[])? {
+        catalog.bundles.push(serde_json::from_str(&r.text(0)?)?);
+    }
+    for r in conn.query(
+        "SELECT code, version, source FROM processes ORDER BY code, version",
+        &[],
+    )? {
+        let (code, version) = (r.text(0)?, r.int(1)?);
+        let def = ProcessDefinition::from_toml(&r.text(2)?)
+            .map_err(|e| StoreError::Data(format!("process {code} version {version}: {e}")))?;
+        catalog.processes.push(def);
+    }
+    Ok(catalog)
+}
+
+pub fn is_empty(conn: &mut dyn Conn) -> Result<bool, StoreError> {
+    Ok(conn.query_one("SELECT 1 FROM items LIMIT 1", &[])?.is_none())
+}

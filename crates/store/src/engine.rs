@@ -1,0 +1,590 @@
+//! The path of a command: authorise → load → decide → apply → commit once.
+//!
+//! The engine is the one place that runs it, for every caller (HTTP, timers, demo loader, benchmark).
+//! Loads come from a small cache of recent cases; a stale cache entry (another process changed the
+//! case) is caught by the version check at commit, and the command is decided again on fresh state.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::Datelike;
+use onego_calendar::{
+    ClockPolicy, Limit, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, Timestamp, WorkingCalendar,
+};
+use onego_domain::case::{
+    Alarm, Case, CaseError, CaseId, CaseStatus, ClockTarget, Command, Context, Entry, Event, Submission,
+};
+use onego_domain::catalog::Catalog;
+use onego_domain::org::Actor;
+use onego_domain::policy;
+use onego_domain::values::{CaseNumber, RegionCode};
+
+use crate::cases::{
+    self, CaseColumns, CaseWrite, JournalRow, NotificationRow, StoredCase, TaskRow, TimerRow,
+};
+use crate::parking::Mutex;
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    Denied(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error("the case kept changing while this command was decided; try again")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<policy::Denied> for EngineError {
+    fn from(d: policy::Denied) -> Self {
+        EngineError::Denied(d.0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The region whose code begins every case number.
+    pub region: RegionCode,
+    pub policy: ClockPolicy,
+    /// Cases kept in memory.
+    pub cache_capacity: usize,
+    /// Names this process in timer leases.
+    pub node: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            region: RegionCode::parse("371700").unwrap_or_else(|_| unreachable!("a valid region code")),
+            policy: ClockPolicy::default(),
+            cache_capacity: 50_000,
+            node: format!("onego-{}", std::process::id()),
+        }
+    }
+}
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub case: Arc<Case>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Default)]
+struct IdBlocks {
+    case_ids: (i64, i64),
+    numbers: HashMap<String, (i64, i64)>,
+}
+
+pub struct Engine {
+    store: Store,
+    calendar: Arc<WorkingCalendar>,
+    catalog: RwLock<Arc<Catalog>>,
+    config: EngineConfig,
+    cache: Mutex<HashMap<CaseId, Arc<StoredCase>>>,
+    ids: tokio::sync::Mutex<IdBlocks>,
+}
+
+const MAX_ATTEMPTS: usize = 8;
+const CASE_ID_BLOCK: i64 = 64;
+const NUMBER_BLOCK: i64 = 32;
+
+impl Engine {
+    /// Builds the engine and loads the catalog (blocking; call at start-up).
+    pub fn new(store: Store, calendar: WorkingCalendar, config: EngineConfig) -> Result<Engine, StoreError> {
+        let catalog = store.read_blocking(crate::catalog::load)?;
+        Ok(Engine {
+            store,
+            calendar: Arc::new(calendar),
+            catalog: RwLock::new(Arc::new(catalog)),
+            config,
+            cache: Mutex::new(HashMap::new()),
+            ids: tokio::sync::Mutex::new(IdBlocks::default()),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.calendar
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Re-reads the catalog after an administrator changed it.
+    pub async fn reload_catalog(&self) -> Result<(), StoreError> {
+        let catalog = self.store.read(crate::catalog::load).await?;
+        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+        Ok(())
+    }
+
+    async fn next_ids(&self, now: Timestamp) -> Result<(CaseId, CaseNumber), EngineError> {
+        let date = self.calendar.local_date(now);
+        let key = format!("case_no:{}:{}", self.config.region, date.format("%Y%m%d"));
+        let mut ids = self.ids.lock().await;
+        if ids.case_ids.0 >= ids.case_ids.1 {
+            let first = self
+                .store
+                .write(|c| crate::reserve(c, "case_id", CASE_ID_BLOCK))
+                .await?;
+            ids.case_ids = (first, first + CASE_ID_BLOCK);
+        }
+        let id = ids.case_ids.0;
+        ids.case_ids.0 += 1;
+        let block = ids.numbers.get(&key).copied().unwrap_or((0, 0));
+        let block = if block.0 >= block.1 {
+            let k = key.clone();
+            let first = self
+                .store
+                .write(move |c| crate::reserve(c, &k, NUMBER_BLOCK))
+                .await?;
+            (first, first + NUMBER_BLOCK)
+        } else {
+            block
+        };
+        ids.numbers.insert(key, (block.0 + 1, block.1));
+        if ids.numbers.len() > 64 {
+            // Old days' blocks are never used again.
+            let today = date.format("%Y%m%d").to_string();
+            ids.numbers.retain(|k, _| k.ends_with(&today));
+        }
+        let number = CaseNumber::new(&self.config.region, date, block.0 as u32).ok_or_else(|| {
+            EngineError::Case(CaseError::Invalid(
+                "more than 999,999 cases in one day for this region".into(),
+            ))
+        })?;
+        Ok((id, number))
+    }
+
+    fn context<'a>(&'a self, actor: &'a Actor, now: Timestamp, catalog: &'a Catalog) -> Context<'a> {
+        Context {
+            now,
+            actor,
+            registry: catalog,
+            calendar: &self.calendar,
+            policy: self.config.policy,
+        }
+    }
+
+    /// Opens a new case; with `accept`, a clerk accepts it in the same step.
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        submission: Submission,
+        accept: Option<Command>,
+        now: Timestamp,
+    ) -> Result<Outcome, EngineError> {
+        policy::authorize_submission(actor, &submission)?;
+        if accept.is_some() && actor.role != onego_domain::org::Role::Clerk {
+            return Err(EngineError::Denied(
+                "only the window clerk accepts at submission".into(),
+            ));
+        }
+        let catalog = self.catalog();
+        let (id, number) = self.next_ids(now).await?;
+        let ctx = self.context(actor, now, &catalog);
+        let (mut case, entries) = Case::open(&ctx, id, number, submission, accept)?;
+        case.version = 1;
+        let write = self.build_write(None, &case, &entries, now)?;
+        let stored = StoredCase {
+            last_seq: write.last_seq(0),
+            last_hash: write.last_hash(cases::GENESIS_HASH).to_owned(),
+            case,
+        };
+        self.store.commit_case(write).await?;
+        let stored = Arc::new(stored);
+        self.remember(stored.clone());
+        Ok(Outcome {
+            case: Arc::new(stored.case.clone()),
+            entries,
+        })
+    }
+
+    /// Runs a command on a case, deciding again on fresh state if someone else changed it meanwhile.
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        cmd: &Command,
+        now: Timestamp,
+    ) -> Result<Outcome, EngineError> {
+        let catalog = self.catalog();
+        for attempt in 0..MAX_ATTEMPTS {
+            let current = self.load_stored(id, attempt > 0).await?;
+            policy::authorize_command(actor, &current.case, cmd)?;
+            let ctx = self.context(actor, now, &catalog);
+            let entries = current.case.decide(&ctx, cmd)?;
+            if entries.is_empty() {
+                return Ok(Outcome {
+                    case: Arc::new(current.case.clone()),
+                    entries,
+                });
+            }
+            let mut next = current.case.clone();
+            for e in &entries {
+                next.apply(e);
+            }
+            next.version = current.case.version + 1;
+            let write = self.build_write(Some(&current), &next, &entries, now)?;
+            let stored = StoredCase {
+                last_seq: write.last_seq(current.last_seq),
+                last_hash: write.last_hash(&current.last_hash).to_owned(),
+                case: next,
+            };
+            match self.store.commit_case(write).await {
+                Ok(()) => {
+                    let stored = Arc::new(stored);
+                    self.remember(stored.clone());
+                    return Ok(Outcome {
+                        case: Arc::new(stored.case.clone()),
+                        entries,
+                    });
+                }
+                Err(StoreError::Conflict) => {
+                    self.forget(id);
+                    continue;
+                }
+                Err(e) => {
+                    self.forget(id);
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(EngineError::Conflict)
+    }
+
+    fn remember(&self, stored: Arc<StoredCase>) {
+        let mut cache = self.cache.lock();
+        if cache.len() >= self.config.cache_capacity {
+            cache.clear();
+        }
+        cache.insert(stored.case.id, stored);
+    }
+
+    fn forget(&self, id: CaseId) {
+        self.cache.lock().remove(&id);
+    }
+
+    async fn load_stored(&self, id: CaseId, fresh: bool) -> Result<Arc<StoredCase>, EngineError> {
+        if !fresh && let Some(c) = self.cache.lock().get(&id).cloned() {
+            return Ok(c);
+        }
+        let stored = self
+            .store
+            .read(move |c| cases::load(c, id))
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("there is no case {id}")))?;
+        let stored = Arc::new(stored);
+        self.remember(stored.clone());
+        Ok(stored)
+    }
+
+    /// A case as the actor may see it.
+    pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<Arc<StoredCase>, EngineError> {
+        let stored = self.load_stored(id, false).await?;
+        if !policy::can_view_case(actor, &stored.case) {
+            // Not found rather than forbidden: do not reveal that a case number exists.
+            return Err(EngineError::NotFound(format!(
+                "there is no case {id} you can see"
+            )));
+        }
+        Ok(stored)
+    }
+
+    /// A case's journal, oldest first, for an actor who may see the case.
+    pub async fn timeline(&self, actor: &Actor, id: CaseId) -> Result<Vec<JournalRow>, EngineError> {
+        self.case(actor, id).await?;
+        Ok(self.store.read(move |c| cases::journal(c, id)).await?)
+    }
+
+    /// Fires every timer due at `now`. Returns how many timers changed something.
+    pub async fn fire_due_timers(&self, now: Timestamp) -> Result<usize, EngineError> {
+        let owner = self.config.node.clone();
+        let due = self
+            .store
+            .write(move |c| cases::claim_due_timers(c, &owner, now.as_millis(), 60_000, 200))
+            .await?;
+        let system = Actor::system();
+        let mut fired = 0;
+        for t in due {
+            let cmd = Command::CheckClock {
+                target: t.target,
+                alarm: t.alarm,
+            };
+            match self.execute(&system, t.case_id, &cmd, now).await {
+                Ok(out) if !out.entries.is_empty() => fired += 1,
+                Ok(out) => {
+                    // Nothing to mark (the clock moved, or the case finished): set its timers right.
+                    let rows = self.timer_rows(&out.case);
+                    let id = t.case_id;
+                    self.store
+                        .write(move |c| cases::replace_timers(c, id, &rows))
+                        .await?;
+                }
+                Err(EngineError::NotFound(_)) => {
+                    let id = t.case_id;
+                    self.store
+                        .write(move |c| cases::replace_timers(c, id, &[]))
+                        .await?;
+                }
+                Err(e) => {
+                    tracing::warn!(case = t.case_id, error = %e, "a timer could not fire; it will be retried")
+                }
+            }
+        }
+        Ok(fired)
+    }
+
+    /// When the next timer is due, so a worker can sleep until then.
+    pub async fn next_timer_at(&self) -> Result<Option<Timestamp>, EngineError> {
+        Ok(self
+            .store
+            .read(cases::next_timer_at)
+            .await?
+            .map(Timestamp::from_millis))
+    }
+
+    fn timer_rows(&self, case: &Case) -> Vec<TimerRow> {
+        case.timers(&self.calendar, self.config.policy)
+            .into_iter()
+            .map(|t| TimerRow {
+                target: cases::target_key(t.target),
+                alarm: t.alarm.as_str().to_owned(),
+                fire_at: t.fire_at.as_millis(),
+            })
+            .collect()
+    }
+
+    fn task_rows(&self, case: &Case) -> Vec<TaskRow> {
+        case.open_tasks()
+            .map(|t| {
+                let reading = case
+                    .task_clock(t)
+                    .read(&self.calendar, self.config.policy, t.opened_at)
+                    .ok();
+                TaskRow {
+                    task_id: t.id,
+                    department: t.department.to_string(),
+                    role: t.role.clone(),
+                    name: t.name.clone(),
+                    opened_at: t.opened_at.as_millis(),
+                    due_at: reading.and_then(|r| r.due).map(Timestamp::as_millis),
+                    warning_at: reading.and_then(|r| r.warning_at).map(Timestamp::as_millis),
+                }
+            })
+            .collect()
+    }
+
+    fn limit_days(&self, limit: Limit) -> f64 {
+        match limit {
+            Limit::WorkingDays(n) | Limit::NaturalDays(n) => f64::from(n),
+            Limit::NaturalHours(n) => f64::from(n) / 24.0,
+            Limit::WorkingHours(n) => {
+                let per_day = f64::from(self.calendar.office_hours().minutes_per_day().max(1)) / 60.0;
+                f64::from(n) / per_day
+            }
+        }
+    }
+
+    fn day_number(&self, t: Timestamp) -> i64 {
+        let d = self.calendar.local_date(t);
+        i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+    }
+
+    /// The columns kept beside a case for lists and statistics.
+    pub fn columns(&self, case: &Case, now: Timestamp) -> CaseColumns {
+        let policy = self.config.policy;
+        let at = case.decided_at.unwrap_or(now);
+        let reading = case.clock().and_then(|c| c.read(&self.calendar, policy, at).ok());
+        let legal = case
+            .legal_clock()
+            .and_then(|c| c.read(&self.calendar, policy, at).ok());
+        let decided =
+            case.decided_at.is_some() && case.accepted_at.is_some() && case.status != CaseStatus::Withdrawn;
+        let used_days = reading.filter(|_| decided).map(|r| {
+            let unit = match case.promised_limit {
+                Limit::WorkingHours(_) => {
+                    i64::from(self.calendar.office_hours().minutes_per_day().max(1)) * MS_PER_MINUTE
+                }
+                Limit::NaturalHours(_) => MS_PER_HOUR * 24,
+                _ => MS_PER_DAY,
+            };
+            (r.elapsed_ms as f64 / unit as f64 * 100.0).round() / 100.0
+        });
+        let subject = match &case.subject {
+            onego_domain::case::Subject::Item { code, .. } => ("item", code.to_string()),
+            onego_domain::case::Subject::Bundle { code, .. } => ("bundle", code.to_string()),
+        };
+        CaseColumns {
+            number: case.number.to_string(),
+            status: case.status.as_str().to_owned(),
+            subject_kind: subject.0.to_owned(),
+            subject_code: subject.1,
+            title: case.title.clone(),
+            department: case.department.to_string(),
+            applicant_key: case.applicant.id.as_str().to_owned(),
+            applicant_user_id: case.applicant.user_id,
+            channel: match case.channel {
+                onego_domain::case::Channel::Online => "online".into(),
+                onego_domain::case::Channel::Window => "window".into(),
+            },
+            submitted_at: case.submitted_at.as_millis(),
+            accepted_at: case.accepted_at.map(Timestamp::as_millis),
+            accepted_day: case.accepted_at.map(|t| self.day_number(t)),
+            decided_at: case.decided_at.map(Timestamp::as_millis),
+            decided_day: case.decided_at.map(|t| self.day_number(t)),
+            delivered_at: case.delivered_at.map(Timestamp::as_millis),
+            due_at: reading.and_then(|r| r.due).map(Timestamp::as_millis),
+            legal_due_at: legal.and_then(|r| r.due).map(Timestamp::as_millis),
+            outcome: case.outcome.map(|o| o.as_str().to_owned()),
+            on_time: reading
+                .filter(|_| decided)
+                .map(|r| r.state != onego_calendar::ClockState::Overdue),
+            legal_on_time: legal
+                .filter(|_| decided)
+                .map(|r| r.state != onego_calendar::ClockState::Overdue),
+            used_days,
+            promised_days: self.limit_days(case.promised_limit),
+            legal_days: self.limit_days(case.legal_limit),
+            rating: case.rating.as_ref().map(|r| i64::from(r.level)),
+            warned: case.warned,
+            overdue: case.overdue,
+        }
+    }
+
+    fn notifications(&self, case: &Case, entries: &[Entry], now: Timestamp) -> Vec<NotificationRow> {
+        let mut out = Vec::new();
+        let to_applicant = |kind: &str, text: String| NotificationRow {
+            user_id: case.applicant.user_id,
+            department: None,
+            kind: kind.to_owned(),
+            text,
+            created_at: now.as_millis(),
+        };
+        for e in entries {
+            match &e.event {
+                Event::Alarmed { target, alarm } => {
+                    let word = match alarm {
+                        Alarm::Warning => "即将到期（黄牌预警）",
+                        Alarm::Overdue => "已超期（红牌）",
+                    };
+                    let (department, what) = match target {
+                        ClockTarget::Case => (case.department.to_string(), "办件".to_owned()),
+                        ClockTarget::Task(id) => match case.task(*id) {
+                            Some(t) => (t.department.to_string(), format!("环节“{}”", t.name)),
+                            None => continue,
+                        },
+                    };
+                    out.push(NotificationRow {
+                        user_id: None,
+                        department: Some(department),
+                        kind: alarm.as_str().to_owned(),
+                        text: format!("{} {}：{}{}", case.number, case.title, what, word),
+                        created_at: now.as_millis(),
+                    });
+                }
+                Event::SupplementRequested { request } if case.applicant.user_id.is_some() => {
+                    let names: Vec<&str> = request.missing.iter().map(|m| m.name.as_str()).collect();
+                    out.push(to_applicant(
+                        "supplement",
+                        format!("{} {}：请补正材料：{}", case.number, case.title, names.join("、")),
+                    ));
+                }
+                Event::NotAccepted { reason } if case.applicant.user_id.is_some() => {
+                    out.push(to_applicant(
+                        "not_accepted",
+                        format!("{} {}：不予受理。{}", case.number, case.title, reason),
+                    ));
+                }
+                Event::Decided { reason, .. } if case.applicant.user_id.is_some() => {
+                    out.push(to_applicant(
+                        "decided",
+                        format!("{} {}：已作出决定（{}）", case.number, case.title, reason),
+                    ));
+                }
+                Event::Delivered { .. } if case.applicant.user_id.is_some() => {
+                    out.push(to_applicant(
+                        "delivered",
+                        format!("{} {}：结果已送达，欢迎评价", case.number, case.title),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn build_write(
+        &self,
+        before: Option<&StoredCase>,
+        next: &Case,
+        entries: &[Entry],
+        now: Timestamp,
+    ) -> Result<CaseWrite, EngineError> {
+        let (last_seq, last_hash) = match before {
+            Some(b) => (b.last_seq, b.last_hash.as_str()),
+            None => (0, cases::GENESIS_HASH),
+        };
+        let journal = JournalRow::chain(next.id, last_seq, last_hash, entries)?;
+        let (old_tasks, old_timers) = match before {
+            Some(b) => (self.task_rows(&b.case), self.timer_rows(&b.case)),
+            None => (Vec::new(), Vec::new()),
+        };
+        let new_tasks = self.task_rows(next);
+        let new_timers = self.timer_rows(next);
+        let tasks_removed = old_tasks
+            .iter()
+            .filter(|t| !new_tasks.contains(t))
+            .map(|t| t.task_id)
+            .collect();
+        let tasks_added = new_tasks
+            .iter()
+            .filter(|t| !old_tasks.contains(t))
+            .cloned()
+            .collect();
+        let timers_removed = old_timers
+            .iter()
+            .filter(|t| !new_timers.contains(t))
+            .map(|t| (t.target.clone(), t.alarm.clone()))
+            .collect();
+        let timers_added = new_timers
+            .iter()
+            .filter(|t| !old_timers.contains(t))
+            .cloned()
+            .collect();
+        let case_items = if before.is_none() {
+            next.flows
+                .iter()
+                .map(|f| (f.item.to_string(), f.department.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(CaseWrite {
+            id: next.id,
+            expected_version: before.map(|b| b.case.version),
+            new_version: next.version,
+            state: serde_json::to_string(next).map_err(StoreError::from)?,
+            columns: self.columns(next, now),
+            journal,
+            tasks_removed,
+            tasks_added,
+            timers_removed,
+            timers_added,
+            notifications: self.notifications(next, entries, now),
+            case_items,
+        })
+    }
+}

@@ -1,0 +1,343 @@
+//! onego's persistence. One store API over SQLite (the zero-setup default) and PostgreSQL (production,
+//! shared by several onego processes).
+//!
+//! - Writes go through one writer thread per process that batches every command waiting into one
+//!   transaction (group commit): one fsync for many commands, and an answer only after the commit.
+//! - Reads use a small pool of connections on blocking threads.
+//! - [`engine::Engine`] is the path of a command: authorise → load → decide → apply → commit once.
+
+pub mod cases;
+pub mod catalog;
+pub mod demo;
+pub mod engine;
+pub mod sql;
+pub mod stats;
+pub mod users;
+mod writer;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+use parking::Mutex;
+pub use sql::{Conn, Dialect, Row, Value};
+
+mod parking {
+    /// A poisoned lock only means another thread panicked while holding it; the data (a pool of
+    /// connections) is still usable, so take it rather than spread the panic.
+    pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
+    impl<T> Mutex<T> {
+        pub(crate) fn new(v: T) -> Self {
+            Mutex(std::sync::Mutex::new(v))
+        }
+        pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(|e| e.into_inner())
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {0}")]
+    Connect(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("a database constraint was violated: {0}")]
+    Constraint(String),
+    #[error("the record was changed by someone else at the same time; reload and try again")]
+    Conflict,
+    #[error("unexpected data in the database: {0}")]
+    Data(String),
+    #[error("{0}")]
+    Url(String),
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Data(e.to_string())
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite { path: String },
+    Postgres { url: String },
+}
+
+impl Location {
+    /// `sqlite://onego.sqlite`, `sqlite:onego.sqlite`, a bare path, or `postgres://user@host/db`.
+    pub fn parse(url: &str) -> Result<Location, StoreError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Location::Postgres { url: url.to_owned() });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains("://") {
+            return Err(StoreError::Url(format!(
+                "\"{}\" is not a database location; give a SQLite file path (sqlite://onego.sqlite) or a PostgreSQL URL (postgres://user@host/db)",
+                sql::redact(url)
+            )));
+        }
+        if path == ":memory:" {
+            return Err(StoreError::Url(
+                "an in-memory SQLite database cannot be shared by the writer and readers; give a file path"
+                    .into(),
+            ));
+        }
+        Ok(Location::Sqlite {
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite { path } => format!("SQLite {path}"),
+            Location::Postgres { url } => format!("PostgreSQL {}", sql::redact(url)),
+        }
+    }
+
+    pub(crate) fn connect(&self, writer: bool) -> Result<Box<dyn Conn>, StoreError> {
+        Ok(match self {
+            Location::Sqlite { path } => Box::new(sql::SqliteConn::open(path, writer)?),
+            Location::Postgres { url } => Box::new(sql::PgConn::open(url)?),
+        })
+    }
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct StoreMetrics {
+    pub commits: AtomicU64,
+    pub committed_writes: AtomicU64,
+    pub conflicts: AtomicU64,
+    pub reads: AtomicU64,
+}
+
+struct Inner {
+    location: Location,
+    dialect: Dialect,
+    readers: mpsc::Sender<ReadJob>,
+    writer: writer::WriterHandle,
+    metrics: Arc<StoreMetrics>,
+}
+
+/// The store: cheap to clone, shared by every request.
+///
+/// Every database connection lives on a thread of the store's own (one writer, a few readers) and
+/// never on an async runtime's thread: the synchronous PostgreSQL client runs a small runtime of its
+/// own, which must not nest inside another. Callers hand closures to those threads.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+type ReadJob = Box<dyn FnOnce(Result<&mut dyn Conn, StoreError>) -> bool + Send>;
+
+/// Reader threads: enough for a 2-core machine's web requests while the writer works.
+const READERS: usize = 4;
+
+const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+fn reader_loop(location: Location, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
+    let mut conn: Option<Box<dyn Conn>> = None;
+    loop {
+        let job = match jobs.lock().recv() {
+            Ok(job) => job,
+            Err(_) => return,
+        };
+        if conn.is_none() {
+            match location.connect(false) {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    job(Err(e));
+                    continue;
+                }
+            }
+        }
+        if let Some(c) = conn.as_mut()
+            && !job(Ok(c.as_mut()))
+        {
+            // A connection that failed at the database level may be broken: open a new one next time.
+            conn = None;
+        }
+    }
+}
+
+impl Store {
+    /// Opens the database, applies pending migrations and starts the writer and reader threads.
+    pub fn open(url: &str) -> Result<Store, StoreError> {
+        let location = Location::parse(url)?;
+        let metrics = Arc::new(StoreMetrics::default());
+        let (writer, dialect) = writer::start(location.clone(), metrics.clone())?;
+        let (tx, rx) = mpsc::channel::<ReadJob>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..READERS {
+            let (location, rx) = (location.clone(), rx.clone());
+            std::thread::Builder::new()
+                .name(format!("onego-reader-{i}"))
+                .spawn(move || reader_loop(location, rx))
+                .map_err(|e| StoreError::Database(format!("cannot start a reader thread: {e}")))?;
+        }
+        Ok(Store {
+            inner: Arc::new(Inner {
+                location,
+                dialect,
+                readers: tx,
+                writer,
+                metrics,
+            }),
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.inner.dialect
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.inner.location
+    }
+
+    pub fn metrics(&self) -> &StoreMetrics {
+        &self.inner.metrics
+    }
+
+    fn send_read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+        reply: impl FnOnce(Result<T, StoreError>) + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let metrics = self.inner.metrics.clone();
+        let job: ReadJob = Box::new(move |conn| match conn {
+            Err(e) => {
+                reply(Err(e));
+                true
+            }
+            Ok(c) => {
+                metrics.reads.fetch_add(1, Ordering::Relaxed);
+                let result = f(c);
+                let healthy = !matches!(result, Err(StoreError::Database(_)) | Err(StoreError::Connect(_)));
+                reply(result);
+                healthy
+            }
+        });
+        self.inner.readers.send(job).map_err(|_| StoreError::Closed)
+    }
+
+    /// Runs `f` on a reader thread and waits for it (for callers without a runtime).
+    pub fn read_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = mpsc::channel();
+        self.send_read(f, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on a reader thread.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send_read(f, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` in its own write transaction on the writer thread and answers after the commit.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.inner.writer.write(f).await
+    }
+
+    /// The same, for callers without a runtime (the command line).
+    pub fn write_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.inner.writer.write_blocking(f)
+    }
+
+    /// Commits a case change in the next group commit.
+    pub async fn commit_case(&self, write: cases::CaseWrite) -> Result<(), StoreError> {
+        self.inner.writer.commit_case(write).await
+    }
+}
+
+/// Applies every migration the database has not seen, each in its own transaction.
+pub fn migrate(conn: &mut dyn Conn) -> Result<Vec<i64>, StoreError> {
+    conn.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")?;
+    let migrations = match conn.dialect() {
+        Dialect::Sqlite => MIGRATIONS_SQLITE,
+        Dialect::Postgres => MIGRATIONS_POSTGRES,
+    };
+    let mut applied = Vec::new();
+    for (version, sql) in migrations {
+        conn.begin()?;
+        let done = conn.query_one(
+            "SELECT version FROM schema_migrations WHERE version = $1",
+            &[Value::Int(*version)],
+        )?;
+        if done.is_some() {
+            conn.rollback()?;
+            continue;
+        }
+        let result = conn.batch(sql).and_then(|_| {
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                &[Value::Int(*version), Value::Int(now_millis())],
+            )
+        });
+        match result {
+            Ok(_) => {
+                conn.commit()?;
+                applied.push(*version);
+            }
+            Err(e) => {
+                let _ = conn.rollback();
+                return Err(e);
+            }
+        }
+    }
+    Ok(applied)
+}
+
+/// The wall clock, for bookkeeping columns only; rules get their time passed in.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Reserves `n` values of a named sequence; returns the first. Used in blocks so most ids come from
+/// memory, and shared safely by several processes.
+pub fn reserve(conn: &mut dyn Conn, name: &str, n: i64) -> Result<i64, StoreError> {
+    let row = conn.query_one(
+        "UPDATE sequences SET value = value + $2 WHERE name = $1 RETURNING value",
+        &[name.into(), Value::Int(n)],
+    )?;
+    let end = match row {
+        Some(r) => r.int(0)?,
+        None => {
+            conn.execute(
+                "INSERT INTO sequences (name, value) VALUES ($1, $2)",
+                &[name.into(), Value::Int(n)],
+            )?;
+            n
+        }
+    };
+    Ok(end - n + 1)
+}

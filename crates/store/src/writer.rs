@@ -1,0 +1,174 @@
+//! The writer thread and its group commit.
+//!
+//! Case commands arrive on a channel; the writer takes every one waiting (up to a batch limit), writes
+//! them all in one transaction with multi-row statements, commits once, and only then answers each
+//! caller. Durability stays full (every answered command is on disk); throughput comes from sharing the
+//! commit. A write whose expected version no longer matches gets `Conflict` and changes nothing; the
+//! others in the batch commit. If the batch fails for any other reason, each write is retried alone so
+//! one bad write cannot sink its neighbours.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+
+use tokio::sync::oneshot;
+
+use crate::cases::{self, CaseWrite};
+use crate::{Conn, Dialect, Location, StoreError, StoreMetrics};
+
+/// Most case writes in one transaction.
+const MAX_BATCH: usize = 512;
+
+type GenericJob = Box<dyn FnOnce(&mut dyn Conn) + Send>;
+
+enum Msg {
+    Generic(GenericJob),
+    Case(Box<CaseWrite>, oneshot::Sender<Result<(), StoreError>>),
+}
+
+pub(crate) struct WriterHandle {
+    tx: mpsc::Sender<Msg>,
+}
+
+/// Starts the writer thread: it connects, applies migrations, reports the dialect, then serves writes.
+pub(crate) fn start(
+    location: Location,
+    metrics: Arc<StoreMetrics>,
+) -> Result<(WriterHandle, Dialect), StoreError> {
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<Dialect, StoreError>>();
+    std::thread::Builder::new()
+        .name("onego-writer".into())
+        .spawn(move || {
+            let mut conn = match location
+                .connect(true)
+                .and_then(|mut c| crate::migrate(c.as_mut()).map(|_| c))
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let _ = ready_tx.send(Ok(conn.dialect()));
+            run(conn.as_mut(), &rx, &metrics);
+        })
+        .map_err(|e| StoreError::Database(format!("cannot start the writer thread: {e}")))?;
+    let dialect = ready_rx.recv().map_err(|_| StoreError::Closed)??;
+    Ok((WriterHandle { tx }, dialect))
+}
+
+fn in_transaction<T>(
+    conn: &mut dyn Conn,
+    f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.begin()?;
+    match f(conn) {
+        Ok(v) => match conn.commit() {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let _ = conn.rollback();
+                Err(e)
+            }
+        },
+        Err(e) => {
+            let _ = conn.rollback();
+            Err(e)
+        }
+    }
+}
+
+fn run(conn: &mut dyn Conn, rx: &mpsc::Receiver<Msg>, metrics: &StoreMetrics) {
+    let mut writes: Vec<CaseWrite> = Vec::new();
+    let mut replies: Vec<oneshot::Sender<Result<(), StoreError>>> = Vec::new();
+    while let Ok(first) = rx.recv() {
+        let mut pending = Some(first);
+        // Take what is waiting now; never wait for more (latency matters more than batch size).
+        loop {
+            let msg = match pending.take() {
+                Some(m) => m,
+                None => match rx.try_recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                },
+            };
+            match msg {
+                Msg::Generic(job) => job(conn),
+                Msg::Case(w, reply) => {
+                    writes.push(*w);
+                    replies.push(reply);
+                    if writes.len() >= MAX_BATCH {
+                        break;
+                    }
+                }
+            }
+        }
+        if writes.is_empty() {
+            continue;
+        }
+        let results = match in_transaction(conn, |c| cases::write_batch(c, &writes)) {
+            Ok(results) => results,
+            Err(_) => {
+                // Something other than a version conflict failed: retry each write alone.
+                writes
+                    .iter()
+                    .map(|w| {
+                        in_transaction(conn, |c| cases::write_batch(c, std::slice::from_ref(w)))
+                            .and_then(|mut r| r.pop().unwrap_or(Ok(())))
+                    })
+                    .collect()
+            }
+        };
+        metrics.commits.fetch_add(1, Ordering::Relaxed);
+        for (result, reply) in results.into_iter().zip(replies.drain(..)) {
+            match &result {
+                Ok(()) => metrics.committed_writes.fetch_add(1, Ordering::Relaxed),
+                Err(StoreError::Conflict) => metrics.conflicts.fetch_add(1, Ordering::Relaxed),
+                Err(_) => 0,
+            };
+            let _ = reply.send(result);
+        }
+        writes.clear();
+    }
+}
+
+impl WriterHandle {
+    fn generic<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<oneshot::Receiver<Result<T, StoreError>>, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let job: GenericJob = Box::new(move |conn| {
+            let _ = tx.send(in_transaction(conn, f));
+        });
+        self.tx.send(Msg::Generic(job)).map_err(|_| StoreError::Closed)?;
+        Ok(rx)
+    }
+
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.generic(f)?.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) fn write_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = mpsc::channel();
+        let job: GenericJob = Box::new(move |conn| {
+            let _ = tx.send(in_transaction(conn, f));
+        });
+        self.tx.send(Msg::Generic(job)).map_err(|_| StoreError::Closed)?;
+        rx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) async fn commit_case(&self, write: CaseWrite) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Case(Box::new(write), tx))
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}

@@ -1,0 +1,934 @@
+//! The store and the engine on both backends. Every test runs on SQLite and on PostgreSQL; without a
+//! reachable PostgreSQL the PostgreSQL half says it skipped (in CI, ONEGO_REQUIRE_DATABASE makes that a
+//! failure).
+
+use std::sync::Arc;
+
+use onego_calendar::{Timestamp, WorkingCalendar};
+use onego_domain::case::*;
+use onego_domain::org::{Actor, Role};
+use onego_domain::process::TaskAction;
+use onego_domain::values::*;
+use onego_store::engine::{Engine, EngineConfig, EngineError};
+use onego_store::stats::{GroupBy, StatsQuery};
+use onego_store::users::{self, NewUser};
+use onego_store::{Store, StoreError, cases, demo};
+use serde_json::json;
+
+// --- Databases --------------------------------------------------------------------------------------
+
+struct Db {
+    backend: &'static str,
+    url: String,
+    drop_schema: Option<(String, String)>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = self.drop_schema.clone() {
+            // The synchronous client must not run on the test's async runtime thread.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
+                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            })
+            .join();
+        }
+        if self.backend == "sqlite" {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.url));
+            }
+        }
+    }
+}
+
+fn pg_base() -> String {
+    std::env::var("ONEGO_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh SQLite file and, when reachable, a fresh PostgreSQL schema.
+fn databases(test: &str) -> Vec<Db> {
+    let mut out = Vec::new();
+    let path = std::env::temp_dir().join(format!("onego-{test}-{}.sqlite", std::process::id()));
+    let path = path.to_string_lossy().into_owned();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+    out.push(Db {
+        backend: "sqlite",
+        url: path,
+        drop_schema: None,
+    });
+    let base = pg_base();
+    let schema = format!("t_{}_{}", test.replace('-', "_"), std::process::id());
+    let (b, s) = (base.clone(), schema.clone());
+    let created = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&b, postgres::NoTls)?;
+        c.batch_execute(&format!("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}"))
+    })
+    .join()
+    .expect("setup thread");
+    match created {
+        Ok(()) => {
+            let sep = if base.contains('?') { '&' } else { '?' };
+            out.push(Db {
+                backend: "postgres",
+                url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
+                drop_schema: Some((base, schema)),
+            });
+        }
+        Err(e) => {
+            if std::env::var("ONEGO_REQUIRE_DATABASE").is_ok() {
+                panic!(
+                    "PostgreSQL at {base} is required (ONEGO_REQUIRE_DATABASE) but cannot be reached: {e}"
+                );
+            }
+            eprintln!("skipped: PostgreSQL half of {test} ({base} unreachable: {e})");
+        }
+    }
+    out
+}
+
+fn engine_on(db: &Db) -> Engine {
+    let store = Store::open(&db.url).unwrap_or_else(|e| panic!("{}: {e}", db.backend));
+    let empty = store.read_blocking(onego_store::catalog::is_empty).expect("read");
+    if empty {
+        let catalog = demo::catalog().expect("demo catalog");
+        store
+            .write_blocking(move |c| demo::save_catalog(c, &catalog))
+            .expect("save catalog");
+    }
+    Engine::new(store, WorkingCalendar::default(), EngineConfig::default()).expect("engine")
+}
+
+// --- Actors and helpers -----------------------------------------------------------------------------
+
+fn code(s: &str) -> Code {
+    Code::parse(s).expect("code")
+}
+
+fn applicant_id() -> ApplicantId {
+    ApplicantId::Person {
+        id_number: ResidentId::parse("11010519491231002X").expect("id"),
+    }
+}
+
+fn applicant() -> Actor {
+    Actor {
+        user_id: 100,
+        username: "zhangsan".into(),
+        name: "张三".into(),
+        role: Role::Applicant,
+        department: None,
+        applicant: Some(applicant_id()),
+    }
+}
+
+fn staff(role: Role, dept: Option<&str>) -> Actor {
+    Actor {
+        user_id: 10 + role as i64,
+        username: format!("{}-{}", role.as_str(), dept.unwrap_or("all")),
+        name: format!("{}{}", dept.unwrap_or(""), role.zh()),
+        role,
+        department: dept.map(code),
+        applicant: None,
+    }
+}
+
+fn at(s: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(&format!("{s}+08:00")).expect("instant")
+}
+
+fn submission(subject: SubjectRef, materials: &[&str], form: serde_json::Value) -> Submission {
+    Submission {
+        subject,
+        channel: Channel::Online,
+        applicant: Applicant {
+            id: applicant_id(),
+            name: "张三".into(),
+            mobile: Some(Mobile::parse("13812345678").expect("mobile")),
+            user_id: Some(100),
+        },
+        form,
+        materials: materials
+            .iter()
+            .map(|m| ProvidedMaterial {
+                code: code(m),
+                at: at("2026-03-02T09:00:00"),
+                file: None,
+            })
+            .collect(),
+    }
+}
+
+const MALL: &[&str] = &["M-APP-MALL", "M-LICENCE", "M-FLOORPLAN"];
+
+async fn mall_case(engine: &Engine, now: &str) -> CaseId {
+    let out = engine
+        .submit(
+            &applicant(),
+            submission(SubjectRef::Item { code: code("SP-001") }, MALL, json!({})),
+            None,
+            at(now),
+        )
+        .await
+        .expect("submit");
+    let id = out.case.id;
+    let accept = Command::Accept {
+        received: vec![],
+        deferred: vec![],
+        opinion: "材料齐全".into(),
+    };
+    engine
+        .execute(&staff(Role::Clerk, None), id, &accept, at(now))
+        .await
+        .expect("accept");
+    id
+}
+
+fn approve(task: TaskId) -> Command {
+    Command::Act {
+        task,
+        action: TaskAction::Approve,
+        return_to: None,
+        opinion: "同意".into(),
+    }
+}
+
+fn task_of(case: &Case, dept: &str) -> TaskId {
+    case.open_tasks()
+        .find(|t| t.department.as_str() == dept)
+        .map(|t| t.id)
+        .expect("open task")
+}
+
+// --- Tests ------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_apply_once_and_reopening_changes_nothing() {
+    for db in databases("migrate") {
+        drop(Store::open(&db.url).expect("open"));
+        let store = Store::open(&db.url).expect("reopen");
+        let applied = store
+            .read_blocking(|c| c.query("SELECT version FROM schema_migrations", &[]))
+            .expect("read");
+        assert_eq!(
+            applied.len(),
+            1,
+            "{}: each migration is recorded once",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_runs_to_delivery_and_every_step_is_journaled_with_an_intact_hash_chain() {
+    for db in databases("lifecycle") {
+        let engine = engine_on(&db);
+        let id = mall_case(&engine, "2026-03-02T10:00:00").await;
+        let inbox = engine
+            .store()
+            .read(|c| cases::inbox(c, "fire", 10, 0))
+            .await
+            .expect("inbox");
+        assert_eq!(inbox.len(), 1, "{}", db.backend);
+        assert_eq!(inbox[0].due_at, Some(at("2026-03-06T00:00:00")));
+        for dept in ["market", "fire", "housing", "approval"] {
+            let case = engine
+                .case(&staff(Role::Approver, Some(dept)), id)
+                .await
+                .expect("visible")
+                .case
+                .clone();
+            engine
+                .execute(
+                    &staff(Role::Approver, Some(dept)),
+                    id,
+                    &approve(task_of(&case, dept)),
+                    at("2026-03-03T10:00:00"),
+                )
+                .await
+                .expect("approve");
+        }
+        let clerk = staff(Role::Clerk, None);
+        engine
+            .execute(
+                &clerk,
+                id,
+                &Command::Deliver {
+                    delivery: DeliveryMethod::Electronic,
+                },
+                at("2026-03-03T11:00:00"),
+            )
+            .await
+            .expect("deliver");
+        // A fresh engine reads everything back from the database.
+        drop(engine);
+        let engine = engine_on(&db);
+        let stored = engine.case(&applicant(), id).await.expect("own case");
+        assert_eq!(stored.case.status, CaseStatus::Delivered, "{}", db.backend);
+        let journal = engine.timeline(&applicant(), id).await.expect("timeline");
+        let actions: Vec<&str> = journal.iter().map(|j| j.action.as_str()).collect();
+        assert_eq!(actions.first(), Some(&"submitted"));
+        assert_eq!(actions.last(), Some(&"delivered"));
+        assert_eq!(actions.iter().filter(|a| **a == "task_completed").count(), 4);
+        let check = engine
+            .store()
+            .read(move |c| cases::verify_chain(c, id))
+            .await
+            .expect("verify");
+        assert!(check.intact, "{}: {check:?}", db.backend);
+        assert_eq!(check.entries, journal.len());
+        let inbox = engine
+            .store()
+            .read(|c| cases::inbox(c, "fire", 10, 0))
+            .await
+            .expect("inbox");
+        assert!(inbox.is_empty(), "done tasks leave the inbox");
+        let stats = engine
+            .store()
+            .read(|c| {
+                onego_store::stats::query(
+                    c,
+                    &StatsQuery {
+                        group_by: GroupBy::Department,
+                        from_day: None,
+                        to_day: None,
+                        department: None,
+                        item: None,
+                    },
+                )
+            })
+            .await
+            .expect("stats");
+        let approval = stats.iter().find(|r| r.key == "approval").expect("approval row");
+        assert_eq!(
+            (approval.accepted, approval.decided, approval.on_time),
+            (1, 1, 1),
+            "{}",
+            db.backend
+        );
+        // Day limits count from the day after acceptance: by Tuesday 10:00, 10 hours of Tuesday are used.
+        assert_eq!(approval.avg_used_days, Some(0.42), "{}", db.backend);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_with_the_journal_shows_in_the_hash_chain() {
+    for db in databases("tamper") {
+        let engine = engine_on(&db);
+        let id = mall_case(&engine, "2026-03-02T10:00:00").await;
+        engine
+            .store()
+            .write(move |c| {
+                c.execute(
+                    "UPDATE journal SET opinion = 'forged' WHERE case_id = $1 AND seq = 2",
+                    &[id.into()],
+                )
+            })
+            .await
+            .expect("tamper");
+        let check = engine
+            .store()
+            .read(move |c| cases::verify_chain(c, id))
+            .await
+            .expect("verify");
+        assert!(!check.intact, "{}", db.backend);
+        assert_eq!(check.broken_at, Some(2));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_approvals_of_parallel_branches_all_count_and_the_join_fires_once() {
+    for db in databases("concurrent") {
+        let engine = Arc::new(engine_on(&db));
+        // A second engine on the same database plays a second onego process with its own cache.
+        let other = Arc::new(engine_on(&db));
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            ids.push(mall_case(&engine, &format!("2026-03-02T10:0{i}:00")).await);
+        }
+        let mut handles = Vec::new();
+        for (n, &id) in ids.iter().enumerate() {
+            // Warm the second engine's cache so its commits start from the same version.
+            other
+                .case(&staff(Role::Approver, Some("fire")), id)
+                .await
+                .expect("load");
+            for (k, dept) in ["market", "fire", "housing"].into_iter().enumerate() {
+                let e = if (n + k) % 2 == 0 {
+                    engine.clone()
+                } else {
+                    other.clone()
+                };
+                handles.push(tokio::spawn(async move {
+                    let who = staff(Role::Approver, Some(dept));
+                    let case = e.case(&who, id).await.expect("visible").case.clone();
+                    e.execute(
+                        &who,
+                        id,
+                        &approve(task_of(&case, dept)),
+                        at("2026-03-03T10:00:00"),
+                    )
+                    .await
+                }));
+            }
+        }
+        for h in handles {
+            h.await.expect("task").expect("every approval counts");
+        }
+        for id in ids {
+            let journal = engine
+                .store()
+                .read(move |c| cases::journal(c, id))
+                .await
+                .expect("journal");
+            let joined = journal.iter().filter(|j| j.action == "branches_joined").count();
+            let completed = journal.iter().filter(|j| j.action == "task_completed").count();
+            assert_eq!((completed, joined), (3, 1), "{}: case {id}", db.backend);
+            let stored = engine
+                .store()
+                .read(move |c| cases::load(c, id))
+                .await
+                .expect("load")
+                .expect("exists");
+            assert_eq!(stored.case.open_tasks().count(), 1, "only the decision is open");
+            assert_eq!(
+                stored.case.open_tasks().next().map(|t| t.name.as_str()),
+                Some("审批决定")
+            );
+        }
+        assert!(
+            engine
+                .store()
+                .metrics()
+                .conflicts
+                .load(std::sync::atomic::Ordering::Relaxed)
+                + other
+                    .store()
+                    .metrics()
+                    .conflicts
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                > 0,
+            "{}: simultaneous approvals should have met a version conflict and been retried",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
+    for db in databases("stale") {
+        let engine = engine_on(&db);
+        let id = mall_case(&engine, "2026-03-02T10:00:00").await;
+        let stored = engine
+            .store()
+            .read(move |c| cases::load(c, id))
+            .await
+            .expect("load")
+            .expect("exists");
+        let before = engine
+            .store()
+            .read(move |c| cases::journal(c, id))
+            .await
+            .expect("journal")
+            .len();
+        let mut write = cases::CaseWrite {
+            id,
+            expected_version: Some(stored.case.version - 1),
+            new_version: stored.case.version,
+            state: serde_json::to_string(&stored.case).expect("json"),
+            columns: engine.columns(&stored.case, at("2026-03-02T10:00:00")),
+            journal: vec![],
+            tasks_removed: vec![],
+            tasks_added: vec![],
+            timers_removed: vec![],
+            timers_added: vec![],
+            notifications: vec![],
+            case_items: vec![],
+        };
+        write.journal = cases::JournalRow::chain(
+            id,
+            stored.last_seq,
+            &stored.last_hash,
+            &[Entry {
+                at: at("2026-03-02T11:00:00"),
+                actor: staff(Role::Clerk, None),
+                event: Event::Withdrawn { reason: "x".into() },
+            }],
+        )
+        .expect("chain");
+        assert_eq!(
+            engine.store().commit_case(write).await,
+            Err(StoreError::Conflict),
+            "{}",
+            db.backend
+        );
+        let after = engine
+            .store()
+            .read(move |c| cases::journal(c, id))
+            .await
+            .expect("journal")
+            .len();
+        assert_eq!(before, after);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timers_never_fire_early_fire_after_a_restart_and_firing_twice_changes_nothing() {
+    for db in databases("timers") {
+        let engine = engine_on(&db);
+        let id = mall_case(&engine, "2026-03-02T10:00:00").await;
+        // Branch tasks: 3 working days from Monday (Tue, Wed, Thu) → due at the start of Friday; the
+        // warning comes when 80 % (2.4 days) is used: Thursday 09:36.
+        assert_eq!(
+            engine
+                .fire_due_timers(at("2026-03-05T09:35:59"))
+                .await
+                .expect("fire"),
+            0,
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            engine.next_timer_at().await.expect("next"),
+            Some(at("2026-03-05T09:36:00"))
+        );
+        drop(engine);
+        // After a restart, every due timer fires.
+        let engine = engine_on(&db);
+        let fired = engine
+            .fire_due_timers(at("2026-03-05T10:00:00"))
+            .await
+            .expect("fire");
+        assert_eq!(fired, 3, "{}", db.backend);
+        let case = engine
+            .store()
+            .read(move |c| cases::load(c, id))
+            .await
+            .expect("load")
+            .expect("exists")
+            .case;
+        assert!(case.open_tasks().all(|t| t.warned && !t.overdue));
+        assert_eq!(
+            engine
+                .fire_due_timers(at("2026-03-05T10:00:00"))
+                .await
+                .expect("again"),
+            0
+        );
+        let fired = engine
+            .fire_due_timers(at("2026-03-06T00:00:00"))
+            .await
+            .expect("overdue");
+        assert_eq!(fired, 3);
+        let notes = engine
+            .store()
+            .read(|c| cases::notifications(c, 0, Some("fire"), 10))
+            .await
+            .expect("notes");
+        assert_eq!(
+            notes.len(),
+            2,
+            "{}: a warning and an overdue notice for the fire department",
+            db.backend
+        );
+        assert!(notes[0].text.contains("已超期"), "{}", notes[0].text);
+        let journal = engine
+            .store()
+            .read(move |c| cases::journal(c, id))
+            .await
+            .expect("journal");
+        assert_eq!(journal.iter().filter(|j| j.action == "alarmed").count(), 6);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claimed_timer_is_not_claimed_again_while_its_lease_lasts() {
+    for db in databases("lease") {
+        let engine = engine_on(&db);
+        mall_case(&engine, "2026-03-02T10:00:00").await;
+        let now = at("2026-03-05T10:00:00").as_millis();
+        let first = engine
+            .store()
+            .write(move |c| cases::claim_due_timers(c, "a", now, 60_000, 100))
+            .await
+            .expect("claim");
+        let second = engine
+            .store()
+            .write(move |c| cases::claim_due_timers(c, "b", now, 60_000, 100))
+            .await
+            .expect("claim");
+        assert_eq!((first.len(), second.len()), (3, 0), "{}", db.backend);
+        let later = now + 61_000;
+        let third = engine
+            .store()
+            .write(move |c| cases::claim_due_timers(c, "b", later, 60_000, 100))
+            .await
+            .expect("claim");
+        assert_eq!(
+            third.len(),
+            3,
+            "{}: an expired lease hands the timers on",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_submissions_share_commits_and_all_survive() {
+    for db in databases("group") {
+        let engine = Arc::new(engine_on(&db));
+        let mut handles = Vec::new();
+        for i in 0..120 {
+            let e = engine.clone();
+            handles.push(tokio::spawn(async move {
+                let sub = submission(SubjectRef::Item { code: code("SP-001") }, MALL, json!({"n": i}));
+                e.submit(&applicant(), sub, None, at("2026-03-02T10:00:00"))
+                    .await
+                    .map(|o| o.case.number.clone())
+            }));
+        }
+        let mut numbers = Vec::new();
+        for h in handles {
+            numbers.push(h.await.expect("task").expect("submitted").to_string());
+        }
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 120, "case numbers are unique");
+        assert!(numbers.iter().all(|n| n.starts_with("37170020260302")));
+        let m = engine.store().metrics();
+        let (commits, writes) = (
+            m.commits.load(std::sync::atomic::Ordering::Relaxed),
+            m.committed_writes.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        assert_eq!(writes, 120);
+        eprintln!("{}: 120 writes in {commits} commits", db.backend);
+        drop(engine);
+        let store = Store::open(&db.url).expect("reopen");
+        let n = store
+            .read_blocking(|c| c.query_one("SELECT COUNT(*) FROM cases", &[]))
+            .expect("count")
+            .expect("row")
+            .int(0)
+            .expect("int");
+        assert_eq!(n, 120, "{}", db.backend);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_lists_filter_by_applicant_status_and_department() {
+    for db in databases("lists") {
+        let engine = engine_on(&db);
+        let id = mall_case(&engine, "2026-03-02T10:00:00").await;
+        engine
+            .submit(
+                &applicant(),
+                submission(
+                    SubjectRef::Item { code: code("GA-001") },
+                    &["M-LICENCE", "M-ID-LEGAL"],
+                    json!({}),
+                ),
+                None,
+                at("2026-03-02T11:00:00"),
+            )
+            .await
+            .expect("submit");
+        let mine = engine
+            .store()
+            .read(|c| {
+                cases::list(
+                    c,
+                    &cases::CaseFilter {
+                        applicant_user_id: Some(100),
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+            })
+            .await
+            .expect("list");
+        assert_eq!(mine.len(), 2, "{}", db.backend);
+        let waiting = engine
+            .store()
+            .read(|c| {
+                cases::list(
+                    c,
+                    &cases::CaseFilter {
+                        status: Some("submitted".into()),
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+            })
+            .await
+            .expect("list");
+        assert_eq!(waiting.len(), 1);
+        let fire = engine
+            .store()
+            .read(|c| {
+                cases::list(
+                    c,
+                    &cases::CaseFilter {
+                        department: Some("fire".into()),
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+            })
+            .await
+            .expect("list");
+        assert!(
+            fire.is_empty(),
+            "{}: the fire department only reviews; the case is the approval bureau's",
+            db.backend
+        );
+        let approval = engine
+            .store()
+            .read(|c| {
+                cases::list(
+                    c,
+                    &cases::CaseFilter {
+                        department: Some("approval".into()),
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+            })
+            .await
+            .expect("list");
+        assert_eq!(approval.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id]);
+        let denied = engine.case(&staff(Role::Approver, Some("tax")), id).await;
+        assert!(
+            matches!(denied, Err(EngineError::NotFound(_))),
+            "a department without a part in the case cannot see it"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
+    for db in databases("users") {
+        let store = Store::open(&db.url).expect("open");
+        let new = NewUser {
+            username: "clerk1".into(),
+            name: "王窗口".into(),
+            role: Role::Clerk,
+            department: None,
+            applicant: None,
+            mobile: None,
+            password: "correct horse".into(),
+        };
+        new.validate().expect("valid");
+        let hash = users::hash_password(&new.password).expect("hash");
+        assert!(hash.starts_with("$argon2"));
+        let n = new.clone();
+        let user = store
+            .write(move |c| users::insert(c, &n, &hash, 0))
+            .await
+            .expect("insert");
+        let n = new.clone();
+        let dup = store.write(move |c| users::insert(c, &n, "x", 0)).await;
+        assert!(
+            matches!(&dup, Err(StoreError::Constraint(m)) if m.contains("exists already")),
+            "{}: {dup:?}",
+            db.backend
+        );
+        let (found, stored_hash) = store
+            .read(|c| users::by_username(c, "clerk1"))
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(found, user);
+        assert!(users::verify_password("correct horse", &stored_hash));
+        assert!(!users::verify_password("wrong horse", &stored_hash));
+
+        let token = users::new_token();
+        let t = token.clone();
+        store
+            .write(move |c| users::create_session(c, user.id, &t, "csrf", 1_000, 10_000))
+            .await
+            .expect("session");
+        let t = token.clone();
+        let live = store
+            .read(move |c| users::session_user(c, &t, 5_000))
+            .await
+            .expect("read");
+        assert_eq!(
+            live.map(|(u, csrf)| (u.username, csrf)),
+            Some(("clerk1".into(), "csrf".into()))
+        );
+        let t = token.clone();
+        assert!(
+            store
+                .read(move |c| users::session_user(c, &t, 20_000))
+                .await
+                .expect("read")
+                .is_none(),
+            "expired"
+        );
+        let raw = store
+            .read(|c| c.query("SELECT token_hash FROM sessions", &[]))
+            .await
+            .expect("read");
+        assert_ne!(raw[0].text(0).expect("text"), token, "tokens are stored hashed");
+
+        let api = users::new_token();
+        let a = api.clone();
+        store
+            .write(move |c| users::create_api_token(c, user.id, "ci", &a, 0))
+            .await
+            .expect("token");
+        let a = api.clone();
+        assert_eq!(
+            store
+                .read(move |c| users::api_token_user(c, &a))
+                .await
+                .expect("read")
+                .map(|u| u.id),
+            Some(user.id)
+        );
+        assert!(
+            store
+                .read(|c| users::api_token_user(c, "nope"))
+                .await
+                .expect("read")
+                .is_none()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_round_trips_and_a_stored_version_cannot_be_overwritten() {
+    for db in databases("catalog") {
+        let engine = engine_on(&db);
+        let catalog = engine.catalog();
+        let expected = demo::catalog().expect("demo");
+        assert_eq!(catalog.items.len(), expected.items.len(), "{}", db.backend);
+        for item in &expected.items {
+            let stored = catalog.items.iter().find(|i| i.impl_code == item.impl_code);
+            assert!(
+                stored == Some(item),
+                "{}: item {} differs after a round trip",
+                db.backend,
+                item.impl_code
+            );
+        }
+        assert_eq!(catalog.bundles.len(), expected.bundles.len());
+        for b in &expected.bundles {
+            assert!(
+                catalog.bundles.contains(b),
+                "{}: bundle {} differs",
+                db.backend,
+                b.code
+            );
+        }
+        assert_eq!(catalog.processes.len(), expected.processes.len());
+        let item = expected.items[0].clone();
+        let err = engine
+            .store()
+            .write(move |c| onego_store::catalog::save_item(c, &item))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("save the change as version 2"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
+    for db in databases("bundle") {
+        let engine = engine_on(&db);
+        let materials = [
+            "M-APP-REG",
+            "M-ARTICLES",
+            "M-SHAREHOLDER",
+            "M-ID-LEGAL",
+            "M-PREMISES",
+            "M-LICENCE",
+            "M-APP-INVOICE",
+            "M-ID-AGENT",
+            "M-APP-SI",
+            "M-APP-HPF",
+        ];
+        let form = json!({"company_name": "菏泽云帆科技有限公司", "registered_capital": 500000, "business_scope_standard": true});
+        let out = engine
+            .submit(
+                &applicant(),
+                submission(SubjectRef::Bundle { code: code("QYKB") }, &materials, form),
+                None,
+                at("2026-03-02T09:00:00"),
+            )
+            .await
+            .expect("submit");
+        let id = out.case.id;
+        let accepted = engine
+            .execute(
+                &staff(Role::Clerk, None),
+                id,
+                &Command::Accept {
+                    received: vec![],
+                    deferred: vec![],
+                    opinion: String::new(),
+                },
+                at("2026-03-02T09:30:00"),
+            )
+            .await
+            .expect("accept");
+        // 设立登记 passes its 秒批 rule at once; the other four members wait for their departments.
+        let depts: Vec<&str> = accepted
+            .case
+            .open_tasks()
+            .map(|t| t.department.as_str())
+            .collect();
+        assert_eq!(depts, ["police", "tax", "hrss", "hpf"], "{}", db.backend);
+        let items = engine
+            .store()
+            .read(move |c| {
+                c.query(
+                    "SELECT item_code FROM case_items WHERE case_id = $1 ORDER BY item_code",
+                    &[id.into()],
+                )
+            })
+            .await
+            .expect("items");
+        assert_eq!(items.len(), 5);
+        for dept in ["police", "tax", "hrss", "hpf"] {
+            let case = engine
+                .case(&staff(Role::Approver, Some(dept)), id)
+                .await
+                .expect("visible")
+                .case
+                .clone();
+            engine
+                .execute(
+                    &staff(Role::Approver, Some(dept)),
+                    id,
+                    &approve(task_of(&case, dept)),
+                    at("2026-03-02T14:00:00"),
+                )
+                .await
+                .expect("approve");
+        }
+        let case = engine.case(&applicant(), id).await.expect("own").case.clone();
+        assert_eq!(case.outcome, Some(CaseOutcome::Approved), "{}", db.backend);
+        let by_item = engine
+            .store()
+            .read(|c| {
+                onego_store::stats::query(
+                    c,
+                    &StatsQuery {
+                        group_by: GroupBy::Item,
+                        from_day: Some(20260301),
+                        to_day: Some(20260331),
+                        department: None,
+                        item: None,
+                    },
+                )
+            })
+            .await
+            .expect("stats");
+        assert_eq!(by_item.len(), 5);
+        assert!(by_item.iter().all(|r| r.decided == 1 && r.on_time == 1));
+    }
+}

@@ -1134,7 +1134,7 @@ struct Run<'c, 'a> {
     ctx: &'c Context<'a>,
 }
 
-impl Run<'_, '_> {
+impl<'a> Run<'_, 'a> {
     fn emit(&mut self, event: Event) {
         let entry = Entry {
             at: self.ctx.now,
@@ -1497,7 +1497,8 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    fn definition(&self, flow: usize) -> Result<&ProcessDefinition, CaseError> {
+    /// Borrowed from the registry, not from the run, so the run can change while it is held.
+    fn definition(&self, flow: usize) -> Result<&'a ProcessDefinition, CaseError> {
         let f = &self.case.flows[flow];
         self.ctx
             .registry
@@ -1525,7 +1526,7 @@ impl Run<'_, '_> {
         if depth > 1_000 {
             return Err(CaseError::Configuration("the process runs in a loop".into()));
         }
-        let def = self.definition(flow)?.clone();
+        let def = self.definition(flow)?;
         let n = def
             .node(node)
             .ok_or_else(|| CaseError::Configuration(format!("node {node} is missing")))?;
@@ -1690,7 +1691,7 @@ impl Run<'_, '_> {
         if !task.is_open() {
             return now_illegal(format!("task {task_id} ({}) is already closed", task.name));
         }
-        let def = self.definition(task.flow)?.clone();
+        let def = self.definition(task.flow)?;
         let node = def
             .node(&task.node)
             .ok_or_else(|| CaseError::Configuration(format!("node {}", task.node)))?;

@@ -17,10 +17,13 @@ pub struct StoredCase {
     pub case: Case,
     pub last_seq: i64,
     pub last_hash: String,
+    /// The list and statistics columns as last written, when known; lets an update touch only the
+    /// columns (and so the indexes) that changed.
+    pub columns: Option<CaseColumns>,
 }
 
 /// The columns kept beside the state for lists and statistics.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseColumns {
     pub number: String,
     pub status: String,
@@ -154,6 +157,8 @@ pub struct CaseWrite {
     pub new_version: u64,
     pub state: String,
     pub columns: CaseColumns,
+    /// The columns as they stood before, for an update; `None` writes them all.
+    pub previous: Option<CaseColumns>,
     pub journal: Vec<JournalRow>,
     pub tasks_removed: Vec<TaskId>,
     pub tasks_added: Vec<TaskRow>,
@@ -234,8 +239,14 @@ const CASE_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
+/// Columns every update writes; the others are written only when their value changed.
+const ALWAYS_UPDATED: &[&str] = &["version", "state", "last_seq", "last_hash", "updated_at"];
+
 fn case_values(w: &CaseWrite, last_seq: i64, last_hash: &str) -> Vec<Value> {
-    let c = &w.columns;
+    column_values(w, &w.columns, last_seq, last_hash)
+}
+
+fn column_values(w: &CaseWrite, c: &CaseColumns, last_seq: i64, last_hash: &str) -> Vec<Value> {
     vec![
         Value::Int(w.id),
         c.number.clone().into(),
@@ -280,19 +291,6 @@ pub fn write_batch(
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut results = Vec::with_capacity(writes.len());
     let mut inserts: Vec<Vec<Value>> = Vec::new();
-    let update_sql = {
-        let sets: Vec<String> = CASE_COLUMNS
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(i, c)| format!("{c} = ${}", i + 1))
-            .collect();
-        format!(
-            "UPDATE cases SET {} WHERE id = $1 AND version = ${}",
-            sets.join(", "),
-            CASE_COLUMNS.len() + 1
-        )
-    };
     for w in writes {
         let prev_seq = w.journal.first().map(|j| j.seq - 1).unwrap_or(0);
         let last_seq = w.last_seq(prev_seq);
@@ -308,9 +306,25 @@ pub fn write_batch(
                 results.push(Ok(()));
             }
             Some(expected) => {
-                let mut params = case_values(w, last_seq, &last_hash);
-                params.push(Value::Int(expected as i64));
-                let n = conn.execute(&update_sql, &params)?;
+                let values = case_values(w, last_seq, &last_hash);
+                let before = w
+                    .previous
+                    .as_ref()
+                    .map(|p| column_values(w, p, last_seq, &last_hash));
+                let mut sets = Vec::new();
+                let mut params = vec![Value::Int(w.id), Value::Int(expected as i64)];
+                for (i, (column, value)) in CASE_COLUMNS.iter().zip(values).enumerate().skip(1) {
+                    let changed = before.as_ref().is_none_or(|b| b[i] != value);
+                    if changed || ALWAYS_UPDATED.contains(column) {
+                        params.push(value);
+                        sets.push(format!("{column} = ${}", params.len()));
+                    }
+                }
+                let sql = format!(
+                    "UPDATE cases SET {} WHERE id = $1 AND version = $2",
+                    sets.join(", ")
+                );
+                let n = conn.execute(&sql, &params)?;
                 results.push(if n == 1 { Ok(()) } else { Err(StoreError::Conflict) });
             }
         }
@@ -496,6 +510,7 @@ pub fn load(conn: &mut dyn Conn, id: CaseId) -> Result<Option<StoredCase>, Store
         case,
         last_seq: row.int(2)?,
         last_hash: row.text(3)?,
+        columns: None,
     }))
 }
 

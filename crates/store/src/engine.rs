@@ -201,6 +201,7 @@ impl Engine {
         let stored = StoredCase {
             last_seq: write.last_seq(0),
             last_hash: write.last_hash(cases::GENESIS_HASH).to_owned(),
+            columns: Some(write.columns.clone()),
             case,
         };
         self.store.commit_case(write).await?;
@@ -241,6 +242,7 @@ impl Engine {
             let stored = StoredCase {
                 last_seq: write.last_seq(current.last_seq),
                 last_hash: write.last_hash(&current.last_hash).to_owned(),
+                columns: Some(write.columns.clone()),
                 case: next,
             };
             match self.store.commit_case(write).await {
@@ -578,6 +580,7 @@ impl Engine {
             new_version: next.version,
             state: serde_json::to_string(next).map_err(StoreError::from)?,
             columns: self.columns(next, now),
+            previous: before.map(|b| b.columns.clone().unwrap_or_else(|| self.columns(&b.case, now))),
             journal,
             tasks_removed,
             tasks_added,

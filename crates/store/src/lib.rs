@@ -170,6 +170,27 @@ fn reader_loop(location: Location, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
     }
 }
 
+/// Copies the SQLite write-ahead log back into the database file every few hundred milliseconds, off
+/// the writer's path; stops when the store is gone. PASSIVE never blocks the writer; when the log
+/// has grown large a TRUNCATE pass keeps it from growing without bound.
+fn checkpoint_loop(location: Location, alive: std::sync::Weak<StoreMetrics>) {
+    let Ok(mut conn) = location.connect(false) else {
+        return;
+    };
+    while alive.upgrade().is_some() {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let log_pages = conn
+            .query_one("PRAGMA wal_checkpoint(PASSIVE)", &[])
+            .ok()
+            .flatten()
+            .and_then(|r| r.int(1).ok())
+            .unwrap_or(0);
+        if log_pages > 50_000 {
+            let _ = conn.batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+    }
+}
+
 impl Store {
     /// Opens the database, applies pending migrations and starts the writer and reader threads.
     pub fn open(url: &str) -> Result<Store, StoreError> {
@@ -184,6 +205,14 @@ impl Store {
                 .name(format!("onego-reader-{i}"))
                 .spawn(move || reader_loop(location, rx))
                 .map_err(|e| StoreError::Database(format!("cannot start a reader thread: {e}")))?;
+        }
+        if let Location::Sqlite { .. } = location {
+            let location = location.clone();
+            let weak = Arc::downgrade(&metrics);
+            std::thread::Builder::new()
+                .name("onego-checkpoint".into())
+                .spawn(move || checkpoint_loop(location, weak))
+                .map_err(|e| StoreError::Database(format!("cannot start the checkpoint thread: {e}")))?;
         }
         Ok(Store {
             inner: Arc::new(Inner {

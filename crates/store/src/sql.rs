@@ -206,6 +206,19 @@ pub fn insert_many(
     if rows.is_empty() {
         return Ok(());
     }
+    if conn.dialect() == Dialect::Sqlite {
+        // In-process SQLite has no round trips to save; one cached single-row statement avoids
+        // parsing a new multi-row statement for every batch size.
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            values_list(1, columns.len(), 0)
+        );
+        for row in &rows {
+            conn.execute(&sql, row)?;
+        }
+        return Ok(());
+    }
     let per = rows_per_statement(columns.len());
     let mut rows = rows;
     while !rows.is_empty() {
@@ -241,8 +254,12 @@ impl SqliteConn {
              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;",
         )
         .map_err(sqlite_err)?;
+        conn.set_prepared_statement_cache_capacity(if writer { 256 } else { 64 });
         if writer {
-            conn.set_prepared_statement_cache_capacity(256);
+            // The writer never checkpoints (that would stall a group commit); the store's checkpoint
+            // thread does, beside it.
+            conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
+                .map_err(sqlite_err)?;
         }
         Ok(SqliteConn {
             conn,
@@ -290,14 +307,17 @@ fn sqlite_err(e: rusqlite::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
-fn to_sqlite(v: &Value) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
-    match v {
-        Value::Null => V::Null,
-        Value::Int(i) => V::Integer(*i),
-        Value::Real(f) => V::Real(*f),
-        Value::Text(s) => V::Text(s.clone()),
-        Value::Blob(b) => V::Blob(b.clone()),
+/// Binds without copying: text and blobs are handed to SQLite by reference.
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
     }
 }
 
@@ -310,7 +330,7 @@ impl Conn for SqliteConn {
         let sql = self.rewrite(sql);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(sqlite_err)?;
         let n = stmt
-            .execute(rusqlite::params_from_iter(params.iter().map(to_sqlite)))
+            .execute(rusqlite::params_from_iter(params.iter()))
             .map_err(sqlite_err)?;
         Ok(n as u64)
     }
@@ -320,7 +340,7 @@ impl Conn for SqliteConn {
         let mut stmt = self.conn.prepare_cached(&sql).map_err(sqlite_err)?;
         let cols = stmt.column_count();
         let mut rows = stmt
-            .query(rusqlite::params_from_iter(params.iter().map(to_sqlite)))
+            .query(rusqlite::params_from_iter(params.iter()))
             .map_err(sqlite_err)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(sqlite_err)? {

@@ -440,6 +440,7 @@ async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
             new_version: stored.case.version,
             state: serde_json::to_string(&stored.case).expect("json"),
             columns: engine.columns(&stored.case, at("2026-03-02T10:00:00")),
+            previous: None,
             journal: vec![],
             tasks_removed: vec![],
             tasks_added: vec![],

@@ -1,0 +1,252 @@
+//! `onego bench engine`: the reference process through the real engine and store, durably, with
+//! concurrent clients. Each case: an applicant submits; the window accepts; three departments approve
+//! in parallel; the implementing department decides — five human steps.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use onego_calendar::{Timestamp, WorkingCalendar};
+use onego_domain::case::{Applicant, Channel, Command, ProvidedMaterial, SubjectRef, Submission};
+use onego_domain::org::{Actor, Role};
+use onego_domain::process::TaskAction;
+use onego_domain::values::{ApplicantId, Code, ResidentId};
+use onego_store::engine::{Engine, EngineConfig};
+use onego_store::{Dialect, Store};
+
+pub(crate) struct BenchArgs {
+    pub cases: u64,
+    pub clients: u64,
+    pub db: Option<String>,
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(onego_store::now_millis())
+}
+
+fn code(s: &str) -> anyhow::Result<Code> {
+    Code::parse(s).map_err(|e| anyhow::anyhow!(e))
+}
+
+fn actor(role: Role, dept: Option<&str>) -> anyhow::Result<Actor> {
+    Ok(Actor {
+        user_id: 1000 + role as i64,
+        username: format!("bench-{}", role.as_str()),
+        name: format!("压测{}", role.zh()),
+        role,
+        department: dept.map(code).transpose()?,
+        applicant: None,
+    })
+}
+
+/// Physical bytes the case data occupies, so bytes per case is what the disk really holds.
+fn database_bytes(store: &Store) -> anyhow::Result<i64> {
+    let sql = match store.dialect() {
+        Dialect::Sqlite => "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        Dialect::Postgres => {
+            "SELECT CAST(COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS BIGINT) FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+        }
+    };
+    let row = store.read_blocking(move |c| c.query_one(sql, &[]))?;
+    Ok(row.map(|r| r.int(0)).transpose()?.unwrap_or(0))
+}
+
+pub(crate) fn run(args: BenchArgs, calendar: WorkingCalendar) -> anyhow::Result<()> {
+    if args.cases == 0 || args.clients == 0 {
+        bail!("--cases and --clients must be at least 1");
+    }
+    let (url, temp) = match &args.db {
+        Some(u) => (u.clone(), None),
+        None => {
+            let path = std::env::temp_dir().join(format!("onego-bench-{}.sqlite", std::process::id()));
+            (path.to_string_lossy().into_owned(), Some(path))
+        }
+    };
+    let store = Store::open(&url).with_context(|| format!("cannot open the benchmark database {url}"))?;
+    println!(
+        "bench engine: {} cases, {} clients, {}",
+        args.cases,
+        args.clients,
+        store.location().describe()
+    );
+    if store.read_blocking(onego_store::catalog::is_empty)? {
+        let catalog = onego_store::demo::catalog()?;
+        store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
+    }
+    let bytes_before = database_bytes(&store)?;
+    let engine = Arc::new(Engine::new(store.clone(), calendar, EngineConfig::default())?);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let done = Arc::new(AtomicU64::new(0));
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let result: anyhow::Result<Vec<u32>> = runtime.block_on(async {
+        let progress = {
+            let done = done.clone();
+            let total = args.cases;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    let n = done.load(Ordering::Relaxed);
+                    let secs = started.elapsed().as_secs_f64();
+                    println!("  {n}/{total} cases, {:.0} steps/s", n as f64 * 5.0 / secs);
+                    if n >= total {
+                        break;
+                    }
+                }
+            })
+        };
+        let mut clients = Vec::new();
+        for _ in 0..args.clients {
+            let (engine, done, next, total) = (engine.clone(), done.clone(), next.clone(), args.cases);
+            clients.push(tokio::spawn(
+                async move { client(&engine, &next, &done, total).await },
+            ));
+        }
+        let mut latencies = Vec::new();
+        for c in clients {
+            latencies.extend(c.await??);
+        }
+        progress.abort();
+        Ok(latencies)
+    });
+    let mut latencies = result?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let cases = done.load(Ordering::Relaxed);
+    latencies.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
+        f64::from(latencies[i]) / 1000.0
+    };
+    let bytes_after = database_bytes(&store)?;
+    let bytes_per_case = (bytes_after - bytes_before).max(0) as f64 / cases.max(1) as f64;
+    let m = store.metrics();
+    println!(
+        "  {} commits for {} writes ({:.1} writes per commit), {} version conflicts retried",
+        m.commits.load(Ordering::Relaxed),
+        m.committed_writes.load(Ordering::Relaxed),
+        m.committed_writes.load(Ordering::Relaxed) as f64 / m.commits.load(Ordering::Relaxed).max(1) as f64,
+        m.conflicts.load(Ordering::Relaxed)
+    );
+    println!(
+        "RESULT cases/s={:.0} steps/s={:.0} p50_ms={:.2} p99_ms={:.2} bytes_per_case={:.0}",
+        cases as f64 / elapsed,
+        cases as f64 * 5.0 / elapsed,
+        pct(0.50),
+        pct(0.99),
+        bytes_per_case
+    );
+    drop(engine);
+    drop(store);
+    if let Some(path) = temp {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+    Ok(())
+}
+
+/// One client: takes cases until all are taken; returns the latency of each human step in µs.
+async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64) -> anyhow::Result<Vec<u32>> {
+    let clerk = actor(Role::Clerk, None)?;
+    let departments = ["market", "fire", "housing"];
+    let approvers: Vec<Actor> = departments
+        .iter()
+        .map(|d| actor(Role::Approver, Some(d)))
+        .collect::<Result<_, _>>()?;
+    let decider = actor(Role::Approver, Some("approval"))?;
+    let materials: Vec<ProvidedMaterial> = ["M-APP-MALL", "M-LICENCE", "M-FLOORPLAN"]
+        .iter()
+        .map(|m| {
+            Ok(ProvidedMaterial {
+                code: code(m)?,
+                at: now(),
+                file: None,
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut latencies = Vec::with_capacity(5 * 64);
+    loop {
+        let n = next.fetch_add(1, Ordering::Relaxed);
+        if n >= total {
+            break;
+        }
+        let id_number = ResidentId::with_check(&format!("37170219900101{:03}", n % 1000))
+            .ok_or_else(|| anyhow::anyhow!("test ID"))?;
+        let applicant_id = ApplicantId::Person { id_number };
+        let applicant = Actor {
+            user_id: 0,
+            username: "bench-applicant".into(),
+            name: "压测申请人".into(),
+            role: Role::Applicant,
+            department: None,
+            applicant: Some(applicant_id.clone()),
+        };
+        let submission = Submission {
+            subject: SubjectRef::Item {
+                code: code("SP-001")?,
+            },
+            channel: Channel::Online,
+            applicant: Applicant {
+                id: applicant_id,
+                name: "压测申请人".into(),
+                mobile: None,
+                user_id: None,
+            },
+            form: serde_json::json!({"mall": format!("商场{n}")}),
+            materials: materials.clone(),
+        };
+        let case = engine.submit(&applicant, submission, None, now()).await?.case;
+        let id = case.id;
+        let step = |cmd: Command, who: Actor| async move {
+            let t = Instant::now();
+            let out = engine.execute(&who, id, &cmd, now()).await;
+            (out, t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32)
+        };
+        let accept = Command::Accept {
+            received: vec![],
+            deferred: vec![],
+            opinion: "材料齐全，予以受理".into(),
+        };
+        let (out, us) = step(accept, clerk.clone()).await;
+        latencies.push(us);
+        let mut case = out?.case;
+        for who in &approvers {
+            let dept = who.department.as_ref().map(Code::as_str).unwrap_or_default();
+            let task = case
+                .open_tasks()
+                .find(|t| t.department.as_str() == dept)
+                .map(|t| t.id)
+                .ok_or_else(|| anyhow::anyhow!("no open task for {dept}"))?;
+            let cmd = Command::Act {
+                task,
+                action: TaskAction::Approve,
+                return_to: None,
+                opinion: "同意".into(),
+            };
+            let (out, us) = step(cmd, who.clone()).await;
+            latencies.push(us);
+            case = out?.case;
+        }
+        let task = case
+            .open_tasks()
+            .next()
+            .map(|t| t.id)
+            .ok_or_else(|| anyhow::anyhow!("no decision task"))?;
+        let cmd = Command::Act {
+            task,
+            action: TaskAction::Approve,
+            return_to: None,
+            opinion: "准予".into(),
+        };
+        let (out, us) = step(cmd, decider.clone()).await;
+        latencies.push(us);
+        out?;
+        done.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(latencies)
+}

@@ -12,6 +12,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod calendar_cmd;
+mod demo;
+mod serve;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,9 +36,60 @@ enum Command {
     /// The working-day calendar: day kinds, adding working days, coverage.
     #[command(subcommand)]
     Calendar(calendar_cmd::CalendarCommand),
+    /// Run the server: JSON API, timers; with --demo, the demo city.
+    Serve {
+        /// Database: a SQLite file path or sqlite:// URL, or a postgres:// URL.
+        #[arg(long, env = "ONEGO_DB", default_value = "sqlite://onego.sqlite")]
+        db: String,
+        /// Address to listen on.
+        #[arg(long, env = "ONEGO_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Load the demo city (catalog, users with a fresh printed password, past cases) when missing.
+        #[arg(long)]
+        demo: bool,
+        /// GB/T 2260 code of the region whose code begins every case number.
+        #[arg(long, env = "ONEGO_REGION", default_value = "371700")]
+        region: String,
+    },
+    /// Apply database migrations and report the schema version.
+    Migrate {
+        #[arg(long, env = "ONEGO_DB", default_value = "sqlite://onego.sqlite")]
+        db: String,
+    },
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user. Without --password a random one is generated and printed.
+    Add {
+        #[arg(long, env = "ONEGO_DB", default_value = "sqlite://onego.sqlite")]
+        db: String,
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// applicant, clerk, approver, supervisor, leader or admin.
+        #[arg(long)]
+        role: String,
+        /// Department code (approvers and supervisors).
+        #[arg(long)]
+        department: Option<String>,
+        /// Resident ID or 统一社会信用代码 (applicants).
+        #[arg(long)]
+        applicant_id: Option<String>,
+        #[arg(long)]
+        mobile: Option<String>,
+        /// The password (at least 8 characters); prefer the ONEGO_PASSWORD variable over the command line.
+        #[arg(long, env = "ONEGO_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,8 +127,120 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let stdout = std::io::stdout();
             calendar_cmd::run(&cmd, &calendar, &mut stdout.lock())
         }
+        Command::Serve {
+            db,
+            bind,
+            demo,
+            region,
+        } => serve::run(
+            serve::ServeArgs {
+                db,
+                bind,
+                demo,
+                region,
+            },
+            calendar,
+        ),
+        Command::Migrate { db } => {
+            let store = onego_store::Store::open(&db)?;
+            let version = store
+                .read_blocking(|c| c.query_one("SELECT MAX(version) FROM schema_migrations", &[]))?
+                .and_then(|r| r.opt_int(0).ok().flatten())
+                .unwrap_or(0);
+            println!(
+                "{}: schema at version {version}, up to date",
+                store.location().describe()
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            db,
+            username,
+            name,
+            role,
+            department,
+            applicant_id,
+            mobile,
+            password,
+        }) => user_add(
+            &db,
+            username,
+            name,
+            &role,
+            department,
+            applicant_id,
+            mobile,
+            password,
+        ),
         Command::Bench(BenchCommand::Engine { cases, clients, db }) => {
             bench::run(bench::BenchArgs { cases, clients, db }, calendar)
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn user_add(
+    db: &str,
+    username: String,
+    name: String,
+    role: &str,
+    department: Option<String>,
+    applicant_id: Option<String>,
+    mobile: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<()> {
+    use onego_domain::org::Role;
+    use onego_domain::values::{ApplicantId, Code, Mobile};
+    let role = Role::parse(role).filter(|r| *r != Role::System).ok_or_else(|| {
+        anyhow::anyhow!("role \"{role}\" is not one of applicant, clerk, approver, supervisor, leader, admin")
+    })?;
+    let department = department
+        .as_deref()
+        .map(Code::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let applicant = applicant_id
+        .as_deref()
+        .map(ApplicantId::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let mobile = mobile
+        .as_deref()
+        .map(Mobile::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?
+        .map(|m| m.to_string());
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(|| onego_store::users::new_token()[..16].to_owned());
+    let new = onego_store::users::NewUser {
+        username,
+        name,
+        role,
+        department,
+        applicant,
+        mobile,
+        password: password.clone(),
+    };
+    new.validate()?;
+    let store = onego_store::Store::open(db)?;
+    if let Some(d) = &new.department {
+        let catalog = store.read_blocking(onego_store::catalog::load)?;
+        if catalog.department(d).is_none() {
+            anyhow::bail!("department {d} does not exist; create it first (or check the code)");
+        }
+    }
+    let hash = onego_store::users::hash_password(&password)?;
+    let n = new.clone();
+    let user =
+        store.write_blocking(move |c| onego_store::users::insert(c, &n, &hash, onego_store::now_millis()))?;
+    println!(
+        "added user {} ({}) with id {}",
+        user.username,
+        user.role.as_str(),
+        user.id
+    );
+    if generated {
+        println!("password: {password}");
+    }
+    Ok(())
 }

@@ -101,3 +101,135 @@ fn bad_input_gets_a_clear_message_and_a_non_zero_exit() {
         assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
     }
 }
+
+fn temp_db(name: &str) -> String {
+    let path = std::env::temp_dir().join(format!("onego-cli-{name}-{}.sqlite", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn migrate_reports_the_schema_version() {
+    let db = temp_db("migrate");
+    let o = onego(&["migrate", "--db", &db]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("schema at version 1, up to date"),
+        "{}",
+        stdout(&o)
+    );
+    let o = onego(&["migrate", "--db", "mysql://nowhere"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("postgres://"), "{}", stderr(&o));
+}
+
+#[test]
+fn user_add_validates_its_input_and_refuses_a_taken_username() {
+    let db = temp_db("users");
+    let ok = onego(&[
+        "user",
+        "add",
+        "--db",
+        &db,
+        "--username",
+        "leader2",
+        "--name",
+        "李局长",
+        "--role",
+        "leader",
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).contains("password: "),
+        "a generated password is printed once"
+    );
+    let again = onego(&[
+        "user",
+        "add",
+        "--db",
+        &db,
+        "--username",
+        "leader2",
+        "--name",
+        "x",
+        "--role",
+        "leader",
+        "--password",
+        "longenough",
+    ]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
+    let cases: &[(&[&str], &str)] = &[
+        (&["--role", "wizard"], "not one of"),
+        (&["--role", "approver"], "must name a department"),
+        (
+            &["--role", "applicant", "--applicant-id", "110105194912310021"],
+            "check character",
+        ),
+        (&["--role", "clerk", "--password", "short"], "at least 8"),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec![
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--username",
+            "someone",
+            "--name",
+            "某人",
+        ];
+        args.extend_from_slice(extra);
+        let o = onego(&args);
+        assert!(!o.status.success(), "{extra:?}");
+        assert!(stderr(&o).contains(expected), "{extra:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn serve_demo_starts_prints_the_demo_users_and_answers_over_http() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let db = temp_db("serve");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onego"))
+        .args(["serve", "--demo", "--db", &db, "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut addr = None;
+    let mut password = None;
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = rest.split('/').next().map(str::to_owned);
+        }
+        if let Some(p) = line.split("password for all: ").nth(1) {
+            password = Some(p.trim_end_matches(')').to_owned());
+            break;
+        }
+    }
+    let addr = addr.expect("the server prints its address");
+    assert!(
+        password.is_some_and(|p| p.len() >= 8),
+        "the demo password is printed"
+    );
+    let users: Vec<String> = lines.by_ref().take(5).map(|l| l.expect("line")).collect();
+    assert!(
+        users
+            .iter()
+            .any(|l| l.contains("zhangsan") && l.contains("applicant")),
+        "{users:?}"
+    );
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connects");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: onego\r\nConnection: close\r\n\r\n")
+        .expect("writes");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("reads");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("ok\n"), "{answer}");
+}

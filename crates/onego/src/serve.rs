@@ -1,0 +1,127 @@
+//! `onego serve`: the HTTP server, the timer worker, and (with `--demo`) the demo city.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use onego_calendar::{Timestamp, WorkingCalendar};
+use onego_domain::values::RegionCode;
+use onego_store::Store;
+use onego_store::engine::{Engine, EngineConfig};
+use onego_web::AppState;
+
+pub(crate) struct ServeArgs {
+    pub db: String,
+    pub bind: String,
+    pub demo: bool,
+    pub region: String,
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(onego_store::now_millis())
+}
+
+/// A random demo password: 12 letters and digits, easy to type.
+fn demo_password() -> String {
+    let token = onego_store::users::new_token();
+    format!("demo-{}", &token[..8])
+}
+
+pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<()> {
+    let region = RegionCode::parse(&args.region).map_err(anyhow::Error::msg)?;
+    let store = Store::open(&args.db).with_context(|| format!("cannot open the database {}", args.db))?;
+    println!("onego: database {}", store.location().describe());
+    let mut demo_users = None;
+    if args.demo {
+        if store.read_blocking(onego_store::catalog::is_empty)? {
+            let catalog = onego_store::demo::catalog()?;
+            store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
+            println!("onego: demo catalog loaded");
+        }
+        let catalog = store.read_blocking(onego_store::catalog::load)?;
+        let password = demo_password();
+        let users = crate::demo::ensure_users(&store, &catalog, &password)?;
+        demo_users = Some((users, password));
+    }
+    let config = EngineConfig {
+        region,
+        ..EngineConfig::default()
+    };
+    let engine = Arc::new(Engine::new(store.clone(), calendar, config)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        if args.demo {
+            let empty = store
+                .read(|c| c.query_one("SELECT 1 FROM cases LIMIT 1", &[]))
+                .await?
+                .is_none();
+            if empty {
+                let zhangsan = store
+                    .read(|c| onego_store::users::by_username(c, "zhangsan"))
+                    .await?
+                    .map(|(u, _)| u.id)
+                    .unwrap_or(0);
+                println!("onego: running past cases of the demo city through the engine …");
+                let n = crate::demo::seed_cases(&engine, now(), 320, 120, zhangsan).await?;
+                println!("onego: {n} past cases loaded");
+            }
+        }
+        let state = AppState::new(engine.clone());
+        let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| {
+            format!(
+                "cannot listen on {}; is another server using it? Choose another with --bind",
+                args.bind
+            )
+        })?;
+        let addr = listener.local_addr()?;
+        println!("onego: listening on http://{addr}/  (API docs: http://{addr}/api/v1/docs)");
+        if let Some((users, password)) = &demo_users {
+            println!("onego: demo users (password for all: {password})");
+            for u in users {
+                println!(
+                    "  {:<18} {:<10} {}{}",
+                    u.username,
+                    u.role.as_str(),
+                    u.name,
+                    u.department
+                        .as_deref()
+                        .map(|d| format!(" [{d}]"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        let worker = tokio::spawn(timer_worker(state.clone()));
+        let app = onego_web::router(state);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+                println!("onego: shutting down");
+            })
+            .await?;
+        worker.abort();
+        Ok::<_, anyhow::Error>(())
+    })
+}
+
+/// Fires due timers: every second, or sooner when the next one is due sooner.
+async fn timer_worker(state: AppState) {
+    loop {
+        match state.engine.fire_due_timers(now()).await {
+            Ok(n) if n > 0 => {
+                state
+                    .metrics
+                    .timers_fired
+                    .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                tracing::info!(fired = n, "timers fired");
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "timer worker"),
+        }
+        let wait = match state.engine.next_timer_at().await {
+            Ok(Some(t)) => (t.as_millis() - now().as_millis()).clamp(50, 1_000),
+            _ => 1_000,
+        };
+        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+    }
+}

@@ -1,0 +1,119 @@
+//! One mapping from every failure to an HTTP status and a JSON body `{code, message}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use onego_domain::case::CaseError;
+use onego_store::StoreError;
+use onego_store::engine::EngineError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `conflict`, `unprocessable`, `payload_too_large`, `internal`.
+    pub code: &'static str,
+    /// What went wrong and what to do about it.
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn bad_request(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, m)
+    }
+    pub fn unauthorized(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, m)
+    }
+    pub fn forbidden(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, m)
+    }
+    pub fn not_found(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, m)
+    }
+    pub fn conflict(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, m)
+    }
+    pub fn unprocessable(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, m)
+    }
+    pub fn internal(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, m)
+    }
+}
+
+pub fn code_of(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "unprocessable",
+        503 => "unavailable",
+        _ => "internal",
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, message = %self.message, "request failed");
+        }
+        let body = ErrorBody {
+            code: code_of(self.status),
+            message: self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => ApiError::conflict(e.to_string()),
+            StoreError::Constraint(m) => ApiError::conflict(m),
+            StoreError::Closed => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+            // Database details stay in the log; the caller learns only that it failed.
+            other => {
+                tracing::error!(error = %other, "store error");
+                ApiError::internal("the database could not complete the request; try again shortly")
+            }
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Denied(m) => ApiError::forbidden(m),
+            EngineError::NotFound(m) => ApiError::not_found(m),
+            EngineError::Case(CaseError::NotAllowedNow(m)) => ApiError::conflict(m),
+            EngineError::Case(CaseError::Invalid(m)) => ApiError::unprocessable(m),
+            EngineError::Case(CaseError::NotFound(m)) => ApiError::not_found(m),
+            EngineError::Case(CaseError::Configuration(m)) => {
+                ApiError::internal(format!("the catalog is misconfigured: {m}"))
+            }
+            EngineError::Conflict => ApiError::conflict(e.to_string()),
+            EngineError::Store(s) => s.into(),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,161 @@
+//! onego's HTTP layer: the JSON API under `/api/v1` (described by OpenAPI), sessions and API tokens,
+//! `/healthz` and Prometheus `/metrics`. It knows HTTP, not SQL: every read and write goes through
+//! the engine and the store's functions.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use onego_store::engine::Engine;
+use utoipa::OpenApi;
+
+use crate::error::ApiError;
+
+/// Largest request body accepted.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(engine: Arc<Engine>) -> Self {
+        AppState {
+            engine,
+            metrics: Arc::new(metrics::Metrics::default()),
+            started: Instant::now(),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "onego API", description = "onego (一次办好): catalog, cases (办件), inbox, statistics. \
+        Log in with POST /api/v1/session (cookie; send X-CSRF-Token on changes) or use a bearer token \
+        from POST /api/v1/tokens. Errors are JSON {code, message}."),
+    paths(
+        api::catalog_list, api::item_guide, api::bundle_guide,
+        api::login, api::logout, api::whoami, api::create_token,
+        api::create_case, api::list_cases, api::get_case, api::act, api::verify,
+        api::inbox, api::notifications, api::statistics,
+    ),
+    tags(
+        (name = "catalog", description = "服务事项与一件事"),
+        (name = "session", description = "登录、令牌"),
+        (name = "cases", description = "办件、待办、通知"),
+        (name = "statistics", description = "统计"),
+    )
+)]
+pub struct ApiDoc;
+
+async fn openapi_json() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
+}
+
+/// A readable page of the API, rendered from the OpenAPI document on the server (no scripts).
+async fn docs_page() -> Html<String> {
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut html = String::from(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width,initial-scale=1\"><title>onego API</title><style>body{font-family:system-ui,\
+         sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;line-height:1.5}code{background:#f3f3f3;\
+         padding:0 .2em}.op{border-left:4px solid #1a5fb4;padding:.2rem .8rem;margin:1rem 0}.m{font-weight:bold;\
+         text-transform:uppercase}</style></head><body><h1>onego API</h1>",
+    );
+    if let Some(d) = doc.pointer("/info/description").and_then(|v| v.as_str()) {
+        html.push_str(&format!("<p>{}</p>", esc(d)));
+    }
+    html.push_str("<p>Machine-readable: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a></p>");
+    if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
+        for (path, item) in paths {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let summary = op.get("summary").and_then(|v| v.as_str()).unwrap_or("");
+                let description = op.get("description").and_then(|v| v.as_str()).unwrap_or("");
+                let responses: Vec<&String> = op
+                    .get("responses")
+                    .and_then(|r| r.as_object())
+                    .map(|r| r.keys().collect())
+                    .unwrap_or_default();
+                html.push_str(&format!(
+                    "<div class=\"op\"><span class=\"m\">{}</span> <code>{}</code><p>{} {}</p><p>Responses: {}</p></div>",
+                    esc(method),
+                    esc(path),
+                    esc(summary),
+                    esc(description),
+                    responses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+    html.push_str("</body></html>");
+    Html(html)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.engine.store().read(|c| c.query_one("SELECT 1", &[])).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unavailable: {e}\n"),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(&state);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = next.run(req).await;
+    state.metrics.observe(response.status(), started.elapsed());
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such API route; see /api/v1/docs")
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/catalog", get(api::catalog_list))
+        .route("/catalog/items/{code}", get(api::item_guide))
+        .route("/catalog/bundles/{code}", get(api::bundle_guide))
+        .route("/session", post(api::login).delete(api::logout))
+        .route("/me", get(api::whoami))
+        .route("/tokens", post(api::create_token))
+        .route("/cases", post(api::create_case).get(api::list_cases))
+        .route("/cases/{id}", get(api::get_case))
+        .route("/cases/{id}/commands", post(api::act))
+        .route("/cases/{id}/verify", get(api::verify))
+        .route("/inbox", get(api::inbox))
+        .route("/notifications", get(api::notifications))
+        .route("/statistics", get(api::statistics))
+        .route("/openapi.json", get(openapi_json))
+        .route("/docs", get(docs_page))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .with_state(state)
+}

@@ -289,9 +289,14 @@ pub fn write_batch(
     conn: &mut dyn Conn,
     writes: &[CaseWrite],
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-    let mut results = Vec::with_capacity(writes.len());
+    let mut results: Vec<Result<(), StoreError>> = writes.iter().map(|_| Ok(())).collect();
+    // Every writer locks cases in id order, so two writers (PostgreSQL runs several) never wait on
+    // each other in a circle.
+    let mut order: Vec<usize> = (0..writes.len()).collect();
+    order.sort_by_key(|&i| writes[i].id);
     let mut inserts: Vec<Vec<Value>> = Vec::new();
-    for w in writes {
+    for i in order {
+        let w = &writes[i];
         let prev_seq = w.journal.first().map(|j| j.seq - 1).unwrap_or(0);
         let last_seq = w.last_seq(prev_seq);
         let first_prev = w
@@ -303,7 +308,6 @@ pub fn write_batch(
         match w.expected_version {
             None => {
                 inserts.push(case_values(w, last_seq, &last_hash));
-                results.push(Ok(()));
             }
             Some(expected) => {
                 let values = case_values(w, last_seq, &last_hash);
@@ -325,7 +329,9 @@ pub fn write_batch(
                     sets.join(", ")
                 );
                 let n = conn.execute(&sql, &params)?;
-                results.push(if n == 1 { Ok(()) } else { Err(StoreError::Conflict) });
+                if n != 1 {
+                    results[i] = Err(StoreError::Conflict);
+                }
             }
         }
     }

@@ -30,31 +30,54 @@ pub(crate) struct WriterHandle {
     tx: mpsc::Sender<Msg>,
 }
 
-/// Starts the writer thread: it connects, applies migrations, reports the dialect, then serves writes.
+/// PostgreSQL writers working side by side. Each has its own connection and group commit; the
+/// database serialises only what truly collides (the same case), and the version check turns that
+/// into a retry. SQLite allows one writer, so it gets one.
+const POSTGRES_WRITERS: usize = 3;
+
+type SharedReceiver = Arc<crate::parking::Mutex<mpsc::Receiver<Msg>>>;
+
+/// Starts the writer threads: the first connects, applies migrations and reports the dialect; then
+/// all serve writes from one queue.
 pub(crate) fn start(
     location: Location,
     metrics: Arc<StoreMetrics>,
 ) -> Result<(WriterHandle, Dialect), StoreError> {
     let (tx, rx) = mpsc::channel::<Msg>();
+    let rx: SharedReceiver = Arc::new(crate::parking::Mutex::new(rx));
     let (ready_tx, ready_rx) = mpsc::channel::<Result<Dialect, StoreError>>();
-    std::thread::Builder::new()
-        .name("onego-writer".into())
-        .spawn(move || {
-            let mut conn = match location
-                .connect(true)
-                .and_then(|mut c| crate::migrate(c.as_mut()).map(|_| c))
-            {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            let _ = ready_tx.send(Ok(conn.dialect()));
-            run(conn.as_mut(), &rx, &metrics);
-        })
-        .map_err(|e| StoreError::Database(format!("cannot start the writer thread: {e}")))?;
+    let spawn = |n: usize, migrate: bool, ready: mpsc::Sender<Result<Dialect, StoreError>>| {
+        let (location, rx, metrics) = (location.clone(), rx.clone(), metrics.clone());
+        std::thread::Builder::new()
+            .name(format!("onego-writer-{n}"))
+            .spawn(move || {
+                let connected = location.connect(true).and_then(|mut c| {
+                    if migrate {
+                        crate::migrate(c.as_mut())?;
+                    }
+                    Ok(c)
+                });
+                let mut conn = match connected {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready.send(Ok(conn.dialect()));
+                drop(ready);
+                run(conn.as_mut(), &rx, &metrics);
+            })
+            .map_err(|e| StoreError::Database(format!("cannot start a writer thread: {e}")))
+    };
+    spawn(0, true, ready_tx.clone())?;
     let dialect = ready_rx.recv().map_err(|_| StoreError::Closed)??;
+    if dialect == Dialect::Postgres {
+        for n in 1..POSTGRES_WRITERS {
+            spawn(n, false, ready_tx.clone())?;
+            ready_rx.recv().map_err(|_| StoreError::Closed)??;
+        }
+    }
     Ok((WriterHandle { tx }, dialect))
 }
 
@@ -78,30 +101,39 @@ fn in_transaction<T>(
     }
 }
 
-fn run(conn: &mut dyn Conn, rx: &mpsc::Receiver<Msg>, metrics: &StoreMetrics) {
+fn run(conn: &mut dyn Conn, rx: &SharedReceiver, metrics: &StoreMetrics) {
     let mut writes: Vec<CaseWrite> = Vec::new();
     let mut replies: Vec<oneshot::Sender<Result<(), StoreError>>> = Vec::new();
-    while let Ok(first) = rx.recv() {
-        let mut pending = Some(first);
-        // Take what is waiting now; never wait for more (latency matters more than batch size).
-        loop {
-            let msg = match pending.take() {
-                Some(m) => m,
-                None => match rx.try_recv() {
-                    Ok(m) => m,
-                    Err(_) => break,
-                },
-            };
-            match msg {
-                Msg::Generic(job) => job(conn),
-                Msg::Case(w, reply) => {
-                    writes.push(*w);
-                    replies.push(reply);
-                    if writes.len() >= MAX_BATCH {
-                        break;
+    let mut generic: Vec<GenericJob> = Vec::new();
+    loop {
+        {
+            // Hold the queue only while taking from it; the work happens after.
+            let queue = rx.lock();
+            let Ok(first) = queue.recv() else { return };
+            let mut pending = Some(first);
+            // Take what is waiting now; never wait for more (latency matters more than batch size).
+            loop {
+                let msg = match pending.take() {
+                    Some(m) => m,
+                    None => match queue.try_recv() {
+                        Ok(m) => m,
+                        Err(_) => break,
+                    },
+                };
+                match msg {
+                    Msg::Generic(job) => generic.push(job),
+                    Msg::Case(w, reply) => {
+                        writes.push(*w);
+                        replies.push(reply);
+                        if writes.len() >= MAX_BATCH {
+                            break;
+                        }
                     }
                 }
             }
+        }
+        for job in generic.drain(..) {
+            job(conn);
         }
         if writes.is_empty() {
             continue;

@@ -59,9 +59,24 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Process definitions: check a file, or import it as a new version.
+    #[command(subcommand)]
+    Process(ProcessCommand),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ProcessCommand {
+    /// Validate a definition file and print its steps; errors name the node and exit non-zero.
+    Check { file: PathBuf },
+    /// Validate and store a definition (a new version; stored versions never change).
+    Import {
+        file: PathBuf,
+        #[arg(long, env = "ONEGO_DB", default_value = "sqlite://onego.sqlite")]
+        db: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             mobile,
             password,
         ),
+        Command::Process(cmd) => process(cmd),
         Command::Bench(BenchCommand::Engine { cases, clients, db }) => {
             bench::run(bench::BenchArgs { cases, clients, db }, calendar)
         }
@@ -251,4 +267,49 @@ fn user_add(
         println!("password: {password}");
     }
     Ok(())
+}
+
+fn read_definition(file: &PathBuf) -> anyhow::Result<onego_domain::process::ProcessDefinition> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read {}; check the path", file.display()))?;
+    onego_domain::process::ProcessDefinition::from_toml(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
+fn process(cmd: ProcessCommand) -> anyhow::Result<()> {
+    match cmd {
+        ProcessCommand::Check { file } => {
+            let def = read_definition(&file)?;
+            println!(
+                "{} version {}: {} ({} nodes) is valid",
+                def.code,
+                def.version,
+                def.name,
+                def.nodes.len()
+            );
+            for n in &def.nodes {
+                println!(
+                    "  {:<12} {:<12} {} -> {}",
+                    n.id,
+                    n.type_name(),
+                    n.name,
+                    n.successors().join(", ")
+                );
+            }
+            Ok(())
+        }
+        ProcessCommand::Import { file, db } => {
+            let def = read_definition(&file)?;
+            let store = onego_store::Store::open(&db)?;
+            let (code, version) = (def.code.clone(), def.version);
+            store.write_blocking(move |c| {
+                onego_store::catalog::save_process(c, &def, onego_store::now_millis())
+            })?;
+            println!(
+                "imported process {code} version {version}; running onego servers pick it up at their next start"
+            );
+            Ok(())
+        }
+    }
 }

@@ -233,3 +233,35 @@ fn serve_demo_starts_prints_the_demo_users_and_answers_over_http() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.ends_with("ok\n"), "{answer}");
 }
+
+#[test]
+fn process_check_prints_the_steps_or_names_the_broken_node() {
+    let dir = std::env::temp_dir().join(format!("onego-proc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../store/demo/processes/parallel-review.toml"
+    );
+    let o = onego(&["process", "check", good]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("parallel-review version 1"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("join"), "{}", stdout(&o));
+    let bad = dir.join("bad.toml");
+    let text = std::fs::read_to_string(good)
+        .expect("read")
+        .replace("next = \"decide\"", "next = \"nowhere\"");
+    std::fs::write(&bad, text).expect("write");
+    let o = onego(&["process", "check", &bad.to_string_lossy()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("node \"join\": leads to \"nowhere\""),
+        "{}",
+        stderr(&o)
+    );
+    let db = temp_db("process");
+    let o = onego(&["process", "import", good, "--db", &db]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = onego(&["process", "import", good, "--db", &db]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("as version 2"), "{}", stderr(&o));
+}

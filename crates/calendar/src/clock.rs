@@ -47,7 +47,8 @@ impl Limit {
         }
     }
 
-    fn same_unit(self, other: Limit) -> bool {
+    /// Whether two limits are counted in the same unit (an extension must match its limit).
+    pub fn same_unit(self, other: Limit) -> bool {
         std::mem::discriminant(&self) == std::mem::discriminant(&other)
     }
 
@@ -57,6 +58,17 @@ impl Limit {
         match self {
             Limit::WorkingDays(_) | Limit::NaturalDays(_) => MS_PER_DAY,
             Limit::WorkingHours(_) | Limit::NaturalHours(_) => MS_PER_HOUR,
+        }
+    }
+
+    /// A rough length in natural days, for comparing limits of different units (a working day counts
+    /// as 7/5 natural days, a working hour as an eighth of a working day). Never for deadlines.
+    pub fn rough_natural_days(self) -> u64 {
+        match self {
+            Limit::WorkingDays(n) => u64::from(n) * 7 / 5,
+            Limit::NaturalDays(n) => u64::from(n),
+            Limit::WorkingHours(n) => u64::from(n).div_ceil(8) * 7 / 5,
+            Limit::NaturalHours(n) => u64::from(n).div_ceil(24),
         }
     }
 

@@ -663,7 +663,7 @@ impl Case {
                 let legal = items
                     .iter()
                     .map(|i| i.legal_limit)
-                    .max_by_key(|l| rough_days(*l))
+                    .max_by_key(|l| l.rough_natural_days())
                     .unwrap_or(bundle.promised_limit);
                 (
                     Subject::Bundle {
@@ -1028,7 +1028,7 @@ impl Case {
         let extensions = self
             .extensions
             .iter()
-            .filter(|e| same_unit(e.limit, self.legal_limit))
+            .filter(|e| e.limit.same_unit(self.legal_limit))
             .cloned()
             .collect();
         Some(Clock {
@@ -1111,19 +1111,6 @@ impl Case {
         self.clock()
             .and_then(|c| c.read(calendar, policy, at).ok())
             .map(|r| r.state)
-    }
-}
-
-fn same_unit(a: Limit, b: Limit) -> bool {
-    std::mem::discriminant(&a) == std::mem::discriminant(&b)
-}
-
-fn rough_days(l: Limit) -> u64 {
-    match l {
-        Limit::WorkingDays(n) => u64::from(n) * 7 / 5,
-        Limit::NaturalDays(n) => u64::from(n),
-        Limit::WorkingHours(n) => u64::from(n) / 8,
-        Limit::NaturalHours(n) => u64::from(n) / 24,
     }
 }
 
@@ -1332,7 +1319,7 @@ impl<'a> Run<'_, 'a> {
                 if limit.amount() == 0 {
                     return invalid("an extension must add at least one unit of time");
                 }
-                if !same_unit(*limit, self.case.promised_limit) {
+                if !limit.same_unit(self.case.promised_limit) {
                     return invalid(format!(
                         "the case's limit is counted in {}; give the extension in the same unit",
                         self.case.promised_limit.unit_zh().trim_start_matches('个')

@@ -270,7 +270,7 @@ impl ServiceItem {
         if self.visits_required > 1 {
             return err("visits required must be 0 (一次不跑) or 1 (最多跑一次)");
         }
-        if limit_days(self.promised_limit) > limit_days(self.legal_limit) {
+        if self.promised_limit.rough_natural_days() > self.legal_limit.rough_natural_days() {
             return err("the promised limit must not exceed the legal limit");
         }
         if self.effective_until.is_some_and(|u| u < self.effective_from) {
@@ -286,16 +286,6 @@ impl ServiceItem {
 
     pub fn is_effective_on(&self, date: NaiveDate) -> bool {
         self.effective_from <= date && self.effective_until.is_none_or(|u| date <= u)
-    }
-}
-
-/// A rough comparison of limits of different units: working days count as 7/5 natural days.
-fn limit_days(limit: Limit) -> u64 {
-    match limit {
-        Limit::WorkingDays(n) => u64::from(n) * 7 / 5,
-        Limit::NaturalDays(n) => u64::from(n),
-        Limit::WorkingHours(n) => u64::from(n).div_ceil(8) * 7 / 5,
-        Limit::NaturalHours(n) => u64::from(n).div_ceil(24),
     }
 }
 

@@ -7,11 +7,6 @@ use onego_domain::process::ProcessDefinition;
 use crate::StoreError;
 use crate::sql::{Conn, Value};
 
-fn day_number(d: chrono::NaiveDate) -> i64 {
-    use chrono::Datelike;
-    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
-}
-
 pub fn save_department(conn: &mut dyn Conn, d: &Department) -> Result<(), StoreError> {
     conn.execute(
         "DELETE FROM departments WHERE code = $1",
@@ -52,7 +47,7 @@ pub fn save_item(conn: &mut dyn Conn, item: &ServiceItem) -> Result<(), StoreErr
             Value::Int(i64::from(item.version)),
             item.name.clone().into(),
             item.department.as_str().into(),
-            Value::Int(day_number(item.effective_from)),
+            Value::Int(crate::day_number(item.effective_from)),
             serde_json::to_string(item)?.into(),
         ],
     )?;

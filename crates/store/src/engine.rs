@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use chrono::Datelike;
 use onego_calendar::{
     ClockPolicy, Limit, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, Timestamp, WorkingCalendar,
 };
@@ -400,11 +399,6 @@ impl Engine {
         }
     }
 
-    fn day_number(&self, t: Timestamp) -> i64 {
-        let d = self.calendar.local_date(t);
-        i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
-    }
-
     /// The columns kept beside a case for lists and statistics.
     pub fn columns(&self, case: &Case, now: Timestamp) -> CaseColumns {
         let policy = self.config.policy;
@@ -444,9 +438,13 @@ impl Engine {
             },
             submitted_at: case.submitted_at.as_millis(),
             accepted_at: case.accepted_at.map(Timestamp::as_millis),
-            accepted_day: case.accepted_at.map(|t| self.day_number(t)),
+            accepted_day: case
+                .accepted_at
+                .map(|t| crate::day_number(self.calendar.local_date(t))),
             decided_at: case.decided_at.map(Timestamp::as_millis),
-            decided_day: case.decided_at.map(|t| self.day_number(t)),
+            decided_day: case
+                .decided_at
+                .map(|t| crate::day_number(self.calendar.local_date(t))),
             delivered_at: case.delivered_at.map(Timestamp::as_millis),
             due_at: reading.and_then(|r| r.due).map(Timestamp::as_millis),
             legal_due_at: legal.and_then(|r| r.due).map(Timestamp::as_millis),

@@ -343,6 +343,12 @@ pub fn migrate(conn: &mut dyn Conn) -> Result<Vec<i64>, StoreError> {
     Ok(applied)
 }
 
+/// A local date as the integer `yyyymmdd`, the form day columns are stored and filtered in.
+pub fn day_number(d: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
 /// The wall clock, for bookkeeping columns only; rules get their time passed in.
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()

@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use onego_calendar::{ClockReading, Limit, MS_PER_DAY, Timestamp};
 use onego_domain::case::{
     Applicant, Case, CaseStatus, Channel, Command, ProvidedMaterial, SubjectRef, Submission,
@@ -93,7 +93,7 @@ fn parse_code(what: &str, s: &str) -> ApiResult<Code> {
 fn parse_day(what: &str, s: &str) -> ApiResult<i64> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| ApiError::bad_request(format!("{what} \"{s}\" is not a date; write YYYY-MM-DD")))?;
-    Ok(i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day()))
+    Ok(onego_store::day_number(d))
 }
 
 fn now() -> Timestamp {
@@ -422,15 +422,8 @@ pub async fn login(
 
 /// Logs out.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, parts: HeaderMap) -> ApiResult<impl IntoResponse> {
-    let token = parts
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned());
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
+    let token = crate::auth::cookie(&headers, SESSION_COOKIE).map(str::to_owned);
     if let Some(t) = token {
         state
             .engine

@@ -25,9 +25,9 @@ pub struct Auth {
     pub csrf: String,
 }
 
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+/// A cookie's value from the request headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -66,7 +66,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Auth
             csrf: String::new(),
         }));
     }
-    let Some(token) = cookie(parts, SESSION_COOKIE).map(str::to_owned) else {
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
         return Ok(None);
     };
     let found = state

@@ -347,6 +347,12 @@ pub enum Event {
     SpecialProcedureEnded {
         result: String,
     },
+    ExtensionRequested {
+        request: ExtensionRequest,
+    },
+    ExtensionDenied {
+        reason: String,
+    },
     ExtensionGranted {
         extension: Extension,
     },
@@ -386,6 +392,8 @@ impl Event {
             Event::Decided { .. } => "decided",
             Event::SpecialProcedureStarted { .. } => "special_procedure_started",
             Event::SpecialProcedureEnded { .. } => "special_procedure_ended",
+            Event::ExtensionRequested { .. } => "extension_requested",
+            Event::ExtensionDenied { .. } => "extension_denied",
             Event::ExtensionGranted { .. } => "extension_granted",
             Event::Delivered { .. } => "delivered",
             Event::Withdrawn { .. } => "withdrawn",
@@ -405,6 +413,8 @@ impl Event {
             Event::SupplementRequested { request } => &request.note,
             Event::SpecialProcedureEnded { result } => result,
             Event::ExtensionGranted { extension } => &extension.reason,
+            Event::ExtensionRequested { request } => &request.reason,
+            Event::ExtensionDenied { reason } => reason,
             Event::Rated { comment, .. } => comment,
             _ => return None,
         };
@@ -485,6 +495,15 @@ pub enum Command {
         #[serde(default)]
         result: String,
     },
+    /// A department asks for more time; a supervisor grants or denies it.
+    RequestExtension {
+        limit: Limit,
+        reason: String,
+    },
+    DenyExtension {
+        #[serde(default)]
+        reason: String,
+    },
     GrantExtension {
         limit: Limit,
         reason: String,
@@ -518,6 +537,8 @@ impl Command {
             Command::Act { .. } => "act",
             Command::StartSpecialProcedure { .. } => "start_special_procedure",
             Command::EndSpecialProcedure { .. } => "end_special_procedure",
+            Command::RequestExtension { .. } => "request_extension",
+            Command::DenyExtension { .. } => "deny_extension",
             Command::GrantExtension { .. } => "grant_extension",
             Command::Deliver { .. } => "deliver",
             Command::Withdraw { .. } => "withdraw",
@@ -546,6 +567,15 @@ fn now_illegal<T>(message: impl Into<String>) -> Result<T, CaseError> {
 
 fn invalid<T>(message: impl Into<String>) -> Result<T, CaseError> {
     Err(CaseError::Invalid(message.into()))
+}
+
+/// A department's request for more time (延期申请), waiting for a supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionRequest {
+    pub limit: Limit,
+    pub reason: String,
+    pub by: String,
+    pub at: Timestamp,
 }
 
 /// A pending 特别程序.
@@ -593,6 +623,9 @@ pub struct Case {
     pub pauses: Vec<Pause>,
     pub extensions: Vec<Extension>,
     pub supplement: Option<SupplementRequest>,
+    /// A department's pending request for more time.
+    #[serde(default)]
+    pub extension_request: Option<ExtensionRequest>,
     pub special: Option<SpecialProcedure>,
     pub delivery: Option<DeliveryMethod>,
     pub rating: Option<Rating>,
@@ -793,6 +826,7 @@ impl Case {
             pauses: Vec::new(),
             extensions: Vec::new(),
             supplement: None,
+            extension_request: None,
             special: None,
             delivery: None,
             rating: None,
@@ -953,7 +987,12 @@ impl Case {
                     self.close_pause(&format!("特别程序：{}", sp.kind.zh()), at);
                 }
             }
-            Event::ExtensionGranted { extension } => self.extensions.push(extension.clone()),
+            Event::ExtensionGranted { extension } => {
+                self.extensions.push(extension.clone());
+                self.extension_request = None;
+            }
+            Event::ExtensionRequested { request } => self.extension_request = Some(request.clone()),
+            Event::ExtensionDenied { .. } => self.extension_request = None,
             Event::Delivered { delivery } => {
                 self.status = CaseStatus::Delivered;
                 self.delivery = Some(delivery.clone());
@@ -1309,22 +1348,38 @@ impl<'a> Run<'_, 'a> {
                 });
                 Ok(())
             }
+            Command::RequestExtension { limit, reason } => {
+                if status != CaseStatus::InReview {
+                    return now_illegal("more time can be asked only while the case is in review");
+                }
+                if self.case.extension_request.is_some() {
+                    return now_illegal("a request for more time is already waiting for the supervisor");
+                }
+                self.check_extension(limit, reason)?;
+                self.emit(Event::ExtensionRequested {
+                    request: ExtensionRequest {
+                        limit: *limit,
+                        reason: reason.trim().to_owned(),
+                        by: self.ctx.actor.name.clone(),
+                        at: self.ctx.now,
+                    },
+                });
+                Ok(())
+            }
+            Command::DenyExtension { reason } => {
+                if self.case.extension_request.is_none() {
+                    return now_illegal("no request for more time is waiting");
+                }
+                self.emit(Event::ExtensionDenied {
+                    reason: reason.trim().to_owned(),
+                });
+                Ok(())
+            }
             Command::GrantExtension { limit, reason } => {
                 if status != CaseStatus::InReview {
                     return now_illegal("an extension can be granted only while the case is in review");
                 }
-                if reason.trim().is_empty() {
-                    return invalid("give the reason for the extension (延期理由)");
-                }
-                if limit.amount() == 0 {
-                    return invalid("an extension must add at least one unit of time");
-                }
-                if !limit.same_unit(self.case.promised_limit) {
-                    return invalid(format!(
-                        "the case's limit is counted in {}; give the extension in the same unit",
-                        self.case.promised_limit.unit_zh().trim_start_matches('个')
-                    ));
-                }
+                self.check_extension(limit, reason)?;
                 self.emit(Event::ExtensionGranted {
                     extension: Extension {
                         limit: *limit,
@@ -1401,6 +1456,22 @@ impl<'a> Run<'_, 'a> {
                 Ok(())
             }
         }
+    }
+
+    fn check_extension(&self, limit: &Limit, reason: &str) -> Result<(), CaseError> {
+        if reason.trim().is_empty() {
+            return invalid("give the reason for the extension (延期理由)");
+        }
+        if limit.amount() == 0 {
+            return invalid("an extension must add at least one unit of time");
+        }
+        if !limit.same_unit(self.case.promised_limit) {
+            return invalid(format!(
+                "the case's limit is counted in {}; give the extension in the same unit",
+                self.case.promised_limit.unit_zh().trim_start_matches('个')
+            ));
+        }
+        Ok(())
     }
 
     fn accept(&mut self, received: &[Code], deferred: &[Code], opinion: &str) -> Result<(), CaseError> {

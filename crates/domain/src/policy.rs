@@ -137,7 +137,14 @@ pub fn authorize_command(actor: &Actor, case: &Case, cmd: &Command) -> Result<()
                 deny("a special procedure is started by a department reviewing the case")
             }
         }
-        Command::GrantExtension { .. } => {
+        Command::RequestExtension { .. } => {
+            if matches!(actor.role, Role::Approver | Role::Supervisor) && has_open_task {
+                Ok(())
+            } else {
+                deny("more time is asked by a department reviewing the case")
+            }
+        }
+        Command::GrantExtension { .. } | Command::DenyExtension { .. } => {
             let responsible = department_involved(actor, case);
             if actor.role == Role::Supervisor && responsible {
                 Ok(())

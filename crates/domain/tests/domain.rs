@@ -1381,3 +1381,67 @@ fn rules_compare_numbers_text_and_lists_and_treat_missing_fields_as_null() {
     let err = Rule::parse("area >").unwrap_err().to_string();
     assert!(err.contains("ends too early"), "{err}");
 }
+
+#[test]
+fn a_department_asks_for_more_time_and_only_a_supervisor_grants_or_denies_it() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item { code: code("REG-01") },
+        &["M-ID"],
+        json!({"capital": 5000}),
+        "2026-03-02T09:00:00",
+    );
+    w.ok(
+        &mut case,
+        &actor(Role::Clerk, None),
+        accept(&[], &[]),
+        "2026-03-02T10:00:00",
+    );
+    let approver = actor(Role::Approver, Some("market"));
+    let supervisor = actor(Role::Supervisor, Some("market"));
+    let ask = Command::RequestExtension {
+        limit: Limit::WorkingDays(3),
+        reason: "需补充检测".into(),
+    };
+    w.ok(&mut case, &approver, ask.clone(), "2026-03-03T10:00:00");
+    assert!(
+        w.run(&mut case, &approver, ask, "2026-03-03T11:00:00")
+            .unwrap_err()
+            .contains("already waiting")
+    );
+    let deny = Command::DenyExtension {
+        reason: "理由不充分".into(),
+    };
+    assert!(
+        w.run(&mut case, &approver, deny.clone(), "2026-03-03T12:00:00")
+            .unwrap_err()
+            .starts_with("denied")
+    );
+    w.ok(&mut case, &supervisor, deny.clone(), "2026-03-03T12:00:00");
+    assert!(case.extension_request.is_none());
+    assert!(
+        w.run(&mut case, &supervisor, deny, "2026-03-03T13:00:00")
+            .unwrap_err()
+            .contains("no request")
+    );
+    w.ok(
+        &mut case,
+        &approver,
+        Command::RequestExtension {
+            limit: Limit::WorkingDays(2),
+            reason: "专家论证".into(),
+        },
+        "2026-03-04T10:00:00",
+    );
+    w.ok(
+        &mut case,
+        &supervisor,
+        Command::GrantExtension {
+            limit: Limit::WorkingDays(2),
+            reason: "同意延期".into(),
+        },
+        "2026-03-04T11:00:00",
+    );
+    assert!(case.extension_request.is_none());
+    assert_eq!(case.extensions.len(), 1);
+}

@@ -495,6 +495,23 @@ impl Engine {
                         created_at: now.as_millis(),
                     });
                 }
+                Event::ExtensionRequested { request } => {
+                    if let Some(dept) = &e.actor.department {
+                        out.push(NotificationRow {
+                            user_id: None,
+                            department: Some(dept.to_string()),
+                            kind: "extension_requested".into(),
+                            text: format!(
+                                "{} {}：{}申请延期{}，待科室负责人审批",
+                                case.number,
+                                case.title,
+                                request.by,
+                                request.limit.compact()
+                            ),
+                            created_at: now.as_millis(),
+                        });
+                    }
+                }
                 Event::SupplementRequested { request } if case.applicant.user_id.is_some() => {
                     let names: Vec<&str> = request.missing.iter().map(|m| m.name.as_str()).collect();
                     out.push(to_applicant(

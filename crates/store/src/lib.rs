@@ -12,6 +12,7 @@ pub mod demo;
 pub mod engine;
 pub mod sql;
 pub mod stats;
+pub mod uploads;
 pub mod users;
 mod writer;
 
@@ -142,8 +143,14 @@ type ReadJob = Box<dyn FnOnce(Result<&mut dyn Conn, StoreError>) -> bool + Send>
 /// Reader threads: enough for a 2-core machine's web requests while the writer works.
 const READERS: usize = 4;
 
-const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_uploads.sql")),
+];
+const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_uploads.sql")),
+];
 
 fn reader_loop(location: Location, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
     let mut conn: Option<Box<dyn Conn>> = None;

@@ -215,7 +215,7 @@ async fn migrations_apply_once_and_reopening_changes_nothing() {
             .expect("read");
         assert_eq!(
             applied.len(),
-            1,
+            2,
             "{}: each migration is recorded once",
             db.backend
         );
@@ -931,5 +931,62 @@ async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
             .expect("stats");
         assert_eq!(by_item.len(), 5);
         assert!(by_item.iter().all(|r| r.decided == 1 && r.on_time == 1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_checked_by_content_stored_with_their_hash_and_tied_to_a_case() {
+    use onego_store::uploads;
+    assert_eq!(uploads::check("a.pdf", b"%PDF-1.7 ..."), Ok("application/pdf"));
+    assert!(
+        uploads::check("a.pdf", b"MZ\x90\x00 not a pdf")
+            .unwrap_err()
+            .to_string()
+            .contains("PDF, JPEG or PNG")
+    );
+    assert!(uploads::check("a.pdf", b"").is_err());
+    assert!(
+        uploads::check("big.pdf", &vec![b'%'; uploads::MAX_UPLOAD_BYTES + 1])
+            .unwrap_err()
+            .to_string()
+            .contains("10 MiB")
+    );
+    for db in databases("uploads") {
+        let store = Store::open(&db.url).expect("open");
+        let bytes = b"%PDF-1.4 demo".to_vec();
+        let id = store
+            .write(move |c| uploads::insert(c, 7, "M-ID", "身份证.pdf", "application/pdf", bytes, 0))
+            .await
+            .expect("insert");
+        store
+            .write(move |c| uploads::attach(c, &[id], 42, 99))
+            .await
+            .expect("attach");
+        let info = store
+            .read(move |c| uploads::info(c, id))
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(info.case_id, None, "{}: only the owner can attach", db.backend);
+        store
+            .write(move |c| uploads::attach(c, &[id], 42, 7))
+            .await
+            .expect("attach");
+        let info = store
+            .read(move |c| uploads::info(c, id))
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(
+            (info.case_id, info.size, info.file_name.as_str()),
+            (Some(42), 13, "身份证.pdf")
+        );
+        assert_eq!(info.sm3.len(), 64);
+        let data = store
+            .read(move |c| uploads::data(c, id))
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(data, b"%PDF-1.4 demo");
     }
 }

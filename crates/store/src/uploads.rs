@@ -1,0 +1,123 @@
+//! Uploaded material files: checked before they are stored, hashed (SM3) so a file can be recognised,
+//! and read back only through the case they belong to.
+
+use serde::Serialize;
+use sm3::{Digest, Sm3};
+
+use crate::StoreError;
+use crate::sql::{Conn, Value};
+
+/// Largest file accepted.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// What a file is, judged by its first bytes rather than its name.
+pub fn sniff(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if data.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UploadError {
+    #[error("\"{0}\" is empty; choose the file again")]
+    Empty(String),
+    #[error("\"{0}\" is larger than 10 MiB; scan at a lower resolution or split it")]
+    TooLarge(String),
+    #[error("\"{0}\" is not a PDF, JPEG or PNG file; those are the formats accepted")]
+    WrongType(String),
+}
+
+/// Checks a file; returns its content type.
+pub fn check(file_name: &str, data: &[u8]) -> Result<&'static str, UploadError> {
+    if data.is_empty() {
+        return Err(UploadError::Empty(file_name.to_owned()));
+    }
+    if data.len() > MAX_UPLOAD_BYTES {
+        return Err(UploadError::TooLarge(file_name.to_owned()));
+    }
+    sniff(data).ok_or_else(|| UploadError::WrongType(file_name.to_owned()))
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UploadInfo {
+    pub id: i64,
+    pub owner_user_id: i64,
+    pub case_id: Option<i64>,
+    pub material_code: Option<String>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sm3: String,
+}
+
+/// Stores a checked file; returns its id.
+pub fn insert(
+    conn: &mut dyn Conn,
+    owner: i64,
+    material_code: &str,
+    file_name: &str,
+    content_type: &str,
+    data: Vec<u8>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let hash = hex::encode(Sm3::digest(&data));
+    let row = conn.query_one(
+        "INSERT INTO uploads (owner_user_id, material_code, file_name, content_type, size, sm3, data, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        &[
+            Value::Int(owner),
+            material_code.into(),
+            file_name.into(),
+            content_type.into(),
+            Value::Int(data.len() as i64),
+            hash.into(),
+            Value::Blob(data),
+            Value::Int(now),
+        ],
+    )?;
+    row.ok_or_else(|| StoreError::Data("insert returned nothing".into()))?
+        .int(0)
+}
+
+/// Ties uploads to the case they were submitted with.
+pub fn attach(conn: &mut dyn Conn, ids: &[i64], case_id: i64, owner: i64) -> Result<(), StoreError> {
+    for id in ids {
+        conn.execute(
+            "UPDATE uploads SET case_id = $1 WHERE id = $2 AND owner_user_id = $3 AND case_id IS NULL",
+            &[Value::Int(case_id), Value::Int(*id), Value::Int(owner)],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn info(conn: &mut dyn Conn, id: i64) -> Result<Option<UploadInfo>, StoreError> {
+    let row = conn.query_one(
+        "SELECT id, owner_user_id, case_id, material_code, file_name, content_type, size, sm3 FROM uploads WHERE id = $1",
+        &[Value::Int(id)],
+    )?;
+    row.map(|r| {
+        Ok(UploadInfo {
+            id: r.int(0)?,
+            owner_user_id: r.int(1)?,
+            case_id: r.opt_int(2)?,
+            material_code: r.opt_text(3)?,
+            file_name: r.text(4)?,
+            content_type: r.text(5)?,
+            size: r.int(6)?,
+            sm3: r.text(7)?,
+        })
+    })
+    .transpose()
+}
+
+pub fn data(conn: &mut dyn Conn, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+    conn.query_one("SELECT data FROM uploads WHERE id = $1", &[Value::Int(id)])?
+        .map(|r| r.blob(0))
+        .transpose()
+}

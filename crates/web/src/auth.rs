@@ -39,6 +39,15 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 
 /// The caller, if the request carries valid credentials.
 pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiError> {
+    authenticate_with(parts, state, true).await
+}
+
+/// `check_csrf` is false only for HTML pages, whose form handlers check the form's `csrf` field.
+pub async fn authenticate_with(
+    parts: &Parts,
+    state: &AppState,
+    check_csrf: bool,
+) -> Result<Option<Auth>, ApiError> {
     let now = onego_store::now_millis();
     if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         let value = header
@@ -78,7 +87,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Auth
         return Ok(None);
     };
     let changes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes {
+    if changes && check_csrf {
         let sent = parts
             .headers
             .get(CSRF_HEADER)

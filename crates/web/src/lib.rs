@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod metrics;
+pub mod ui;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,18 +29,26 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub engine: Arc<Engine>,
     pub metrics: Arc<metrics::Metrics>,
+    pub templates: Arc<ui::Templates>,
     pub started: Instant,
 }
 
 impl AppState {
     pub fn new(engine: Arc<Engine>) -> Self {
+        // The templates are compiled into the binary and checked by the tests; a broken one is a build bug.
+        let templates =
+            ui::Templates::new().unwrap_or_else(|e| panic!("a page template does not compile: {e:#}"));
         AppState {
             engine,
             metrics: Arc::new(metrics::Metrics::default()),
+            templates: Arc::new(templates),
             started: Instant::now(),
         }
     }
 }
+
+/// Largest upload request (several material files).
+pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -150,12 +159,44 @@ pub fn router(state: AppState) -> Router {
         .route("/statistics", get(api::statistics))
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
-        .fallback(not_found);
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    use ui::pages;
+    let uploads = Router::new()
+        .route(
+            "/apply/{kind}/{code}",
+            get(pages::apply_page).post(pages::apply_submit),
+        )
+        .route("/cases/{id}/supply", post(pages::case_supply))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT));
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/items/{code}", get(pages::item_guide))
+        .route("/bundles/{code}", get(pages::bundle_guide))
+        .route("/prefs", get(pages::prefs))
+        .route("/login", get(pages::login_page).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/cases", get(pages::cases_list))
+        .route("/cases/{id}", get(pages::case_view))
+        .route("/cases/{id}/act", post(pages::case_act))
+        .route("/cases/{id}/notice/{kind}", get(pages::notice))
+        .route("/uploads/{id}", get(pages::upload))
+        .route("/window", get(pages::window))
+        .route("/window/register", post(pages::window_register))
+        .route("/inbox", get(pages::inbox))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/admin", get(pages::admin))
+        .route("/admin/processes", post(pages::admin_process))
+        .route("/admin/users", post(pages::admin_user))
+        .route("/admin/departments", post(pages::admin_department))
+        .route("/static/{*path}", get(ui::static_file))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new()
+        .merge(uploads)
+        .merge(pages)
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state)
 }

@@ -1,0 +1,309 @@
+//! The HTML pages: server-rendered templates (minijinja) with htmx, Chinese by default with an English
+//! switch, an elder-friendly mode on every page, and vendored front-end files (no download at build or
+//! run time).
+
+mod diagram;
+pub mod pages;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::{Environment, Value, context};
+use onego_domain::org::Role;
+
+use crate::AppState;
+use crate::auth::{Auth, authenticate_with, cookie};
+use crate::error::ApiError;
+
+pub use diagram::svg as process_svg;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("guide.html", include_str!("../../templates/guide.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("apply.html", include_str!("../../templates/apply.html")),
+    ("cases.html", include_str!("../../templates/cases.html")),
+    ("case.html", include_str!("../../templates/case.html")),
+    ("window.html", include_str!("../../templates/window.html")),
+    ("inbox.html", include_str!("../../templates/inbox.html")),
+    ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    ("admin.html", include_str!("../../templates/admin.html")),
+    ("notice.html", include_str!("../../templates/notice.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+];
+
+/// The compiled templates, shared by every request.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// `t("中文", "English")`: the text in the page's language.
+fn t(state: &minijinja::State<'_, '_>, zh: String, en: String) -> String {
+    match state
+        .lookup("lang")
+        .as_ref()
+        .and_then(|v| v.as_str().map(str::to_owned))
+    {
+        Some(l) if l == "en" => en,
+        _ => zh,
+    }
+}
+
+impl Templates {
+    pub fn new() -> Result<Templates, minijinja::Error> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        env.add_function("t", t);
+        Ok(Templates { env })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// Everything a page needs about the request: who (if anyone), language, elder mode, the path.
+pub struct Page {
+    pub auth: Option<Auth>,
+    pub lang: Lang,
+    pub elder: bool,
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = match cookie(&parts.headers, "lang") {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        };
+        let elder = cookie(&parts.headers, "elder") == Some("1");
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let auth = match authenticate_with(parts, state, false).await {
+            Ok(a) => a,
+            Err(e) => return Err(e.into_response()),
+        };
+        Ok(Page {
+            auth,
+            lang,
+            elder,
+            path,
+        })
+    }
+}
+
+impl Page {
+    pub fn en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    pub fn tr(&self, zh: &str, en: &str) -> String {
+        if self.en() { en.to_owned() } else { zh.to_owned() }
+    }
+
+    /// The logged-in user, or a redirect to the login page that comes back here.
+    #[allow(clippy::result_large_err)]
+    pub fn require(&self) -> Result<&Auth, Response> {
+        self.auth.as_ref().ok_or_else(|| {
+            let next = form_urlencoded::byte_serialize(self.path.as_bytes()).collect::<String>();
+            Redirect::to(&format!("/login?next={next}")).into_response()
+        })
+    }
+
+    /// The logged-in user with one of `roles`, or a 403 page.
+    #[allow(clippy::result_large_err)]
+    pub fn require_role(&self, state: &AppState, roles: &[Role]) -> Result<&Auth, Response> {
+        let auth = self.require()?;
+        if roles.contains(&auth.user.role) {
+            Ok(auth)
+        } else {
+            Err(error_page(
+                state,
+                self,
+                StatusCode::FORBIDDEN,
+                &self.tr("您的账号无权访问此页面。", "Your account may not open this page."),
+            ))
+        }
+    }
+
+    /// Checks the form's CSRF field against the session.
+    #[allow(clippy::result_large_err)]
+    pub fn check_csrf(&self, state: &AppState, sent: Option<&str>) -> Result<(), Response> {
+        match &self.auth {
+            Some(a) if !a.csrf.is_empty() && sent == Some(a.csrf.as_str()) => Ok(()),
+            Some(a) if a.csrf.is_empty() => Ok(()), // bearer tokens carry no CSRF risk
+            _ => Err(error_page(
+                state,
+                self,
+                StatusCode::FORBIDDEN,
+                &self.tr(
+                    "表单已过期，请返回刷新页面后重试。",
+                    "The form has expired; go back, reload the page and try again.",
+                ),
+            )),
+        }
+    }
+}
+
+/// The navigation a role sees.
+fn nav(page: &Page) -> Vec<Value> {
+    let tr = |zh: &str, en: &str| page.tr(zh, en);
+    let mut items = vec![context! { href => "/", label => tr("办事大厅", "Services") }];
+    if let Some(a) = &page.auth {
+        match a.user.role {
+            Role::Applicant => items.push(context! { href => "/cases", label => tr("我的办件", "My cases") }),
+            Role::Clerk => {
+                items.push(context! { href => "/window", label => tr("综合窗口", "Window desk") });
+                items.push(context! { href => "/cases", label => tr("办件查询", "Cases") });
+            }
+            Role::Approver | Role::Supervisor => {
+                items.push(context! { href => "/inbox", label => tr("待办工作台", "Inbox") });
+                items.push(context! { href => "/cases", label => tr("本部门办件", "Department cases") });
+            }
+            Role::Leader => {
+                items.push(context! { href => "/dashboard", label => tr("领导驾驶舱", "Dashboard") });
+                items.push(context! { href => "/cases", label => tr("办件查询", "Cases") });
+            }
+            Role::Admin => {
+                items.push(context! { href => "/admin", label => tr("系统管理", "Administration") })
+            }
+            Role::System => {}
+        }
+        if matches!(a.user.role, Role::Supervisor) {
+            items.push(context! { href => "/dashboard", label => tr("部门统计", "Statistics") });
+        }
+    }
+    items
+}
+
+/// Renders a template with the common context (language, elder mode, user, CSRF token, navigation).
+pub fn render(state: &AppState, page: &Page, name: &str, status: StatusCode, ctx: Value) -> Response {
+    let user = page.auth.as_ref().map(|a| {
+        context! {
+            name => a.user.name.clone(),
+            username => a.user.username.clone(),
+            role => a.user.role.as_str(),
+            role_zh => a.user.role.zh(),
+            department => a.user.department.as_ref().map(ToString::to_string),
+        }
+    });
+    let common = context! {
+        lang => if page.en() { "en" } else { "zh" },
+        elder => page.elder,
+        path => page.path.clone(),
+        user => user,
+        csrf => page.auth.as_ref().map(|a| a.csrf.clone()).unwrap_or_default(),
+        nav => nav(page),
+    };
+    let merged = context! { ..ctx, ..common };
+    match state
+        .templates
+        .env
+        .get_template(name)
+        .and_then(|t| t.render(merged))
+    {
+        Ok(html) => {
+            let mut r = (status, Html(html)).into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(format!("<p>page error: {}</p>", html_escape(&e.to_string()))),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub fn error_page(state: &AppState, page: &Page, status: StatusCode, message: &str) -> Response {
+    render(
+        state,
+        page,
+        "error.html",
+        status,
+        context! { status => status.as_u16(), message => message },
+    )
+}
+
+/// An API error shown as a page.
+pub fn api_error_page(state: &AppState, page: &Page, e: ApiError) -> Response {
+    error_page(state, page, e.status, &e.message)
+}
+
+/// A QR code of `url` as inline SVG.
+pub fn qr_svg(url: &str) -> String {
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(140, 140)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+// --- Static files -----------------------------------------------------------------------------------
+
+const STATIC: &[(&str, &str, &[u8])] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/app.js"),
+    ),
+    (
+        "vendor/htmx-2.0.11.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/vendor/htmx-2.0.11.min.js"),
+    ),
+    (
+        "vendor/echarts-5.6.0.common.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/vendor/echarts-5.6.0.common.min.js"),
+    ),
+];
+
+pub async fn static_file(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
+    match STATIC.iter().find(|(name, _, _)| *name == path) {
+        Some((name, mime, bytes)) => {
+            // Vendored files carry their version in the name and never change: cache them for a year.
+            let cache = if name.starts_with("vendor/") {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=300"
+            };
+            (
+                [(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, cache)],
+                *bytes,
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+    }
+}

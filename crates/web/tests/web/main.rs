@@ -1,0 +1,4 @@
+//! onego-web's tests: one binary, the JSON API and the HTML pages, each driven through the router.
+
+mod api;
+mod pages;

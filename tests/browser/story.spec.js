@@ -221,3 +221,18 @@ test("the administrator checks a process definition and sees where it is wrong",
   await page.locator("details").first().locator("summary").click();
   await shot(page, "admin");
 });
+
+test("the administrator saves a new version of an item and the guide shows it", async ({ page }) => {
+  await login(page, "admin");
+  await page.goto("/admin/items/GA-003");
+  await expect(page.getByLabel(/实施编码/)).toHaveValue("GA-003");
+  await page.getByLabel("承诺时限").fill("15wd");
+  await page.getByLabel(/申请材料/).fill("M-HOUSEHOLD | 居民户口簿 | required | applicant | licence\nbad line");
+  await page.getByRole("button", { name: "保存为新版本" }).click();
+  await expect(page.locator(".error")).toContainText("material line 2");
+  await page.getByLabel(/申请材料/).fill("M-HOUSEHOLD | 居民户口簿 | required | applicant | licence\nM-PHOTO | 证件照片 | required | applicant | other");
+  await page.getByRole("button", { name: "保存为新版本" }).click();
+  await expect(page.locator(".done")).toContainText("v2");
+  await page.goto("/items/GA-003");
+  await expect(page.locator(".facts")).toContainText("15个工作日");
+});

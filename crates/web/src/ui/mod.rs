@@ -30,6 +30,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("inbox.html", include_str!("../../templates/inbox.html")),
     ("dashboard.html", include_str!("../../templates/dashboard.html")),
     ("admin.html", include_str!("../../templates/admin.html")),
+    ("admin_item.html", include_str!("../../templates/admin_item.html")),
+    (
+        "admin_bundle.html",
+        include_str!("../../templates/admin_bundle.html"),
+    ),
     ("notice.html", include_str!("../../templates/notice.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];

@@ -126,6 +126,8 @@ async fn every_main_page_renders_for_its_role_in_chinese_and_english() {
         ("fire-chief", "/dashboard", "按部门"),
         ("leader", "/dashboard", "按事项"),
         ("admin", "/admin", "流程定义"),
+        ("admin", "/admin/items/SCJG-001", "保存为新版本"),
+        ("admin", "/admin/bundles/QYKB", "合并表单字段"),
     ] {
         let cookie = login(&app, user).await;
         let (status, body) = get(&app, path, Some(&cookie)).await;

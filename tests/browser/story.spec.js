@@ -215,7 +215,7 @@ test("the administrator checks a process definition and sees where it is wrong",
   await login(page, "admin");
   await page.goto("/admin");
   await page.getByLabel(/粘贴流程定义/).fill('code = "test-flow"\nversion = 1\nname = "测试"\nstart = "a"\n[[node]]\nid = "a"\ntype = "join"\nnext = "e"\n[[node]]\nid = "e"\ntype = "end"\noutcome = "approved"\n');
-  await page.getByRole("button", { name: "校验" }).click();
+  await page.getByRole("button", { name: "校验", exact: true }).click();
   await expect(page.locator(".error")).toContainText('node "a": is a join without a parallel split before it');
   await expect(page.locator("details").first()).toBeVisible();
   await page.locator("details").first().locator("summary").click();
@@ -235,4 +235,16 @@ test("the administrator saves a new version of an item and the guide shows it", 
   await expect(page.locator(".done")).toContainText("v2");
   await page.goto("/items/GA-003");
   await expect(page.locator(".facts")).toContainText("15个工作日");
+});
+
+test("the administrator loads next year's holiday notice and it is in force at once", async ({ page }) => {
+  await login(page, "admin");
+  await page.goto("/admin");
+  await page.getByLabel(/载入新一年的国务院通知/).fill('[[year]]\nyear = 2027\nnotice = "国务院办公厅关于2027年部分节假日安排的通知"\n[[year.holiday]]\nname = "元旦"\nrest = ["2027-01-01", "2027-01-0x"]\n');
+  await page.getByRole("button", { name: "校验并生效" }).click();
+  await expect(page.locator(".error")).toContainText("YYYY-MM-DD");
+  await page.getByLabel(/载入新一年的国务院通知/).fill('[[year]]\nyear = 2027\nnotice = "国务院办公厅关于2027年部分节假日安排的通知"\n[[year.holiday]]\nname = "元旦"\nrest = ["2027-01-01", "2027-01-03"]\n');
+  await page.getByRole("button", { name: "校验并生效" }).click();
+  await expect(page.locator(".done")).toContainText("2004-2027");
+  await expect(page.locator(".years")).toContainText("2027");
 });

@@ -121,3 +121,46 @@ pub fn load(conn: &mut dyn Conn) -> Result<Catalog, StoreError> {
 pub fn is_empty(conn: &mut dyn Conn) -> Result<bool, StoreError> {
     Ok(conn.query_one("SELECT 1 FROM items LIMIT 1", &[])?.is_none())
 }
+
+/// A holiday table file an administrator loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayFile {
+    pub id: i64,
+    pub name: String,
+    pub source: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+pub fn save_holiday_file(
+    conn: &mut dyn Conn,
+    name: &str,
+    source: &str,
+    by: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO holiday_files (name, source, created_by, created_at) VALUES ($1, $2, $3, $4)",
+        &[name.into(), source.into(), by.into(), Value::Int(now)],
+    )?;
+    Ok(())
+}
+
+/// Every holiday file, oldest first (the order they are laid over the built-in table).
+pub fn holiday_files(conn: &mut dyn Conn) -> Result<Vec<HolidayFile>, StoreError> {
+    conn.query(
+        "SELECT id, name, source, created_by, created_at FROM holiday_files ORDER BY id",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(HolidayFile {
+            id: r.int(0)?,
+            name: r.text(1)?,
+            source: r.text(2)?,
+            created_by: r.text(3)?,
+            created_at: r.int(4)?,
+        })
+    })
+    .collect()
+}

@@ -81,7 +81,7 @@ struct IdBlocks {
 
 pub struct Engine {
     store: Store,
-    calendar: Arc<WorkingCalendar>,
+    calendar: RwLock<Arc<WorkingCalendar>>,
     catalog: RwLock<Arc<Catalog>>,
     config: EngineConfig,
     cache: Mutex<HashMap<CaseId, Arc<StoredCase>>>,
@@ -98,7 +98,7 @@ impl Engine {
         let catalog = store.read_blocking(crate::catalog::load)?;
         Ok(Engine {
             store,
-            calendar: Arc::new(calendar),
+            calendar: RwLock::new(Arc::new(calendar)),
             catalog: RwLock::new(Arc::new(catalog)),
             config,
             cache: Mutex::new(HashMap::new()),
@@ -110,8 +110,15 @@ impl Engine {
         &self.store
     }
 
-    pub fn calendar(&self) -> &WorkingCalendar {
-        &self.calendar
+    /// The working calendar in force (replaced whole when an administrator loads a new year).
+    pub fn calendar(&self) -> Arc<WorkingCalendar> {
+        self.calendar.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts a new working calendar in force. Clocks are derived, so every reading from now on uses it;
+    /// timers are set right at each case's next step, and a timer that fires early changes nothing.
+    pub fn set_calendar(&self, calendar: WorkingCalendar) {
+        *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendar);
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -130,7 +137,7 @@ impl Engine {
     }
 
     async fn next_ids(&self, now: Timestamp) -> Result<(CaseId, CaseNumber), EngineError> {
-        let date = self.calendar.local_date(now);
+        let date = self.calendar().local_date(now);
         let key = format!("case_no:{}:{}", self.config.region, date.format("%Y%m%d"));
         let mut ids = self.ids.lock().await;
         if ids.case_ids.0 >= ids.case_ids.1 {
@@ -167,12 +174,18 @@ impl Engine {
         Ok((id, number))
     }
 
-    fn context<'a>(&'a self, actor: &'a Actor, now: Timestamp, catalog: &'a Catalog) -> Context<'a> {
+    fn context<'a>(
+        &'a self,
+        actor: &'a Actor,
+        now: Timestamp,
+        catalog: &'a Catalog,
+        calendar: &'a WorkingCalendar,
+    ) -> Context<'a> {
         Context {
             now,
             actor,
             registry: catalog,
-            calendar: &self.calendar,
+            calendar,
             policy: self.config.policy,
         }
     }
@@ -193,7 +206,8 @@ impl Engine {
         }
         let catalog = self.catalog();
         let (id, number) = self.next_ids(now).await?;
-        let ctx = self.context(actor, now, &catalog);
+        let calendar = self.calendar();
+        let ctx = self.context(actor, now, &catalog, &calendar);
         let (mut case, entries) = Case::open(&ctx, id, number, submission, accept)?;
         case.version = 1;
         let write = self.build_write(None, &case, &entries, now)?;
@@ -224,7 +238,8 @@ impl Engine {
         for attempt in 0..MAX_ATTEMPTS {
             let current = self.load_stored(id, attempt > 0).await?;
             policy::authorize_command(actor, &current.case, cmd)?;
-            let ctx = self.context(actor, now, &catalog);
+            let calendar = self.calendar();
+            let ctx = self.context(actor, now, &catalog, &calendar);
             let entries = current.case.decide(&ctx, cmd)?;
             if entries.is_empty() {
                 return Ok(Outcome {
@@ -358,7 +373,7 @@ impl Engine {
     }
 
     fn timer_rows(&self, case: &Case) -> Vec<TimerRow> {
-        case.timers(&self.calendar, self.config.policy)
+        case.timers(&self.calendar(), self.config.policy)
             .into_iter()
             .map(|t| TimerRow {
                 target: cases::target_key(t.target),
@@ -369,11 +384,12 @@ impl Engine {
     }
 
     fn task_rows(&self, case: &Case) -> Vec<TaskRow> {
+        let calendar = self.calendar();
         case.open_tasks()
             .map(|t| {
                 let reading = case
                     .task_clock(t)
-                    .read(&self.calendar, self.config.policy, t.opened_at)
+                    .read(&calendar, self.config.policy, t.opened_at)
                     .ok();
                 TaskRow {
                     task_id: t.id,
@@ -393,7 +409,7 @@ impl Engine {
             Limit::WorkingDays(n) | Limit::NaturalDays(n) => f64::from(n),
             Limit::NaturalHours(n) => f64::from(n) / 24.0,
             Limit::WorkingHours(n) => {
-                let per_day = f64::from(self.calendar.office_hours().minutes_per_day().max(1)) / 60.0;
+                let per_day = f64::from(self.calendar().office_hours().minutes_per_day().max(1)) / 60.0;
                 f64::from(n) / per_day
             }
         }
@@ -403,16 +419,17 @@ impl Engine {
     pub fn columns(&self, case: &Case, now: Timestamp) -> CaseColumns {
         let policy = self.config.policy;
         let at = case.decided_at.unwrap_or(now);
-        let reading = case.clock().and_then(|c| c.read(&self.calendar, policy, at).ok());
+        let calendar = self.calendar();
+        let reading = case.clock().and_then(|c| c.read(&calendar, policy, at).ok());
         let legal = case
             .legal_clock()
-            .and_then(|c| c.read(&self.calendar, policy, at).ok());
+            .and_then(|c| c.read(&calendar, policy, at).ok());
         let decided =
             case.decided_at.is_some() && case.accepted_at.is_some() && case.status != CaseStatus::Withdrawn;
         let used_days = reading.filter(|_| decided).map(|r| {
             let unit = match case.promised_limit {
                 Limit::WorkingHours(_) => {
-                    i64::from(self.calendar.office_hours().minutes_per_day().max(1)) * MS_PER_MINUTE
+                    i64::from(self.calendar().office_hours().minutes_per_day().max(1)) * MS_PER_MINUTE
                 }
                 Limit::NaturalHours(_) => MS_PER_HOUR * 24,
                 _ => MS_PER_DAY,
@@ -440,11 +457,9 @@ impl Engine {
             accepted_at: case.accepted_at.map(Timestamp::as_millis),
             accepted_day: case
                 .accepted_at
-                .map(|t| crate::day_number(self.calendar.local_date(t))),
+                .map(|t| crate::day_number(calendar.local_date(t))),
             decided_at: case.decided_at.map(Timestamp::as_millis),
-            decided_day: case
-                .decided_at
-                .map(|t| crate::day_number(self.calendar.local_date(t))),
+            decided_day: case.decided_at.map(|t| crate::day_number(calendar.local_date(t))),
             delivered_at: case.delivered_at.map(Timestamp::as_millis),
             due_at: reading.and_then(|r| r.due).map(Timestamp::as_millis),
             legal_due_at: legal.and_then(|r| r.due).map(Timestamp::as_millis),

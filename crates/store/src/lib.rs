@@ -146,10 +146,12 @@ const READERS: usize = 4;
 const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_uploads.sql")),
+    (3, include_str!("../migrations/sqlite/0003_holidays.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_uploads.sql")),
+    (3, include_str!("../migrations/postgres/0003_holidays.sql")),
 ];
 
 fn reader_loop(location: Location, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {

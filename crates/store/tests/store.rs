@@ -215,7 +215,7 @@ async fn migrations_apply_once_and_reopening_changes_nothing() {
             .expect("read");
         assert_eq!(
             applied.len(),
-            2,
+            3,
             "{}: each migration is recorded once",
             db.backend
         );

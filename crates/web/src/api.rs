@@ -619,7 +619,7 @@ pub fn case_view(state: &AppState, auth: &Auth, case: &Case, journal: Vec<Journa
     let policy = state.engine.config().policy;
     let at = case.stopped_at().unwrap_or_else(now);
     let read =
-        |c: Option<onego_calendar::Clock>| c.and_then(|c| c.read(cal, policy, at).ok()).map(clock_view);
+        |c: Option<onego_calendar::Clock>| c.and_then(|c| c.read(&cal, policy, at).ok()).map(clock_view);
     let personal = policy::sees_personal_data(&auth.actor, case);
     let tasks = case
         .tasks

@@ -189,6 +189,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/processes", post(pages::admin_process))
         .route("/admin/users", post(pages::admin_user))
         .route("/admin/departments", post(pages::admin_department))
+        .route("/admin/holidays", post(pages::admin_holidays))
         .route("/admin/items", post(pages::admin_item_save))
         .route("/admin/items/{code}", get(pages::admin_item_edit))
         .route("/admin/bundles", post(pages::admin_bundle_save))

@@ -736,7 +736,7 @@ pub async fn cases_list(
 
 fn clock_view(state: &AppState, page: &Page, clock: Option<onego_calendar::Clock>, at: Timestamp) -> Value {
     let Some(c) = clock else { return Value::from(()) };
-    let Ok(r) = c.read(state.engine.calendar(), state.engine.config().policy, at) else {
+    let Ok(r) = c.read(&state.engine.calendar(), state.engine.config().policy, at) else {
         return Value::from(());
     };
     let days = |ms: i64| ((ms as f64) / onego_calendar::MS_PER_DAY as f64 * 10.0).round() / 10.0;
@@ -1206,7 +1206,7 @@ pub async fn notice(
     let case = &stored.case;
     let reading = case.clock().and_then(|c| {
         c.read(
-            state.engine.calendar(),
+            &state.engine.calendar(),
             state.engine.config().policy,
             case.accepted_at.unwrap_or_else(now),
         )
@@ -1501,7 +1501,8 @@ async fn admin_page(
         .read(users::list)
         .await
         .map_err(|e| api_error_page(state, page, e.into()))?;
-    let table = state.engine.calendar().table();
+    let calendar = state.engine.calendar();
+    let table = calendar.table();
     let today = state.engine.calendar().local_date(now());
     let mut latest: BTreeMap<String, &onego_domain::process::ProcessDefinition> = BTreeMap::new();
     for p in &catalog.processes {
@@ -2201,6 +2202,71 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
         StatusCode::OK,
         "",
         &format!("{} {name} v{version}", page.tr("已保存一件事", "Saved bundle")),
+        "",
+    )
+    .await
+}
+
+/// An administrator loads a holiday table file (a new year's notice, local rest days): validated against
+/// the table in force, stored, and put in force at once.
+pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Bytes) -> PageResult {
+    let auth = page.require_role(&state, &[Role::Admin])?.clone();
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let source = form.get("holidays").unwrap_or("").to_owned();
+    let name = format!("admin upload {}", time(now()));
+    let current = state.engine.calendar();
+    let merged = onego_calendar::HolidayTable::from_toml_str(&source, &name)
+        .and_then(|extra| current.table().clone().overlay(extra));
+    let table = match merged {
+        Ok(t) => t,
+        Err(e) => {
+            return admin_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+                "",
+                "",
+            )
+            .await;
+        }
+    };
+    let span = table
+        .year_span()
+        .map(|(a, b)| format!("{a}-{b}"))
+        .unwrap_or_default();
+    let (n, src, by) = (name.clone(), source.clone(), auth.user.username.clone());
+    if let Err(e) = state
+        .engine
+        .store()
+        .write(move |c| onego_store::catalog::save_holiday_file(c, &n, &src, &by, onego_store::now_millis()))
+        .await
+    {
+        return admin_page(
+            &state,
+            &page,
+            StatusCode::CONFLICT,
+            &ApiError::from(e).message,
+            "",
+            "",
+        )
+        .await;
+    }
+    state.engine.set_calendar(
+        onego_calendar::WorkingCalendar::new(table)
+            .with_office_hours(current.office_hours().clone())
+            .with_offset(current.offset()),
+    );
+    admin_page(
+        &state,
+        &page,
+        StatusCode::OK,
+        "",
+        &format!(
+            "{} {span}",
+            page.tr("节假日表已生效，覆盖年份", "Holiday table in force, covering")
+        ),
         "",
     )
     .await

@@ -167,12 +167,16 @@ test("a supplement round trip: one-time notice, upload, then acceptance", async 
 test("the window refuses acceptance with a reason, after the ID number is checked", async ({ page }) => {
   await login(page, "window1");
   await page.goto("/window");
-  await page.getByLabel("身份证号码或统一社会信用代码").fill("371702198805160021");
+  await page.getByRole("search").getByLabel("身份证号码或统一社会信用代码").fill("371702198805160020");
+  await page.getByRole("button", { name: "查找" }).click();
+  await expect(page.locator("main")).toContainText(caseNumber);
+  const register = page.locator("form[action='/window/register']");
+  await register.getByLabel("身份证号码或统一社会信用代码").fill("371702198805160021");
   await page.getByLabel("申请人姓名或单位名称").fill("李四");
   await page.getByLabel("办理事项").selectOption({ label: "企业投资项目备案" });
   await page.getByRole("button", { name: "登记并核对材料" }).click();
   await expect(page.locator(".error")).toContainText("check character");
-  await page.getByLabel("身份证号码或统一社会信用代码").fill("371702198805160020");
+  await register.getByLabel("身份证号码或统一社会信用代码").fill("371702198805160020");
   await page.getByLabel("申请人姓名或单位名称").fill("李四");
   await page.getByLabel("办理事项").selectOption({ label: "企业投资项目备案" });
   await page.getByRole("button", { name: "登记并核对材料" }).click();

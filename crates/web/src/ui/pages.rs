@@ -1241,12 +1241,60 @@ pub async fn notice(
 
 // --- Window, inbox, dashboard ---------------------------------------------------------------------
 
-pub async fn window(State(state): State<AppState>, page: Page) -> PageResult {
+pub async fn window(
+    State(state): State<AppState>,
+    page: Page,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
     page.require_role(&state, &[Role::Clerk])?;
-    window_page(&state, &page, StatusCode::OK, "").await
+    let form = FormData::parse(q.unwrap_or_default().as_bytes());
+    let wanted = form.text("applicant");
+    if wanted.is_empty() {
+        return window_page(&state, &page, StatusCode::OK, "", None).await;
+    }
+    // Find an applicant's cases by ID number or 统一社会信用代码 (validated first).
+    match ApplicantId::parse(&wanted) {
+        Ok(id) => {
+            let f = CaseFilter {
+                applicant_key: Some(id.as_str().to_owned()),
+                limit: 100,
+                ..Default::default()
+            };
+            let rows = state
+                .engine
+                .store()
+                .read(move |c| cases::list(c, &f))
+                .await
+                .map_err(|e| api_error_page(&state, &page, e.into()))?;
+            window_page(
+                &state,
+                &page,
+                StatusCode::OK,
+                "",
+                Some((id.as_str().to_owned(), rows)),
+            )
+            .await
+        }
+        Err(e) => {
+            window_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+                None,
+            )
+            .await
+        }
+    }
 }
 
-async fn window_page(state: &AppState, page: &Page, status: StatusCode, error: &str) -> PageResult {
+async fn window_page(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    error: &str,
+    found: Option<(String, Vec<cases::CaseListRow>)>,
+) -> PageResult {
     let list = |s: &str| {
         let f = CaseFilter {
             status: Some(s.to_owned()),
@@ -1277,6 +1325,10 @@ async fn window_page(state: &AppState, page: &Page, status: StatusCode, error: &
             items => catalog.items_on(today).iter().map(|i| context! { code => i.impl_code.to_string(), name => i.name.clone() }).collect::<Vec<_>>(),
             bundles => catalog.bundles_on(today).iter().map(|b| context! { code => b.code.to_string(), name => b.name.clone() }).collect::<Vec<_>>(),
             error => error,
+            found => found.as_ref().map(|(id, rows)| context! {
+                id => id.clone(),
+                rows => rows.iter().map(|r| context! { ..row(r), ..context! { status_zh => CaseStatus::parse(&r.status).map(|s| s.zh()).unwrap_or("") } }).collect::<Vec<_>>(),
+            }),
         },
     ))
 }
@@ -1322,7 +1374,7 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
     })();
     let submission = match parsed {
         Ok(s) => s,
-        Err(m) => return window_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &m).await,
+        Err(m) => return window_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &m, None).await,
     };
     match state.engine.submit(&auth.actor, submission, None, now()).await {
         Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.case.id)).into_response()),
@@ -1332,6 +1384,7 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &ApiError::from(e).message,
+                None,
             )
             .await
         }

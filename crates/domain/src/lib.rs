@@ -5,6 +5,7 @@
 //! - [`process`]: process definitions as versioned graphs, read from TOML and validated.
 //! - [`rule`]: the small rule language of automatic steps and choices.
 //! - [`case`]: the case aggregate — commands, events, `decide` and `apply`, clocks and timers.
+//! - [`ticket`]: requests of the 12345 hotline and grid events — the closed loop with SLA clocks.
 //! - [`org`] and [`policy`]: users, roles and who may do what.
 
 pub mod case;
@@ -13,4 +14,5 @@ pub mod org;
 pub mod policy;
 pub mod process;
 pub mod rule;
+pub mod ticket;
 pub mod values;

@@ -1445,3 +1445,462 @@ fn a_department_asks_for_more_time_and_only_a_supervisor_grants_or_denies_it() {
     assert!(case.extension_request.is_none());
     assert_eq!(case.extensions.len(), 1);
 }
+
+// --- Tickets (诉求) --------------------------------------------------------------------------------
+
+mod tickets {
+    use super::*;
+    use onego_domain::ticket::*;
+
+    fn sla_2110() -> SlaProfile {
+        SlaProfile {
+            code: code("2110"),
+            name: "2110".into(),
+            response: Limit::NaturalHours(2),
+            feedback: Limit::WorkingDays(1),
+            solve: Limit::WorkingDays(10),
+        }
+    }
+
+    fn operator() -> Actor {
+        Actor {
+            user_id: 50,
+            username: "op".into(),
+            name: "接线员".into(),
+            role: Role::Clerk,
+            department: None,
+            applicant: None,
+        }
+    }
+
+    fn dept(d: &str) -> Actor {
+        actor(Role::Approver, Some(d))
+    }
+
+    fn intake(content: &str) -> Intake {
+        Intake {
+            channel: TicketChannel::Phone,
+            kind: TicketType::Complaint,
+            category: Category {
+                level1: "城市管理".into(),
+                level2: "占道经营".into(),
+            },
+            content: content.into(),
+            location: Some(Location {
+                lat: 35.23,
+                lon: 115.48,
+                address: "中华路与人民路口".into(),
+            }),
+            requester: Requester {
+                name: Some("王女士".into()),
+                phone: Some(Mobile::parse("13905301234").expect("mobile")),
+                user_id: None,
+            },
+            urgency: Urgency::Normal,
+            attachments: vec![],
+        }
+    }
+
+    fn run(t: &mut Ticket, who: &Actor, cmd: TicketCommand, now: &str) -> Result<Vec<TicketEntry>, String> {
+        let cal = WorkingCalendar::default();
+        let ctx = TicketContext {
+            now: at(now),
+            actor: who,
+            calendar: &cal,
+            policy: ClockPolicy::default(),
+        };
+        let entries = t.decide(&ctx, &cmd).map_err(|e| e.to_string())?;
+        for e in &entries {
+            t.apply(e);
+        }
+        Ok(entries)
+    }
+
+    fn new_ticket() -> Ticket {
+        Ticket::receive(
+            1,
+            "T202603020001".into(),
+            intake("路口有商贩占道经营，影响通行"),
+            &operator(),
+            at("2026-03-02T09:00:00"),
+        )
+        .expect("valid")
+        .0
+    }
+
+    #[test]
+    fn a_ticket_runs_the_closed_loop_from_receipt_to_a_satisfied_return_visit() {
+        let mut t = new_ticket();
+        assert_eq!(t.status, TicketStatus::Received);
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::Dispatch {
+                lead: code("urban"),
+                assisting: vec![code("market")],
+                sla: sla_2110(),
+                note: String::new(),
+            },
+            "2026-03-02T09:10:00",
+        )
+        .expect("dispatch");
+        assert_eq!(t.status, TicketStatus::Dispatched);
+        let cal = WorkingCalendar::default();
+        let response = t
+            .read(
+                TicketClock::Response,
+                &cal,
+                ClockPolicy::default(),
+                at("2026-03-02T09:10:00"),
+            )
+            .expect("clock");
+        assert_eq!(
+            response.due,
+            Some(at("2026-03-02T11:10:00")),
+            "on site within 2 hours"
+        );
+        run(&mut t, &dept("urban"), TicketCommand::Sign, "2026-03-02T09:30:00").expect("sign");
+        let feedback = t
+            .read(
+                TicketClock::Feedback,
+                &cal,
+                ClockPolicy::default(),
+                at("2026-03-02T09:30:00"),
+            )
+            .expect("clock");
+        assert_eq!(
+            feedback.due,
+            Some(at("2026-03-04T00:00:00")),
+            "first feedback within 1 working day"
+        );
+        run(
+            &mut t,
+            &dept("urban"),
+            TicketCommand::GiveFeedback {
+                text: "已安排执法队员到场".into(),
+            },
+            "2026-03-02T10:30:00",
+        )
+        .expect("feedback");
+        run(
+            &mut t,
+            &dept("urban"),
+            TicketCommand::Reply {
+                answer: "已劝离商贩并设置隔离栏".into(),
+            },
+            "2026-03-03T15:00:00",
+        )
+        .expect("reply");
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::ReturnVisit {
+                solved: true,
+                satisfaction: 5,
+                note: String::new(),
+            },
+            "2026-03-04T10:00:00",
+        )
+        .expect("visit");
+        assert_eq!(t.status, TicketStatus::Closed);
+        assert_eq!((t.reopens, t.satisfaction), (0, Some(5)));
+        assert!(
+            t.timers(&cal, ClockPolicy::default()).is_empty(),
+            "a closed ticket holds no timers"
+        );
+    }
+
+    #[test]
+    fn a_disputed_ticket_goes_back_to_the_dispatcher_but_not_after_the_deadline() {
+        let mut t = new_ticket();
+        let dispatch = TicketCommand::Dispatch {
+            lead: code("water"),
+            assisting: vec![],
+            sla: sla_2110(),
+            note: String::new(),
+        };
+        run(&mut t, &operator(), dispatch.clone(), "2026-03-02T09:10:00").expect("dispatch");
+        let err = run(
+            &mut t,
+            &dept("water"),
+            TicketCommand::Return { reason: " ".into() },
+            "2026-03-02T09:20:00",
+        )
+        .unwrap_err();
+        assert!(err.contains("退单理由"), "{err}");
+        run(
+            &mut t,
+            &dept("water"),
+            TicketCommand::Return {
+                reason: "不属于供水管辖".into(),
+            },
+            "2026-03-02T09:20:00",
+        )
+        .expect("return");
+        assert_eq!((t.status, t.returns), (TicketStatus::Received, 1));
+        run(&mut t, &operator(), dispatch, "2026-03-02T09:30:00").expect("reassign");
+        let late = run(
+            &mut t,
+            &dept("urban"),
+            TicketCommand::Return {
+                reason: "不归我们".into(),
+            },
+            "2026-03-02T12:00:00",
+        )
+        .unwrap_err();
+        assert!(late.contains("has passed"), "{late}");
+    }
+
+    #[test]
+    fn an_unsolved_return_visit_reopens_the_ticket_and_raises_supervision() {
+        let mut t = new_ticket();
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::Dispatch {
+                lead: code("urban"),
+                assisting: vec![],
+                sla: sla_2110(),
+                note: String::new(),
+            },
+            "2026-03-02T09:10:00",
+        )
+        .expect("dispatch");
+        run(&mut t, &dept("urban"), TicketCommand::Sign, "2026-03-02T09:30:00").expect("sign");
+        run(
+            &mut t,
+            &dept("urban"),
+            TicketCommand::Reply {
+                answer: "已处理完毕".into(),
+            },
+            "2026-03-03T15:00:00",
+        )
+        .expect("reply");
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::ReturnVisit {
+                solved: false,
+                satisfaction: 2,
+                note: "商贩仍在".into(),
+            },
+            "2026-03-04T10:00:00",
+        )
+        .expect("visit");
+        assert_eq!(
+            (t.status, t.reopens, t.supervision),
+            (TicketStatus::Handling, 1, Some(SupervisionLevel::Urge))
+        );
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::Supervise {
+                reason: "重复投诉".into(),
+            },
+            "2026-03-04T11:00:00",
+        )
+        .expect("supervise");
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::Supervise {
+                reason: "仍未解决".into(),
+            },
+            "2026-03-05T11:00:00",
+        )
+        .expect("supervise");
+        assert_eq!(t.supervision, Some(SupervisionLevel::Listed));
+        assert!(
+            run(
+                &mut t,
+                &operator(),
+                TicketCommand::Supervise {
+                    reason: String::new()
+                },
+                "2026-03-06T11:00:00"
+            )
+            .unwrap_err()
+            .contains("挂牌督办")
+        );
+    }
+
+    #[test]
+    fn overdue_clocks_mark_once_never_early_and_bring_supervision() {
+        let mut t = new_ticket();
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::Dispatch {
+                lead: code("urban"),
+                assisting: vec![],
+                sla: sla_2110(),
+                note: String::new(),
+            },
+            "2026-03-02T09:10:00",
+        )
+        .expect("dispatch");
+        let check = TicketCommand::CheckClock {
+            clock: TicketClock::Response,
+            alarm: Alarm::Overdue,
+        };
+        assert!(
+            run(&mut t, &Actor::system(), check.clone(), "2026-03-02T11:09:59")
+                .expect("check")
+                .is_empty(),
+            "never early"
+        );
+        let fired = run(&mut t, &Actor::system(), check.clone(), "2026-03-02T11:10:00").expect("check");
+        assert_eq!(fired.len(), 2, "marked overdue and supervised");
+        assert_eq!(t.supervision, Some(SupervisionLevel::Urge));
+        assert!(
+            run(&mut t, &Actor::system(), check, "2026-03-02T11:20:00")
+                .expect("check")
+                .is_empty(),
+            "twice changes nothing"
+        );
+    }
+
+    #[test]
+    fn more_time_is_asked_before_the_deadline_and_granted_by_the_centre() {
+        let mut t = new_ticket();
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::Dispatch {
+                lead: code("urban"),
+                assisting: vec![],
+                sla: sla_2110(),
+                note: String::new(),
+            },
+            "2026-03-02T09:10:00",
+        )
+        .expect("dispatch");
+        run(&mut t, &dept("urban"), TicketCommand::Sign, "2026-03-02T09:30:00").expect("sign");
+        let cal = WorkingCalendar::default();
+        let before = t
+            .read(
+                TicketClock::Solve,
+                &cal,
+                ClockPolicy::default(),
+                at("2026-03-03T09:00:00"),
+            )
+            .expect("clock")
+            .due;
+        let wrong = TicketCommand::RequestExtension {
+            limit: Limit::NaturalDays(3),
+            reason: "需协调".into(),
+        };
+        assert!(
+            run(&mut t, &dept("urban"), wrong, "2026-03-03T09:00:00")
+                .unwrap_err()
+                .contains("unit")
+        );
+        run(
+            &mut t,
+            &dept("urban"),
+            TicketCommand::RequestExtension {
+                limit: Limit::WorkingDays(5),
+                reason: "涉及多部门协调".into(),
+            },
+            "2026-03-03T09:00:00",
+        )
+        .expect("ask");
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::DecideExtension {
+                granted: true,
+                reason: String::new(),
+            },
+            "2026-03-03T10:00:00",
+        )
+        .expect("grant");
+        let after = t
+            .read(
+                TicketClock::Solve,
+                &cal,
+                ClockPolicy::default(),
+                at("2026-03-03T10:00:00"),
+            )
+            .expect("clock")
+            .due;
+        assert!(after > before);
+        let mut late = new_ticket();
+        run(
+            &mut late,
+            &operator(),
+            TicketCommand::Dispatch {
+                lead: code("urban"),
+                assisting: vec![],
+                sla: sla_2110(),
+                note: String::new(),
+            },
+            "2026-03-02T09:10:00",
+        )
+        .expect("dispatch");
+        run(
+            &mut late,
+            &dept("urban"),
+            TicketCommand::Sign,
+            "2026-03-02T09:30:00",
+        )
+        .expect("sign");
+        let too_late = TicketCommand::RequestExtension {
+            limit: Limit::WorkingDays(5),
+            reason: "x".into(),
+        };
+        assert!(
+            run(&mut late, &dept("urban"), too_late, "2026-03-20T09:00:00")
+                .unwrap_err()
+                .contains("before the deadline")
+        );
+    }
+
+    #[test]
+    fn intake_checks_content_category_and_coordinates_and_merging_folds_a_repeat() {
+        let mut bad = intake("短");
+        assert!(Ticket::receive(2, "x".into(), bad.clone(), &operator(), at("2026-03-02T09:00:00")).is_err());
+        bad.content = "噪音扰民严重".into();
+        bad.location = Some(Location {
+            lat: 135.0,
+            lon: 0.0,
+            address: String::new(),
+        });
+        assert!(
+            Ticket::receive(2, "x".into(), bad, &operator(), at("2026-03-02T09:00:00"))
+                .unwrap_err()
+                .to_string()
+                .contains("coordinates")
+        );
+        let mut t = new_ticket();
+        assert!(
+            run(
+                &mut t,
+                &operator(),
+                TicketCommand::Merge { into: 1 },
+                "2026-03-02T10:00:00"
+            )
+            .unwrap_err()
+            .contains("itself")
+        );
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::Merge { into: 7 },
+            "2026-03-02T10:00:00",
+        )
+        .expect("merge");
+        assert_eq!((t.status, t.merged_into), (TicketStatus::Merged, Some(7)));
+        assert!(
+            run(&mut t, &dept("urban"), TicketCommand::Sign, "2026-03-02T10:05:00")
+                .unwrap_err()
+                .contains("merged")
+        );
+        let anonymous = Requester {
+            name: None,
+            phone: None,
+            user_id: None,
+        };
+        assert!(anonymous.is_anonymous());
+    }
+}

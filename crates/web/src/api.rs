@@ -961,20 +961,7 @@ pub async fn list_cases(
     f.accepted_to_day = p.to.as_deref().map(|d| parse_day("to", d)).transpose()?;
     f.overdue = p.overdue;
     f.department = p.department.clone();
-    match auth.user.role {
-        Role::Applicant => {
-            f.applicant_user_id = Some(auth.user.id);
-            f.applicant_key = auth.user.applicant.as_ref().map(|a| a.as_str().to_owned());
-            f.department = None;
-        }
-        Role::Approver | Role::Supervisor => {
-            f.department = auth.user.department.as_ref().map(ToString::to_string)
-        }
-        Role::Clerk | Role::Leader => {}
-        Role::Admin | Role::System => {
-            return Err(ApiError::forbidden("administrators do not read applications"));
-        }
-    }
+    scope_case_list(&mut f, &auth.user)?;
     let rows = state.engine.store().read(move |c| cases::list(c, &f)).await?;
     Ok(Json(
         rows.into_iter()
@@ -1017,6 +1004,34 @@ pub struct Paging {
     pub offset: Option<i64>,
 }
 
+/// The inbox colour of a task at `now`: green (running), yellow (warning), red (overdue), grey (paused).
+pub fn clock_colour(row: &cases::InboxRow, now: Timestamp) -> &'static str {
+    match (row.due_at, row.warning_at) {
+        (None, _) => "grey",
+        (Some(d), _) if now >= d => "red",
+        (_, Some(w)) if now >= w => "yellow",
+        _ => "green",
+    }
+}
+
+/// Narrows a case list to what the caller may see: an applicant's own cases, a department's cases, or all
+/// (window and leaders). The same scope serves the API and the pages.
+pub fn scope_case_list(f: &mut CaseFilter, user: &onego_store::users::User) -> Result<(), ApiError> {
+    match user.role {
+        Role::Applicant => {
+            f.applicant_user_id = Some(user.id);
+            f.applicant_key = user.applicant.as_ref().map(|a| a.as_str().to_owned());
+            f.department = None;
+        }
+        Role::Approver | Role::Supervisor => f.department = user.department.as_ref().map(ToString::to_string),
+        Role::Clerk | Role::Leader => {}
+        Role::Admin | Role::System => {
+            return Err(ApiError::forbidden("administrators do not read applications"));
+        }
+    }
+    Ok(())
+}
+
 /// My department's open tasks, the most urgent first.
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "cases", params(Paging),
     responses((status = 200, body = Vec<InboxItem>), (status = 403, body = ErrorBody)))]
@@ -1038,12 +1053,7 @@ pub async fn inbox(
     Ok(Json(
         rows.into_iter()
             .map(|r| {
-                let colour = match (r.due_at, r.warning_at) {
-                    (None, _) => "grey",
-                    (Some(d), _) if t >= d => "red",
-                    (_, Some(w)) if t >= w => "yellow",
-                    _ => "green",
-                };
+                let colour = clock_colour(&r, t);
                 InboxItem {
                     case_id: r.case_id,
                     number: r.number,

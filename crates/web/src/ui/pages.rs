@@ -679,24 +679,13 @@ pub async fn cases_list(
         overdue: form.get("overdue").map(|o| o == "1" || o == "true"),
         ..Default::default()
     };
-    match auth.user.role {
-        Role::Applicant => {
-            f.applicant_user_id = Some(auth.user.id);
-            f.applicant_key = auth.user.applicant.as_ref().map(|a| a.as_str().to_owned());
-            f.department = None;
-        }
-        Role::Approver | Role::Supervisor => {
-            f.department = auth.user.department.as_ref().map(ToString::to_string)
-        }
-        Role::Clerk | Role::Leader => {}
-        _ => {
-            return Err(error_page(
-                &state,
-                &page,
-                StatusCode::FORBIDDEN,
-                &page.tr("管理员不查阅办件。", "Administrators do not read applications."),
-            ));
-        }
+    if let Err(e) = crate::api::scope_case_list(&mut f, &auth.user) {
+        return Err(error_page(
+            &state,
+            &page,
+            e.status,
+            &page.tr("管理员不查阅办件。", "Administrators do not read applications."),
+        ));
     }
     let rows = state
         .engine
@@ -1424,12 +1413,7 @@ pub async fn inbox(State(state): State<AppState>, page: Page) -> PageResult {
         context! {
             department => dept_name(&state, &dept),
             rows => rows.iter().map(|r| {
-                let colour = match (r.due_at, r.warning_at) {
-                    (None, _) => "grey",
-                    (Some(d), _) if t >= d => "red",
-                    (_, Some(w)) if t >= w => "yellow",
-                    _ => "green",
-                };
+                let colour = crate::api::clock_colour(r, t);
                 context! { case_id => r.case_id, number => r.number.clone(), title => r.title.clone(), task => r.task_name.clone(),
                     role => r.role.clone(), opened => time(r.opened_at), due => r.due_at.map(time), colour => colour }
             }).collect::<Vec<_>>(),

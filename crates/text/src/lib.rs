@@ -120,6 +120,9 @@ pub struct Suggestion {
     pub words: Vec<String>,
 }
 
+/// A label, its log score, and each known word's weight for it.
+type Scored<'a> = (&'a String, f64, Vec<(String, f64)>);
+
 /// Multinomial naive Bayes over words with Laplace smoothing.
 #[derive(Debug, Clone, Default)]
 pub struct Router {
@@ -162,7 +165,7 @@ impl Router {
             .iter()
             .filter(|w| self.vocabulary.contains_key(*w))
             .collect();
-        let mut scored: Vec<(&String, f64, Vec<(String, f64)>)> = self
+        let mut scored: Vec<Scored<'_>> = self
             .labels
             .iter()
             .map(|(label, s)| {

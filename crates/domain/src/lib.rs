@@ -5,11 +5,13 @@
 //! - [`process`]: process definitions as versioned graphs, read from TOML and validated.
 //! - [`rule`]: the small rule language of automatic steps and choices.
 //! - [`case`]: the case aggregate — commands, events, `decide` and `apply`, clocks and timers.
+//! - [`grid`]: governance areas from GeoJSON; which grid an event's coordinates fall in.
 //! - [`ticket`]: requests of the 12345 hotline and grid events — the closed loop with SLA clocks.
 //! - [`org`] and [`policy`]: users, roles and who may do what.
 
 pub mod case;
 pub mod catalog;
+pub mod grid;
 pub mod org;
 pub mod policy;
 pub mod process;

@@ -1904,3 +1904,60 @@ mod tickets {
         assert!(anonymous.is_anonymous());
     }
 }
+
+mod grids {
+    use onego_domain::grid::*;
+
+    const MAP: &str = r#"{"type": "FeatureCollection", "features": [
+      {"type": "Feature", "properties": {"code": "mudan", "name": "牡丹街道", "level": "street"},
+       "geometry": {"type": "Polygon", "coordinates": [[[115.40, 35.20], [115.50, 35.20], [115.50, 35.30], [115.40, 35.30], [115.40, 35.20]]]}},
+      {"type": "Feature", "properties": {"code": "g-001", "name": "中华路网格", "level": "grid", "parent": "mudan"},
+       "geometry": {"type": "Polygon", "coordinates": [[[115.45, 35.22], [115.47, 35.22], [115.47, 35.24], [115.45, 35.24], [115.45, 35.22]],
+                                                        [[115.455, 35.225], [115.46, 35.225], [115.46, 35.23], [115.455, 35.23], [115.455, 35.225]]]}}
+    ]}"#;
+
+    #[test]
+    fn an_event_lands_in_the_smallest_area_that_contains_it_and_holes_are_outside() {
+        let areas = from_geojson(MAP).expect("valid");
+        assert_eq!(areas.len(), 2);
+        assert_eq!(
+            locate(&areas, 115.465, 35.235).map(|a| a.name.as_str()),
+            Some("中华路网格")
+        );
+        assert_eq!(
+            locate(&areas, 115.457, 35.227).map(|a| a.name.as_str()),
+            Some("牡丹街道"),
+            "inside the hole"
+        );
+        assert_eq!(
+            locate(&areas, 115.41, 35.29).map(|a| a.name.as_str()),
+            Some("牡丹街道")
+        );
+        assert!(locate(&areas, 116.0, 35.0).is_none());
+    }
+
+    #[test]
+    fn bad_geojson_says_which_feature_is_wrong() {
+        assert!(
+            from_geojson("[]")
+                .unwrap_err()
+                .to_string()
+                .contains("FeatureCollection")
+        );
+        let bad = MAP.replace("\"level\": \"grid\"", "\"level\": \"block\"");
+        assert_eq!(
+            from_geojson(&bad).unwrap_err().to_string(),
+            "feature 1: level must be region, street, community or grid"
+        );
+        let open = MAP.replace(
+            "[[[115.40, 35.20], [115.50, 35.20], [115.50, 35.30], [115.40, 35.30], [115.40, 35.20]]]",
+            "[[[115.40, 35.20], [115.50, 35.20]]]",
+        );
+        assert!(
+            from_geojson(&open)
+                .unwrap_err()
+                .to_string()
+                .starts_with("feature 0: the polygon is malformed")
+        );
+    }
+}

@@ -3,7 +3,7 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use onego_calendar::{ClockReading, Limit, MS_PER_DAY, Timestamp};
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::{Auth, SESSION_COOKIE};
+use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 // --- Extractors with our error shape ---------------------------------------------------------------
@@ -373,8 +373,6 @@ fn me(auth: &Auth) -> Me {
     }
 }
 
-const SESSION_TTL_MS: i64 = 12 * 3_600_000;
-
 /// Logs in; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
@@ -382,61 +380,19 @@ pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let username = req.username.trim().to_owned();
-    let found = state
-        .engine
-        .store()
-        .read(move |c| users::by_username(c, &username))
-        .await?;
-    // The same answer for an unknown user and a wrong password: do not reveal which usernames exist.
-    let denied = || ApiError::unauthorized("the username or password is wrong");
-    let (user, hash) = found.ok_or_else(denied)?;
-    let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || users::verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    if !ok || user.disabled {
-        return Err(denied());
-    }
-    let token = users::new_token();
-    let csrf = users::new_token();
-    let (t, c2, id) = (token.clone(), csrf.clone(), user.id);
-    let now = onego_store::now_millis();
-    state
-        .engine
-        .store()
-        .write(move |c| users::create_session(c, id, &t, &c2, now, SESSION_TTL_MS))
-        .await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        SESSION_TTL_MS / 1000
-    );
+    let (auth, cookie) = crate::auth::log_in(&state, &req.username, req.password).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(e.to_string()))?,
-    );
-    let actor = user.actor();
-    Ok((headers, Json(me(&Auth { user, actor, csrf }))))
+    headers.insert(SET_COOKIE, cookie);
+    Ok((headers, Json(me(&auth))))
 }
 
 /// Logs out.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
-    let token = crate::auth::cookie(&headers, SESSION_COOKIE).map(str::to_owned);
-    if let Some(t) = token {
-        state
-            .engine
-            .store()
-            .write(move |c| users::delete_session(c, &t))
-            .await?;
-    }
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        SET_COOKIE,
-        HeaderValue::from_static("onego_session=; Path=/; HttpOnly; Max-Age=0"),
-    );
-    Ok((StatusCode::NO_CONTENT, headers))
+    let clear = crate::auth::log_out(&state, &headers).await?;
+    let mut out = HeaderMap::new();
+    out.insert(SET_COOKIE, clear);
+    Ok((StatusCode::NO_CONTENT, out))
 }
 
 /// Who I am, with the CSRF token of my session.

@@ -7,6 +7,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
 use onego_domain::org::Actor;
 use onego_store::users::{self, User};
 
@@ -124,4 +125,60 @@ impl FromRequestParts<AppState> for MaybeAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(MaybeAuth(authenticate(parts, state).await?))
     }
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub const CLEAR_SESSION_COOKIE: &str = "onego_session=; Path=/; HttpOnly; Max-Age=0";
+
+/// How long a session lasts.
+pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
+
+/// Checks a username and password and opens a session. Returns the caller and the `Set-Cookie` value.
+/// An unknown user and a wrong password get the same 401, so usernames cannot be probed.
+pub async fn log_in(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> Result<(Auth, HeaderValue), ApiError> {
+    let u = username.trim().to_owned();
+    let found = state
+        .engine
+        .store()
+        .read(move |c| users::by_username(c, &u))
+        .await?;
+    let denied = || ApiError::unauthorized("the username or password is wrong");
+    let (user, hash) = found.ok_or_else(denied)?;
+    // argon2 is deliberately slow: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || users::verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if !ok || user.disabled {
+        return Err(denied());
+    }
+    let (token, csrf) = (users::new_token(), users::new_token());
+    let (t, c, id, now) = (token.clone(), csrf.clone(), user.id, onego_store::now_millis());
+    state
+        .engine
+        .store()
+        .write(move |conn| users::create_session(conn, id, &t, &c, now, SESSION_TTL_MS))
+        .await?;
+    let cookie = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        SESSION_TTL_MS / 1000
+    ))
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let actor = user.actor();
+    Ok((Auth { user, actor, csrf }, cookie))
+}
+
+/// Ends the request's session (if any); returns the `Set-Cookie` value that clears the cookie.
+pub async fn log_out(state: &AppState, headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
+    if let Some(t) = cookie(headers, SESSION_COOKIE).map(str::to_owned) {
+        state
+            .engine
+            .store()
+            .write(move |c| users::delete_session(c, &t))
+            .await?;
+    }
+    Ok(HeaderValue::from_static(CLEAR_SESSION_COOKIE))
 }

@@ -193,47 +193,20 @@ pub async fn login_submit(State(state): State<AppState>, page: Page, body: Bytes
             context! { next => next.clone(), error => msg, username => username.clone() },
         )
     };
-    let u = username.clone();
-    let found = match state
-        .engine
-        .store()
-        .read(move |c| users::by_username(c, &u))
-        .await
-    {
-        Ok(f) => f,
-        Err(e) => return api_error_page(&state, &page, e.into()),
+    let (auth, cookie) = match crate::auth::log_in(&state, &username, password).await {
+        Ok(ok) => ok,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            return fail(page.tr("用户名或密码错误", "The username or password is wrong"));
+        }
+        Err(e) => return api_error_page(&state, &page, e),
     };
-    let Some((user, hash)) = found else {
-        return fail(page.tr("用户名或密码错误", "The username or password is wrong"));
-    };
-    let ok = tokio::task::spawn_blocking(move || users::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    if !ok || user.disabled {
-        return fail(page.tr("用户名或密码错误", "The username or password is wrong"));
-    }
-    let (token, csrf) = (users::new_token(), users::new_token());
-    let (t, c2, id) = (token.clone(), csrf, user.id);
-    let t0 = onego_store::now_millis();
-    if let Err(e) = state
-        .engine
-        .store()
-        .write(move |c| users::create_session(c, id, &t, &c2, t0, 12 * 3_600_000))
-        .await
-    {
-        return api_error_page(&state, &page, e.into());
-    }
     let target = if next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
-        home_for(user.role).to_owned()
+        home_for(auth.user.role).to_owned()
     };
     let mut headers = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "onego_session={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200"
-    )) {
-        headers.insert(SET_COOKIE, v);
-    }
+    headers.insert(SET_COOKIE, cookie);
     (headers, Redirect::to(&target)).into_response()
 }
 
@@ -245,18 +218,12 @@ pub async fn logout(
 ) -> PageResult {
     let form = FormData::parse(&body);
     page.check_csrf(&state, form.get("csrf"))?;
-    if let Some(t) = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE).map(str::to_owned) {
-        let _ = state
-            .engine
-            .store()
-            .write(move |c| users::delete_session(c, &t))
-            .await;
-    }
+    // The browser forgets the session even if the database could not delete it (it expires anyway).
+    let clear = crate::auth::log_out(&state, &headers)
+        .await
+        .unwrap_or(HeaderValue::from_static(crate::auth::CLEAR_SESSION_COOKIE));
     let mut out = HeaderMap::new();
-    out.insert(
-        SET_COOKIE,
-        HeaderValue::from_static("onego_session=; Path=/; HttpOnly; Max-Age=0"),
-    );
+    out.insert(SET_COOKIE, clear);
     Ok((out, Redirect::to("/")).into_response())
 }
 

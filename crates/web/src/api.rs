@@ -1071,6 +1071,27 @@ pub struct StatsResponse {
     pub rows: Vec<stats::StatsRow>,
 }
 
+/// A statistics group's readable name: the department's or item's name, or `2026-03` for a month.
+pub fn stats_label(catalog: &onego_domain::catalog::Catalog, group: GroupBy, key: &str) -> String {
+    match group {
+        GroupBy::Department => Code::parse(key)
+            .ok()
+            .and_then(|c| catalog.department(&c).map(|d| d.name.clone())),
+        GroupBy::Item => catalog
+            .items
+            .iter()
+            .find(|i| i.impl_code.as_str() == key)
+            .map(|i| i.name.clone()),
+        GroupBy::Month => Some(format!(
+            "{}-{}",
+            key.get(..4).unwrap_or(""),
+            key.get(4..).unwrap_or("")
+        )),
+        GroupBy::Day => None,
+    }
+    .unwrap_or_else(|| key.to_owned())
+}
+
 /// Volume, completion, on-time rate and working days used against promised and legal limits.
 #[utoipa::path(get, path = "/api/v1/statistics", tag = "statistics", params(StatsParams),
     responses((status = 200, body = StatsResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -1115,23 +1136,7 @@ pub async fn statistics(
         .await?;
     let catalog = state.engine.catalog();
     for r in &mut rows {
-        r.label = match group_by {
-            GroupBy::Department => Code::parse(&r.key)
-                .ok()
-                .and_then(|c| catalog.department(&c).map(|d| d.name.clone())),
-            GroupBy::Item => catalog
-                .items
-                .iter()
-                .find(|i| i.impl_code.as_str() == r.key)
-                .map(|i| i.name.clone()),
-            GroupBy::Month => Some(format!(
-                "{}-{}",
-                &r.key.get(..4).unwrap_or(""),
-                &r.key.get(4..).unwrap_or("")
-            )),
-            GroupBy::Day => Some(r.key.clone()),
-        }
-        .unwrap_or_else(|| r.key.clone());
+        r.label = stats_label(&catalog, group_by, &r.key);
     }
     Ok(Json(StatsResponse {
         group_by: group,

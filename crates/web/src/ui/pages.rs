@@ -1440,11 +1440,7 @@ pub async fn dashboard(
         let rows: Vec<Value> = rows
             .iter()
             .map(|r| {
-                let label = match group {
-                    GroupBy::Department => dept_name(&state, &r.key),
-                    GroupBy::Item => catalog.items.iter().find(|i| i.impl_code.as_str() == r.key).map(|i| i.name.clone()).unwrap_or_else(|| r.key.clone()),
-                    _ => format!("{}-{}", r.key.get(..4).unwrap_or(""), r.key.get(4..).unwrap_or("")),
-                };
+                let label = crate::api::stats_label(&catalog, group, &r.key);
                 let drill = match group {
                     GroupBy::Department => format!("/cases?department={}&from={from}&to={to}", r.key),
                     GroupBy::Item => format!("/cases?item={}&from={from}&to={to}", r.key),

@@ -72,10 +72,11 @@ fn departments(state: &AppState) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// A department's name (its code when unknown), looked up directly rather than through a fresh map.
 fn dept_name(state: &AppState, code: &str) -> String {
-    departments(state)
-        .get(code)
-        .cloned()
+    Code::parse(code)
+        .ok()
+        .and_then(|c| state.engine.catalog().department(&c).map(|d| d.name.clone()))
         .unwrap_or_else(|| code.to_owned())
 }
 

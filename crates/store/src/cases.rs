@@ -17,9 +17,17 @@ pub struct StoredCase {
     pub case: Case,
     pub last_seq: i64,
     pub last_hash: String,
-    /// The list and statistics columns as last written, when known; lets an update touch only the
-    /// columns (and so the indexes) that changed.
-    pub columns: Option<CaseColumns>,
+    /// The rows kept beside the state as last written, when known (a freshly loaded case recomputes
+    /// them). Lets the next write touch only what changed without deriving the old rows again.
+    pub derived: Option<Derived>,
+}
+
+/// What is kept beside a case's state: list/statistics columns, open task rows, timer rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Derived {
+    pub columns: CaseColumns,
+    pub tasks: Vec<TaskRow>,
+    pub timers: Vec<TimerRow>,
 }
 
 /// The columns kept beside the state for lists and statistics.
@@ -516,7 +524,7 @@ pub fn load(conn: &mut dyn Conn, id: CaseId) -> Result<Option<StoredCase>, Store
         case,
         last_seq: row.int(2)?,
         last_hash: row.text(3)?,
-        columns: None,
+        derived: None,
     }))
 }
 

@@ -210,11 +210,11 @@ impl Engine {
         let ctx = self.context(actor, now, &catalog, &calendar);
         let (mut case, entries) = Case::open(&ctx, id, number, submission, accept)?;
         case.version = 1;
-        let write = self.build_write(None, &case, &entries, now)?;
+        let (write, derived) = self.build_write(None, &case, &entries, now)?;
         let stored = StoredCase {
             last_seq: write.last_seq(0),
             last_hash: write.last_hash(cases::GENESIS_HASH).to_owned(),
-            columns: Some(write.columns.clone()),
+            derived: Some(derived),
             case,
         };
         self.store.commit_case(write).await?;
@@ -252,11 +252,11 @@ impl Engine {
                 next.apply(e);
             }
             next.version = current.case.version + 1;
-            let write = self.build_write(Some(&current), &next, &entries, now)?;
+            let (write, derived) = self.build_write(Some(&current), &next, &entries, now)?;
             let stored = StoredCase {
                 last_seq: write.last_seq(current.last_seq),
                 last_hash: write.last_hash(&current.last_hash).to_owned(),
-                columns: Some(write.columns.clone()),
+                derived: Some(derived),
                 case: next,
             };
             match self.store.commit_case(write).await {
@@ -564,18 +564,23 @@ impl Engine {
         next: &Case,
         entries: &[Entry],
         now: Timestamp,
-    ) -> Result<CaseWrite, EngineError> {
+    ) -> Result<(CaseWrite, Derived), EngineError> {
         let (last_seq, last_hash) = match before {
             Some(b) => (b.last_seq, b.last_hash.as_str()),
             None => (0, cases::GENESIS_HASH),
         };
         let journal = JournalRow::chain(next.id, last_seq, last_hash, entries)?;
-        let (old_tasks, old_timers) = match before {
-            Some(b) => (self.task_rows(&b.case), self.timer_rows(&b.case)),
-            None => (Vec::new(), Vec::new()),
+        // The rows as last written: remembered from the previous commit, or derived once after a load.
+        let old = match before {
+            Some(b) => match &b.derived {
+                Some(d) => d.clone(),
+                None => self.derive(&b.case, now),
+            },
+            None => Derived::default(),
         };
-        let new_tasks = self.task_rows(next);
-        let new_timers = self.timer_rows(next);
+        let new = self.derive(next, now);
+        let (old_tasks, old_timers, new_tasks, new_timers) =
+            (&old.tasks, &old.timers, &new.tasks, &new.timers);
         let tasks_removed = old_tasks
             .iter()
             .filter(|t| !new_tasks.contains(t))
@@ -604,13 +609,13 @@ impl Engine {
         } else {
             Vec::new()
         };
-        Ok(CaseWrite {
+        let write = CaseWrite {
             id: next.id,
             expected_version: before.map(|b| b.case.version),
             new_version: next.version,
             state: serde_json::to_string(next).map_err(StoreError::from)?,
-            columns: self.columns(next, now),
-            previous: before.map(|b| b.columns.clone().unwrap_or_else(|| self.columns(&b.case, now))),
+            columns: new.columns.clone(),
+            previous: before.map(|_| old.columns.clone()),
             journal,
             tasks_removed,
             tasks_added,
@@ -618,6 +623,15 @@ impl Engine {
             timers_added,
             notifications: self.notifications(next, entries, now),
             case_items,
-        })
+        };
+        Ok((write, new))
+    }
+
+    fn derive(&self, case: &Case, now: Timestamp) -> Derived {
+        Derived {
+            columns: self.columns(case, now),
+            tasks: self.task_rows(case),
+            timers: self.timer_rows(case),
+        }
     }
 }

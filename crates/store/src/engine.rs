@@ -19,7 +19,7 @@ use onego_domain::policy;
 use onego_domain::values::{CaseNumber, RegionCode};
 
 use crate::cases::{
-    self, CaseColumns, CaseWrite, JournalRow, NotificationRow, StoredCase, TaskRow, TimerRow,
+    self, CaseColumns, CaseWrite, Derived, JournalRow, NotificationRow, StoredCase, TaskRow, TimerRow,
 };
 use crate::parking::Mutex;
 use crate::{Store, StoreError};

@@ -25,6 +25,13 @@ pub enum Role {
     Supervisor,
     /// Leader: reads statistics and the cases behind them.
     Leader,
+    /// Hotline operator (话务员): registers requests.
+    Operator,
+    /// Hotline centre (12345 派单/回访): dispatches, decides extensions, visits back, merges, supervises.
+    Dispatcher,
+    /// Grid member (网格员), and community or street grid staff: reports events in their area,
+    /// resolves them there or escalates. Their "department" is the area code.
+    GridMember,
     /// Administrator: catalog, processes, departments, users.
     Admin,
     /// onego itself (timers, imports).
@@ -32,12 +39,15 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 10] = [
         Role::Applicant,
         Role::Clerk,
         Role::Approver,
         Role::Supervisor,
         Role::Leader,
+        Role::Operator,
+        Role::Dispatcher,
+        Role::GridMember,
         Role::Admin,
         Role::System,
     ];
@@ -49,6 +59,9 @@ impl Role {
             Role::Approver => "approver",
             Role::Supervisor => "supervisor",
             Role::Leader => "leader",
+            Role::Operator => "operator",
+            Role::Dispatcher => "dispatcher",
+            Role::GridMember => "grid_member",
             Role::Admin => "admin",
             Role::System => "system",
         }
@@ -65,6 +78,9 @@ impl Role {
             Role::Approver => "审批人员",
             Role::Supervisor => "科室负责人",
             Role::Leader => "领导",
+            Role::Operator => "话务员",
+            Role::Dispatcher => "12345派单员",
+            Role::GridMember => "网格员",
             Role::Admin => "系统管理员",
             Role::System => "系统",
         }
@@ -72,7 +88,7 @@ impl Role {
 
     /// Roles that belong to a department and must name one.
     pub fn needs_department(self) -> bool {
-        matches!(self, Role::Approver | Role::Supervisor)
+        matches!(self, Role::Approver | Role::Supervisor | Role::GridMember)
     }
 }
 

@@ -39,8 +39,9 @@ pub fn can_view_case(actor: &Actor, case: &Case) -> bool {
         Role::Clerk => true,
         Role::Approver | Role::Supervisor => department_involved(actor, case),
         Role::Leader | Role::System => true,
-        // Administrators configure; they do not read applications.
-        Role::Admin => false,
+        // Administrators configure; they do not read applications. The hotline and grid staff
+        // work on requests, not on applications.
+        Role::Admin | Role::Operator | Role::Dispatcher | Role::GridMember => false,
     }
 }
 
@@ -49,7 +50,9 @@ pub fn sees_personal_data(actor: &Actor, case: &Case) -> bool {
     match actor.role {
         Role::Applicant => is_own_case(actor, case),
         Role::Clerk | Role::Approver | Role::Supervisor => can_view_case(actor, case),
-        Role::Leader | Role::Admin | Role::System => false,
+        Role::Leader | Role::Admin | Role::System | Role::Operator | Role::Dispatcher | Role::GridMember => {
+            false
+        }
     }
 }
 
@@ -179,8 +182,10 @@ pub fn authorize_command(actor: &Actor, case: &Case, cmd: &Command) -> Result<()
 /// Reading a department's inbox.
 pub fn can_read_inbox(actor: &Actor) -> Result<&crate::values::Code, Denied> {
     match (&actor.role, &actor.department) {
-        (Role::Approver | Role::Supervisor, Some(d)) => Ok(d),
-        _ => deny("the inbox belongs to department approvers and supervisors"),
+        (Role::Approver | Role::Supervisor | Role::GridMember, Some(d)) => Ok(d),
+        _ => deny(
+            "the inbox belongs to department approvers and supervisors, and to grid members for their area",
+        ),
     }
 }
 
@@ -195,5 +200,122 @@ pub fn authorize_admin(actor: &Actor) -> Result<(), Denied> {
         Ok(())
     } else {
         deny("only administrators change the catalog and users")
+    }
+}
+
+// ---- Requests (tickets) ----
+
+use crate::ticket::{Intake, Ticket, TicketChannel, TicketCommand};
+
+/// Registering a request.
+pub fn authorize_intake(actor: &Actor, intake: &Intake) -> Result<(), Denied> {
+    match (actor.role, intake.channel) {
+        (Role::Operator | Role::Dispatcher | Role::System, _) => Ok(()),
+        (Role::GridMember, TicketChannel::Grid) => Ok(()),
+        (Role::GridMember, _) => deny("grid members report events found in their grid (channel \"grid\")"),
+        (Role::Applicant, TicketChannel::Web | TicketChannel::App) => {
+            if intake.requester.user_id.is_none_or(|u| u == actor.user_id) {
+                Ok(())
+            } else {
+                deny("you can raise a request only in your own name")
+            }
+        }
+        (Role::Applicant, TicketChannel::Enterprise) => match &actor.applicant {
+            Some(crate::values::ApplicantId::Organisation { .. }) => Ok(()),
+            _ => deny("the enterprise whistle is for enterprises (log in with the enterprise's account)"),
+        },
+        (Role::Applicant, _) => deny("online requests use channel \"web\" or \"app\""),
+        _ => deny("requests are registered by hotline operators, grid members and the requesters themselves"),
+    }
+}
+
+fn is_centre(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Dispatcher | Role::System)
+}
+
+fn named_department(actor: &Actor, t: &Ticket) -> bool {
+    actor
+        .department
+        .as_ref()
+        .is_some_and(|d| t.lead.as_ref() == Some(d) || t.assisting.contains(d) || t.summoned.contains(d))
+}
+
+/// Whether the request is the actor's own.
+pub fn is_own_ticket(actor: &Actor, t: &Ticket) -> bool {
+    actor.role == Role::Applicant && t.requester.user_id == Some(actor.user_id)
+}
+
+/// Reading a request and its timeline.
+pub fn can_view_ticket(actor: &Actor, t: &Ticket) -> bool {
+    match actor.role {
+        Role::Operator | Role::Dispatcher | Role::Leader | Role::System => true,
+        Role::Approver | Role::Supervisor => named_department(actor, t),
+        Role::GridMember => {
+            let area = actor.department.as_ref();
+            area.is_some() && (t.holder.as_ref() == area || t.grid.as_ref() == area)
+        }
+        Role::Applicant => is_own_ticket(actor, t),
+        Role::Clerk | Role::Admin => false,
+    }
+}
+
+/// Whether the actor may see who asked and how to reach them: the requester, the centre that calls
+/// back, and the lead department that handles it. Everyone else sees them masked.
+pub fn sees_requester(actor: &Actor, t: &Ticket) -> bool {
+    match actor.role {
+        Role::Operator | Role::Dispatcher => true,
+        Role::Approver | Role::Supervisor => actor.department.is_some() && actor.department == t.lead,
+        Role::Applicant => is_own_ticket(actor, t),
+        _ => false,
+    }
+}
+
+/// A command on a request.
+pub fn authorize_ticket_command(actor: &Actor, t: &Ticket, cmd: &TicketCommand) -> Result<(), Denied> {
+    let department = || matches!(actor.role, Role::Approver | Role::Supervisor);
+    match cmd {
+        TicketCommand::Dispatch { .. }
+        | TicketCommand::DecideExtension { .. }
+        | TicketCommand::ReturnVisit { .. }
+        | TicketCommand::Merge { .. }
+        | TicketCommand::Supervise { .. } => {
+            if is_centre(actor) {
+                Ok(())
+            } else {
+                deny("the 12345 centre dispatches, decides extensions, visits back, merges and supervises")
+            }
+        }
+        TicketCommand::Sign
+        | TicketCommand::Return { .. }
+        | TicketCommand::GiveFeedback { .. }
+        | TicketCommand::RequestExtension { .. }
+        | TicketCommand::Reply { .. } => {
+            if department() && actor.department.is_some() && actor.department == t.lead {
+                Ok(())
+            } else {
+                deny("the lead department's staff sign, return, give feedback, ask for time and answer")
+            }
+        }
+        TicketCommand::Report => {
+            if department() && named_department(actor, t) {
+                Ok(())
+            } else {
+                deny("a department named on the request reports to it")
+            }
+        }
+        TicketCommand::ResolveInGrid { .. } | TicketCommand::Escalate { .. } => {
+            if actor.role == Role::GridMember && actor.department.is_some() && actor.department == t.holder {
+                Ok(())
+            } else {
+                deny("the grid staff of the area holding the matter resolve or escalate it")
+            }
+        }
+        TicketCommand::CheckClock { .. } => {
+            if actor.role == Role::System {
+                Ok(())
+            } else {
+                deny("clocks are checked by onego itself")
+            }
+        }
     }
 }

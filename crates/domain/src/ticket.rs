@@ -54,9 +54,10 @@ pub enum Urgency {
     Emergency,
 }
 
-/// A two-level category: 城市管理 / 占道经营.
+/// A two-level category: 城市管理 / 占道经营. The code is the Open311 `service_code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Category {
+    pub code: Code,
     pub level1: String,
     pub level2: String,
 }
@@ -190,6 +191,9 @@ pub enum TicketEvent {
         urgency: Urgency,
         #[serde(default)]
         attachments: Vec<String>,
+        /// Answers to the category's extra questions (Open311 attributes), code → value(s).
+        #[serde(default)]
+        attributes: Vec<(String, String)>,
     },
     Dispatched {
         lead: Code,
@@ -239,9 +243,44 @@ pub enum TicketEvent {
         clock: TicketClock,
         alarm: Alarm,
     },
+    /// A summoned or assisting department reported (报到).
+    Reported {
+        department: Code,
+    },
+    /// Solved within the grid levels (小事不出网格).
+    ResolvedInGrid {
+        area: Code,
+        answer: String,
+    },
+    /// Passed up a level; `to` is `None` when it reaches the centre, which dispatches.
+    Escalated {
+        from: Code,
+        to: Option<Code>,
+        reason: String,
+    },
 }
 
 impl TicketEvent {
+    /// The words a person wrote with the step, for the timeline.
+    pub fn opinion(&self) -> Option<&str> {
+        match self {
+            TicketEvent::Dispatched { note, .. } if !note.is_empty() => Some(note),
+            TicketEvent::Returned { reason, .. }
+            | TicketEvent::ExtensionRequested { reason, .. }
+            | TicketEvent::Reopened { reason }
+            | TicketEvent::Escalated { reason, .. } => Some(reason),
+            TicketEvent::ExtensionDecided { reason, .. } | TicketEvent::Supervised { reason, .. }
+                if !reason.is_empty() =>
+            {
+                Some(reason)
+            }
+            TicketEvent::FeedbackGiven { text } => Some(text),
+            TicketEvent::Replied { answer } | TicketEvent::ResolvedInGrid { answer, .. } => Some(answer),
+            TicketEvent::ReturnVisited { note, .. } if !note.is_empty() => Some(note),
+            _ => None,
+        }
+    }
+
     pub fn action(&self) -> &'static str {
         match self {
             TicketEvent::Received { .. } => "received",
@@ -258,6 +297,9 @@ impl TicketEvent {
             TicketEvent::Merged { .. } => "merged",
             TicketEvent::Supervised { .. } => "supervised",
             TicketEvent::Alarmed { .. } => "alarmed",
+            TicketEvent::Reported { .. } => "reported",
+            TicketEvent::ResolvedInGrid { .. } => "resolved_in_grid",
+            TicketEvent::Escalated { .. } => "escalated",
         }
     }
 }
@@ -317,6 +359,16 @@ pub enum TicketCommand {
         clock: TicketClock,
         alarm: Alarm,
     },
+    /// A summoned or assisting department reports (报到).
+    Report,
+    /// The area holding the matter solves it (小事不出网格).
+    ResolveInGrid {
+        answer: String,
+    },
+    /// The area holding the matter passes it up a level.
+    Escalate {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -348,6 +400,16 @@ pub struct Intake {
     pub urgency: Urgency,
     #[serde(default)]
     pub attachments: Vec<String>,
+    /// The grid the location lies in (the engine finds it from the coordinates).
+    #[serde(default)]
+    pub grid: Option<Code>,
+    /// Enterprise whistle (企业吹哨): the departments that must report (报到) within the response limit.
+    #[serde(default)]
+    pub summoned: Vec<Code>,
+    /// Answers to the category's extra questions (Open311 attributes), code → value; a multi-valued
+    /// answer is one pair per value.
+    #[serde(default)]
+    pub attributes: Vec<(String, String)>,
 }
 
 /// The state of a ticket.
@@ -383,6 +445,20 @@ pub struct Ticket {
     pub merged_into: Option<i64>,
     pub supervision: Option<SupervisionLevel>,
     pub alarms: Vec<(TicketClock, Alarm)>,
+    /// The grid the matter lies in.
+    #[serde(default)]
+    pub grid: Option<Code>,
+    /// While the matter is handled within the grid levels: the area holding it (grid, community,
+    /// street). `None` once it is with the centre or a department.
+    #[serde(default)]
+    pub holder: Option<Code>,
+    #[serde(default)]
+    pub summoned: Vec<Code>,
+    /// Departments that reported (报到), and when.
+    #[serde(default)]
+    pub reports: Vec<(Code, Timestamp)>,
+    #[serde(default)]
+    pub attributes: Vec<(String, String)>,
     pub version: u64,
 }
 
@@ -392,6 +468,8 @@ pub struct TicketContext<'a> {
     pub actor: &'a Actor,
     pub calendar: &'a WorkingCalendar,
     pub policy: ClockPolicy,
+    /// The governance areas, for escalation up the grid levels.
+    pub areas: &'a [crate::grid::Area],
 }
 
 impl Ticket {
@@ -430,7 +508,19 @@ impl Ticket {
                 requester: intake.requester.clone(),
                 urgency: intake.urgency,
                 attachments: intake.attachments.clone(),
+                attributes: intake.attributes.clone(),
             },
+        };
+        let mut summoned: Vec<Code> = Vec::new();
+        for d in &intake.summoned {
+            if !summoned.contains(d) {
+                summoned.push(d.clone());
+            }
+        }
+        // A grid event starts with its grid; everything else goes to the centre.
+        let holder = match intake.channel {
+            TicketChannel::Grid => intake.grid.clone(),
+            _ => None,
         };
         let ticket = Ticket {
             id,
@@ -463,6 +553,11 @@ impl Ticket {
             merged_into: None,
             supervision: None,
             alarms: Vec::new(),
+            grid: intake.grid,
+            holder,
+            summoned,
+            reports: Vec::new(),
+            attributes: intake.attributes,
             version: 1,
         };
         Ok((ticket, entry))
@@ -487,6 +582,18 @@ impl Ticket {
     /// When a clock stopped counting (its goal met), if it has.
     fn clock_met(&self, which: TicketClock) -> Option<Timestamp> {
         match which {
+            // A whistle is answered when every department named has reported.
+            TicketClock::Response if !self.summoned.is_empty() => {
+                let all = self
+                    .summoned
+                    .iter()
+                    .all(|d| self.reports.iter().any(|(r, _)| r == d));
+                if all {
+                    self.reports.iter().map(|(_, at)| *at).max()
+                } else {
+                    None
+                }
+            }
             TicketClock::Response => self.signed_at,
             TicketClock::Feedback => self.first_feedback_at.or(self.replied_at),
             TicketClock::Solve => self.replied_at,
@@ -754,6 +861,65 @@ impl Ticket {
                     },
                 );
             }
+            TicketCommand::Report => {
+                if !matches!(status, TicketStatus::Dispatched | TicketStatus::Handling) {
+                    return now_illegal("a department reports while the request is with departments");
+                }
+                let Some(department) = ctx.actor.department.clone() else {
+                    return invalid("report as a department");
+                };
+                if !self.summoned.contains(&department) && !self.assisting.contains(&department) {
+                    return now_illegal("only a department named on the request reports to it");
+                }
+                if self.reports.iter().any(|(d, _)| *d == department) {
+                    return now_illegal("your department has already reported");
+                }
+                emit(&mut out, TicketEvent::Reported { department });
+            }
+            TicketCommand::ResolveInGrid { answer } => {
+                let Some(area) = self.holder.clone().filter(|_| status == TicketStatus::Received) else {
+                    return now_illegal(
+                        "only a matter held in a grid, community or street is resolved there",
+                    );
+                };
+                if answer.trim().chars().count() < 4 {
+                    return invalid("say how the matter was resolved (处置情况)");
+                }
+                emit(
+                    &mut out,
+                    TicketEvent::ResolvedInGrid {
+                        area,
+                        answer: answer.trim().to_owned(),
+                    },
+                );
+            }
+            TicketCommand::Escalate { reason } => {
+                let Some(from) = self.holder.clone().filter(|_| status == TicketStatus::Received) else {
+                    return now_illegal("only a matter held in a grid, community or street is escalated");
+                };
+                if reason.trim().is_empty() {
+                    return invalid("say why the matter needs the level above (上报理由)");
+                }
+                let to = ctx
+                    .areas
+                    .iter()
+                    .find(|a| a.code == from)
+                    .and_then(|a| a.parent.clone())
+                    .filter(|p| {
+                        // The region level is the grid centre: it dispatches, so the matter leaves the grid levels.
+                        ctx.areas
+                            .iter()
+                            .any(|a| a.code == *p && a.level != crate::grid::GridLevel::Region)
+                    });
+                emit(
+                    &mut out,
+                    TicketEvent::Escalated {
+                        from,
+                        to,
+                        reason: reason.trim().to_owned(),
+                    },
+                );
+            }
             TicketCommand::CheckClock { clock, alarm } => {
                 if self.alarms.contains(&(*clock, *alarm)) || self.clock_met(*clock).is_some() {
                     return Ok(out);
@@ -810,11 +976,26 @@ impl Ticket {
                 self.sla = Some(sla.clone());
                 self.dispatched_at = Some(at);
                 self.signed_at = None;
+                self.holder = None;
             }
-            TicketEvent::Signed { .. } => {
+            TicketEvent::Signed { department } => {
                 self.status = TicketStatus::Handling;
                 self.signed_at = Some(at);
+                if self.summoned.contains(department) && !self.reports.iter().any(|(d, _)| d == department) {
+                    self.reports.push((department.clone(), at));
+                }
             }
+            TicketEvent::Reported { department } => {
+                if !self.reports.iter().any(|(d, _)| d == department) {
+                    self.reports.push((department.clone(), at));
+                }
+            }
+            TicketEvent::ResolvedInGrid { answer, .. } => {
+                self.status = TicketStatus::Replied;
+                self.replied_at = Some(at);
+                self.answer = Some(answer.clone());
+            }
+            TicketEvent::Escalated { to, .. } => self.holder = to.clone(),
             TicketEvent::Returned { .. } => {
                 self.status = TicketStatus::Received;
                 self.lead = None;
@@ -858,7 +1039,12 @@ impl Ticket {
                 self.closed_at = Some(at);
             }
             TicketEvent::Reopened { .. } => {
-                self.status = TicketStatus::Handling;
+                // Back to the department that handled it; a matter solved in the grid goes to the centre.
+                self.status = if self.lead.is_some() {
+                    TicketStatus::Handling
+                } else {
+                    TicketStatus::Received
+                };
                 self.reopens += 1;
                 self.replied_at = None;
                 self.answer = None;

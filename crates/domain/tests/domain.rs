@@ -264,6 +264,9 @@ fn actor(role: Role, dept: Option<&str>) -> Actor {
             Role::Supervisor => 4,
             Role::Leader => 5,
             Role::Admin => 6,
+            Role::Operator => 7,
+            Role::Dispatcher => 8,
+            Role::GridMember => 9,
             Role::System => 0,
         },
         username: role.as_str().into(),
@@ -1467,7 +1470,7 @@ mod tickets {
             user_id: 50,
             username: "op".into(),
             name: "接线员".into(),
-            role: Role::Clerk,
+            role: Role::Operator,
             department: None,
             applicant: None,
         }
@@ -1482,6 +1485,7 @@ mod tickets {
             channel: TicketChannel::Phone,
             kind: TicketType::Complaint,
             category: Category {
+                code: code("CG01"),
                 level1: "城市管理".into(),
                 level2: "占道经营".into(),
             },
@@ -1498,16 +1502,30 @@ mod tickets {
             },
             urgency: Urgency::Normal,
             attachments: vec![],
+            grid: None,
+            summoned: vec![],
+            attributes: vec![],
         }
     }
 
     fn run(t: &mut Ticket, who: &Actor, cmd: TicketCommand, now: &str) -> Result<Vec<TicketEntry>, String> {
+        run_in(t, who, cmd, now, &[])
+    }
+
+    fn run_in(
+        t: &mut Ticket,
+        who: &Actor,
+        cmd: TicketCommand,
+        now: &str,
+        areas: &[onego_domain::grid::Area],
+    ) -> Result<Vec<TicketEntry>, String> {
         let cal = WorkingCalendar::default();
         let ctx = TicketContext {
             now: at(now),
             actor: who,
             calendar: &cal,
             policy: ClockPolicy::default(),
+            areas,
         };
         let entries = t.decide(&ctx, &cmd).map_err(|e| e.to_string())?;
         for e in &entries {
@@ -1526,6 +1544,288 @@ mod tickets {
         )
         .expect("valid")
         .0
+    }
+
+    fn areas() -> Vec<onego_domain::grid::Area> {
+        let map = r#"{"type": "FeatureCollection", "features": [
+          {"type": "Feature", "properties": {"code": "city", "name": "全市", "level": "region"},
+           "geometry": {"type": "Polygon", "coordinates": [[[115, 35], [116, 35], [116, 36], [115, 36], [115, 35]]]}},
+          {"type": "Feature", "properties": {"code": "mudan", "name": "牡丹街道", "level": "street", "parent": "city"},
+           "geometry": {"type": "Polygon", "coordinates": [[[115.4, 35.2], [115.5, 35.2], [115.5, 35.3], [115.4, 35.3], [115.4, 35.2]]]}},
+          {"type": "Feature", "properties": {"code": "zhonghua", "name": "中华社区", "level": "community", "parent": "mudan"},
+           "geometry": {"type": "Polygon", "coordinates": [[[115.44, 35.21], [115.48, 35.21], [115.48, 35.25], [115.44, 35.25], [115.44, 35.21]]]}},
+          {"type": "Feature", "properties": {"code": "g-001", "name": "中华路第一网格", "level": "grid", "parent": "zhonghua"},
+           "geometry": {"type": "Polygon", "coordinates": [[[115.45, 35.22], [115.47, 35.22], [115.47, 35.24], [115.45, 35.24], [115.45, 35.22]]]}}
+        ]}"#;
+        onego_domain::grid::from_geojson(map).expect("valid map")
+    }
+
+    fn grid_event() -> Ticket {
+        let mut i = intake("井盖破损，行人容易踩空");
+        i.channel = TicketChannel::Grid;
+        i.grid = Some(code("g-001"));
+        Ticket::receive(
+            2,
+            "R1".into(),
+            i,
+            &actor(Role::GridMember, Some("g-001")),
+            at("2026-03-02T09:00:00"),
+        )
+        .expect("valid")
+        .0
+    }
+
+    #[test]
+    fn a_grid_member_resolves_a_small_matter_in_the_grid_and_the_centre_visits_back() {
+        let mut t = grid_event();
+        assert_eq!(t.holder, Some(code("g-001")), "a grid event starts in its grid");
+        let member = actor(Role::GridMember, Some("g-001"));
+        assert!(
+            onego_domain::policy::authorize_ticket_command(
+                &actor(Role::GridMember, Some("g-002")),
+                &t,
+                &TicketCommand::ResolveInGrid {
+                    answer: "已修复".into()
+                }
+            )
+            .is_err(),
+            "another grid's member cannot resolve it"
+        );
+        assert!(
+            run(
+                &mut t,
+                &member,
+                TicketCommand::ResolveInGrid { answer: "修".into() },
+                "2026-03-02T10:00:00"
+            )
+            .is_err()
+        );
+        run(
+            &mut t,
+            &member,
+            TicketCommand::ResolveInGrid {
+                answer: "已联系物业更换井盖".into(),
+            },
+            "2026-03-02T10:00:00",
+        )
+        .expect("resolved");
+        assert_eq!(t.status, TicketStatus::Replied);
+        let centre = actor(Role::Dispatcher, None);
+        run(
+            &mut t,
+            &centre,
+            TicketCommand::ReturnVisit {
+                solved: true,
+                satisfaction: 5,
+                note: String::new(),
+            },
+            "2026-03-03T10:00:00",
+        )
+        .expect("visited");
+        assert_eq!(t.status, TicketStatus::Closed);
+    }
+
+    #[test]
+    fn escalation_climbs_grid_community_street_and_then_reaches_the_centre() {
+        let areas = areas();
+        let mut t = grid_event();
+        let why = || TicketCommand::Escalate {
+            reason: "需要城管执法".into(),
+        };
+        assert!(
+            run_in(
+                &mut t,
+                &actor(Role::GridMember, Some("g-001")),
+                TicketCommand::Escalate { reason: " ".into() },
+                "2026-03-02T10:00:00",
+                &areas
+            )
+            .is_err(),
+            "a reason is required"
+        );
+        run_in(
+            &mut t,
+            &actor(Role::GridMember, Some("g-001")),
+            why(),
+            "2026-03-02T10:00:00",
+            &areas,
+        )
+        .expect("up");
+        assert_eq!(t.holder, Some(code("zhonghua")));
+        run_in(
+            &mut t,
+            &actor(Role::GridMember, Some("zhonghua")),
+            why(),
+            "2026-03-02T11:00:00",
+            &areas,
+        )
+        .expect("up");
+        assert_eq!(t.holder, Some(code("mudan")));
+        run_in(
+            &mut t,
+            &actor(Role::GridMember, Some("mudan")),
+            why(),
+            "2026-03-02T12:00:00",
+            &areas,
+        )
+        .expect("up");
+        assert_eq!(
+            t.holder, None,
+            "above the street is the grid centre, which dispatches"
+        );
+        assert!(
+            run_in(
+                &mut t,
+                &actor(Role::GridMember, Some("mudan")),
+                why(),
+                "2026-03-02T12:30:00",
+                &areas
+            )
+            .is_err(),
+            "nothing left to escalate"
+        );
+        run(
+            &mut t,
+            &actor(Role::Dispatcher, None),
+            TicketCommand::Dispatch {
+                lead: code("urban"),
+                assisting: vec![],
+                sla: sla_2110(),
+                note: String::new(),
+            },
+            "2026-03-02T13:00:00",
+        )
+        .expect("dispatched");
+        assert_eq!(t.status, TicketStatus::Dispatched);
+    }
+
+    #[test]
+    fn a_whistle_is_answered_only_when_every_summoned_department_reports() {
+        let mut i = intake("企业门前道路长期积水，影响货车进出");
+        i.channel = TicketChannel::Enterprise;
+        i.summoned = vec![code("urban"), code("housing"), code("urban")];
+        let mut t = Ticket::receive(
+            3,
+            "R3".into(),
+            i,
+            &actor(Role::Applicant, None),
+            at("2026-03-02T09:00:00"),
+        )
+        .expect("valid")
+        .0;
+        assert_eq!(
+            t.summoned,
+            vec![code("urban"), code("housing")],
+            "named once each"
+        );
+        let sla = SlaProfile {
+            code: code("whistle"),
+            name: "吹哨报到".into(),
+            response: Limit::WorkingHours(2),
+            feedback: Limit::WorkingDays(1),
+            solve: Limit::WorkingDays(5),
+        };
+        run(
+            &mut t,
+            &Actor::system(),
+            TicketCommand::Dispatch {
+                lead: code("urban"),
+                assisting: vec![code("housing")],
+                sla,
+                note: String::new(),
+            },
+            "2026-03-02T09:00:00",
+        )
+        .expect("dispatched");
+        assert!(
+            run(
+                &mut t,
+                &dept("police"),
+                TicketCommand::Report,
+                "2026-03-02T09:30:00"
+            )
+            .is_err(),
+            "only named departments report"
+        );
+        run(&mut t, &dept("urban"), TicketCommand::Sign, "2026-03-02T09:30:00").expect("lead signs");
+        let cal = WorkingCalendar::default();
+        let reading = t
+            .read(
+                TicketClock::Response,
+                &cal,
+                ClockPolicy::default(),
+                at("2026-03-02T12:00:00"),
+            )
+            .expect("clock");
+        assert_eq!(
+            reading.state,
+            onego_calendar::ClockState::Overdue,
+            "housing has not reported: the whistle is still unanswered"
+        );
+        run(
+            &mut t,
+            &dept("housing"),
+            TicketCommand::Report,
+            "2026-03-02T10:00:00",
+        )
+        .expect("reports");
+        assert!(
+            run(
+                &mut t,
+                &dept("housing"),
+                TicketCommand::Report,
+                "2026-03-02T10:05:00"
+            )
+            .is_err(),
+            "once"
+        );
+        let reading = t
+            .read(
+                TicketClock::Response,
+                &cal,
+                ClockPolicy::default(),
+                at("2026-03-02T12:00:00"),
+            )
+            .expect("clock");
+        assert_ne!(
+            reading.state,
+            onego_calendar::ClockState::Overdue,
+            "all reported within two working hours"
+        );
+    }
+
+    #[test]
+    fn requester_contact_is_seen_by_the_centre_and_the_lead_department_only() {
+        let mut t = new_ticket();
+        run(
+            &mut t,
+            &operator(),
+            TicketCommand::Dispatch {
+                lead: code("urban"),
+                assisting: vec![code("market")],
+                sla: sla_2110(),
+                note: String::new(),
+            },
+            "2026-03-02T09:10:00",
+        )
+        .expect("dispatched");
+        use onego_domain::policy::{can_view_ticket, sees_requester};
+        assert!(sees_requester(&actor(Role::Dispatcher, None), &t));
+        assert!(sees_requester(&dept("urban"), &t));
+        assert!(
+            can_view_ticket(&dept("market"), &t) && !sees_requester(&dept("market"), &t),
+            "assisting sees the matter, not the person"
+        );
+        assert!(!can_view_ticket(&dept("police"), &t));
+        assert!(
+            can_view_ticket(&actor(Role::Leader, None), &t)
+                && !sees_requester(&actor(Role::Leader, None), &t)
+        );
+        assert!(
+            onego_domain::policy::authorize_ticket_command(&dept("market"), &t, &TicketCommand::Sign)
+                .is_err(),
+            "assisting does not sign for the lead"
+        );
     }
 
     #[test]

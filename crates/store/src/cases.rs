@@ -1,7 +1,9 @@
-//! Cases, their journal, open tasks, timers and notifications.
+//! Cases, and what every aggregate (case or ticket) shares: the write path, journal, open tasks,
+//! timers and notifications.
 
 use onego_calendar::Timestamp;
 use onego_domain::case::{Alarm, Case, CaseId, ClockTarget, Entry, TaskId};
+use onego_domain::org::Actor;
 use serde::Serialize;
 use sm3::{Digest, Sm3};
 
@@ -11,26 +13,63 @@ use crate::sql::{Conn, Dialect, Row, Value, insert_many};
 /// The hash before a case's first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// A case as stored: the state and where its journal chain stands.
+/// An aggregate as stored: its state and where its journal chain stands. Cases and tickets are both
+/// kept this way.
 #[derive(Debug, Clone)]
-pub struct StoredCase {
-    pub case: Case,
+pub struct Stored<A> {
+    pub value: A,
     pub last_seq: i64,
     pub last_hash: String,
-    /// The rows kept beside the state as last written, when known (a freshly loaded case recomputes
-    /// them). Lets the next write touch only what changed without deriving the old rows again.
+    /// The rows kept beside the state as last written, when known (a freshly loaded aggregate
+    /// recomputes them). Lets the next write touch only what changed without deriving the old rows again.
     pub derived: Option<Derived>,
 }
 
-/// What is kept beside a case's state: list/statistics columns, open task rows, timer rows.
+pub type StoredCase = Stored<Case>;
+
+/// What is kept beside an aggregate's state: list/statistics columns, open task rows, timer rows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Derived {
-    pub columns: CaseColumns,
+    /// In the order of [`Table::columns`].
+    pub columns: Vec<Value>,
     pub tasks: Vec<TaskRow>,
     pub timers: Vec<TimerRow>,
 }
 
-/// The columns kept beside the state for lists and statistics.
+/// The tables aggregates live in. Journal, tasks, timers and notifications are shared: ids come from
+/// one sequence, so an id names one aggregate whatever its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    Cases,
+    Tickets,
+}
+
+impl Table {
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Cases => "cases",
+            Table::Tickets => "tickets",
+        }
+    }
+
+    /// What a task row says it belongs to.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Table::Cases => "case",
+            Table::Tickets => "ticket",
+        }
+    }
+
+    /// The columns kept beside the state, between `state` and `last_seq`.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Table::Cases => CASE_COLUMNS,
+            Table::Tickets => crate::tickets::TICKET_COLUMNS,
+        }
+    }
+}
+
+/// The columns kept beside a case's state for lists and statistics.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseColumns {
     pub number: String,
@@ -61,6 +100,41 @@ pub struct CaseColumns {
     pub overdue: bool,
 }
 
+impl CaseColumns {
+    /// The values in the order of [`CASE_COLUMNS`].
+    pub fn values(&self) -> Vec<Value> {
+        let c = self;
+        vec![
+            c.number.clone().into(),
+            c.status.clone().into(),
+            c.subject_kind.clone().into(),
+            c.subject_code.clone().into(),
+            c.title.clone().into(),
+            c.department.clone().into(),
+            c.applicant_key.clone().into(),
+            c.applicant_user_id.into(),
+            c.channel.clone().into(),
+            Value::Int(c.submitted_at),
+            c.accepted_at.into(),
+            c.accepted_day.into(),
+            c.decided_at.into(),
+            c.decided_day.into(),
+            c.delivered_at.into(),
+            c.due_at.into(),
+            c.legal_due_at.into(),
+            c.outcome.clone().into(),
+            c.on_time.into(),
+            c.legal_on_time.into(),
+            c.used_days.into(),
+            Value::Real(c.promised_days),
+            Value::Real(c.legal_days),
+            c.rating.into(),
+            c.warned.into(),
+            c.overdue.into(),
+        ]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct JournalRow {
     pub case_id: CaseId,
@@ -74,6 +148,34 @@ pub struct JournalRow {
     pub data: String,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// A journal entry of any aggregate: who did what when, and the event as JSON.
+pub trait Journaled {
+    fn at(&self) -> Timestamp;
+    fn actor(&self) -> &Actor;
+    fn action(&self) -> &'static str;
+    /// The words a person wrote with the step (an opinion, a reason, an answer).
+    fn opinion(&self) -> Option<&str>;
+    fn data(&self) -> Result<String, serde_json::Error>;
+}
+
+impl Journaled for Entry {
+    fn at(&self) -> Timestamp {
+        self.at
+    }
+    fn actor(&self) -> &Actor {
+        &self.actor
+    }
+    fn action(&self) -> &'static str {
+        self.event.action()
+    }
+    fn opinion(&self) -> Option<&str> {
+        self.event.opinion()
+    }
+    fn data(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&self.event)
+    }
 }
 
 impl JournalRow {
@@ -99,11 +201,11 @@ impl JournalRow {
     }
 
     /// Journal rows for new entries, chained after `prev_hash`.
-    pub fn chain(
+    pub fn chain<E: Journaled>(
         case_id: CaseId,
         last_seq: i64,
         prev_hash: &str,
-        entries: &[Entry],
+        entries: &[E],
     ) -> Result<Vec<JournalRow>, StoreError> {
         let mut prev = prev_hash.to_owned();
         let mut rows = Vec::with_capacity(entries.len());
@@ -111,13 +213,13 @@ impl JournalRow {
             let mut row = JournalRow {
                 case_id,
                 seq: last_seq + 1 + i as i64,
-                at: e.at.as_millis(),
-                actor_id: e.actor.user_id,
-                actor_name: e.actor.name.clone(),
-                actor_role: e.actor.role.as_str().to_owned(),
-                action: e.event.action().to_owned(),
-                opinion: e.event.opinion().map(str::to_owned),
-                data: serde_json::to_string(&e.event)?,
+                at: e.at().as_millis(),
+                actor_id: e.actor().user_id,
+                actor_name: e.actor().name.clone(),
+                actor_role: e.actor().role.as_str().to_owned(),
+                action: e.action().to_owned(),
+                opinion: e.opinion().map(str::to_owned),
+                data: e.data()?,
                 prev_hash: prev.clone(),
                 hash: String::new(),
             };
@@ -156,17 +258,31 @@ pub struct NotificationRow {
     pub created_at: i64,
 }
 
-/// Everything one command changes, written in one transaction.
+/// Rows that belong to an aggregate in a table of their own, inserted with its write (a case's items,
+/// a ticket's returns).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideRows {
+    pub table: &'static str,
+    pub columns: &'static [&'static str],
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// Everything one command changes in one aggregate, written in one transaction.
 #[derive(Debug, Clone)]
-pub struct CaseWrite {
+pub struct Write {
+    pub table: Table,
     pub id: CaseId,
-    /// `None` for a new case.
+    /// `None` for a new aggregate.
     pub expected_version: Option<u64>,
     pub new_version: u64,
     pub state: String,
-    pub columns: CaseColumns,
+    /// Named on the aggregate's task rows, so an inbox needs no join.
+    pub number: String,
+    pub title: String,
+    /// In the order of [`Table::columns`].
+    pub columns: Vec<Value>,
     /// The columns as they stood before, for an update; `None` writes them all.
-    pub previous: Option<CaseColumns>,
+    pub previous: Option<Vec<Value>>,
     pub journal: Vec<JournalRow>,
     pub tasks_removed: Vec<TaskId>,
     pub tasks_added: Vec<TaskRow>,
@@ -174,11 +290,10 @@ pub struct CaseWrite {
     pub timers_removed: Vec<(String, String)>,
     pub timers_added: Vec<TimerRow>,
     pub notifications: Vec<NotificationRow>,
-    /// (item code, department) of a new case.
-    pub case_items: Vec<(String, String)>,
+    pub side_rows: Vec<SideRows>,
 }
 
-impl CaseWrite {
+impl Write {
     pub fn last_seq(&self, before: i64) -> i64 {
         self.journal.last().map(|j| j.seq).unwrap_or(before)
     }
@@ -213,10 +328,7 @@ pub fn parse_alarm(s: &str) -> Option<Alarm> {
 }
 
 const CASE_COLUMNS: &[&str] = &[
-    "id",
     "number",
-    "version",
-    "state",
     "status",
     "subject_kind",
     "subject_code",
@@ -242,67 +354,37 @@ const CASE_COLUMNS: &[&str] = &[
     "rating",
     "warned",
     "overdue",
-    "last_seq",
-    "last_hash",
-    "updated_at",
 ];
 
-/// Columns every update writes; the others are written only when their value changed.
-const ALWAYS_UPDATED: &[&str] = &["version", "state", "last_seq", "last_hash", "updated_at"];
-
-fn case_values(w: &CaseWrite, last_seq: i64, last_hash: &str) -> Vec<Value> {
-    column_values(w, &w.columns, last_seq, last_hash)
+/// The row of an insert: id, version, state, the derived columns, where the chain stands, updated_at.
+fn insert_values(w: &Write, last_seq: i64, last_hash: &str) -> Vec<Value> {
+    let mut v = Vec::with_capacity(w.columns.len() + 6);
+    v.push(Value::Int(w.id));
+    v.push(Value::Int(w.new_version as i64));
+    v.push(w.state.clone().into());
+    v.extend(w.columns.iter().cloned());
+    v.push(Value::Int(last_seq));
+    v.push(last_hash.into());
+    v.push(Value::Int(crate::now_millis()));
+    v
 }
 
-fn column_values(w: &CaseWrite, c: &CaseColumns, last_seq: i64, last_hash: &str) -> Vec<Value> {
-    vec![
-        Value::Int(w.id),
-        c.number.clone().into(),
-        Value::Int(w.new_version as i64),
-        w.state.clone().into(),
-        c.status.clone().into(),
-        c.subject_kind.clone().into(),
-        c.subject_code.clone().into(),
-        c.title.clone().into(),
-        c.department.clone().into(),
-        c.applicant_key.clone().into(),
-        c.applicant_user_id.into(),
-        c.channel.clone().into(),
-        Value::Int(c.submitted_at),
-        c.accepted_at.into(),
-        c.accepted_day.into(),
-        c.decided_at.into(),
-        c.decided_day.into(),
-        c.delivered_at.into(),
-        c.due_at.into(),
-        c.legal_due_at.into(),
-        c.outcome.clone().into(),
-        c.on_time.into(),
-        c.legal_on_time.into(),
-        c.used_days.into(),
-        Value::Real(c.promised_days),
-        Value::Real(c.legal_days),
-        c.rating.into(),
-        c.warned.into(),
-        c.overdue.into(),
-        Value::Int(last_seq),
-        last_hash.into(),
-        Value::Int(crate::now_millis()),
-    ]
+fn insert_columns(table: Table) -> Vec<&'static str> {
+    let mut c = vec!["id", "version", "state"];
+    c.extend_from_slice(table.columns());
+    c.extend_from_slice(&["last_seq", "last_hash", "updated_at"]);
+    c
 }
 
-/// Writes a batch of case changes inside the caller's transaction. Returns one result per write:
+/// Writes a batch of aggregate changes inside the caller's transaction. Returns one result per write:
 /// `Conflict` for a write whose expected version no longer matches (nothing of it is written).
-pub fn write_batch(
-    conn: &mut dyn Conn,
-    writes: &[CaseWrite],
-) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut results: Vec<Result<(), StoreError>> = writes.iter().map(|_| Ok(())).collect();
-    // Every writer locks cases in id order, so two writers (PostgreSQL runs several) never wait on
-    // each other in a circle.
+    // Every writer locks rows in (table, id) order, so two writers (PostgreSQL runs several) never
+    // wait on each other in a circle.
     let mut order: Vec<usize> = (0..writes.len()).collect();
-    order.sort_by_key(|&i| writes[i].id);
-    let mut inserts: Vec<Vec<Value>> = Vec::new();
+    order.sort_by_key(|&i| (writes[i].table, writes[i].id));
+    let mut inserts: Vec<(Table, Vec<Value>)> = Vec::new();
     for i in order {
         let w = &writes[i];
         let prev_seq = w.journal.first().map(|j| j.seq - 1).unwrap_or(0);
@@ -313,37 +395,48 @@ pub fn write_batch(
             .map(|j| j.prev_hash.as_str())
             .unwrap_or(GENESIS_HASH);
         let last_hash = w.last_hash(first_prev).to_owned();
-        match w.expected_version {
-            None => {
-                inserts.push(case_values(w, last_seq, &last_hash));
-            }
-            Some(expected) => {
-                let values = case_values(w, last_seq, &last_hash);
-                let before = w
-                    .previous
-                    .as_ref()
-                    .map(|p| column_values(w, p, last_seq, &last_hash));
-                let mut sets = Vec::new();
-                let mut params = vec![Value::Int(w.id), Value::Int(expected as i64)];
-                for (i, (column, value)) in CASE_COLUMNS.iter().zip(values).enumerate().skip(1) {
-                    let changed = before.as_ref().is_none_or(|b| b[i] != value);
-                    if changed || ALWAYS_UPDATED.contains(column) {
-                        params.push(value);
-                        sets.push(format!("{column} = ${}", params.len()));
-                    }
-                }
-                let sql = format!(
-                    "UPDATE cases SET {} WHERE id = $1 AND version = $2",
-                    sets.join(", ")
-                );
-                let n = conn.execute(&sql, &params)?;
-                if n != 1 {
-                    results[i] = Err(StoreError::Conflict);
-                }
+        let Some(expected) = w.expected_version else {
+            inserts.push((w.table, insert_values(w, last_seq, &last_hash)));
+            continue;
+        };
+        let mut params = vec![
+            Value::Int(w.id),
+            Value::Int(expected as i64),
+            Value::Int(w.new_version as i64),
+            w.state.clone().into(),
+            Value::Int(last_seq),
+            last_hash.into(),
+            Value::Int(crate::now_millis()),
+        ];
+        let mut sets: Vec<String> = ["version", "state", "last_seq", "last_hash", "updated_at"]
+            .iter()
+            .enumerate()
+            .map(|(n, c)| format!("{c} = ${}", n + 3))
+            .collect();
+        // Only the derived columns whose value changed.
+        for (n, (column, value)) in w.table.columns().iter().zip(&w.columns).enumerate() {
+            if w.previous.as_ref().is_none_or(|p| p.get(n) != Some(value)) {
+                params.push(value.clone());
+                sets.push(format!("{column} = ${}", params.len()));
             }
         }
+        let sql = format!(
+            "UPDATE {} SET {} WHERE id = $1 AND version = $2",
+            w.table.name(),
+            sets.join(", ")
+        );
+        if conn.execute(&sql, &params)? != 1 {
+            results[i] = Err(StoreError::Conflict);
+        }
     }
-    insert_many(conn, "cases", CASE_COLUMNS, inserts)?;
+    for table in [Table::Cases, Table::Tickets] {
+        let rows: Vec<Vec<Value>> = inserts
+            .iter()
+            .filter(|(t, _)| *t == table)
+            .map(|(_, r)| r.clone())
+            .collect();
+        insert_many(conn, table.name(), &insert_columns(table), rows)?;
+    }
 
     let ok = || {
         writes
@@ -352,14 +445,12 @@ pub fn write_batch(
             .filter(|(_, r)| r.is_ok())
             .map(|(w, _)| w)
     };
-    let items: Vec<Vec<Value>> = ok()
-        .flat_map(|w| {
-            w.case_items
-                .iter()
-                .map(move |(i, d)| vec![Value::Int(w.id), i.into(), d.into()])
-        })
-        .collect();
-    insert_many(conn, "case_items", &["case_id", "item_code", "department"], items)?;
+    let mut side: Vec<&SideRows> = ok().flat_map(|w| w.side_rows.iter()).collect();
+    side.sort_by_key(|s| s.table);
+    for group in side.chunk_by(|a, b| a.table == b.table) {
+        let rows = group.iter().flat_map(|s| s.rows.iter().cloned()).collect();
+        insert_many(conn, group[0].table, group[0].columns, rows)?;
+    }
     let journal: Vec<Vec<Value>> = ok()
         .flat_map(|w| w.journal.iter())
         .map(|j| {
@@ -411,6 +502,9 @@ pub fn write_batch(
                 vec![
                     Value::Int(w.id),
                     Value::Int(i64::from(t.task_id)),
+                    w.table.kind().into(),
+                    w.number.clone().into(),
+                    w.title.clone().into(),
                     t.department.clone().into(),
                     t.role.clone().into(),
                     t.name.clone().into(),
@@ -427,6 +521,9 @@ pub fn write_batch(
         &[
             "case_id",
             "task_id",
+            "kind",
+            "number",
+            "title",
             "department",
             "role",
             "name",
@@ -510,22 +607,35 @@ fn delete_many(
     Ok(())
 }
 
-pub fn load(conn: &mut dyn Conn, id: CaseId) -> Result<Option<StoredCase>, StoreError> {
-    let Some(row) = conn.query_one(
-        "SELECT state, version, last_seq, last_hash FROM cases WHERE id = $1",
-        &[Value::Int(id)],
-    )?
-    else {
+/// Loads an aggregate's state from its table.
+pub fn load_stored<A: serde::de::DeserializeOwned>(
+    conn: &mut dyn Conn,
+    table: Table,
+    id: i64,
+) -> Result<Option<(A, u64, i64, String)>, StoreError> {
+    let sql = format!(
+        "SELECT state, version, last_seq, last_hash FROM {} WHERE id = $1",
+        table.name()
+    );
+    let Some(row) = conn.query_one(&sql, &[Value::Int(id)])? else {
         return Ok(None);
     };
-    let mut case: Case = serde_json::from_str(&row.text(0)?)?;
-    case.version = row.int(1)? as u64;
-    Ok(Some(StoredCase {
-        case,
-        last_seq: row.int(2)?,
-        last_hash: row.text(3)?,
-        derived: None,
-    }))
+    let value: A = serde_json::from_str(&row.text(0)?)?;
+    Ok(Some((value, row.int(1)? as u64, row.int(2)?, row.text(3)?)))
+}
+
+pub fn load(conn: &mut dyn Conn, id: CaseId) -> Result<Option<StoredCase>, StoreError> {
+    Ok(
+        load_stored::<Case>(conn, Table::Cases, id)?.map(|(mut case, version, last_seq, last_hash)| {
+            case.version = version;
+            Stored {
+                value: case,
+                last_seq,
+                last_hash,
+                derived: None,
+            }
+        }),
+    )
 }
 
 pub fn id_by_number(conn: &mut dyn Conn, number: &str) -> Result<Option<CaseId>, StoreError> {
@@ -598,6 +708,7 @@ pub struct ChainCheck {
     pub broken_at: Option<i64>,
 }
 
+/// Checks an aggregate's hash chain, from its first entry to the hash its row says is last.
 pub fn verify_chain(conn: &mut dyn Conn, id: CaseId) -> Result<ChainCheck, StoreError> {
     let rows = journal(conn, id)?;
     let mut prev = GENESIS_HASH.to_owned();
@@ -611,7 +722,10 @@ pub fn verify_chain(conn: &mut dyn Conn, id: CaseId) -> Result<ChainCheck, Store
         }
         prev = r.hash.clone();
     }
-    let last = conn.query_one("SELECT last_hash FROM cases WHERE id = $1", &[Value::Int(id)])?;
+    let last = conn.query_one(
+        "SELECT last_hash FROM cases WHERE id = $1 UNION ALL SELECT last_hash FROM tickets WHERE id = $1",
+        &[Value::Int(id)],
+    )?;
     if let Some(last) = last
         && last.text(0)? != prev
     {
@@ -628,10 +742,12 @@ pub fn verify_chain(conn: &mut dyn Conn, id: CaseId) -> Result<ChainCheck, Store
     })
 }
 
-/// A task in a department's inbox.
+/// A task in a department's inbox: a case's step or a ticket's.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InboxRow {
     pub case_id: CaseId,
+    /// "case" or "ticket".
+    pub kind: String,
     pub number: String,
     pub title: String,
     pub task_id: TaskId,
@@ -650,9 +766,9 @@ pub fn inbox(
     offset: i64,
 ) -> Result<Vec<InboxRow>, StoreError> {
     let rows = conn.query(
-        "SELECT t.case_id, c.number, c.title, t.task_id, t.name, t.role, t.opened_at, t.due_at, t.warning_at \
-         FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.department = $1 \
-         ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.opened_at LIMIT $2 OFFSET $3",
+        "SELECT case_id, number, title, task_id, name, role, opened_at, due_at, warning_at, kind \
+         FROM tasks WHERE department = $1 \
+         ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, opened_at LIMIT $2 OFFSET $3",
         &[department.into(), Value::Int(limit), Value::Int(offset)],
     )?;
     rows.iter()
@@ -667,6 +783,7 @@ pub fn inbox(
                 opened_at: Timestamp::from_millis(r.int(6)?),
                 due_at: r.opt_int(7)?.map(Timestamp::from_millis),
                 warning_at: r.opt_int(8)?.map(Timestamp::from_millis),
+                kind: r.text(9)?,
             })
         })
         .collect()
@@ -715,6 +832,10 @@ impl Filter {
         self.params.push(v);
         self.clauses
             .push(condition.replace("{p}", &format!("${}", self.params.len())));
+    }
+
+    pub(crate) fn push_clause(&mut self, clause: String) {
+        self.clauses.push(clause);
     }
 
     pub(crate) fn sql(&self) -> String {
@@ -798,8 +919,10 @@ fn list_row(r: &Row) -> Result<CaseListRow, StoreError> {
 /// A due timer, claimed by this process for a while.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueTimer {
+    /// The case or ticket.
     pub case_id: CaseId,
-    pub target: ClockTarget,
+    /// "case" or "task:N" for a case, "ticket:<clock>" for a ticket.
+    pub target: String,
     pub alarm: Alarm,
     pub fire_at: i64,
 }
@@ -834,7 +957,7 @@ pub fn claim_due_timers(
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let target = parse_target(&r.text(1)?).ok_or_else(|| StoreError::Data("timer target".into()))?;
+        let target = r.text(1)?;
         let alarm = parse_alarm(&r.text(2)?).ok_or_else(|| StoreError::Data("timer alarm".into()))?;
         out.push(DueTimer {
             case_id: r.int(0)?,

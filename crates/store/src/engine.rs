@@ -19,9 +19,11 @@ use onego_domain::policy;
 use onego_domain::values::{CaseNumber, RegionCode};
 
 use crate::cases::{
-    self, CaseColumns, CaseWrite, Derived, JournalRow, NotificationRow, StoredCase, TaskRow, TimerRow,
+    self, CaseColumns, Derived, JournalRow, Journaled, NotificationRow, SideRows, Stored, StoredCase, Table,
+    TaskRow, TimerRow, Write,
 };
 use crate::parking::Mutex;
+use crate::sql::Value;
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +34,9 @@ pub enum EngineError {
     NotFound(String),
     #[error(transparent)]
     Case(#[from] CaseError),
+    /// A request's command or intake that cannot be done as asked.
+    #[error("{0}")]
+    Invalid(String),
     #[error("the case kept changing while this command was decided; try again")]
     Conflict,
     #[error(transparent)]
@@ -79,13 +84,95 @@ struct IdBlocks {
     numbers: HashMap<String, (i64, i64)>,
 }
 
+/// What the engine needs of a kind of aggregate (a case, a ticket) to run its commands on the one path.
+pub trait Aggregate: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static {
+    type Entry: Journaled + Clone + Send + Sync;
+    const TABLE: Table;
+    fn id(&self) -> i64;
+    fn version(&self) -> u64;
+    fn set_version(&mut self, v: u64);
+    fn apply(&mut self, e: &Self::Entry);
+    fn number(&self) -> String;
+    fn title(&self) -> String;
+    /// The columns, open tasks and timers kept beside the state.
+    fn derive(&self, engine: &Engine, now: Timestamp) -> Derived;
+    fn notifications(&self, engine: &Engine, entries: &[Self::Entry], now: Timestamp)
+    -> Vec<NotificationRow>;
+    /// Rows of the aggregate's own side tables that these entries add.
+    fn side_rows(
+        &self,
+        engine: &Engine,
+        created: bool,
+        entries: &[Self::Entry],
+        first_seq: i64,
+    ) -> Vec<SideRows>;
+}
+
+impl Aggregate for Case {
+    type Entry = Entry;
+    const TABLE: Table = Table::Cases;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, v: u64) {
+        self.version = v;
+    }
+    fn apply(&mut self, e: &Entry) {
+        Case::apply(self, e);
+    }
+    fn number(&self) -> String {
+        self.number.to_string()
+    }
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+    fn derive(&self, engine: &Engine, now: Timestamp) -> Derived {
+        Derived {
+            columns: engine.columns(self, now).values(),
+            tasks: engine.task_rows(self),
+            timers: engine.timer_rows(self),
+        }
+    }
+    fn notifications(&self, engine: &Engine, entries: &[Entry], now: Timestamp) -> Vec<NotificationRow> {
+        engine.notifications(self, entries, now)
+    }
+    fn side_rows(&self, _: &Engine, created: bool, _: &[Entry], _: i64) -> Vec<SideRows> {
+        if !created {
+            return Vec::new();
+        }
+        vec![SideRows {
+            table: "case_items",
+            columns: &["case_id", "item_code", "department"],
+            rows: self
+                .flows
+                .iter()
+                .map(|f| {
+                    vec![
+                        Value::Int(self.id),
+                        f.item.to_string().into(),
+                        f.department.to_string().into(),
+                    ]
+                })
+                .collect(),
+        }]
+    }
+}
+
+type CacheEntry = Arc<dyn std::any::Any + Send + Sync>;
+
 pub struct Engine {
     store: Store,
     calendar: RwLock<Arc<WorkingCalendar>>,
     catalog: RwLock<Arc<Catalog>>,
     config: EngineConfig,
-    cache: Mutex<HashMap<CaseId, Arc<StoredCase>>>,
+    /// Recently used aggregates of every kind (ids never collide across kinds).
+    cache: Mutex<HashMap<i64, CacheEntry>>,
     ids: tokio::sync::Mutex<IdBlocks>,
+    pub(crate) hotline: RwLock<Arc<crate::tickets::Hotline>>,
+    pub(crate) routing: crate::tickets::Routing,
 }
 
 const MAX_ATTEMPTS: usize = 8;
@@ -96,6 +183,7 @@ impl Engine {
     /// Builds the engine and loads the catalog (blocking; call at start-up).
     pub fn new(store: Store, calendar: WorkingCalendar, config: EngineConfig) -> Result<Engine, StoreError> {
         let catalog = store.read_blocking(crate::catalog::load)?;
+        let hotline = store.read_blocking(crate::tickets::load_hotline)?;
         Ok(Engine {
             store,
             calendar: RwLock::new(Arc::new(calendar)),
@@ -103,6 +191,8 @@ impl Engine {
             config,
             cache: Mutex::new(HashMap::new()),
             ids: tokio::sync::Mutex::new(IdBlocks::default()),
+            hotline: RwLock::new(Arc::new(hotline)),
+            routing: crate::tickets::Routing::default(),
         })
     }
 
@@ -137,8 +227,18 @@ impl Engine {
     }
 
     async fn next_ids(&self, now: Timestamp) -> Result<(CaseId, CaseNumber), EngineError> {
+        self.next_ids_for("case_no", now).await
+    }
+
+    /// A new id from the one sequence every aggregate shares, and the next number of the day from the
+    /// sequence `prefix` names (cases and tickets are numbered apart).
+    pub(crate) async fn next_ids_for(
+        &self,
+        prefix: &str,
+        now: Timestamp,
+    ) -> Result<(i64, CaseNumber), EngineError> {
         let date = self.calendar().local_date(now);
-        let key = format!("case_no:{}:{}", self.config.region, date.format("%Y%m%d"));
+        let key = format!("{prefix}:{}:{}", self.config.region, date.format("%Y%m%d"));
         let mut ids = self.ids.lock().await;
         if ids.case_ids.0 >= ids.case_ids.1 {
             let first = self
@@ -208,22 +308,33 @@ impl Engine {
         let (id, number) = self.next_ids(now).await?;
         let calendar = self.calendar();
         let ctx = self.context(actor, now, &catalog, &calendar);
-        let (mut case, entries) = Case::open(&ctx, id, number, submission, accept)?;
-        case.version = 1;
-        let (write, derived) = self.build_write(None, &case, &entries, now)?;
-        let stored = StoredCase {
+        let (case, entries) = Case::open(&ctx, id, number, submission, accept)?;
+        let stored = self.create(case, &entries, now).await?;
+        Ok(Outcome {
+            case: Arc::new(stored.value.clone()),
+            entries,
+        })
+    }
+
+    /// Stores a new aggregate with its first entries.
+    pub(crate) async fn create<A: Aggregate>(
+        &self,
+        mut value: A,
+        entries: &[A::Entry],
+        now: Timestamp,
+    ) -> Result<Arc<Stored<A>>, EngineError> {
+        value.set_version(1);
+        let (write, derived) = self.build_write(None, &value, entries, now)?;
+        let stored = Stored {
             last_seq: write.last_seq(0),
             last_hash: write.last_hash(cases::GENESIS_HASH).to_owned(),
             derived: Some(derived),
-            case,
+            value,
         };
-        self.store.commit_case(write).await?;
+        self.store.commit(write).await?;
         let stored = Arc::new(stored);
-        self.remember(stored.clone());
-        Ok(Outcome {
-            case: Arc::new(stored.case.clone()),
-            entries,
-        })
+        self.remember(stored.value.id(), stored.clone());
+        Ok(stored)
     }
 
     /// Runs a command on a case, deciding again on fresh state if someone else changed it meanwhile.
@@ -235,38 +346,51 @@ impl Engine {
         now: Timestamp,
     ) -> Result<Outcome, EngineError> {
         let catalog = self.catalog();
+        let (stored, entries) = self
+            .run::<Case>(id, now, |current| {
+                policy::authorize_command(actor, current, cmd)?;
+                let calendar = self.calendar();
+                let ctx = self.context(actor, now, &catalog, &calendar);
+                Ok(current.decide(&ctx, cmd)?)
+            })
+            .await?;
+        Ok(Outcome {
+            case: Arc::new(stored.value.clone()),
+            entries,
+        })
+    }
+
+    /// The one path of a command on an existing aggregate: load (from the cache when it can), decide,
+    /// apply, commit once; on a version conflict, decide again on fresh state.
+    pub(crate) async fn run<A: Aggregate>(
+        &self,
+        id: i64,
+        now: Timestamp,
+        decide: impl Fn(&A) -> Result<Vec<A::Entry>, EngineError>,
+    ) -> Result<(Arc<Stored<A>>, Vec<A::Entry>), EngineError> {
         for attempt in 0..MAX_ATTEMPTS {
-            let current = self.load_stored(id, attempt > 0).await?;
-            policy::authorize_command(actor, &current.case, cmd)?;
-            let calendar = self.calendar();
-            let ctx = self.context(actor, now, &catalog, &calendar);
-            let entries = current.case.decide(&ctx, cmd)?;
+            let current = self.load_stored::<A>(id, attempt > 0).await?;
+            let entries = decide(&current.value)?;
             if entries.is_empty() {
-                return Ok(Outcome {
-                    case: Arc::new(current.case.clone()),
-                    entries,
-                });
+                return Ok((current, entries));
             }
-            let mut next = current.case.clone();
+            let mut next = current.value.clone();
             for e in &entries {
                 next.apply(e);
             }
-            next.version = current.case.version + 1;
+            next.set_version(current.value.version() + 1);
             let (write, derived) = self.build_write(Some(&current), &next, &entries, now)?;
-            let stored = StoredCase {
+            let stored = Stored {
                 last_seq: write.last_seq(current.last_seq),
                 last_hash: write.last_hash(&current.last_hash).to_owned(),
                 derived: Some(derived),
-                case: next,
+                value: next,
             };
-            match self.store.commit_case(write).await {
+            match self.store.commit(write).await {
                 Ok(()) => {
                     let stored = Arc::new(stored);
-                    self.remember(stored.clone());
-                    return Ok(Outcome {
-                        case: Arc::new(stored.case.clone()),
-                        entries,
-                    });
+                    self.remember(id, stored.clone());
+                    return Ok((stored, entries));
                 }
                 Err(StoreError::Conflict) => {
                     self.forget(id);
@@ -281,36 +405,50 @@ impl Engine {
         Err(EngineError::Conflict)
     }
 
-    fn remember(&self, stored: Arc<StoredCase>) {
+    fn remember<A: Aggregate>(&self, id: i64, stored: Arc<Stored<A>>) {
         let mut cache = self.cache.lock();
         if cache.len() >= self.config.cache_capacity {
             cache.clear();
         }
-        cache.insert(stored.case.id, stored);
+        cache.insert(id, stored);
     }
 
     fn forget(&self, id: CaseId) {
         self.cache.lock().remove(&id);
     }
 
-    async fn load_stored(&self, id: CaseId, fresh: bool) -> Result<Arc<StoredCase>, EngineError> {
-        if !fresh && let Some(c) = self.cache.lock().get(&id).cloned() {
+    pub(crate) async fn load_stored<A: Aggregate>(
+        &self,
+        id: i64,
+        fresh: bool,
+    ) -> Result<Arc<Stored<A>>, EngineError> {
+        if !fresh
+            && let Some(c) = self.cache.lock().get(&id).cloned()
+            && let Ok(c) = c.downcast::<Stored<A>>()
+        {
             return Ok(c);
         }
-        let stored = self
+        let loaded = self
             .store
-            .read(move |c| cases::load(c, id))
+            .read(move |c| cases::load_stored::<A>(c, A::TABLE, id))
             .await?
-            .ok_or_else(|| EngineError::NotFound(format!("there is no case {id}")))?;
-        let stored = Arc::new(stored);
-        self.remember(stored.clone());
+            .ok_or_else(|| EngineError::NotFound(format!("there is no {} {id}", A::TABLE.kind())))?;
+        let (mut value, version, last_seq, last_hash) = loaded;
+        value.set_version(version);
+        let stored = Arc::new(Stored {
+            value,
+            last_seq,
+            last_hash,
+            derived: None,
+        });
+        self.remember(id, stored.clone());
         Ok(stored)
     }
 
     /// A case as the actor may see it.
     pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<Arc<StoredCase>, EngineError> {
-        let stored = self.load_stored(id, false).await?;
-        if !policy::can_view_case(actor, &stored.case) {
+        let stored = self.load_stored::<Case>(id, false).await?;
+        if !policy::can_view_case(actor, &stored.value) {
             // Not found rather than forbidden: do not reveal that a case number exists.
             return Err(EngineError::NotFound(format!(
                 "there is no case {id} you can see"
@@ -335,28 +473,46 @@ impl Engine {
         let system = Actor::system();
         let mut fired = 0;
         for t in due {
-            let cmd = Command::CheckClock {
-                target: t.target,
-                alarm: t.alarm,
+            let alarm = t.alarm;
+            let id = t.case_id;
+            // Each kind checks its own clock and says which timers it still wants.
+            let result = if let Some(clock) = t.target.strip_prefix("ticket:") {
+                match crate::tickets::parse_clock(clock) {
+                    Some(clock) => self
+                        .execute_ticket(
+                            &system,
+                            id,
+                            &onego_domain::ticket::TicketCommand::CheckClock { clock, alarm },
+                            now,
+                        )
+                        .await
+                        .map(|out| (out.entries.len(), self.ticket_timer_rows(&out.ticket))),
+                    None => Err(EngineError::NotFound(format!("timer target {}", t.target))),
+                }
+            } else {
+                match cases::parse_target(&t.target) {
+                    Some(target) => self
+                        .execute(&system, id, &Command::CheckClock { target, alarm }, now)
+                        .await
+                        .map(|out| (out.entries.len(), self.timer_rows(&out.case))),
+                    None => Err(EngineError::NotFound(format!("timer target {}", t.target))),
+                }
             };
-            match self.execute(&system, t.case_id, &cmd, now).await {
-                Ok(out) if !out.entries.is_empty() => fired += 1,
-                Ok(out) => {
-                    // Nothing to mark (the clock moved, or the case finished): set its timers right.
-                    let rows = self.timer_rows(&out.case);
-                    let id = t.case_id;
+            match result {
+                Ok((n, _)) if n > 0 => fired += 1,
+                Ok((_, rows)) => {
+                    // Nothing to mark (the clock moved, or the work finished): set its timers right.
                     self.store
                         .write(move |c| cases::replace_timers(c, id, &rows))
                         .await?;
                 }
                 Err(EngineError::NotFound(_)) => {
-                    let id = t.case_id;
                     self.store
                         .write(move |c| cases::replace_timers(c, id, &[]))
                         .await?;
                 }
                 Err(e) => {
-                    tracing::warn!(case = t.case_id, error = %e, "a timer could not fire; it will be retried")
+                    tracing::warn!(id, error = %e, "a timer could not fire; it will be retried")
                 }
             }
         }
@@ -372,7 +528,7 @@ impl Engine {
             .map(Timestamp::from_millis))
     }
 
-    fn timer_rows(&self, case: &Case) -> Vec<TimerRow> {
+    pub(crate) fn timer_rows(&self, case: &Case) -> Vec<TimerRow> {
         case.timers(&self.calendar(), self.config.policy)
             .into_iter()
             .map(|t| TimerRow {
@@ -558,27 +714,27 @@ impl Engine {
         out
     }
 
-    fn build_write(
+    fn build_write<A: Aggregate>(
         &self,
-        before: Option<&StoredCase>,
-        next: &Case,
-        entries: &[Entry],
+        before: Option<&Stored<A>>,
+        next: &A,
+        entries: &[A::Entry],
         now: Timestamp,
-    ) -> Result<(CaseWrite, Derived), EngineError> {
+    ) -> Result<(Write, Derived), EngineError> {
         let (last_seq, last_hash) = match before {
             Some(b) => (b.last_seq, b.last_hash.as_str()),
             None => (0, cases::GENESIS_HASH),
         };
-        let journal = JournalRow::chain(next.id, last_seq, last_hash, entries)?;
+        let journal = JournalRow::chain(next.id(), last_seq, last_hash, entries)?;
         // The rows as last written: remembered from the previous commit, or derived once after a load.
         let old = match before {
             Some(b) => match &b.derived {
                 Some(d) => d.clone(),
-                None => self.derive(&b.case, now),
+                None => b.value.derive(self, now),
             },
             None => Derived::default(),
         };
-        let new = self.derive(next, now);
+        let new = next.derive(self, now);
         let (old_tasks, old_timers, new_tasks, new_timers) =
             (&old.tasks, &old.timers, &new.tasks, &new.timers);
         let tasks_removed = old_tasks
@@ -601,19 +757,14 @@ impl Engine {
             .filter(|t| !old_timers.contains(t))
             .cloned()
             .collect();
-        let case_items = if before.is_none() {
-            next.flows
-                .iter()
-                .map(|f| (f.item.to_string(), f.department.to_string()))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let write = CaseWrite {
-            id: next.id,
-            expected_version: before.map(|b| b.case.version),
-            new_version: next.version,
+        let write = Write {
+            table: A::TABLE,
+            id: next.id(),
+            expected_version: before.map(|b| b.value.version()),
+            new_version: next.version(),
             state: serde_json::to_string(next).map_err(StoreError::from)?,
+            number: next.number(),
+            title: next.title(),
             columns: new.columns.clone(),
             previous: before.map(|_| old.columns.clone()),
             journal,
@@ -621,17 +772,9 @@ impl Engine {
             tasks_added,
             timers_removed,
             timers_added,
-            notifications: self.notifications(next, entries, now),
-            case_items,
+            notifications: next.notifications(self, entries, now),
+            side_rows: next.side_rows(self, before.is_none(), entries, last_seq + 1),
         };
         Ok((write, new))
-    }
-
-    fn derive(&self, case: &Case, now: Timestamp) -> Derived {
-        Derived {
-            columns: self.columns(case, now),
-            tasks: self.task_rows(case),
-            timers: self.timer_rows(case),
-        }
     }
 }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod engine;
 pub mod sql;
 pub mod stats;
+pub mod tickets;
 pub mod uploads;
 pub mod users;
 mod writer;
@@ -147,11 +148,13 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_uploads.sql")),
     (3, include_str!("../migrations/sqlite/0003_holidays.sql")),
+    (4, include_str!("../migrations/sqlite/0004_tickets.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_uploads.sql")),
     (3, include_str!("../migrations/postgres/0003_holidays.sql")),
+    (4, include_str!("../migrations/postgres/0004_tickets.sql")),
 ];
 
 fn reader_loop(location: Location, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
@@ -309,8 +312,9 @@ impl Store {
     }
 
     /// Commits a case change in the next group commit.
-    pub async fn commit_case(&self, write: cases::CaseWrite) -> Result<(), StoreError> {
-        self.inner.writer.commit_case(write).await
+    /// Commits one aggregate's write with whatever else is waiting (group commit).
+    pub async fn commit(&self, write: cases::Write) -> Result<(), StoreError> {
+        self.inner.writer.commit(write).await
     }
 }
 

@@ -102,6 +102,13 @@ impl Row {
         }
     }
 
+    pub fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            _ => self.real(i).map(Some),
+        }
+    }
+
     pub fn real(&self, i: usize) -> Result<f64, StoreError> {
         match self.get(i)? {
             Value::Int(v) => Ok(*v as f64),

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 
 use tokio::sync::oneshot;
 
-use crate::cases::{self, CaseWrite};
+use crate::cases::{self, Write};
 use crate::{Conn, Dialect, Location, StoreError, StoreMetrics};
 
 /// Most case writes in one transaction.
@@ -23,7 +23,7 @@ type GenericJob = Box<dyn FnOnce(&mut dyn Conn) + Send>;
 
 enum Msg {
     Generic(GenericJob),
-    Case(Box<CaseWrite>, oneshot::Sender<Result<(), StoreError>>),
+    Aggregate(Box<Write>, oneshot::Sender<Result<(), StoreError>>),
 }
 
 pub(crate) struct WriterHandle {
@@ -102,7 +102,7 @@ fn in_transaction<T>(
 }
 
 fn run(conn: &mut dyn Conn, rx: &SharedReceiver, metrics: &StoreMetrics) {
-    let mut writes: Vec<CaseWrite> = Vec::new();
+    let mut writes: Vec<Write> = Vec::new();
     let mut replies: Vec<oneshot::Sender<Result<(), StoreError>>> = Vec::new();
     let mut generic: Vec<GenericJob> = Vec::new();
     loop {
@@ -122,7 +122,7 @@ fn run(conn: &mut dyn Conn, rx: &SharedReceiver, metrics: &StoreMetrics) {
                 };
                 match msg {
                     Msg::Generic(job) => generic.push(job),
-                    Msg::Case(w, reply) => {
+                    Msg::Aggregate(w, reply) => {
                         writes.push(*w);
                         replies.push(reply);
                         if writes.len() >= MAX_BATCH {
@@ -196,10 +196,10 @@ impl WriterHandle {
         rx.recv().map_err(|_| StoreError::Closed)?
     }
 
-    pub(crate) async fn commit_case(&self, write: CaseWrite) -> Result<(), StoreError> {
+    pub(crate) async fn commit(&self, write: Write) -> Result<(), StoreError> {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Msg::Case(Box::new(write), tx))
+            .send(Msg::Aggregate(Box::new(write), tx))
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }

@@ -215,7 +215,7 @@ async fn migrations_apply_once_and_reopening_changes_nothing() {
             .expect("read");
         assert_eq!(
             applied.len(),
-            3,
+            4,
             "{}: each migration is recorded once",
             db.backend
         );
@@ -239,7 +239,7 @@ async fn a_case_runs_to_delivery_and_every_step_is_journaled_with_an_intact_hash
                 .case(&staff(Role::Approver, Some(dept)), id)
                 .await
                 .expect("visible")
-                .case
+                .value
                 .clone();
             engine
                 .execute(
@@ -267,7 +267,7 @@ async fn a_case_runs_to_delivery_and_every_step_is_journaled_with_an_intact_hash
         drop(engine);
         let engine = engine_on(&db);
         let stored = engine.case(&applicant(), id).await.expect("own case");
-        assert_eq!(stored.case.status, CaseStatus::Delivered, "{}", db.backend);
+        assert_eq!(stored.value.status, CaseStatus::Delivered, "{}", db.backend);
         let journal = engine.timeline(&applicant(), id).await.expect("timeline");
         let actions: Vec<&str> = journal.iter().map(|j| j.action.as_str()).collect();
         assert_eq!(actions.first(), Some(&"submitted"));
@@ -364,7 +364,7 @@ async fn concurrent_approvals_of_parallel_branches_all_count_and_the_join_fires_
                 };
                 handles.push(tokio::spawn(async move {
                     let who = staff(Role::Approver, Some(dept));
-                    let case = e.case(&who, id).await.expect("visible").case.clone();
+                    let case = e.case(&who, id).await.expect("visible").value.clone();
                     e.execute(
                         &who,
                         id,
@@ -393,9 +393,9 @@ async fn concurrent_approvals_of_parallel_branches_all_count_and_the_join_fires_
                 .await
                 .expect("load")
                 .expect("exists");
-            assert_eq!(stored.case.open_tasks().count(), 1, "only the decision is open");
+            assert_eq!(stored.value.open_tasks().count(), 1, "only the decision is open");
             assert_eq!(
-                stored.case.open_tasks().next().map(|t| t.name.as_str()),
+                stored.value.open_tasks().next().map(|t| t.name.as_str()),
                 Some("审批决定")
             );
         }
@@ -434,12 +434,15 @@ async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
             .await
             .expect("journal")
             .len();
-        let mut write = cases::CaseWrite {
+        let mut write = cases::Write {
+            table: cases::Table::Cases,
             id,
-            expected_version: Some(stored.case.version - 1),
-            new_version: stored.case.version,
-            state: serde_json::to_string(&stored.case).expect("json"),
-            columns: engine.columns(&stored.case, at("2026-03-02T10:00:00")),
+            number: stored.value.number.to_string(),
+            title: stored.value.title.clone(),
+            expected_version: Some(stored.value.version - 1),
+            new_version: stored.value.version,
+            state: serde_json::to_string(&stored.value).expect("json"),
+            columns: engine.columns(&stored.value, at("2026-03-02T10:00:00")).values(),
             previous: None,
             journal: vec![],
             tasks_removed: vec![],
@@ -447,7 +450,7 @@ async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
             timers_removed: vec![],
             timers_added: vec![],
             notifications: vec![],
-            case_items: vec![],
+            side_rows: vec![],
         };
         write.journal = cases::JournalRow::chain(
             id,
@@ -461,7 +464,7 @@ async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
         )
         .expect("chain");
         assert_eq!(
-            engine.store().commit_case(write).await,
+            engine.store().commit(write).await,
             Err(StoreError::Conflict),
             "{}",
             db.backend
@@ -510,7 +513,7 @@ async fn timers_never_fire_early_fire_after_a_restart_and_firing_twice_changes_n
             .await
             .expect("load")
             .expect("exists")
-            .case;
+            .value;
         assert!(case.open_tasks().all(|t| t.warned && !t.overdue));
         assert_eq!(
             engine
@@ -899,7 +902,7 @@ async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
                 .case(&staff(Role::Approver, Some(dept)), id)
                 .await
                 .expect("visible")
-                .case
+                .value
                 .clone();
             engine
                 .execute(
@@ -911,7 +914,7 @@ async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
                 .await
                 .expect("approve");
         }
-        let case = engine.case(&applicant(), id).await.expect("own").case.clone();
+        let case = engine.case(&applicant(), id).await.expect("own").value.clone();
         assert_eq!(case.outcome, Some(CaseOutcome::Approved), "{}", db.backend);
         let by_item = engine
             .store()

@@ -683,7 +683,7 @@ async fn load_view(state: &AppState, auth: &Auth, id: i64) -> ApiResult<CaseView
     Ok(case_view(
         state,
         auth,
-        &stored.case,
+        &stored.value,
         journal.iter().map(|j| j.view()).collect(),
     ))
 }
@@ -981,8 +981,10 @@ pub fn scope_case_list(f: &mut CaseFilter, user: &onego_store::users::User) -> R
         }
         Role::Approver | Role::Supervisor => f.department = user.department.as_ref().map(ToString::to_string),
         Role::Clerk | Role::Leader => {}
-        Role::Admin | Role::System => {
-            return Err(ApiError::forbidden("administrators do not read applications"));
+        Role::Admin | Role::System | Role::Operator | Role::Dispatcher | Role::GridMember => {
+            return Err(ApiError::forbidden(
+                "applications are read by applicants, the window, departments and leaders",
+            ));
         }
     }
     Ok(())

@@ -110,6 +110,7 @@ impl From<EngineError> for ApiError {
             EngineError::Case(CaseError::Configuration(m)) => {
                 ApiError::internal(format!("the catalog is misconfigured: {m}"))
             }
+            EngineError::Invalid(m) => ApiError::unprocessable(m),
             EngineError::Conflict => ApiError::conflict(e.to_string()),
             EngineError::Store(s) => s.into(),
         }

@@ -183,7 +183,27 @@ fn nav(page: &Page) -> Vec<Value> {
             Role::Admin => {
                 items.push(context! { href => "/admin", label => tr("系统管理", "Administration") })
             }
+            Role::Operator => {
+                items.push(context! { href => "/hotline/intake", label => tr("诉求受理", "Intake") });
+                items.push(context! { href => "/hotline/tickets", label => tr("诉求查询", "Requests") });
+            }
+            Role::Dispatcher => {
+                items.push(context! { href => "/hotline/dispatch", label => tr("派单台", "Dispatch") });
+                items.push(context! { href => "/hotline/visits", label => tr("回访", "Return visits") });
+                items.push(context! { href => "/hotline/supervision", label => tr("督办", "Supervision") });
+                items.push(context! { href => "/hotline/tickets", label => tr("诉求查询", "Requests") });
+            }
+            Role::GridMember => {
+                items.push(context! { href => "/grid/report", label => tr("事件上报", "Report") });
+                items.push(context! { href => "/inbox", label => tr("网格待办", "Inbox") });
+            }
             Role::System => {}
+        }
+        if matches!(a.user.role, Role::Approver | Role::Supervisor) {
+            items.push(context! { href => "/hotline/tickets", label => tr("本部门诉求", "Requests") });
+        }
+        if matches!(a.user.role, Role::Leader) {
+            items.push(context! { href => "/hotline/supervision", label => tr("督办", "Supervision") });
         }
         if matches!(a.user.role, Role::Supervisor) {
             items.push(context! { href => "/dashboard", label => tr("部门统计", "Statistics") });

@@ -174,6 +174,9 @@ fn home_for(role: Role) -> &'static str {
         Role::Approver | Role::Supervisor => "/inbox",
         Role::Leader => "/dashboard",
         Role::Admin => "/admin",
+        Role::Operator => "/hotline/intake",
+        Role::Dispatcher => "/hotline/dispatch",
+        Role::GridMember => "/grid/report",
         Role::System => "/",
     }
 }
@@ -780,7 +783,7 @@ async fn case_page(
         .case(&auth.actor, id)
         .await
         .map_err(|e| api_error_page(state, page, e.into()))?;
-    let case: &Case = &stored.case;
+    let case: &Case = &stored.value;
     let journal = state
         .engine
         .store()
@@ -1033,7 +1036,7 @@ pub async fn case_act(
         .case(&auth.actor, id)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
-    let result = match command_from(&form, &stored.case) {
+    let result = match command_from(&form, &stored.value) {
         Ok(cmd) => state
             .engine
             .execute(&auth.actor, id, &cmd, now())
@@ -1160,7 +1163,7 @@ pub async fn notice(
         .case(&auth.actor, id)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
-    let case = &stored.case;
+    let case = &stored.value;
     let reading = case.clock().and_then(|c| {
         c.read(
             &state.engine.calendar(),

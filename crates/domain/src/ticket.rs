@@ -20,6 +20,7 @@ pub enum TicketChannel {
     App,
     Grid,
     Enterprise,
+    /// Through the Open311 GeoReport v2 API (a city app, a partner's client).
     Open311,
 }
 

@@ -90,7 +90,41 @@ pub(crate) fn demo_users(catalog: &Catalog) -> Vec<DemoUser> {
             department: None,
         },
     ];
-    for d in &catalog.departments {
+    out.push(DemoUser {
+        username: "operator1".into(),
+        name: "赵话务".into(),
+        role: Role::Operator,
+        department: None,
+    });
+    out.push(DemoUser {
+        username: "open311".into(),
+        name: "Open311 接入（城市App）".into(),
+        role: Role::Operator,
+        department: None,
+    });
+    out.push(DemoUser {
+        username: "dispatcher".into(),
+        name: "孙派单".into(),
+        role: Role::Dispatcher,
+        department: Some("hotline".into()),
+    });
+    for (username, name, area) in [
+        ("grid1", "周网格", "zhonghua-1"),
+        ("community1", "中华社区吴主任", "zhonghua"),
+        ("street1", "牡丹街道郑主任", "mudan"),
+    ] {
+        out.push(DemoUser {
+            username: username.into(),
+            name: name.into(),
+            role: Role::GridMember,
+            department: Some(area.into()),
+        });
+    }
+    for d in catalog
+        .departments
+        .iter()
+        .filter(|d| d.code.as_str() != "hotline")
+    {
         out.push(DemoUser {
             username: format!("{}1", d.code),
             name: format!("{}审批员", d.name),

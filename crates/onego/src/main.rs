@@ -13,6 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod calendar_cmd;
 mod demo;
+mod demo_tickets;
 mod serve;
 
 #[derive(Debug, Parser)]
@@ -47,6 +48,9 @@ enum Command {
         /// Load the demo city (catalog, users with a fresh printed password, past cases) when missing.
         #[arg(long)]
         demo: bool,
+        /// With --demo: how many past hotline requests to run through the engine when there are none.
+        #[arg(long, default_value_t = 2400)]
+        demo_tickets: usize,
         /// GB/T 2260 code of the region whose code begins every case number.
         #[arg(long, env = "ONEGO_REGION", default_value = "371700")]
         region: String,
@@ -154,12 +158,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             db,
             bind,
             demo,
+            demo_tickets,
             region,
         } => serve::run(
             serve::ServeArgs {
                 db,
                 bind,
                 demo,
+                demo_tickets,
                 region,
             },
             calendar,

@@ -14,6 +14,7 @@ pub(crate) struct ServeArgs {
     pub db: String,
     pub bind: String,
     pub demo: bool,
+    pub demo_tickets: usize,
     pub region: String,
 }
 
@@ -38,10 +39,31 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
             store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
             println!("onego: demo catalog loaded");
         }
+        if store
+            .read_blocking(|c| c.query_one("SELECT 1 FROM ticket_categories LIMIT 1", &[]))?
+            .is_none()
+        {
+            store.write_blocking(onego_store::demo::save_hotline)?;
+            println!("onego: demo hotline categories, SLA profiles and grids loaded");
+        }
         let catalog = store.read_blocking(onego_store::catalog::load)?;
         let password = demo_password();
         let users = crate::demo::ensure_users(&store, &catalog, &password)?;
-        demo_users = Some((users, password));
+        // A fresh Open311 api_key each start: an API token of the demo's Open311 client user.
+        let key = onego_store::users::new_token();
+        let k = key.clone();
+        store.write_blocking(move |c| {
+            let (user, _) = onego_store::users::by_username(c, "open311")?
+                .ok_or_else(|| onego_store::StoreError::Data("the demo user open311 is missing".into()))?;
+            onego_store::users::create_api_token(
+                c,
+                user.id,
+                "Open311 demo key",
+                &k,
+                onego_store::now_millis(),
+            )
+        })?;
+        demo_users = Some((users, password, key));
     }
     let config = EngineConfig {
         region,
@@ -65,7 +87,22 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                 let n = crate::demo::seed_cases(&engine, now(), 320, 120, zhangsan).await?;
                 println!("onego: {n} past cases loaded");
             }
+            let no_tickets = store
+                .read(|c| c.query_one("SELECT 1 FROM tickets LIMIT 1", &[]))
+                .await?
+                .is_none();
+            if no_tickets && args.demo_tickets > 0 {
+                println!("onego: running past hotline requests through the engine …");
+                let n =
+                    crate::demo_tickets::seed_tickets(engine.clone(), now(), args.demo_tickets, 120).await?;
+                println!("onego: {n} past requests loaded");
+            }
         }
+        let trained = {
+            let engine = engine.clone();
+            tokio::task::spawn_blocking(move || engine.train_routing(50_000)).await??
+        };
+        println!("onego: routing learned from {trained} past dispatches");
         let state = AppState::new(engine.clone());
         let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| {
             format!(
@@ -75,7 +112,10 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
         })?;
         let addr = listener.local_addr()?;
         println!("onego: listening on http://{addr}/  (API docs: http://{addr}/api/v1/docs)");
-        if let Some((users, password)) = &demo_users {
+        if let Some((users, password, key)) = &demo_users {
+            println!(
+                "onego: Open311 GeoReport v2 at http://{addr}/open311/v2/discovery.json  api_key: {key}"
+            );
             println!("onego: demo users (password for all: {password})");
             for u in users {
                 println!(

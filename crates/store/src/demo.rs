@@ -14,6 +14,19 @@ use serde::Deserialize;
 use crate::StoreError;
 
 pub const CATALOG_TOML: &str = include_str!("../demo/catalog.toml");
+/// The hotline's SLA profiles and categories.
+pub const HOTLINE_TOML: &str = include_str!("../demo/hotline.toml");
+/// Governance areas: the district, two streets, four communities, eight grids.
+pub const GRIDS_GEOJSON: &str = include_str!("../demo/grids.geojson");
+
+/// Loads the demo hotline data and grid areas.
+pub fn save_hotline(conn: &mut dyn crate::Conn) -> Result<(), StoreError> {
+    let file = crate::tickets::HotlineFile::parse(HOTLINE_TOML).map_err(StoreError::Data)?;
+    crate::tickets::save_hotline(conn, &file)?;
+    let areas =
+        onego_domain::grid::from_geojson(GRIDS_GEOJSON).map_err(|e| StoreError::Data(e.to_string()))?;
+    crate::tickets::save_areas(conn, &areas)
+}
 pub const PROCESSES: &[(&str, &str)] = &[
     (
         "single-review",

@@ -692,11 +692,12 @@ fn ticket_tasks(t: &Ticket, engine: &Engine, now: Timestamp) -> Vec<TaskRow> {
             }
         }
         for (i, d) in named.into_iter().enumerate() {
-            let reported = t.reports.iter().any(|(r, _)| r == d);
-            let (name, clock) = if reported {
-                ("协办", (None, None))
-            } else {
+            // A summoned department must report within the response limit; an assisting one helps.
+            let must_report = t.summoned.contains(d) && !t.reports.iter().any(|(r, _)| r == d);
+            let (name, clock) = if must_report {
                 ("报到", due(TicketClock::Response))
+            } else {
+                ("协办", (None, None))
             };
             out.push(task(
                 TASK_ASSIST + i as u32,

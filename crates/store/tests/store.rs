@@ -98,6 +98,7 @@ fn engine_on(db: &Db) -> Engine {
         store
             .write_blocking(move |c| demo::save_catalog(c, &catalog))
             .expect("save catalog");
+        store.write_blocking(demo::save_hotline).expect("save hotline");
     }
     Engine::new(store, WorkingCalendar::default(), EngineConfig::default()).expect("engine")
 }
@@ -991,5 +992,341 @@ async fn uploads_are_checked_by_content_stored_with_their_hash_and_tied_to_a_cas
             .expect("read")
             .expect("exists");
         assert_eq!(data, b"%PDF-1.4 demo");
+    }
+}
+
+// --- Requests (tickets) ------------------------------------------------------------------------------
+
+mod tickets {
+    use super::*;
+    use onego_domain::ticket::{
+        Category, Intake, Location, Requester, TicketChannel, TicketStatus, TicketType, Urgency,
+    };
+    use onego_store::tickets::{self as t, TicketAction};
+
+    fn intake(category: &str, content: &str, lat: f64, lon: f64) -> Intake {
+        Intake {
+            channel: TicketChannel::Phone,
+            kind: TicketType::Complaint,
+            category: Category {
+                code: code(category),
+                level1: String::new(),
+                level2: String::new(),
+            },
+            content: content.into(),
+            location: Some(Location {
+                lat,
+                lon,
+                address: "中华路".into(),
+            }),
+            requester: Requester {
+                name: Some("王女士".into()),
+                phone: Mobile::parse("13905301234").ok(),
+                user_id: None,
+            },
+            urgency: Urgency::Normal,
+            attachments: vec![],
+            grid: None,
+            summoned: vec![],
+            // The noise category requires its source.
+            attributes: if category == "HB01" {
+                vec![("source".into(), "construction".into())]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    fn dispatch(lead: &str) -> TicketAction {
+        TicketAction::Dispatch {
+            lead: code(lead),
+            assisting: vec![],
+            category: None,
+            sla: None,
+            note: String::new(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_runs_the_loop_on_the_shared_journal_inbox_and_timers_and_counts_in_the_rates() {
+        for db in databases("tickets") {
+            let engine = engine_on(&db);
+            let b = db.backend;
+            let operator = staff(Role::Operator, None);
+            let centre = staff(Role::Dispatcher, Some("hotline"));
+            let urban = staff(Role::Approver, Some("urban"));
+            // Monday 2026-03-02, 09:00.
+            let out = engine
+                .intake(
+                    &operator,
+                    intake("CG01", "中华路路口有流动摊贩占道经营，影响通行", 35.23, 115.42),
+                    at("2026-03-02T09:00:00"),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+            let id = out.ticket.id;
+            assert_eq!(
+                out.ticket.category.level2, "占道经营",
+                "{b}: the category is filled in from its code"
+            );
+            assert_eq!(
+                out.ticket.grid,
+                Some(code("zhonghua-1")),
+                "{b}: the coordinates land in their grid"
+            );
+            assert!(
+                out.ticket.number.starts_with("R371700"),
+                "{b}: {}",
+                out.ticket.number
+            );
+            let inbox = engine
+                .store()
+                .read(|c| cases::inbox(c, "hotline", 10, 0))
+                .await
+                .expect("inbox");
+            assert!(
+                inbox
+                    .iter()
+                    .any(|r| r.case_id == id && r.kind == "ticket" && r.task_name == "派单"),
+                "{b}: {inbox:?}"
+            );
+
+            engine
+                .act_on_ticket(&centre, id, &dispatch("urban"), at("2026-03-02T09:10:00"))
+                .await
+                .expect("dispatched");
+            let inbox = engine
+                .store()
+                .read(|c| cases::inbox(c, "urban", 10, 0))
+                .await
+                .expect("inbox");
+            let sign = inbox
+                .iter()
+                .find(|r| r.case_id == id)
+                .unwrap_or_else(|| panic!("{b}: {inbox:?}"));
+            assert_eq!(sign.task_name, "签收");
+            assert_eq!(
+                sign.due_at,
+                Some(at("2026-03-02T11:10:00")),
+                "{b}: 2110 — two hours to be on site"
+            );
+
+            // Nobody signs: the response timer fires once, marks it overdue and supervision starts.
+            let fired = engine
+                .fire_due_timers(at("2026-03-02T11:30:00"))
+                .await
+                .expect("timers");
+            assert!(fired >= 1, "{b}");
+            assert_eq!(
+                engine
+                    .fire_due_timers(at("2026-03-02T11:31:00"))
+                    .await
+                    .expect("again"),
+                0,
+                "{b}: once"
+            );
+            let stored = engine.ticket(&centre, id).await.expect("visible");
+            assert!(
+                stored.value.supervision.is_some(),
+                "{b}: overdue brings supervision"
+            );
+            let notes = engine
+                .store()
+                .read(|c| cases::notifications(c, 0, Some("urban"), 20))
+                .await
+                .expect("notes");
+            assert!(
+                notes.iter().any(|n| n.text.contains("签收时限已超期")),
+                "{b}: {notes:?}"
+            );
+
+            assert!(
+                matches!(
+                    engine
+                        .act_on_ticket(
+                            &urban,
+                            id,
+                            &TicketAction::Return {
+                                reason: "不归我们".into()
+                            },
+                            at("2026-03-02T11:40:00")
+                        )
+                        .await,
+                    Err(EngineError::Invalid(_))
+                ),
+                "{b}: a return after the deadline is refused"
+            );
+            engine
+                .act_on_ticket(&urban, id, &TicketAction::Sign, at("2026-03-02T11:45:00"))
+                .await
+                .expect("signed");
+            engine
+                .act_on_ticket(
+                    &urban,
+                    id,
+                    &TicketAction::Reply {
+                        answer: "已劝离摊贩并设置提示牌".into(),
+                    },
+                    at("2026-03-03T10:00:00"),
+                )
+                .await
+                .expect("replied");
+            engine
+                .act_on_ticket(
+                    &centre,
+                    id,
+                    &TicketAction::ReturnVisit {
+                        solved: true,
+                        satisfaction: 5,
+                        note: String::new(),
+                    },
+                    at("2026-03-03T15:00:00"),
+                )
+                .await
+                .expect("visited");
+            let stored = engine.ticket(&centre, id).await.expect("visible");
+            assert_eq!(stored.value.status, TicketStatus::Closed, "{b}");
+            let check = engine
+                .store()
+                .read(move |c| cases::verify_chain(c, id))
+                .await
+                .expect("verify");
+            assert!(check.intact && check.entries >= 7, "{b}: {check:?}");
+            let inbox = engine
+                .store()
+                .read(|c| cases::inbox(c, "urban", 10, 0))
+                .await
+                .expect("inbox");
+            assert!(
+                !inbox.iter().any(|r| r.case_id == id),
+                "{b}: a closed request leaves every inbox"
+            );
+
+            // A second request goes to the wrong department first, which returns it in time.
+            let other = engine
+                .intake(
+                    &operator,
+                    intake("JT02", "和平路路面塌陷出现大坑", 35.25, 115.35),
+                    at("2026-03-02T09:00:00"),
+                )
+                .await
+                .expect("intake");
+            engine
+                .act_on_ticket(
+                    &centre,
+                    other.ticket.id,
+                    &dispatch("market"),
+                    at("2026-03-02T09:05:00"),
+                )
+                .await
+                .expect("dispatched");
+            engine
+                .act_on_ticket(
+                    &staff(Role::Approver, Some("market")),
+                    other.ticket.id,
+                    &TicketAction::Return {
+                        reason: "道路不归市场监管".into(),
+                    },
+                    at("2026-03-02T09:20:00"),
+                )
+                .await
+                .expect("returned");
+
+            let rates = engine
+                .store()
+                .read(|c| t::rates(c, 20260301, 20260331))
+                .await
+                .expect("rates");
+            let urban_rates = rates
+                .iter()
+                .find(|r| r.department == "urban")
+                .unwrap_or_else(|| panic!("{b}: {rates:?}"));
+            assert_eq!(urban_rates.tickets, 1);
+            assert_eq!(urban_rates.response_rate, Some(0.0), "{b}: signed late");
+            assert_eq!(
+                urban_rates.on_time_rate,
+                Some(1.0),
+                "{b}: answered within ten working days"
+            );
+            assert_eq!(urban_rates.first_time_resolution_rate, Some(1.0));
+            assert_eq!(urban_rates.satisfaction_rate, Some(1.0));
+            let market = rates
+                .iter()
+                .find(|r| r.department == "market")
+                .unwrap_or_else(|| panic!("{b}: {rates:?}"));
+            assert_eq!((market.returned, market.return_rate), (1, Some(1.0)), "{b}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn routing_learns_from_past_dispatches_and_a_dispatcher_override_teaches_more() {
+        for db in databases("routing") {
+            let engine = engine_on(&db);
+            let centre = staff(Role::Dispatcher, Some("hotline"));
+            let operator = staff(Role::Operator, None);
+            let texts = [
+                ("HB01", "工地夜间施工噪音扰民，影响休息"),
+                ("HB01", "广场舞音响噪音扰民"),
+                ("SW01", "小区停水一天了没有通知"),
+                ("SW01", "停水，水压太低"),
+            ];
+            for (n, (cat, text)) in texts.iter().enumerate() {
+                let when = at(&format!("2026-03-02T09:{:02}:00", n));
+                let out = engine
+                    .intake(&operator, intake(cat, text, 35.23, 115.42), when)
+                    .await
+                    .expect("intake");
+                let lead = if *cat == "HB01" { "ecology" } else { "water" };
+                engine
+                    .act_on_ticket(&centre, out.ticket.id, &dispatch(lead), when)
+                    .await
+                    .expect("dispatch");
+            }
+            // A fresh process learns the same from the stored dispatches.
+            let fresh = Engine::new(
+                engine.store().clone(),
+                WorkingCalendar::default(),
+                EngineConfig::default(),
+            )
+            .expect("engine");
+            assert_eq!(fresh.train_routing(1000).expect("train"), 4);
+            let s = fresh.suggest("晚上工地噪音扰民", 2);
+            assert_eq!(
+                (s[0].category.as_str(), s[0].department.as_str()),
+                ("HB01", "ecology"),
+                "{s:?}"
+            );
+            assert!(
+                s[0].words.iter().any(|w| w == "噪音扰民"),
+                "the words that led to it: {s:?}"
+            );
+            assert!(s[0].confidence > 0.5);
+            // The dispatcher sends a noise complaint to the urban department instead, twice: overrides weigh more.
+            for n in 0..2 {
+                let out = engine
+                    .intake(
+                        &operator,
+                        intake("HB01", "施工噪音扰民，渣土车", 35.23, 115.42),
+                        at(&format!("2026-03-02T10:0{n}:00")),
+                    )
+                    .await
+                    .expect("intake");
+                engine
+                    .act_on_ticket(
+                        &centre,
+                        out.ticket.id,
+                        &dispatch("urban"),
+                        at("2026-03-02T10:05:00"),
+                    )
+                    .await
+                    .expect("dispatch");
+            }
+            let s = engine.suggest("施工噪音扰民", 1);
+            assert_eq!(
+                s[0].department, "urban",
+                "{}: two overrides outweigh two ordinary dispatches: {s:?}",
+                db.backend
+            );
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod metrics;
+pub mod tickets_api;
 pub mod ui;
 
 use std::sync::Arc;
@@ -60,12 +61,15 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         api::login, api::logout, api::whoami, api::create_token,
         api::create_case, api::list_cases, api::get_case, api::act, api::verify,
         api::inbox, api::notifications, api::statistics,
+        tickets_api::create_ticket, tickets_api::list_tickets, tickets_api::get_ticket, tickets_api::act_on_ticket,
+        tickets_api::suggest, tickets_api::rates, tickets_api::categories,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
         (name = "session", description = "登录、令牌"),
         (name = "cases", description = "办件、待办、通知"),
         (name = "statistics", description = "统计"),
+        (name = "tickets", description = "12345诉求、网格事件、企业吹哨：受理、派单、办理、回访、督办、比率"),
     )
 )]
 pub struct ApiDoc;
@@ -157,6 +161,15 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox", get(api::inbox))
         .route("/notifications", get(api::notifications))
         .route("/statistics", get(api::statistics))
+        .route(
+            "/tickets",
+            post(tickets_api::create_ticket).get(tickets_api::list_tickets),
+        )
+        .route("/tickets/suggest", post(tickets_api::suggest))
+        .route("/tickets/rates", get(tickets_api::rates))
+        .route("/tickets/categories", get(tickets_api::categories))
+        .route("/tickets/{id}", get(tickets_api::get_ticket))
+        .route("/tickets/{id}/commands", post(tickets_api::act_on_ticket))
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .fallback(not_found)

@@ -81,14 +81,6 @@ CREATE TABLE grid_areas (
     data TEXT NOT NULL
 );
 
--- Open311 API keys (hashed, as API tokens are), each acting as a user.
-CREATE TABLE open311_keys (
-    key_hash TEXT PRIMARY KEY,
-    user_id INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-);
-
 -- The inbox reads open tasks alone: a task names what it belongs to.
 ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'case';
 ALTER TABLE tasks ADD COLUMN number TEXT NOT NULL DEFAULT '';

@@ -1,0 +1,547 @@
+//! JSON API for requests (tickets): intake, the loop's commands, lists, routing suggestions and rates.
+//! The pages and Open311 use the same views and scope rules.
+
+use axum::extract::{Path, State};
+use onego_calendar::{ClockState, Timestamp};
+use onego_domain::org::{Actor, Role};
+use onego_domain::policy;
+use onego_domain::ticket::{
+    Category, Intake, Location, Requester, Ticket, TicketChannel, TicketClock, TicketType, Urgency,
+};
+use onego_domain::values::{Code, Mobile};
+use onego_store::cases::JournalView;
+use onego_store::tickets::{self, RouteSuggestion, TicketAction, TicketFilter, TicketRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::api::{Json, Query};
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(onego_store::now_millis())
+}
+
+/// A new request. `category` is a category code (see GET /api/v1/tickets/categories).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeRequest {
+    /// phone, web, app, grid, enterprise, open311
+    pub channel: String,
+    /// enquiry (咨询), help (求助), complaint (投诉), report (举报), suggestion (建议)
+    pub kind: String,
+    pub category: String,
+    pub content: String,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// normal, urgent, emergency
+    #[serde(default)]
+    pub urgency: Option<String>,
+    /// Enterprise whistle: department codes that must report.
+    #[serde(default)]
+    pub summoned: Vec<String>,
+    /// Answers to the category's questions: [[code, value], …].
+    #[serde(default)]
+    pub attributes: Vec<(String, String)>,
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+fn parse_word<T: serde::de::DeserializeOwned>(what: &str, text: &str, choices: &str) -> ApiResult<T> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
+        .map_err(|_| ApiError::unprocessable(format!("{what} \"{text}\" is not one of {choices}")))
+}
+
+impl IntakeRequest {
+    /// Checks and converts; the requester is the caller when an applicant raises it online.
+    pub fn into_intake(self, actor: &Actor) -> ApiResult<Intake> {
+        let channel: TicketChannel = parse_word(
+            "channel",
+            &self.channel,
+            "phone, web, app, grid, enterprise, open311",
+        )?;
+        let kind: TicketType =
+            parse_word("kind", &self.kind, "enquiry, help, complaint, report, suggestion")?;
+        let urgency: Urgency = match &self.urgency {
+            Some(u) if !u.trim().is_empty() => parse_word("urgency", u, "normal, urgent, emergency")?,
+            _ => Urgency::Normal,
+        };
+        let category = Code::parse(self.category.trim())
+            .map_err(|e| ApiError::unprocessable(format!("category: {e}")))?;
+        let location = match (self.lat, self.lon) {
+            (Some(lat), Some(lon)) => Some(Location {
+                lat,
+                lon,
+                address: self.address.clone().unwrap_or_default().trim().to_owned(),
+            }),
+            (None, None) => None,
+            _ => return Err(ApiError::unprocessable("give both lat and lon, or neither")),
+        };
+        let phone = match self.phone.as_deref().map(str::trim) {
+            Some(p) if !p.is_empty() => {
+                Some(Mobile::parse(p).map_err(|e| ApiError::unprocessable(format!("phone: {e}")))?)
+            }
+            _ => None,
+        };
+        let name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        let summoned = self
+            .summoned
+            .iter()
+            .map(|d| Code::parse(d.trim()).map_err(|e| ApiError::unprocessable(format!("summoned: {e}"))))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(Intake {
+            channel,
+            kind,
+            category: Category {
+                code: category,
+                level1: String::new(),
+                level2: String::new(),
+            },
+            content: self.content,
+            location,
+            requester: Requester {
+                name,
+                phone,
+                user_id: (actor.role == Role::Applicant).then_some(actor.user_id),
+            },
+            urgency,
+            attachments: self.attachments,
+            grid: None,
+            summoned,
+            attributes: self.attributes,
+        })
+    }
+}
+
+/// A clock of a request as read now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClockView {
+    pub clock: String,
+    pub limit: String,
+    #[schema(value_type = Option<i64>)]
+    pub due: Option<Timestamp>,
+    /// running, warning, overdue, met, met_late
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequesterView {
+    pub anonymous: bool,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    /// Whether name and phone are masked for this reader.
+    pub masked: bool,
+}
+
+/// A request as the reader may see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketView {
+    #[schema(value_type = Object)]
+    pub ticket: serde_json::Value,
+    pub title: String,
+    pub status_zh: String,
+    pub requester: RequesterView,
+    pub clocks: Vec<ClockView>,
+    #[schema(value_type = Vec<Object>)]
+    pub timeline: Vec<JournalView>,
+    /// The commands the reader may issue now.
+    pub actions: Vec<String>,
+}
+
+fn mask_name(n: &str) -> String {
+    let mut c = n.chars();
+    match c.next() {
+        Some(first) => format!("{first}{}", "*".repeat(c.count().max(1))),
+        None => String::new(),
+    }
+}
+
+pub fn requester_view(actor: &Actor, t: &Ticket) -> RequesterView {
+    let sees = policy::sees_requester(actor, t);
+    RequesterView {
+        anonymous: t.requester.is_anonymous(),
+        name: t
+            .requester
+            .name
+            .as_ref()
+            .map(|n| if sees { n.clone() } else { mask_name(n) }),
+        phone: t
+            .requester
+            .phone
+            .as_ref()
+            .map(|p| if sees { p.as_str().to_owned() } else { p.masked() }),
+        masked: !sees,
+    }
+}
+
+pub fn clocks(state: &AppState, t: &Ticket, at: Timestamp) -> Vec<ClockView> {
+    let calendar = state.engine.calendar();
+    let policy = state.engine.config().policy;
+    [TicketClock::Response, TicketClock::Feedback, TicketClock::Solve]
+        .into_iter()
+        .filter_map(|c| {
+            let clock = t.clock(c)?;
+            let r = t.read(c, &calendar, policy, at)?;
+            let met = match c {
+                TicketClock::Response => t.signed_at.is_some(),
+                TicketClock::Feedback => t.first_feedback_at.or(t.replied_at).is_some(),
+                TicketClock::Solve => t.replied_at.is_some(),
+            };
+            let state = match (met, r.state) {
+                (true, ClockState::Overdue) => "met_late",
+                (true, _) => "met",
+                (false, ClockState::Overdue) => "overdue",
+                (false, ClockState::Warning) => "warning",
+                _ => "running",
+            };
+            Some(ClockView {
+                clock: tickets::clock_key(c).to_owned(),
+                limit: clock.limit.compact(),
+                due: r.due,
+                state: state.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The commands an actor may issue on a ticket now: each one the policy allows and the state accepts.
+pub fn available_actions(state: &AppState, actor: &Actor, t: &Ticket) -> Vec<String> {
+    use onego_domain::ticket::{TicketCommand as C, TicketContext};
+    let calendar = state.engine.calendar();
+    let hotline = state.engine.hotline();
+    let ctx = TicketContext {
+        now: now(),
+        actor,
+        calendar: &calendar,
+        policy: state.engine.config().policy,
+        areas: &hotline.areas,
+    };
+    let sla = hotline.sla.first().cloned();
+    let Some(sla) = sla else { return Vec::new() };
+    let probes: Vec<(&str, C)> = vec![
+        (
+            "dispatch",
+            C::Dispatch {
+                lead: t.lead.clone().unwrap_or_else(|| t.category.code.clone()),
+                assisting: vec![],
+                sla,
+                note: String::new(),
+            },
+        ),
+        ("sign", C::Sign),
+        ("return", C::Return { reason: "x".into() }),
+        ("give_feedback", C::GiveFeedback { text: "x".into() }),
+        (
+            "request_extension",
+            C::RequestExtension {
+                limit: t
+                    .sla
+                    .as_ref()
+                    .map(|s| s.solve)
+                    .unwrap_or(onego_calendar::Limit::WorkingDays(1)),
+                reason: "x".into(),
+            },
+        ),
+        (
+            "decide_extension",
+            C::DecideExtension {
+                granted: true,
+                reason: String::new(),
+            },
+        ),
+        (
+            "reply",
+            C::Reply {
+                answer: "xxxxxxxx".into(),
+            },
+        ),
+        (
+            "return_visit",
+            C::ReturnVisit {
+                solved: true,
+                satisfaction: 5,
+                note: String::new(),
+            },
+        ),
+        ("merge", C::Merge { into: t.id + 1 }),
+        (
+            "supervise",
+            C::Supervise {
+                reason: String::new(),
+            },
+        ),
+        ("report", C::Report),
+        (
+            "resolve_in_grid",
+            C::ResolveInGrid {
+                answer: "xxxxxxxx".into(),
+            },
+        ),
+        ("escalate", C::Escalate { reason: "x".into() }),
+    ];
+    probes
+        .into_iter()
+        .filter(|(_, c)| policy::authorize_ticket_command(actor, t, c).is_ok() && t.decide(&ctx, c).is_ok())
+        .map(|(n, _)| n.to_owned())
+        .collect()
+}
+
+pub async fn ticket_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<TicketView> {
+    let stored = state.engine.ticket(actor, id).await?;
+    let t = &stored.value;
+    let timeline = state.engine.ticket_timeline(actor, id).await?;
+    let mut value = serde_json::to_value(t).map_err(|e| ApiError::internal(e.to_string()))?;
+    if let Some(o) = value.as_object_mut() {
+        // The requester is shown through `requester`, masked as the reader's role requires.
+        o.remove("requester");
+    }
+    Ok(TicketView {
+        ticket: value,
+        title: tickets::title_of(t),
+        status_zh: t.status.zh().to_owned(),
+        requester: requester_view(actor, t),
+        clocks: clocks(state, t, now()),
+        timeline: timeline.iter().map(|j| j.view()).collect(),
+        actions: available_actions(state, actor, t),
+    })
+}
+
+/// Ticket id from a path: the id, or a number such as R37170020261122000001.
+pub async fn resolve_ticket(state: &AppState, text: &str) -> ApiResult<i64> {
+    let t = text.trim();
+    if let Some(_digits) = t.strip_prefix('R') {
+        let n = t.to_owned();
+        return state
+            .engine
+            .store()
+            .read(move |c| tickets::ticket_id_by_number(c, &n))
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("there is no request {t}")));
+    }
+    t.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "\"{t}\" is neither a request id nor a number starting with R"
+        ))
+    })
+}
+
+/// Registers a request (诉求受理). The answer holds the routing suggestions for the dispatcher.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = IntakeRequest,
+    responses((status = 201, body = TicketView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(req): Json<IntakeRequest>,
+) -> ApiResult<(axum::http::StatusCode, Json<TicketView>)> {
+    let intake = req.into_intake(&auth.actor)?;
+    let out = state.engine.intake(&auth.actor, intake, now()).await?;
+    state.metrics.count_command("ticket_intake");
+    let view = ticket_view(&state, &auth.actor, out.ticket.id).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(view)))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = String, Path, description = "request id or number (R…)")),
+    responses((status = 200, body = TicketView), (status = 404, body = ErrorBody)))]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TicketView>> {
+    let id = resolve_ticket(&state, &id).await?;
+    Ok(Json(ticket_view(&state, &auth.actor, id).await?))
+}
+
+/// Acts on a request. The body is one command tagged by `command`: `dispatch` {lead, assisting, category,
+/// sla, note}, `sign`, `return` {reason}, `give_feedback` {text}, `request_extension` {limit, reason},
+/// `decide_extension` {granted, reason}, `reply` {answer}, `return_visit` {solved, satisfaction 1–5, note},
+/// `merge` {into: number}, `supervise` {reason}, `report`, `resolve_in_grid` {answer}, `escalate` {reason}.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/commands", tag = "tickets",
+    params(("id" = String, Path, description = "request id or number")),
+    request_body(content = Object, description = "one command"),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn act_on_ticket(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(action): Json<TicketAction>,
+) -> ApiResult<Json<TicketView>> {
+    let id = resolve_ticket(&state, &id).await?;
+    state
+        .engine
+        .act_on_ticket(&auth.actor, id, &action, now())
+        .await?;
+    state.metrics.count_command("ticket_command");
+    Ok(Json(ticket_view(&state, &auth.actor, id).await?))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct TicketListParams {
+    /// received, dispatched, handling, replied, closed, merged (comma-separated)
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub lead: Option<String>,
+    pub supervised: Option<bool>,
+    pub overdue: Option<bool>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Narrows a ticket list to what the reader may see. The same scope serves the API and the pages.
+pub fn scope_ticket_list(f: &mut TicketFilter, actor: &Actor) -> ApiResult<()> {
+    match actor.role {
+        Role::Operator | Role::Dispatcher | Role::Leader | Role::System => {}
+        Role::Approver | Role::Supervisor => f.lead = actor.department.as_ref().map(ToString::to_string),
+        Role::GridMember => f.grid = actor.department.as_ref().map(ToString::to_string),
+        Role::Applicant => f.requester_user_id = Some(actor.user_id),
+        Role::Clerk | Role::Admin => {
+            return Err(ApiError::forbidden(
+                "requests are read by the hotline, departments, grid staff, leaders and the requesters",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListParams),
+    responses((status = 200, body = Vec<Object>), (status = 403, body = ErrorBody)))]
+pub async fn list_tickets(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<TicketListParams>,
+) -> ApiResult<Json<Vec<TicketRow>>> {
+    let split = |s: &Option<String>| -> Vec<String> {
+        s.as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut f = TicketFilter {
+        status: split(&p.status),
+        category: split(&p.category),
+        lead: p.lead.clone(),
+        supervised: p.supervised,
+        overdue: p.overdue,
+        limit: p.limit.unwrap_or(50),
+        offset: p.offset.unwrap_or(0),
+        ..TicketFilter::default()
+    };
+    scope_ticket_list(&mut f, &auth.actor)?;
+    Ok(Json(
+        state
+            .engine
+            .store()
+            .read(move |c| tickets::list_tickets(c, &f))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SuggestRequest {
+    pub text: String,
+}
+
+/// Routing suggestions for a request's text: category and department with a confidence and the words
+/// that led to it, learned from past dispatches.
+#[utoipa::path(post, path = "/api/v1/tickets/suggest", tag = "tickets", request_body = SuggestRequest,
+    responses((status = 200, body = Vec<Object>)))]
+pub async fn suggest(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(req): Json<SuggestRequest>,
+) -> ApiResult<Json<Vec<RouteSuggestion>>> {
+    if !matches!(
+        auth.actor.role,
+        Role::Operator | Role::Dispatcher | Role::GridMember
+    ) {
+        return Err(ApiError::forbidden(
+            "routing suggestions are for the hotline and grid staff",
+        ));
+    }
+    Ok(Json(state.engine.suggest(&req.text, 3)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RatesParams {
+    /// First day, YYYY-MM-DD (default: 30 days ago).
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (default: today).
+    pub to: Option<String>,
+}
+
+/// Days [from, to] as yyyymmdd numbers from optional YYYY-MM-DD texts.
+pub fn period(
+    state: &AppState,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> ApiResult<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let today = state.engine.calendar().local_date(now());
+    let parse = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| ApiError::bad_request(format!("\"{s}\" is not a date; write YYYY-MM-DD")))
+    };
+    let to = match to.filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse(s)?,
+        None => today,
+    };
+    let from = match from.filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse(s)?,
+        None => to - chrono::Duration::days(29),
+    };
+    if from > to {
+        return Err(ApiError::bad_request("the period starts after it ends"));
+    }
+    Ok((from, to))
+}
+
+/// Rates by lead department: response (signed in time), on-time, first-time resolution, resolution,
+/// satisfaction, return and reopen rates, for requests received in the period.
+#[utoipa::path(get, path = "/api/v1/tickets/rates", tag = "tickets", params(RatesParams),
+    responses((status = 200, body = Vec<Object>), (status = 403, body = ErrorBody)))]
+pub async fn rates(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<RatesParams>,
+) -> ApiResult<Json<Vec<tickets::Rates>>> {
+    if !matches!(
+        auth.actor.role,
+        Role::Leader | Role::Dispatcher | Role::Supervisor
+    ) {
+        return Err(ApiError::forbidden(
+            "rates are read by leaders, the hotline centre and department supervisors",
+        ));
+    }
+    let (from, to) = period(&state, p.from.as_deref(), p.to.as_deref())?;
+    let (a, b) = (onego_store::day_number(from), onego_store::day_number(to));
+    let mut rows = state
+        .engine
+        .store()
+        .read(move |c| tickets::rates(c, a, b))
+        .await?;
+    if auth.actor.role == Role::Supervisor {
+        let mine = auth.actor.department.as_ref().map(ToString::to_string);
+        rows.retain(|r| Some(&r.department) == mine.as_ref());
+    }
+    Ok(Json(rows))
+}
+
+/// The categories a request can be filed under, with their SLA profiles.
+#[utoipa::path(get, path = "/api/v1/tickets/categories", tag = "tickets",
+    responses((status = 200, body = Vec<Object>)))]
+pub async fn categories(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let h = state.engine.hotline();
+    Json(serde_json::json!({ "categories": h.categories, "sla": h.sla }))
+}

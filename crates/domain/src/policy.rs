@@ -209,12 +209,21 @@ use crate::ticket::{Intake, Ticket, TicketChannel, TicketCommand};
 
 /// Registering a request.
 pub fn authorize_intake(actor: &Actor, intake: &Intake) -> Result<(), Denied> {
-    match (actor.role, intake.channel) {
+    authorize_intake_channel(actor, intake.channel, intake.requester.user_id)
+}
+
+/// Registering a request through a channel, in the name of `requester` (a user id) when given.
+pub fn authorize_intake_channel(
+    actor: &Actor,
+    channel: TicketChannel,
+    requester: Option<i64>,
+) -> Result<(), Denied> {
+    match (actor.role, channel) {
         (Role::Operator | Role::Dispatcher | Role::System, _) => Ok(()),
         (Role::GridMember, TicketChannel::Grid) => Ok(()),
         (Role::GridMember, _) => deny("grid members report events found in their grid (channel \"grid\")"),
         (Role::Applicant, TicketChannel::Web | TicketChannel::App) => {
-            if intake.requester.user_id.is_none_or(|u| u == actor.user_id) {
+            if requester.is_none_or(|u| u == actor.user_id) {
                 Ok(())
             } else {
                 deny("you can raise a request only in your own name")

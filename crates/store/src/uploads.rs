@@ -121,3 +121,14 @@ pub fn data(conn: &mut dyn Conn, id: i64) -> Result<Option<Vec<u8>>, StoreError>
         .map(|r| r.blob(0))
         .transpose()
 }
+
+/// The uploads tied to a case or ticket, oldest first.
+pub fn of_case(conn: &mut dyn Conn, case_id: i64) -> Result<Vec<i64>, StoreError> {
+    conn.query(
+        "SELECT id FROM uploads WHERE case_id = $1 ORDER BY id",
+        &[Value::Int(case_id)],
+    )?
+    .iter()
+    .map(|r| r.int(0))
+    .collect()
+}

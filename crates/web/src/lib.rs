@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod metrics;
+pub mod open311;
 pub mod tickets_api;
 pub mod ui;
 
@@ -209,8 +210,13 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/bundles/{code}", get(pages::admin_bundle_edit))
         .route("/static/{*path}", get(ui::static_file))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    // Open311 GeoReport v2: `{resource}.{format}` paths are parsed by the handlers.
+    let open311 = Router::new()
+        .route("/open311/v2/{*path}", get(open311::get).post(open311::post))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT));
     Router::new()
         .merge(uploads)
+        .merge(open311)
         .merge(pages)
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))

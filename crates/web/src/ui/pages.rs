@@ -44,20 +44,30 @@ fn time(t: Timestamp) -> String {
 pub struct FormData(BTreeMap<String, Vec<String>>);
 
 impl FormData {
-    fn parse(body: &[u8]) -> FormData {
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> FormData {
         let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (k, v) in form_urlencoded::parse(body) {
-            map.entry(k.into_owned()).or_default().push(v.into_owned());
+        for (k, v) in pairs {
+            map.entry(k).or_default().push(v);
         }
         FormData(map)
     }
-    fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.keys()
+    }
+    pub(crate) fn parse(body: &[u8]) -> FormData {
+        FormData::from_pairs(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).and_then(|v| v.first()).map(String::as_str)
     }
-    fn text(&self, key: &str) -> String {
+    pub(crate) fn text(&self, key: &str) -> String {
         self.get(key).unwrap_or("").trim().to_owned()
     }
-    fn all(&self, key: &str) -> Vec<String> {
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
         self.0.get(key).cloned().unwrap_or_default()
     }
 }
@@ -73,7 +83,7 @@ fn departments(state: &AppState) -> BTreeMap<String, String> {
 }
 
 /// A department's name (its code when unknown), looked up directly rather than through a fresh map.
-fn dept_name(state: &AppState, code: &str) -> String {
+pub(crate) fn dept_name(state: &AppState, code: &str) -> String {
     Code::parse(code)
         .ok()
         .and_then(|c| state.engine.catalog().department(&c).map(|d| d.name.clone()))

@@ -250,3 +250,120 @@ async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64)
     }
     Ok(latencies)
 }
+
+/// `onego bench routing`: trains routing on four fifths of past dispatches (a fixed shuffle) and asks it
+/// about the other fifth. A hit is the category *and* the department the dispatcher chose.
+pub(crate) fn routing(db: Option<String>, tickets: usize, calendar: WorkingCalendar) -> anyhow::Result<()> {
+    let (url, temp) = match db {
+        Some(u) => (u, None),
+        None => {
+            let path =
+                std::env::temp_dir().join(format!("onego-bench-routing-{}.sqlite", std::process::id()));
+            let p = path.to_string_lossy().into_owned();
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{p}{suffix}"));
+            }
+            (p.clone(), Some(p))
+        }
+    };
+    let store = Store::open(&url).with_context(|| format!("cannot open {url}"))?;
+    if temp.is_some() {
+        let catalog = onego_store::demo::catalog()?;
+        store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
+        store.write_blocking(onego_store::demo::save_hotline)?;
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            calendar.clone(),
+            EngineConfig::default(),
+        )?);
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let made = rt.block_on(crate::demo_tickets::seed_tickets(engine, now(), tickets, 120))?;
+        println!("generated {made} past requests of the demo city");
+    }
+    let mut past = store.read_blocking(|c| onego_store::tickets::past_dispatches(c, 1_000_000))?;
+    if past.len() < 50 {
+        bail!(
+            "only {} past dispatches in {url}; routing needs at least 50 to measure",
+            past.len()
+        );
+    }
+    // A fixed shuffle, so runs compare.
+    let mut x: u64 = 0x5eed;
+    for i in (1..past.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        past.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    let split = past.len() * 4 / 5;
+    let (train, test) = past.split_at(split);
+    let hotline = store.read_blocking(onego_store::tickets::load_hotline)?;
+    let routing = onego_store::tickets::Routing::default();
+    let t0 = Instant::now();
+    routing.learn_categories(&hotline);
+    for (text, category, lead) in train {
+        routing.learn(&routing.words(text), category, lead, 1.0);
+    }
+    let trained_in = t0.elapsed();
+    let (mut top1, mut top3, mut category_only) = (0usize, 0usize, 0usize);
+    let t1 = Instant::now();
+    for (text, category, lead) in test {
+        let s = routing.suggest_words(&routing.words(text), 3, &hotline);
+        if s.first()
+            .is_some_and(|s| s.category == *category && s.department == *lead)
+        {
+            top1 += 1;
+        }
+        if s.first().is_some_and(|s| s.category == *category) {
+            category_only += 1;
+        }
+        if s.iter().any(|s| s.category == *category && s.department == *lead) {
+            top3 += 1;
+        }
+    }
+    let elapsed = t1.elapsed();
+    // Phrasings written apart from the demo's templates: how routing does on words it has not seen.
+    let (mut fresh_hits, mut fresh_total) = (0usize, 0usize);
+    for line in include_str!("../data/routing-eval.tsv").lines() {
+        let mut parts = line.splitn(3, '\t');
+        let (Some(category), Some(lead), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if category.starts_with('#') {
+            continue;
+        }
+        fresh_total += 1;
+        let s = routing.suggest_words(&routing.words(text), 1, &hotline);
+        if s.first()
+            .is_some_and(|s| s.category == category && s.department == lead)
+        {
+            fresh_hits += 1;
+        }
+    }
+    let pct = |n: usize| n as f64 * 100.0 / test.len() as f64;
+    println!(
+        "routing: {} dispatches, trained on {} in {:.0} ms, tested on {}",
+        past.len(),
+        train.len(),
+        trained_in.as_secs_f64() * 1e3,
+        test.len()
+    );
+    println!("  top-1 (category and department): {:.1} %", pct(top1));
+    println!("  top-1 category:                  {:.1} %", pct(category_only));
+    println!("  top-3 (category and department): {:.1} %", pct(top3));
+    println!(
+        "  unseen phrasings (data/routing-eval.tsv): {fresh_hits}/{fresh_total} = {:.1} % top-1",
+        fresh_hits as f64 * 100.0 / fresh_total.max(1) as f64
+    );
+    println!(
+        "  suggestions/s (segmentation + classification, one thread): {:.0}",
+        test.len() as f64 / elapsed.as_secs_f64()
+    );
+    drop(store);
+    if let Some(p) = temp {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{p}{suffix}"));
+        }
+    }
+    Ok(())
+}

@@ -300,6 +300,21 @@ impl Routing {
         self.router.lock().labels()
     }
 
+    /// Learns each category's own words (name, description, keywords) for its usual department, so
+    /// a category nobody has dispatched yet can still be suggested.
+    pub fn learn_categories(&self, hotline: &Hotline) {
+        for c in &hotline.categories {
+            let text = format!(
+                "{} {} {} {}",
+                c.level1,
+                c.level2,
+                c.description,
+                c.keywords.join(" ")
+            );
+            self.learn(&self.words(&text), c.code.as_str(), c.department.as_str(), 1.0);
+        }
+    }
+
     pub fn suggest_words(&self, words: &[String], n: usize, hotline: &Hotline) -> Vec<RouteSuggestion> {
         let raw = self.router.lock().suggest(words, n);
         raw.into_iter()
@@ -796,6 +811,7 @@ impl Engine {
     /// Trains routing from the most recent past dispatches (at start-up). Returns how many.
     pub fn train_routing(&self, limit: i64) -> Result<usize, StoreError> {
         let past = self.store().read_blocking(move |c| past_dispatches(c, limit))?;
+        self.routing.learn_categories(&self.hotline());
         for (content, category, lead) in &past {
             let words = self.routing.words(content);
             self.routing.learn(&words, category, lead, 1.0);

@@ -175,13 +175,17 @@ pub fn router(state: AppState) -> Router {
         .route("/docs", get(docs_page))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    use ui::pages;
+    use ui::{hotline, pages};
     let uploads = Router::new()
         .route(
             "/apply/{kind}/{code}",
             get(pages::apply_page).post(pages::apply_submit),
         )
         .route("/cases/{id}/supply", post(pages::case_supply))
+        .route(
+            "/grid/report",
+            get(hotline::grid_report_page).post(hotline::grid_report_submit),
+        )
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT));
     let pages = Router::new()
         .route("/", get(pages::home))
@@ -208,6 +212,22 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/items/{code}", get(pages::admin_item_edit))
         .route("/admin/bundles", post(pages::admin_bundle_save))
         .route("/admin/bundles/{code}", get(pages::admin_bundle_edit))
+        .route(
+            "/hotline/intake",
+            get(hotline::intake_page).post(hotline::intake_submit),
+        )
+        .route("/hotline/dispatch", get(hotline::dispatch_board))
+        .route("/hotline/visits", get(hotline::visits_board))
+        .route("/hotline/supervision", get(hotline::supervision_board))
+        .route("/hotline/tickets", get(hotline::ticket_list))
+        .route("/tickets/{id}", get(hotline::ticket_page))
+        .route("/tickets/{id}/act", post(hotline::ticket_act))
+        .route("/tickets/{id}/photos/{upload}", get(hotline::ticket_photo))
+        .route(
+            "/request",
+            get(hotline::request_page).post(hotline::request_submit),
+        )
+        .route("/track", get(hotline::track_page))
         .route("/static/{*path}", get(ui::static_file))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // Open311 GeoReport v2: `{resource}.{format}` paths are parsed by the handlers.

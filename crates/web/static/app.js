@@ -2,6 +2,31 @@
 // The table beneath every chart holds the same numbers, so nothing depends on this script.
 document.addEventListener("DOMContentLoaded", function () {
   if (typeof echarts === "undefined") return;
+  var rates = document.getElementById("data-rates");
+  var ratesHolder = document.getElementById("chart-rates");
+  if (rates && ratesHolder) {
+    var rrows = JSON.parse(rates.textContent || "[]");
+    var english = document.documentElement.lang === "en";
+    if (rrows.length) {
+      var rc = echarts.init(ratesHolder, null, { renderer: "svg" });
+      var line = function (name, key) { return { name: name, type: "bar", data: rrows.map(function (r) { return r[key]; }) }; };
+      rc.setOption({
+        animation: false,
+        tooltip: { trigger: "axis" },
+        legend: { top: 0 },
+        grid: { left: 48, right: 24, top: 40, bottom: 70 },
+        xAxis: { type: "category", data: rrows.map(function (r) { return r.label; }), axisLabel: { rotate: rrows.length > 6 ? 35 : 0, interval: 0 } },
+        yAxis: { type: "value", name: "%", max: 100 },
+        series: [
+          line(english ? "Response %" : "响应率%", "response_value"),
+          line(english ? "On time %" : "按时办结率%", "on_time_value"),
+          line(english ? "First-time %" : "一次办结率%", "first_time_value"),
+          line(english ? "Satisfaction %" : "满意率%", "satisfaction_value")
+        ]
+      });
+      window.addEventListener("resize", function () { rc.resize(); });
+    }
+  }
   document.querySelectorAll("section.stat").forEach(function (section) {
     var id = section.id.replace("stat-", "");
     var holder = document.getElementById("chart-" + id);

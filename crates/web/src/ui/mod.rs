@@ -3,6 +3,7 @@
 //! run time).
 
 mod diagram;
+pub mod hotline;
 pub mod pages;
 
 use axum::extract::FromRequestParts;
@@ -37,6 +38,21 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("notice.html", include_str!("../../templates/notice.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    (
+        "hotline_intake.html",
+        include_str!("../../templates/hotline_intake.html"),
+    ),
+    (
+        "hotline_board.html",
+        include_str!("../../templates/hotline_board.html"),
+    ),
+    ("ticket.html", include_str!("../../templates/ticket.html")),
+    (
+        "grid_report.html",
+        include_str!("../../templates/grid_report.html"),
+    ),
+    ("request.html", include_str!("../../templates/request.html")),
+    ("track.html", include_str!("../../templates/track.html")),
 ];
 
 /// The compiled templates, shared by every request.

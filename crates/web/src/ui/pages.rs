@@ -26,13 +26,13 @@ use super::{Page, api_error_page, error_page, process_svg, qr_svg, render};
 use crate::AppState;
 use crate::error::ApiError;
 
-type PageResult = Result<Response, Response>;
+pub(crate) type PageResult = Result<Response, Response>;
 
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     Timestamp::from_millis(onego_store::now_millis())
 }
 
-fn time(t: Timestamp) -> String {
+pub(crate) fn time(t: Timestamp) -> String {
     t.to_rfc3339_in(onego_calendar::china_standard_time())
         .replace('T', " ")
         .chars()
@@ -1363,7 +1363,15 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
 
 pub async fn inbox(State(state): State<AppState>, page: Page) -> PageResult {
     let auth = page
-        .require_role(&state, &[Role::Approver, Role::Supervisor])?
+        .require_role(
+            &state,
+            &[
+                Role::Approver,
+                Role::Supervisor,
+                Role::GridMember,
+                Role::Dispatcher,
+            ],
+        )?
         .clone();
     let dept = auth
         .user
@@ -1395,7 +1403,8 @@ pub async fn inbox(State(state): State<AppState>, page: Page) -> PageResult {
             department => dept_name(&state, &dept),
             rows => rows.iter().map(|r| {
                 let colour = crate::api::clock_colour(r, t);
-                context! { case_id => r.case_id, number => r.number.clone(), title => r.title.clone(), task => r.task_name.clone(),
+                context! { case_id => r.case_id, href => if r.kind == "ticket" { format!("/tickets/{}", r.case_id) } else { format!("/cases/{}", r.case_id) },
+                    kind => r.kind.clone(), number => r.number.clone(), title => r.title.clone(), task => r.task_name.clone(),
                     role => r.role.clone(), opened => time(r.opened_at), due => r.due_at.map(time), colour => colour }
             }).collect::<Vec<_>>(),
             notifications => notes.iter().map(|n| context! { text => n.text.clone(), at => time(n.created_at), case_id => n.case_id, kind => n.kind.clone() }).collect::<Vec<_>>(),
@@ -1480,6 +1489,13 @@ pub async fn dashboard(
             context! { id => format!("{group:?}").to_lowercase(), title => page.tr(zh, en), rows => rows },
         );
     }
+    let (a, b) = (onego_store::day_number(from), onego_store::day_number(to));
+    let rates = state
+        .engine
+        .store()
+        .read(move |c| onego_store::tickets::rates(c, a, b))
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
     Ok(render(
         &state,
         &page,
@@ -1487,7 +1503,16 @@ pub async fn dashboard(
         StatusCode::OK,
         context! {
             tables => tables, from => from.to_string(), to => to.to_string(),
-            scope => department.map(|d| dept_name(&state, &d)),
+            scope => department.clone().map(|d| dept_name(&state, &d)),
+            rates => rates.iter().filter(|r| department.as_ref().is_none_or(|d| *d == r.department)).map(|r| {
+                let pct = |v: Option<f64>| v.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(|| "—".into());
+                let val = |v: Option<f64>| v.map(|x| (x * 1000.0).round() / 10.0);
+                context! { department => dept_name(&state, &r.department), tickets => r.tickets, closed => r.closed, returned => r.returned, overdue => r.overdue,
+                    response => pct(r.response_rate), on_time => pct(r.on_time_rate), first_time => pct(r.first_time_resolution_rate),
+                    resolution => pct(r.resolution_rate), satisfaction => pct(r.satisfaction_rate), return_rate => pct(r.return_rate), reopen => pct(r.reopen_rate),
+                    response_value => val(r.response_rate), on_time_value => val(r.on_time_rate), satisfaction_value => val(r.satisfaction_rate),
+                    first_time_value => val(r.first_time_resolution_rate), label => dept_name(&state, &r.department) }
+            }).collect::<Vec<_>>(),
         },
     ))
 }

@@ -184,6 +184,9 @@ impl Engine {
     pub fn new(store: Store, calendar: WorkingCalendar, config: EngineConfig) -> Result<Engine, StoreError> {
         let catalog = store.read_blocking(crate::catalog::load)?;
         let hotline = store.read_blocking(crate::tickets::load_hotline)?;
+        // Routing starts from the categories' own words; past dispatches are added by `train_routing`.
+        let routing = crate::tickets::Routing::default();
+        routing.learn_categories(&hotline);
         Ok(Engine {
             store,
             calendar: RwLock::new(Arc::new(calendar)),
@@ -192,7 +195,7 @@ impl Engine {
             cache: Mutex::new(HashMap::new()),
             ids: tokio::sync::Mutex::new(IdBlocks::default()),
             hotline: RwLock::new(Arc::new(hotline)),
-            routing: crate::tickets::Routing::default(),
+            routing,
         })
     }
 

@@ -811,7 +811,6 @@ impl Engine {
     /// Trains routing from the most recent past dispatches (at start-up). Returns how many.
     pub fn train_routing(&self, limit: i64) -> Result<usize, StoreError> {
         let past = self.store().read_blocking(move |c| past_dispatches(c, limit))?;
-        self.routing.learn_categories(&self.hotline());
         for (content, category, lead) in &past {
             let words = self.routing.words(content);
             self.routing.learn(&words, category, lead, 1.0);

@@ -42,6 +42,7 @@ fn app(name: &str) -> App {
     store
         .write_blocking(move |c| demo::save_catalog(c, &catalog))
         .expect("save");
+    store.write_blocking(demo::save_hotline).expect("hotline");
     let hash = users::hash_password(PASSWORD).expect("hash");
     let person = ApplicantId::Person {
         id_number: ResidentId::parse("11010519491231002X").expect("id"),
@@ -56,6 +57,9 @@ fn app(name: &str) -> App {
         ("tax1", Role::Approver, Some("tax"), None),
         ("leader", Role::Leader, None, None),
         ("admin", Role::Admin, None, None),
+        ("operator1", Role::Operator, None, None),
+        ("dispatcher", Role::Dispatcher, Some("hotline"), None),
+        ("urban1", Role::Approver, Some("urban"), None),
     ];
     for (username, role, dept, applicant) in people {
         let new = NewUser {
@@ -544,4 +548,132 @@ async fn openapi_describes_every_route_and_health_and_metrics_answer() {
         (status, body["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("not_found"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_goes_round_the_loop_through_the_api_and_contact_details_are_masked_for_others() {
+    let app = app("tickets");
+    let operator = app.login("operator1").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/tickets",
+            Some(&operator),
+            json!({"channel": "phone", "kind": "complaint", "category": "CG01", "content": "中华路路口流动摊贩占道经营",
+                   "lat": 35.23, "lon": 115.42, "name": "王女士", "phone": "13905301234"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let number = body["ticket"]["number"].as_str().expect("number").to_owned();
+    assert_eq!(
+        body["requester"]["phone"], "13905301234",
+        "the operator sees the caller"
+    );
+    assert_eq!(
+        body["actions"],
+        json!([]),
+        "an operator registers; the centre dispatches"
+    );
+
+    let (status, body) = app
+        .post(
+            "/api/v1/tickets",
+            Some(&operator),
+            json!({"channel": "phone", "kind": "complaint", "category": "CG03", "content": "井盖坏了很危险"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a required question unanswered: {body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("facility"),
+        "{body}"
+    );
+    let (status, _) = app
+        .post(
+            "/api/v1/tickets",
+            Some(&operator),
+            json!({"channel": "fax", "kind": "complaint", "category": "CG01", "content": "占道经营"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let dispatcher = app.login("dispatcher").await;
+    let (status, s) = app
+        .post(
+            "/api/v1/tickets/suggest",
+            Some(&dispatcher),
+            json!({"text": "路口有摊贩占道经营"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!(
+        s[0]["department"], "urban",
+        "the category's own words route a fresh city: {s}"
+    );
+    let path = format!("/api/v1/tickets/{number}/commands");
+    let (status, body) = app
+        .post(
+            &path,
+            Some(&dispatcher),
+            json!({"command": "dispatch", "lead": "urban"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["ticket"]["status"], "dispatched");
+    assert_eq!(body["clocks"][0]["limit"], "2h", "the category's 2110 profile");
+
+    let market = app.login("market1").await;
+    let (status, _) = app.get(&format!("/api/v1/tickets/{number}"), Some(&market)).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a department with no part in it cannot see it"
+    );
+    let (status, _) = app.post(&path, Some(&market), json!({"command": "sign"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let urban = app.login("urban1").await;
+    let (_, inbox) = app.get("/api/v1/inbox", Some(&urban)).await;
+    assert!(
+        inbox.to_string().contains(&number),
+        "the request is in the department's inbox: {inbox}"
+    );
+    for cmd in [
+        json!({"command": "sign"}),
+        json!({"command": "reply", "answer": "已劝离摊贩并加强巡查"}),
+    ] {
+        let (status, body) = app.post(&path, Some(&urban), cmd).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = app
+        .post(
+            &path,
+            Some(&dispatcher),
+            json!({"command": "return_visit", "solved": true, "satisfaction": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["ticket"]["status"], "closed");
+
+    let leader = app.login("leader").await;
+    let (_, body) = app.get(&format!("/api/v1/tickets/{number}"), Some(&leader)).await;
+    assert_eq!(
+        body["requester"]["phone"], "139****1234",
+        "a leader sees the matter, not the caller"
+    );
+    assert_eq!(body["requester"]["masked"], true);
+    let (status, rates) = app.get("/api/v1/tickets/rates", Some(&leader)).await;
+    assert_eq!(status, StatusCode::OK, "{rates}");
+    let urban_rates = rates
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["department"] == "urban")
+        .expect("urban");
+    assert_eq!(urban_rates["tickets"], 1);
+    assert_eq!(urban_rates["satisfaction_rate"], 1.0);
+    let (status, _) = app.get("/api/v1/tickets/rates", Some(&market)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "approvers do not read rates");
 }

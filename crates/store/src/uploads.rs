@@ -132,3 +132,23 @@ pub fn of_case(conn: &mut dyn Conn, case_id: i64) -> Result<Vec<i64>, StoreError
     .map(|r| r.int(0))
     .collect()
 }
+
+/// The first upload of each of these cases or tickets (those with any), in one query.
+pub fn first_of_cases(
+    conn: &mut dyn Conn,
+    case_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in case_ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT case_id, MIN(id) FROM uploads WHERE case_id IN ({}) GROUP BY case_id",
+            marks.join(", ")
+        );
+        let params: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+        for r in conn.query(&sql, &params)? {
+            out.insert(r.int(0)?, r.int(1)?);
+        }
+    }
+    Ok(out)
+}

@@ -14,12 +14,12 @@ use axum::response::{IntoResponse, Response};
 use onego_calendar::{Clock, Timestamp};
 use onego_domain::org::Actor;
 use onego_domain::ticket::{
-    Category, Intake, Location, Requester, Ticket, TicketChannel, TicketStatus, TicketType, Urgency,
+    Category, Intake, Location, Requester, Ticket, TicketChannel, TicketType, Urgency,
 };
 use onego_domain::values::Mobile;
 use onego_store::tickets::{self, TicketCategory, TicketFilter, TicketRow};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -239,7 +239,8 @@ fn expected(state: &AppState, row: &TicketRow) -> Option<Timestamp> {
         .due
 }
 
-fn request_json(state: &AppState, base: &str, row: &TicketRow) -> Value {
+/// A request as GeoReport shows it; `media` is the first photo sent with it, if any.
+fn request_json(state: &AppState, base: &str, row: &TicketRow, media: Option<i64>) -> Value {
     let lead_name = row.lead.as_deref().map(|d| crate::ui::pages::dept_name(state, d));
     let (status, notes) = status_of(&row.status, lead_name.as_deref());
     let name = state
@@ -265,33 +266,18 @@ fn request_json(state: &AppState, base: &str, row: &TicketRow) -> Value {
         "zipcode": Value::Null,
         "lat": row.lat,
         "long": row.lon,
-        "media_url": Value::Null,
-        "token": row.number,
-        "_base": base,
+        "media_url": media.map(|m| format!("{base}/media/{m}")),
     })
 }
 
-fn finish_request(mut v: Value, media: Option<String>) -> Value {
-    if let Some(o) = v.as_object_mut() {
-        o.remove("_base");
-        o.remove("token");
-        if let Some(m) = media {
-            o.insert("media_url".into(), json!(m));
-        }
-    }
-    v
-}
-
-async fn media_url(state: &AppState, base: &str, id: i64) -> Option<String> {
-    let first = state
+/// The first photo of each request, in one read for a whole list.
+async fn media_of(state: &AppState, ids: Vec<i64>, format: Format) -> Result<HashMap<i64, i64>, O311Error> {
+    state
         .engine
         .store()
-        .read(move |c| onego_store::uploads::of_case(c, id))
+        .read(move |c| onego_store::uploads::first_of_cases(c, &ids))
         .await
-        .ok()?
-        .into_iter()
-        .next()?;
-    Some(format!("{base}/media/{first}"))
+        .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
 /// GET /open311/v2/{resource}.{format}
@@ -358,11 +344,11 @@ async fn get_inner(
         }
         ["requests"] => {
             let rows = list(state, q, format).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows {
-                let media = media_url(state, &base, r.id).await;
-                out.push(finish_request(request_json(state, &base, r), media));
-            }
+            let media = media_of(state, rows.iter().map(|r| r.id).collect(), format).await?;
+            let out = rows
+                .iter()
+                .map(|r| request_json(state, &base, r, media.get(&r.id).copied()))
+                .collect();
             Ok(respond(
                 format,
                 StatusCode::OK,
@@ -372,8 +358,8 @@ async fn get_inner(
         }
         ["requests", number] => {
             let row = one(state, number, format).await?;
-            let media = media_url(state, &base, row.id).await;
-            let v = finish_request(request_json(state, &base, &row), media);
+            let media = media_of(state, vec![row.id], format).await?;
+            let v = request_json(state, &base, &row, media.get(&row.id).copied());
             Ok(respond(format, StatusCode::OK, "service_requests", json!([v])))
         }
         ["tokens", token] => {
@@ -397,10 +383,6 @@ async fn get_inner(
 
 async fn one(state: &AppState, number: &str, format: Format) -> Result<TicketRow, O311Error> {
     let n = number.trim().to_owned();
-    let f = TicketFilter {
-        limit: 1,
-        ..TicketFilter::default()
-    };
     let id = state
         .engine
         .store()
@@ -414,7 +396,11 @@ async fn one(state: &AppState, number: &str, format: Format) -> Result<TicketRow
                 format!("there is no service request {number}"),
             )
         })?;
-    let f = TicketFilter { ids: vec![id], ..f };
+    let f = TicketFilter {
+        ids: vec![id],
+        limit: 1,
+        ..TicketFilter::default()
+    };
     state
         .engine
         .store()
@@ -810,9 +796,3 @@ async fn collect_multipart(
     }
     Ok((FormData::from_pairs(fields), files))
 }
-
-// Keep the unused-status mapping honest: every TicketStatus has an Open311 reading.
-const _: fn(TicketStatus) -> &'static str = |s| match s {
-    TicketStatus::Closed | TicketStatus::Merged => "closed",
-    _ => "open",
-};

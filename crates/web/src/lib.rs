@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod held_files;
 pub mod metrics;
 pub mod open311;
 pub mod tickets_api;

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::held_files::{self, FormProblem};
 use crate::ui::pages::FormData;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -573,12 +574,16 @@ async fn post_inner(state: &AppState, path: &str, req: Request) -> Result<Respon
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    // The api_key comes first: without a valid one nothing is read or stored.
+    // Files are held in memory: nothing is stored before the api_key and the request are accepted.
     let (form, files) = if is_multipart {
         let mp = Multipart::from_request(req, state)
             .await
             .map_err(|e| bad(format!("the multipart body could not be read: {e}")))?;
-        collect_multipart(mp, format).await?
+        match held_files::read_form(mp, "media").await {
+            (form, files, None) => (form, files),
+            (_, _, Some(FormProblem::CutOff(e))) => return Err(bad(format!("the upload was cut off: {e}"))),
+            (_, _, Some(FormProblem::BadFile(m))) => return Err(bad(m)),
+        }
     } else {
         let body = Bytes::from_request(req, state)
             .await
@@ -685,22 +690,9 @@ async fn post_inner(state: &AppState, path: &str, req: Request) -> Result<Respon
         };
         err(format, status, api.message)
     })?;
-    if !files.is_empty() {
-        let (ticket, owner) = (out.ticket.id, user.id);
-        state
-            .engine
-            .store()
-            .write(move |c| {
-                let t0 = onego_store::now_millis();
-                for (name, content_type, data) in files {
-                    let id = onego_store::uploads::insert(c, owner, "media", &name, content_type, data, t0)?;
-                    onego_store::uploads::attach(c, &[id], ticket, owner)?;
-                }
-                Ok(())
-            })
-            .await
-            .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    }
+    held_files::store(state, user.id, out.ticket.id, "media", files)
+        .await
+        .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     state.metrics.count_command("open311_request");
     Ok(respond(
         format,
@@ -755,44 +747,4 @@ async fn api_user(
         ));
     }
     Ok(user)
-}
-
-/// A file sent with a request: name, checked content type, bytes. Kept in memory until the api_key and
-/// the request are accepted, so a refused request stores nothing.
-type MediaFile = (String, &'static str, Vec<u8>);
-
-async fn collect_multipart(
-    mut mp: Multipart,
-    format: Format,
-) -> Result<(FormData, Vec<MediaFile>), O311Error> {
-    let bad = |m: String| err(format, StatusCode::BAD_REQUEST, m);
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut files = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| bad(format!("the upload was cut off: {e}")))?
-    {
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "media" {
-            let file_name = field.file_name().unwrap_or("media").to_owned();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| bad(format!("the upload was cut off: {e}")))?;
-            if data.is_empty() {
-                continue;
-            }
-            let content_type =
-                onego_store::uploads::check(&file_name, &data).map_err(|e| bad(e.to_string()))?;
-            files.push((file_name, content_type, data.to_vec()));
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| bad(format!("a field could not be read: {e}")))?;
-            fields.push((name, text));
-        }
-    }
-    Ok((FormData::from_pairs(fields), files))
 }

@@ -21,6 +21,7 @@ use super::pages::{FormData, PageResult, dept_name, now, time};
 use super::{Page, api_error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::held_files::{self, FormProblem};
 use crate::tickets_api::{self, IntakeRequest};
 
 /// Any serde value as a template value.
@@ -567,39 +568,16 @@ async fn grid_render(
 }
 
 /// A grid member's report: fields and an optional photo (checked by content, stored with the event).
-pub async fn grid_report_submit(State(state): State<AppState>, page: Page, mut mp: Multipart) -> PageResult {
+pub async fn grid_report_submit(State(state): State<AppState>, page: Page, mp: Multipart) -> PageResult {
     let auth = page.require_role(&state, &[Role::GridMember])?.clone();
-    let mut pairs = Vec::new();
-    let mut photo: Option<(String, &'static str, Vec<u8>)> = None;
-    let mut problem = String::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                problem = format!("上传中断，请重试（{e}）");
-                break;
-            }
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "photo" {
-            let file_name = field.file_name().unwrap_or("photo").to_owned();
-            match field.bytes().await {
-                Ok(data) if data.is_empty() => {}
-                Ok(data) => match onego_store::uploads::check(&file_name, &data) {
-                    Ok(ct) => photo = Some((file_name, ct, data.to_vec())),
-                    Err(e) => problem = e.to_string(),
-                },
-                Err(e) => problem = format!("照片上传中断（{e}）"),
-            }
-        } else if let Ok(text) = field.text().await {
-            pairs.push((name, text));
-        }
-    }
-    let form = FormData::from_pairs(pairs);
+    let (form, photos, problem) = held_files::read_form(mp, "photo").await;
     page.check_csrf(&state, form.get("csrf"))?;
-    if !problem.is_empty() {
-        return grid_render(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &form, &problem).await;
+    if let Some(problem) = problem {
+        let message = match problem {
+            FormProblem::CutOff(e) => format!("上传中断，请重试（{e}）"),
+            FormProblem::BadFile(m) => m,
+        };
+        return grid_render(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &form, &message).await;
     }
     let result = match intake_request(&form, "grid").into_intake(&auth.actor) {
         Ok(i) => state
@@ -611,26 +589,9 @@ pub async fn grid_report_submit(State(state): State<AppState>, page: Page, mut m
     };
     match result {
         Ok(out) => {
-            if let Some((name, ct, data)) = photo {
-                let (ticket, owner) = (out.ticket.id, auth.user.id);
-                state
-                    .engine
-                    .store()
-                    .write(move |c| {
-                        let id = onego_store::uploads::insert(
-                            c,
-                            owner,
-                            "photo",
-                            &name,
-                            ct,
-                            data,
-                            onego_store::now_millis(),
-                        )?;
-                        onego_store::uploads::attach(c, &[id], ticket, owner)
-                    })
-                    .await
-                    .map_err(|e| api_error_page(&state, &page, e.into()))?;
-            }
+            held_files::store(&state, auth.user.id, out.ticket.id, "photo", photos)
+                .await
+                .map_err(|e| api_error_page(&state, &page, e.into()))?;
             Ok(Redirect::to(&format!("/tickets/{}?done=reported", out.ticket.id)).into_response())
         }
         Err(e) => grid_render(&state, &page, e.status, &form, &e.message).await,

@@ -501,7 +501,7 @@ impl Aggregate for Ticket {
         ];
         Derived {
             columns,
-            tasks: ticket_tasks(self, engine, now),
+            tasks: ticket_tasks(self, engine),
             timers: engine.ticket_timer_rows(self),
         }
     }
@@ -637,7 +637,7 @@ impl Journaled for TicketEntry {
     }
 }
 
-fn ticket_tasks(t: &Ticket, engine: &Engine, now: Timestamp) -> Vec<TaskRow> {
+fn ticket_tasks(t: &Ticket, engine: &Engine) -> Vec<TaskRow> {
     let calendar = engine.calendar();
     let policy = engine.config().policy;
     let due = |c| {
@@ -664,7 +664,6 @@ fn ticket_tasks(t: &Ticket, engine: &Engine, now: Timestamp) -> Vec<TaskRow> {
         due_at: d.0,
         warning_at: d.1,
     };
-    let _ = now;
     let mut out = Vec::new();
     match t.status {
         TicketStatus::Received => match &t.holder {

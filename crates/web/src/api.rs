@@ -90,13 +90,16 @@ fn parse_code(what: &str, s: &str) -> ApiResult<Code> {
     Code::parse(s).map_err(|e| ApiError::unprocessable(format!("{what}: {e}")))
 }
 
-fn parse_day(what: &str, s: &str) -> ApiResult<i64> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::bad_request(format!("{what} \"{s}\" is not a date; write YYYY-MM-DD")))?;
-    Ok(onego_store::day_number(d))
+pub(crate) fn parse_date(what: &str, s: &str) -> ApiResult<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::bad_request(format!("{what} \"{s}\" is not a date; write YYYY-MM-DD")))
 }
 
-fn now() -> Timestamp {
+fn parse_day(what: &str, s: &str) -> ApiResult<i64> {
+    parse_date(what, s).map(onego_store::day_number)
+}
+
+pub(crate) fn now() -> Timestamp {
     Timestamp::from_millis(onego_store::now_millis())
 }
 

@@ -15,13 +15,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::{Json, Query};
+use crate::api::{Json, Query, now, parse_date};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-
-fn now() -> Timestamp {
-    Timestamp::from_millis(onego_store::now_millis())
-}
 
 /// A new request. `category` is a category code (see GET /api/v1/tickets/categories).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -482,29 +478,24 @@ pub struct RatesParams {
     pub to: Option<String>,
 }
 
-/// Days [from, to] as yyyymmdd numbers from optional YYYY-MM-DD texts.
-pub fn period(
-    state: &AppState,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> ApiResult<(chrono::NaiveDate, chrono::NaiveDate)> {
-    let today = state.engine.calendar().local_date(now());
-    let parse = |s: &str| {
-        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| ApiError::bad_request(format!("\"{s}\" is not a date; write YYYY-MM-DD")))
+/// Days [from, to] as yyyymmdd numbers from optional YYYY-MM-DD texts (default: the 30 days to today).
+fn period(state: &AppState, from: Option<&str>, to: Option<&str>) -> ApiResult<(i64, i64)> {
+    let (from, to) = (
+        from.filter(|s| !s.trim().is_empty()),
+        to.filter(|s| !s.trim().is_empty()),
+    );
+    let to = match to {
+        Some(s) => parse_date("to", s)?,
+        None => state.engine.calendar().local_date(now()),
     };
-    let to = match to.filter(|s| !s.trim().is_empty()) {
-        Some(s) => parse(s)?,
-        None => today,
-    };
-    let from = match from.filter(|s| !s.trim().is_empty()) {
-        Some(s) => parse(s)?,
+    let from = match from {
+        Some(s) => parse_date("from", s)?,
         None => to - chrono::Duration::days(29),
     };
     if from > to {
         return Err(ApiError::bad_request("the period starts after it ends"));
     }
-    Ok((from, to))
+    Ok((onego_store::day_number(from), onego_store::day_number(to)))
 }
 
 /// Rates by lead department: response (signed in time), on-time, first-time resolution, resolution,
@@ -524,8 +515,7 @@ pub async fn rates(
             "rates are read by leaders, the hotline centre and department supervisors",
         ));
     }
-    let (from, to) = period(&state, p.from.as_deref(), p.to.as_deref())?;
-    let (a, b) = (onego_store::day_number(from), onego_store::day_number(to));
+    let (a, b) = period(&state, p.from.as_deref(), p.to.as_deref())?;
     let mut rows = state
         .engine
         .store()

@@ -296,10 +296,6 @@ impl Routing {
             .learn(words, &label(category, department), weight);
     }
 
-    pub fn labels(&self) -> usize {
-        self.router.lock().labels()
-    }
-
     /// Learns each category's own words (name, description, keywords) for its usual department, so
     /// a category nobody has dispatched yet can still be suggested.
     pub fn learn_categories(&self, hotline: &Hotline) {
@@ -1359,19 +1355,4 @@ pub fn rates(conn: &mut dyn Conn, from_day: i64, to_day: i64) -> Result<Vec<Rate
     }
     out.sort_by(|a, b| a.department.cmp(&b.department));
     Ok(out)
-}
-
-/// Counts by status, for the dashboard's hotline panel.
-pub fn status_counts(
-    conn: &mut dyn Conn,
-    from_day: i64,
-    to_day: i64,
-) -> Result<Vec<(String, i64)>, StoreError> {
-    conn.query(
-        "SELECT status, COUNT(*) FROM tickets WHERE received_day >= $1 AND received_day <= $2 GROUP BY status ORDER BY status",
-        &[Value::Int(from_day), Value::Int(to_day)],
-    )?
-    .iter()
-    .map(|r| Ok((r.text(0)?, r.int(1)?)))
-    .collect()
 }

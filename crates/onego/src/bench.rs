@@ -300,7 +300,7 @@ pub(crate) fn routing(db: Option<String>, tickets: usize, calendar: WorkingCalen
     let hotline = store.read_blocking(onego_store::tickets::load_hotline)?;
     let routing = onego_store::tickets::Routing::default();
     let t0 = Instant::now();
-    routing.learn_categories(&hotline);
+    routing.learn_categories(&hotline, &[]);
     for (text, category, lead) in train {
         routing.learn(&routing.words(text), category, lead, 1.0);
     }

@@ -143,9 +143,15 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
     })
 }
 
-/// Fires due timers: every second, or sooner when the next one is due sooner.
+/// Fires due timers: every second, or sooner when the next one is due sooner. Also picks up
+/// configuration another server changed (catalog, hotline data, holiday files).
 async fn timer_worker(state: AppState) {
     loop {
+        match state.engine.refresh_config().await {
+            Ok(true) => tracing::info!("configuration changed elsewhere; reloaded"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not check the configuration generation"),
+        }
         match state.engine.fire_due_timers(now()).await {
             Ok(n) if n > 0 => {
                 state

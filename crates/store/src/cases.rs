@@ -607,35 +607,56 @@ fn delete_many(
     Ok(())
 }
 
-/// Loads an aggregate's state from its table.
-pub fn load_stored<A: serde::de::DeserializeOwned>(
+/// What [`load_if_changed`] found.
+#[derive(Debug)]
+pub enum Loaded<A> {
+    Missing,
+    /// The stored version is the one the caller knows.
+    Unchanged,
+    /// The committed state and its version.
+    Changed(Stored<A>, u64),
+}
+
+/// Loads an aggregate's committed state unless its version is still `known`; one query either way
+/// (the state is sent only when it changed). `known = 0` always loads.
+pub fn load_if_changed<A: serde::de::DeserializeOwned>(
     conn: &mut dyn Conn,
     table: Table,
     id: i64,
-) -> Result<Option<(A, u64, i64, String)>, StoreError> {
+    known: u64,
+) -> Result<Loaded<A>, StoreError> {
     let sql = format!(
-        "SELECT state, version, last_seq, last_hash FROM {} WHERE id = $1",
+        "SELECT version, CASE WHEN version = $2 THEN NULL ELSE state END, last_seq, last_hash FROM {} WHERE id = $1",
         table.name()
     );
-    let Some(row) = conn.query_one(&sql, &[Value::Int(id)])? else {
-        return Ok(None);
+    let Some(row) = conn.query_one(&sql, &[Value::Int(id), Value::Int(known as i64)])? else {
+        return Ok(Loaded::Missing);
     };
-    let value: A = serde_json::from_str(&row.text(0)?)?;
-    Ok(Some((value, row.int(1)? as u64, row.int(2)?, row.text(3)?)))
+    let version = row.int(0)? as u64;
+    if version == known {
+        return Ok(Loaded::Unchanged);
+    }
+    let value: A = serde_json::from_str(&row.text(1)?)?;
+    Ok(Loaded::Changed(
+        Stored {
+            value,
+            last_seq: row.int(2)?,
+            last_hash: row.text(3)?,
+            derived: None,
+        },
+        version,
+    ))
 }
 
+/// A case as stored (for callers outside the engine: tests, statistics, the benchmark).
 pub fn load(conn: &mut dyn Conn, id: CaseId) -> Result<Option<StoredCase>, StoreError> {
-    Ok(
-        load_stored::<Case>(conn, Table::Cases, id)?.map(|(mut case, version, last_seq, last_hash)| {
-            case.version = version;
-            Stored {
-                value: case,
-                last_seq,
-                last_hash,
-                derived: None,
-            }
-        }),
-    )
+    Ok(match load_if_changed::<Case>(conn, Table::Cases, id, 0)? {
+        Loaded::Changed(mut stored, version) => {
+            stored.value.version = version;
+            Some(stored)
+        }
+        Loaded::Missing | Loaded::Unchanged => None,
+    })
 }
 
 pub fn id_by_number(conn: &mut dyn Conn, number: &str) -> Result<Option<CaseId>, StoreError> {
@@ -977,21 +998,63 @@ pub fn next_timer_at(conn: &mut dyn Conn) -> Result<Option<i64>, StoreError> {
         .and_then(|r| r.opt_int(0).ok().flatten()))
 }
 
-/// Replaces a case's timers wholesale (used when a timer fired but changed nothing).
-pub fn replace_timers(conn: &mut dyn Conn, case_id: CaseId, timers: &[TimerRow]) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM timers WHERE case_id = $1", &[Value::Int(case_id)])?;
+/// Sets an aggregate's timers to `timers` after one of them fired and changed nothing, provided the
+/// aggregate is still at `version`. Returns false, changing nothing but the fired timer's claim, when
+/// someone committed a newer version meanwhile: that commit set the timers from the newer state, and
+/// rows derived from an older one must not replace them. On PostgreSQL the row is locked, so a commit
+/// of the same aggregate waits until this transaction ends.
+pub fn replace_timers_at(
+    conn: &mut dyn Conn,
+    table: Table,
+    id: i64,
+    version: u64,
+    timers: &[TimerRow],
+    fired: (&str, &str, Alarm),
+) -> Result<bool, StoreError> {
+    let lock = match conn.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let current = conn
+        .query_one(
+            &format!("SELECT version FROM {} WHERE id = $1{lock}", table.name()),
+            &[Value::Int(id)],
+        )?
+        .map(|r| r.int(0))
+        .transpose()?;
+    if current != Some(version as i64) {
+        // Let the fired timer (if the newer commit kept it) be claimed again at once.
+        let (owner, target, alarm) = fired;
+        conn.execute(
+            "UPDATE timers SET claimed_by = NULL, claimed_until = NULL \
+             WHERE case_id = $1 AND target = $2 AND alarm = $3 AND claimed_by = $4",
+            &[Value::Int(id), target.into(), alarm.as_str().into(), owner.into()],
+        )?;
+        return Ok(false);
+    }
+    conn.execute("DELETE FROM timers WHERE case_id = $1", &[Value::Int(id)])?;
     let rows = timers
         .iter()
         .map(|t| {
             vec![
-                Value::Int(case_id),
+                Value::Int(id),
                 t.target.clone().into(),
                 t.alarm.clone().into(),
                 Value::Int(t.fire_at),
             ]
         })
         .collect();
-    insert_many(conn, "timers", &["case_id", "target", "alarm", "fire_at"], rows)
+    insert_many(conn, "timers", &["case_id", "target", "alarm", "fire_at"], rows)?;
+    Ok(true)
+}
+
+/// Removes one timer that can never do anything: its aggregate does not exist or its target is unknown.
+pub fn drop_timer(conn: &mut dyn Conn, id: i64, target: &str, alarm: Alarm) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM timers WHERE case_id = $1 AND target = $2 AND alarm = $3",
+        &[Value::Int(id), target.into(), alarm.as_str().into()],
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -20,6 +20,7 @@ pub fn save_department(conn: &mut dyn Conn, d: &Department) -> Result<(), StoreE
             serde_json::to_string(d)?.into(),
         ],
     )?;
+    crate::bump_config(conn)?;
     Ok(())
 }
 
@@ -51,6 +52,7 @@ pub fn save_item(conn: &mut dyn Conn, item: &ServiceItem) -> Result<(), StoreErr
             serde_json::to_string(item)?.into(),
         ],
     )?;
+    crate::bump_config(conn)?;
     Ok(())
 }
 
@@ -64,6 +66,7 @@ pub fn save_bundle(conn: &mut dyn Conn, b: &Bundle) -> Result<(), StoreError> {
             serde_json::to_string(b)?.into(),
         ],
     )?;
+    crate::bump_config(conn)?;
     Ok(())
 }
 
@@ -90,6 +93,7 @@ pub fn save_process(conn: &mut dyn Conn, p: &ProcessDefinition, now: i64) -> Res
             Value::Int(now),
         ],
     )?;
+    crate::bump_config(conn)?;
     Ok(())
 }
 
@@ -143,6 +147,7 @@ pub fn save_holiday_file(
         "INSERT INTO holiday_files (name, source, created_by, created_at) VALUES ($1, $2, $3, $4)",
         &[name.into(), source.into(), by.into(), Value::Int(now)],
     )?;
+    crate::bump_config(conn)?;
     Ok(())
 }
 

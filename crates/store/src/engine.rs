@@ -165,7 +165,12 @@ type CacheEntry = Arc<dyn std::any::Any + Send + Sync>;
 
 pub struct Engine {
     store: Store,
+    /// The calendar given at start (built-in table and any `--holidays` file); holiday files stored by
+    /// administrators are laid over it.
+    base_calendar: WorkingCalendar,
     calendar: RwLock<Arc<WorkingCalendar>>,
+    /// The configuration generation the loaded catalog, hotline data and calendar belong to.
+    generation: std::sync::atomic::AtomicI64,
     catalog: RwLock<Arc<Catalog>>,
     config: EngineConfig,
     /// Recently used aggregates of every kind (ids never collide across kinds).
@@ -176,25 +181,65 @@ pub struct Engine {
 }
 
 const MAX_ATTEMPTS: usize = 8;
+
+/// What a process loads from the database at start and after every configuration change.
+struct LoadedConfig {
+    generation: i64,
+    catalog: Catalog,
+    hotline: crate::tickets::Hotline,
+    holiday_files: Vec<crate::catalog::HolidayFile>,
+}
+
+/// Everything in one read, so the generation matches what was read with it (a change committed
+/// between the reads is seen again at the next refresh).
+fn load_config(conn: &mut dyn crate::Conn) -> Result<LoadedConfig, StoreError> {
+    let generation = crate::config_generation(conn)?;
+    Ok(LoadedConfig {
+        generation,
+        catalog: crate::catalog::load(conn)?,
+        hotline: crate::tickets::load_hotline(conn)?,
+        holiday_files: crate::catalog::holiday_files(conn)?,
+    })
+}
+
+/// The base calendar with the stored holiday files laid over it, oldest first. Each file was checked
+/// when it was stored; one that no longer fits (the base changed) is reported and left out.
+fn with_holiday_files(base: &WorkingCalendar, files: &[crate::catalog::HolidayFile]) -> WorkingCalendar {
+    let mut table = base.table().clone();
+    for f in files {
+        match onego_calendar::HolidayTable::from_toml_str(&f.source, &f.name)
+            .and_then(|extra| table.clone().overlay(extra))
+        {
+            Ok(t) => table = t,
+            Err(e) => tracing::error!(file = %f.name, error = %e, "a stored holiday file was left out"),
+        }
+    }
+    WorkingCalendar::new(table)
+        .with_office_hours(base.office_hours().clone())
+        .with_offset(base.offset())
+}
 const CASE_ID_BLOCK: i64 = 64;
 const NUMBER_BLOCK: i64 = 32;
 
 impl Engine {
-    /// Builds the engine and loads the catalog (blocking; call at start-up).
+    /// Builds the engine and loads the configuration: catalog, hotline data and the holiday files stored
+    /// by administrators, laid over `calendar` (blocking; call at start-up).
     pub fn new(store: Store, calendar: WorkingCalendar, config: EngineConfig) -> Result<Engine, StoreError> {
-        let catalog = store.read_blocking(crate::catalog::load)?;
-        let hotline = store.read_blocking(crate::tickets::load_hotline)?;
+        let loaded = store.read_blocking(load_config)?;
+        let calendar_now = with_holiday_files(&calendar, &loaded.holiday_files);
         // Routing starts from the categories' own words; past dispatches are added by `train_routing`.
         let routing = crate::tickets::Routing::default();
-        routing.learn_categories(&hotline);
+        routing.learn_categories(&loaded.hotline, &[]);
         Ok(Engine {
             store,
-            calendar: RwLock::new(Arc::new(calendar)),
-            catalog: RwLock::new(Arc::new(catalog)),
+            base_calendar: calendar,
+            calendar: RwLock::new(Arc::new(calendar_now)),
+            generation: std::sync::atomic::AtomicI64::new(loaded.generation),
+            catalog: RwLock::new(Arc::new(loaded.catalog)),
             config,
             cache: Mutex::new(HashMap::new()),
             ids: tokio::sync::Mutex::new(IdBlocks::default()),
-            hotline: RwLock::new(Arc::new(hotline)),
+            hotline: RwLock::new(Arc::new(loaded.hotline)),
             routing,
         })
     }
@@ -203,15 +248,9 @@ impl Engine {
         &self.store
     }
 
-    /// The working calendar in force (replaced whole when an administrator loads a new year).
+    /// The working calendar in force.
     pub fn calendar(&self) -> Arc<WorkingCalendar> {
         self.calendar.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Puts a new working calendar in force. Clocks are derived, so every reading from now on uses it;
-    /// timers are set right at each case's next step, and a timer that fires early changes nothing.
-    pub fn set_calendar(&self, calendar: WorkingCalendar) {
-        *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendar);
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -222,10 +261,32 @@ impl Engine {
         self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Re-reads the catalog after an administrator changed it.
-    pub async fn reload_catalog(&self) -> Result<(), StoreError> {
-        let catalog = self.store.read(crate::catalog::load).await?;
-        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+    /// Reloads the configuration if any process changed it since it was loaded here (the generation
+    /// moved). Returns whether it reloaded. The server calls this every second, so a change made on one
+    /// server is in force on every server within about a second; the server that made it calls
+    /// [`Engine::reload_config`] at once.
+    pub async fn refresh_config(&self) -> Result<bool, StoreError> {
+        let generation = self.store.read(crate::config_generation).await?;
+        if generation == self.generation.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(false);
+        }
+        self.reload_config().await?;
+        Ok(true)
+    }
+
+    /// Re-reads the catalog, hotline data and holiday files. Clocks are derived, so every reading from
+    /// now on uses the new calendar; timers are set right at each aggregate's next step, and a timer
+    /// that fires early changes nothing.
+    pub async fn reload_config(&self) -> Result<(), StoreError> {
+        let loaded = self.store.read(load_config).await?;
+        let calendar = with_holiday_files(&self.base_calendar, &loaded.holiday_files);
+        let before = self.hotline();
+        self.routing.learn_categories(&loaded.hotline, &before.categories);
+        *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendar);
+        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(loaded.catalog);
+        *self.hotline.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(loaded.hotline);
+        self.generation
+            .store(loaded.generation, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
@@ -363,41 +424,63 @@ impl Engine {
         })
     }
 
-    /// The one path of a command on an existing aggregate: load (from the cache when it can), decide,
-    /// apply, commit once; on a version conflict, decide again on fresh state.
+    /// The one path of a command on an existing aggregate: load, decide, apply, commit once.
+    ///
+    /// The first attempt decides on the cached state without asking the database, because the commit's
+    /// version check proves it current: a write decided on a stale state is refused as a conflict and
+    /// decided again on the committed state. A refusal or a command that changes nothing proves
+    /// nothing, so before either is answered the cached version is checked against the database, and a
+    /// stale state is decided again. Every answer is therefore decided on the committed version.
     pub(crate) async fn run<A: Aggregate>(
         &self,
         id: i64,
         now: Timestamp,
         decide: impl Fn(&A) -> Result<Vec<A::Entry>, EngineError>,
     ) -> Result<(Arc<Stored<A>>, Vec<A::Entry>), EngineError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            let current = self.load_stored::<A>(id, attempt > 0).await?;
-            let entries = decide(&current.value)?;
-            if entries.is_empty() {
-                return Ok((current, entries));
-            }
-            let mut next = current.value.clone();
+        let (mut stored, mut verified) = match self.cached::<A>(id) {
+            Some(c) => (c, false),
+            None => (self.load_fresh::<A>(id).await?, true),
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let entries = match decide(&stored.value) {
+                Ok(entries) if !entries.is_empty() => entries,
+                // A refusal or a no-op on a state not yet proven current: prove it first.
+                answer if !verified => {
+                    verified = true;
+                    match self.load_if_changed::<A>(id, stored.value.version()).await? {
+                        None => return answer.map(|entries| (stored, entries)),
+                        Some(fresh) => {
+                            stored = fresh;
+                            continue;
+                        }
+                    }
+                }
+                answer => return answer.map(|entries| (stored, entries)),
+            };
+            let mut next = stored.value.clone();
             for e in &entries {
                 next.apply(e);
             }
-            next.set_version(current.value.version() + 1);
-            let (write, derived) = self.build_write(Some(&current), &next, &entries, now)?;
-            let stored = Stored {
-                last_seq: write.last_seq(current.last_seq),
-                last_hash: write.last_hash(&current.last_hash).to_owned(),
+            next.set_version(stored.value.version() + 1);
+            let (write, derived) = self.build_write(Some(&stored), &next, &entries, now)?;
+            let committed = Stored {
+                last_seq: write.last_seq(stored.last_seq),
+                last_hash: write.last_hash(&stored.last_hash).to_owned(),
                 derived: Some(derived),
                 value: next,
             };
             match self.store.commit(write).await {
                 Ok(()) => {
-                    let stored = Arc::new(stored);
-                    self.remember(id, stored.clone());
-                    return Ok((stored, entries));
+                    let committed = Arc::new(committed);
+                    self.remember(id, committed.clone());
+                    return Ok((committed, entries));
                 }
                 Err(StoreError::Conflict) => {
+                    // Someone else (another process, or a command here at the same instant) changed
+                    // it: decide again on the committed state.
                     self.forget(id);
-                    continue;
+                    stored = self.load_fresh::<A>(id).await?;
+                    verified = true;
                 }
                 Err(e) => {
                     self.forget(id);
@@ -408,49 +491,81 @@ impl Engine {
         Err(EngineError::Conflict)
     }
 
+    /// Keeps the newer of what is cached and what was just stored, so a slow reader cannot put an
+    /// older version back over a newer one.
     fn remember<A: Aggregate>(&self, id: i64, stored: Arc<Stored<A>>) {
         let mut cache = self.cache.lock();
+        if let Some(old) = cache
+            .get(&id)
+            .and_then(|c| c.clone().downcast::<Stored<A>>().ok())
+            && old.value.version() > stored.value.version()
+        {
+            return;
+        }
         if cache.len() >= self.config.cache_capacity {
             cache.clear();
         }
         cache.insert(id, stored);
     }
 
-    fn forget(&self, id: CaseId) {
+    fn forget(&self, id: i64) {
         self.cache.lock().remove(&id);
     }
 
-    pub(crate) async fn load_stored<A: Aggregate>(
+    fn cached<A: Aggregate>(&self, id: i64) -> Option<Arc<Stored<A>>> {
+        let entry = self.cache.lock().get(&id).cloned();
+        entry.and_then(|c| c.downcast::<Stored<A>>().ok())
+    }
+
+    fn not_found<A: Aggregate>(id: i64) -> EngineError {
+        EngineError::NotFound(format!("there is no {} {id}", A::TABLE.kind()))
+    }
+
+    /// The committed state, read from the database.
+    async fn load_fresh<A: Aggregate>(&self, id: i64) -> Result<Arc<Stored<A>>, EngineError> {
+        self.load_if_changed::<A>(id, 0)
+            .await?
+            .ok_or_else(|| Self::not_found::<A>(id))
+    }
+
+    /// `None` when the committed version is still `known` (the caller's copy is current), the committed
+    /// state otherwise. Versions start at 1, so `known = 0` always loads. One query either way.
+    async fn load_if_changed<A: Aggregate>(
         &self,
         id: i64,
-        fresh: bool,
-    ) -> Result<Arc<Stored<A>>, EngineError> {
-        if !fresh
-            && let Some(c) = self.cache.lock().get(&id).cloned()
-            && let Ok(c) = c.downcast::<Stored<A>>()
-        {
-            return Ok(c);
-        }
+        known: u64,
+    ) -> Result<Option<Arc<Stored<A>>>, EngineError> {
         let loaded = self
             .store
-            .read(move |c| cases::load_stored::<A>(c, A::TABLE, id))
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("there is no {} {id}", A::TABLE.kind())))?;
-        let (mut value, version, last_seq, last_hash) = loaded;
-        value.set_version(version);
-        let stored = Arc::new(Stored {
-            value,
-            last_seq,
-            last_hash,
-            derived: None,
-        });
-        self.remember(id, stored.clone());
-        Ok(stored)
+            .read(move |c| cases::load_if_changed::<A>(c, A::TABLE, id, known))
+            .await?;
+        match loaded {
+            cases::Loaded::Missing => Err(Self::not_found::<A>(id)),
+            cases::Loaded::Unchanged => Ok(None),
+            cases::Loaded::Changed(mut stored, version) => {
+                stored.value.set_version(version);
+                let stored = Arc::new(stored);
+                self.remember(id, stored.clone());
+                Ok(Some(stored))
+            }
+        }
+    }
+
+    /// The committed state of an aggregate: the cached copy when the database confirms its version
+    /// (one small query), else the state read afresh. Every read that answers a person goes through here.
+    pub(crate) async fn load_current<A: Aggregate>(&self, id: i64) -> Result<Arc<Stored<A>>, EngineError> {
+        match self.cached::<A>(id) {
+            Some(c) => Ok(self
+                .load_if_changed::<A>(id, c.value.version())
+                .await?
+                .unwrap_or(c)),
+            None => self.load_fresh::<A>(id).await,
+        }
     }
 
     /// A case as the actor may see it.
     pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<Arc<StoredCase>, EngineError> {
-        let stored = self.load_stored::<Case>(id, false).await?;
+        let stored = self.load_current::<Case>(id).await?;
         if !policy::can_view_case(actor, &stored.value) {
             // Not found rather than forbidden: do not reveal that a case number exists.
             return Err(EngineError::NotFound(format!(
@@ -478,7 +593,8 @@ impl Engine {
         for t in due {
             let alarm = t.alarm;
             let id = t.case_id;
-            // Each kind checks its own clock and says which timers it still wants.
+            // Each kind checks its own clock and says, at the version it decided on, which timers it
+            // still wants.
             let result = if let Some(clock) = t.target.strip_prefix("ticket:") {
                 match crate::tickets::parse_clock(clock) {
                     Some(clock) => self
@@ -489,7 +605,14 @@ impl Engine {
                             now,
                         )
                         .await
-                        .map(|out| (out.entries.len(), self.ticket_timer_rows(&out.ticket))),
+                        .map(|out| {
+                            (
+                                out.entries.len(),
+                                Table::Tickets,
+                                out.ticket.version,
+                                self.ticket_timer_rows(&out.ticket),
+                            )
+                        }),
                     None => Err(EngineError::NotFound(format!("timer target {}", t.target))),
                 }
             } else {
@@ -497,21 +620,42 @@ impl Engine {
                     Some(target) => self
                         .execute(&system, id, &Command::CheckClock { target, alarm }, now)
                         .await
-                        .map(|out| (out.entries.len(), self.timer_rows(&out.case))),
+                        .map(|out| {
+                            (
+                                out.entries.len(),
+                                Table::Cases,
+                                out.case.version,
+                                self.timer_rows(&out.case),
+                            )
+                        }),
                     None => Err(EngineError::NotFound(format!("timer target {}", t.target))),
                 }
             };
             match result {
-                Ok((n, _)) if n > 0 => fired += 1,
-                Ok((_, rows)) => {
-                    // Nothing to mark (the clock moved, or the work finished): set its timers right.
-                    self.store
-                        .write(move |c| cases::replace_timers(c, id, &rows))
+                Ok((n, ..)) if n > 0 => fired += 1,
+                Ok((_, table, version, rows)) => {
+                    // Nothing to mark (the clock moved, or the work finished): set its timers right, but
+                    // only if no one changed the aggregate since this decision (their commit set them).
+                    let (owner, target) = (self.config.node.clone(), t.target.clone());
+                    let replaced = self
+                        .store
+                        .write(move |c| {
+                            cases::replace_timers_at(c, table, id, version, &rows, (&owner, &target, alarm))
+                        })
                         .await?;
+                    if !replaced {
+                        tracing::debug!(
+                            id,
+                            "a timer's aggregate changed meanwhile; its timers stay as committed"
+                        );
+                    }
                 }
                 Err(EngineError::NotFound(_)) => {
+                    // A timer of an aggregate that does not exist (or a target no one knows).
+                    tracing::warn!(id, target = %t.target, "dropping a timer that belongs to nothing");
+                    let target = t.target.clone();
                     self.store
-                        .write(move |c| cases::replace_timers(c, id, &[]))
+                        .write(move |c| cases::drop_timer(c, id, &target, alarm))
                         .await?;
                 }
                 Err(e) => {

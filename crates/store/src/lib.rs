@@ -370,6 +370,22 @@ pub fn now_millis() -> i64 {
         .unwrap_or(0)
 }
 
+/// The configuration generation: every change to what processes load at start (catalog, processes,
+/// departments, hotline categories and SLA profiles, grid areas, holiday files) bumps it in the same
+/// transaction, so every onego process sharing the database sees that its copy is old and reloads it.
+pub fn bump_config(conn: &mut dyn Conn) -> Result<i64, StoreError> {
+    reserve(conn, "config", 1)
+}
+
+/// The configuration generation now (0 before the first change).
+pub fn config_generation(conn: &mut dyn Conn) -> Result<i64, StoreError> {
+    Ok(conn
+        .query_one("SELECT value FROM sequences WHERE name = 'config'", &[])?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 /// Reserves `n` values of a named sequence; returns the first. Used in blocks so most ids come from
 /// memory, and shared safely by several processes.
 pub fn reserve(conn: &mut dyn Conn, name: &str, n: i64) -> Result<i64, StoreError> {

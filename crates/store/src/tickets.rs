@@ -212,6 +212,7 @@ pub fn save_hotline(conn: &mut dyn Conn, file: &HotlineFile) -> Result<(), Store
             &[c.code.as_str().into(), serde_json::to_string(c)?.into()],
         )?;
     }
+    crate::bump_config(conn)?;
     Ok(())
 }
 
@@ -234,6 +235,7 @@ pub fn save_areas(conn: &mut dyn Conn, areas: &[Area]) -> Result<(), StoreError>
             ],
         )?;
     }
+    crate::bump_config(conn)?;
     Ok(())
 }
 
@@ -297,9 +299,10 @@ impl Routing {
     }
 
     /// Learns each category's own words (name, description, keywords) for its usual department, so
-    /// a category nobody has dispatched yet can still be suggested.
-    pub fn learn_categories(&self, hotline: &Hotline) {
-        for c in &hotline.categories {
+    /// a category nobody has dispatched yet can still be suggested. Categories in `known` (already
+    /// learned, unchanged) are not learned twice.
+    pub fn learn_categories(&self, hotline: &Hotline, known: &[TicketCategory]) {
+        for c in hotline.categories.iter().filter(|c| !known.contains(c)) {
             let text = format!(
                 "{} {} {} {}",
                 c.level1,
@@ -796,13 +799,6 @@ impl Engine {
         &self.routing
     }
 
-    /// Re-reads categories, SLA profiles and areas after an administrator changed them.
-    pub async fn reload_hotline(&self) -> Result<(), StoreError> {
-        let h = self.store().read(load_hotline).await?;
-        *self.hotline.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(h);
-        Ok(())
-    }
-
     /// Trains routing from the most recent past dispatches (at start-up). Returns how many.
     pub fn train_routing(&self, limit: i64) -> Result<usize, StoreError> {
         let past = self.store().read_blocking(move |c| past_dispatches(c, limit))?;
@@ -998,7 +994,7 @@ impl Engine {
                     .ok_or_else(|| {
                         EngineError::Invalid(format!("there is no request {into} to merge into"))
                     })?;
-                let target = self.load_stored::<Ticket>(id, false).await?;
+                let target = self.load_current::<Ticket>(id).await?;
                 if matches!(target.value.status, TicketStatus::Merged) {
                     return Err(EngineError::Invalid(format!(
                         "{into} was itself merged; merge into the one it went to"
@@ -1021,7 +1017,7 @@ impl Engine {
         action: &TicketAction,
         now: Timestamp,
     ) -> Result<TicketOutcome, EngineError> {
-        let current = self.load_stored::<Ticket>(id, false).await?;
+        let current = self.load_current::<Ticket>(id).await?;
         if !policy::can_view_ticket(actor, &current.value)
             && actor.role != onego_domain::org::Role::Dispatcher
         {
@@ -1074,7 +1070,7 @@ impl Engine {
 
     /// A ticket as the actor may see it.
     pub async fn ticket(&self, actor: &Actor, id: i64) -> Result<Arc<Stored<Ticket>>, EngineError> {
-        let stored = self.load_stored::<Ticket>(id, false).await?;
+        let stored = self.load_current::<Ticket>(id).await?;
         if !policy::can_view_ticket(actor, &stored.value) {
             return Err(EngineError::NotFound(format!(
                 "there is no request {id} you can see"
@@ -1086,7 +1082,7 @@ impl Engine {
     /// A ticket with no actor: for the public tracking page and Open311, which show only what the
     /// public may see.
     pub async fn ticket_public(&self, id: i64) -> Result<Arc<Stored<Ticket>>, EngineError> {
-        self.load_stored::<Ticket>(id, false).await
+        self.load_current::<Ticket>(id).await
     }
 
     pub async fn ticket_timeline(

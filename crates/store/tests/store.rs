@@ -1330,3 +1330,253 @@ mod tickets {
         }
     }
 }
+
+/// Several onego processes on one database: each engine keeps its own cache, and every read and every
+/// decision must still see the committed version.
+mod scale_out {
+    use super::*;
+    use onego_domain::ticket::{
+        Category, Intake, Location, Requester, TicketChannel, TicketStatus, TicketType, Urgency,
+    };
+    use onego_store::tickets::TicketAction;
+
+    fn phone_intake(n: usize) -> Intake {
+        Intake {
+            channel: TicketChannel::Phone,
+            kind: TicketType::Complaint,
+            category: Category {
+                code: code("CG01"),
+                level1: String::new(),
+                level2: String::new(),
+            },
+            content: format!("中华路第{n}个路口有流动摊贩占道经营"),
+            location: Some(Location {
+                lat: 35.23,
+                lon: 115.42,
+                address: "中华路".into(),
+            }),
+            requester: Requester {
+                name: Some("王女士".into()),
+                phone: Mobile::parse("13905301234").ok(),
+                user_id: None,
+            },
+            urgency: Urgency::Normal,
+            attachments: vec![],
+            grid: None,
+            summoned: vec![],
+            attributes: vec![],
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_case_changed_on_one_server_is_seen_and_advanced_on_another() {
+        for db in databases("coherent-cases") {
+            let b = db.backend;
+            let (a, other) = (engine_on(&db), engine_on(&db));
+            let clerk = staff(Role::Clerk, None);
+            let out = a
+                .submit(
+                    &applicant(),
+                    submission(SubjectRef::Item { code: code("SP-001") }, MALL, json!({})),
+                    None,
+                    at("2026-03-02T09:00:00"),
+                )
+                .await
+                .expect("submit");
+            let id = out.case.id;
+            // Server A has the case cached as submitted; server B accepts it.
+            assert_eq!(
+                a.case(&clerk, id).await.expect("seen").value.status,
+                CaseStatus::Submitted
+            );
+            let accept = Command::Accept {
+                received: vec![],
+                deferred: vec![],
+                opinion: "材料齐全".into(),
+            };
+            other
+                .execute(&clerk, id, &accept, at("2026-03-02T09:30:00"))
+                .await
+                .expect("accepted on B");
+            let seen = a.case(&clerk, id).await.expect("seen on A");
+            assert_eq!(
+                seen.value.status,
+                CaseStatus::InReview,
+                "{b}: server A shows the state server B committed"
+            );
+            // Alternate the three departments' approvals between the servers, each deciding on a task
+            // that exists only in the other server's newest state.
+            for (turn, dept) in ["market", "fire", "housing"].into_iter().enumerate() {
+                let who = staff(Role::Approver, Some(dept));
+                let (reader, writer) = if turn % 2 == 0 { (&other, &a) } else { (&a, &other) };
+                let case = reader.case(&who, id).await.expect("visible").value.clone();
+                writer
+                    .execute(
+                        &who,
+                        id,
+                        &approve(task_of(&case, dept)),
+                        at("2026-03-03T10:00:00"),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{b}: {dept} approves on the other server: {e}"));
+            }
+            for e in [&a, &other] {
+                let case = e.case(&clerk, id).await.expect("seen").value.clone();
+                assert_eq!(
+                    case.open_tasks().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+                    vec!["审批决定"],
+                    "{b}: both servers show the join reached"
+                );
+            }
+            let check = a
+                .store()
+                .read(move |c| cases::verify_chain(c, id))
+                .await
+                .expect("chain");
+            assert!(check.intact, "{b}: {check:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_timer_fired_on_a_stale_server_never_deletes_the_timers_another_server_set() {
+        for db in databases("coherent-timers") {
+            let b = db.backend;
+            let (a, other) = (engine_on(&db), engine_on(&db));
+            let operator = staff(Role::Operator, None);
+            let centre = staff(Role::Dispatcher, Some("hotline"));
+            let mut ids = Vec::new();
+            // Server A takes in the requests (and caches them as received) …
+            for n in 0..4 {
+                let out = a
+                    .intake(&operator, phone_intake(n), at("2026-03-02T09:00:00"))
+                    .await
+                    .expect("intake");
+                ids.push(out.ticket.id);
+            }
+            // … server B dispatches them, which sets their response and solve timers.
+            for &id in &ids {
+                other
+                    .act_on_ticket(
+                        &centre,
+                        id,
+                        &TicketAction::Dispatch {
+                            lead: code("urban"),
+                            assisting: vec![],
+                            category: None,
+                            sla: None,
+                            note: String::new(),
+                        },
+                        at("2026-03-02T09:10:00"),
+                    )
+                    .await
+                    .expect("dispatch on B");
+            }
+            let timers_of = |e: &Engine| {
+                let ids = ids.clone();
+                let store = e.store().clone();
+                async move {
+                    store
+                        .read(move |c| {
+                            let mut n = 0;
+                            for id in &ids {
+                                n += c
+                                    .query_one(
+                                        "SELECT COUNT(*) FROM timers WHERE case_id = $1",
+                                        &[onego_store::Value::Int(*id)],
+                                    )?
+                                    .map(|r| r.int(0))
+                                    .transpose()?
+                                    .unwrap_or(0);
+                            }
+                            Ok(n)
+                        })
+                        .await
+                        .expect("timers")
+                }
+            };
+            let before = timers_of(&a).await;
+            assert!(before >= 8, "{b}: dispatch set timers ({before})");
+            // The response warning falls due; server A, whose cache still says "received", fires it.
+            let fired = a
+                .fire_due_timers(at("2026-03-02T10:50:00"))
+                .await
+                .expect("fire on A");
+            assert_eq!(fired, 4, "{b}: each request's response warning is marked");
+            let after = timers_of(&a).await;
+            assert_eq!(
+                after,
+                before - 4,
+                "{b}: only the fired warnings left; every other timer stays"
+            );
+            for &id in &ids {
+                let t = other.ticket(&centre, id).await.expect("seen").value.clone();
+                assert_eq!(t.status, TicketStatus::Dispatched, "{b}");
+                assert_eq!(t.alarms.len(), 1, "{b}: the warning is on record: {:?}", t.alarms);
+            }
+            // The overdue point passes; B fires that, and the requests go overdue and are supervised.
+            let fired = other
+                .fire_due_timers(at("2026-03-02T11:30:00"))
+                .await
+                .expect("fire on B");
+            assert_eq!(fired, 4, "{b}");
+            for &id in &ids {
+                let t = a.ticket(&centre, id).await.expect("seen on A").value.clone();
+                assert!(
+                    t.supervision.is_some(),
+                    "{b}: overdue raises supervision, seen on A"
+                );
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn configuration_changed_on_one_server_reaches_the_others() {
+        for db in databases("coherent-config") {
+            let b = db.backend;
+            let (a, other) = (engine_on(&db), engine_on(&db));
+            assert!(
+                !other.refresh_config().await.expect("refresh"),
+                "{b}: nothing changed yet"
+            );
+            let mut item = a
+                .catalog()
+                .items
+                .iter()
+                .rfind(|i| i.impl_code.as_str() == "SP-001")
+                .cloned()
+                .expect("item");
+            item.version += 1;
+            item.name = "大型商场消防安全检查（新版）".into();
+            a.store()
+                .write(move |c| onego_store::catalog::save_item(c, &item))
+                .await
+                .expect("saved on A");
+            let holidays = "[[year]]\nyear = 2030\nnotice = \"test\"\n[[year.holiday]]\nname = \"元旦\"\nrest = [\"2030-01-01\", \"2030-01-01\"]\nwork = []\n";
+            a.store()
+                .write(move |c| onego_store::catalog::save_holiday_file(c, "2030", holidays, "admin", 0))
+                .await
+                .expect("holidays saved on A");
+            assert!(
+                other.refresh_config().await.expect("refresh"),
+                "{b}: B sees the change"
+            );
+            let names: Vec<String> = other
+                .catalog()
+                .items
+                .iter()
+                .filter(|i| i.impl_code.as_str() == "SP-001")
+                .map(|i| i.name.clone())
+                .collect();
+            assert!(names.iter().any(|n| n.contains("新版")), "{b}: {names:?}");
+            let day = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).expect("date");
+            assert!(
+                !other.calendar().day_kind(day).value.is_working(),
+                "{b}: the stored holiday file is in force on B"
+            );
+            assert!(!other.refresh_config().await.expect("refresh"), "{b}: once");
+            // A server started later loads the stored holiday files too.
+            let late = engine_on(&db);
+            assert!(!late.calendar().day_kind(day).value.is_working(), "{b}");
+        }
+    }
+}

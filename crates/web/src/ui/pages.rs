@@ -1614,7 +1614,7 @@ pub async fn admin_process(State(state): State<AppState>, page: Page, body: Byte
         )
         .await;
     }
-    let _ = state.engine.reload_catalog().await;
+    let _ = state.engine.reload_config().await;
     admin_page(
         &state,
         &page,
@@ -1788,7 +1788,7 @@ pub async fn admin_department(State(state): State<AppState>, page: Page, body: B
         )
         .await;
     }
-    let _ = state.engine.reload_catalog().await;
+    let _ = state.engine.reload_config().await;
     admin_page(
         &state,
         &page,
@@ -2052,7 +2052,7 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
             &ApiError::from(e).message,
         ));
     }
-    let _ = state.engine.reload_catalog().await;
+    let _ = state.engine.reload_config().await;
     admin_page(
         &state,
         &page,
@@ -2234,7 +2234,7 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
             &ApiError::from(e).message,
         ));
     }
-    let _ = state.engine.reload_catalog().await;
+    let _ = state.engine.reload_config().await;
     admin_page(
         &state,
         &page,
@@ -2292,11 +2292,8 @@ pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Byt
         )
         .await;
     }
-    state.engine.set_calendar(
-        onego_calendar::WorkingCalendar::new(table)
-            .with_office_hours(current.office_hours().clone())
-            .with_offset(current.offset()),
-    );
+    // Every server reloads the stored files (this one at once, the others within a second).
+    let _ = state.engine.reload_config().await;
     admin_page(
         &state,
         &page,

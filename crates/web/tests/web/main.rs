@@ -2,3 +2,5 @@
 
 mod api;
 mod pages;
+mod scale_out;
+mod support;

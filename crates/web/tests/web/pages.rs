@@ -1,100 +1,26 @@
 //! The HTML pages render for every role through the router (template errors fail here, before any
 //! browser test), and page forms refuse a missing CSRF token.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use onego_calendar::WorkingCalendar;
-use onego_domain::org::Role;
-use onego_domain::values::{ApplicantId, Code, ResidentId};
-use onego_store::engine::{Engine, EngineConfig};
-use onego_store::users::{self, NewUser};
-use onego_store::{Store, demo};
-use tower::ServiceExt;
 
-const PASSWORD: &str = "correct-horse-1";
+use crate::support::App;
 
-fn router(name: &str) -> (axum::Router, String) {
-    let path = std::env::temp_dir()
-        .join(format!("onego-pages-{name}-{}.sqlite", std::process::id()))
-        .to_string_lossy()
-        .into_owned();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{path}{suffix}"));
-    }
-    let store = Store::open(&path).expect("store");
-    let catalog = demo::catalog().expect("catalog");
-    store
-        .write_blocking(move |c| demo::save_catalog(c, &catalog))
-        .expect("save");
-    let hash = users::hash_password(PASSWORD).expect("hash");
-    for (username, role, dept) in [
-        ("zhangsan", Role::Applicant, None),
-        ("window1", Role::Clerk, None),
-        ("fire1", Role::Approver, Some("fire")),
-        ("fire-chief", Role::Supervisor, Some("fire")),
-        ("leader", Role::Leader, None),
-        ("admin", Role::Admin, None),
-    ] {
-        let new = NewUser {
-            username: username.into(),
-            name: username.into(),
-            role,
-            department: dept.map(|d| Code::parse(d).expect("code")),
-            applicant: (role == Role::Applicant).then(|| ApplicantId::Person {
-                id_number: ResidentId::parse("11010519491231002X").expect("id"),
-            }),
-            mobile: None,
-            password: PASSWORD.into(),
-        };
-        let h = hash.clone();
-        store
-            .write_blocking(move |c| users::insert(c, &new, &h, 0))
-            .expect("user");
-    }
-    let engine = Engine::new(store, WorkingCalendar::default(), EngineConfig::default()).expect("engine");
-    (
-        onego_web::router(onego_web::AppState::new(Arc::new(engine))),
-        path,
-    )
+fn router(name: &str) -> (App, ()) {
+    (App::new(name), ())
 }
 
-async fn send(app: &axum::Router, req: Request<Body>) -> (StatusCode, String, axum::http::HeaderMap) {
-    let res = app.clone().oneshot(req).await.expect("response");
-    let (status, headers) = (res.status(), res.headers().clone());
-    let body = res.into_body().collect().await.expect("body").to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned(), headers)
+async fn send(app: &App, req: Request<Body>) -> (StatusCode, String, axum::http::HeaderMap) {
+    let (s, b, h) = app.raw(req).await;
+    (s, String::from_utf8_lossy(&b).into_owned(), h)
 }
 
-async fn login(app: &axum::Router, username: &str) -> String {
-    let req = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "username={username}&password={PASSWORD}&next="
-        )))
-        .expect("request");
-    let (status, _, headers) = send(app, req).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{username} logs in");
-    headers
-        .get(header::SET_COOKIE)
-        .expect("cookie")
-        .to_str()
-        .expect("text")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned()
+async fn login(app: &App, username: &str) -> String {
+    app.page_login(username).await
 }
 
-async fn get(app: &axum::Router, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
-    let mut req = Request::get(path);
-    if let Some(c) = cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    let (s, b, _) = send(app, req.body(Body::empty()).expect("request")).await;
-    (s, b)
+async fn get(app: &App, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
+    app.page(path, cookie).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

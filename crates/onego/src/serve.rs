@@ -22,6 +22,15 @@ fn now() -> Timestamp {
     Timestamp::from_millis(onego_store::now_millis())
 }
 
+/// Printed (and logged) every time a server starts in demo mode.
+const DEMO_BANNER: &str = "\
+************************************************************************************
+*  DEMO MODE — NOT FOR PRODUCTION / 演示模式，严禁用于生产环境                          *
+*  Every demo user shares the one password printed below, and the Open311 api_key   *
+*  below is live. Anyone who sees this output can act as any user.                   *
+*  Run without --demo, with users made by `onego user add`, for real work.          *
+************************************************************************************";
+
 /// A random demo password: 12 letters and digits, easy to type.
 fn demo_password() -> String {
     let token = onego_store::users::new_token();
@@ -33,7 +42,38 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
     let store = Store::open(&args.db).with_context(|| format!("cannot open the database {}", args.db))?;
     println!("onego: database {}", store.location().describe());
     let mut demo_users = None;
+    // Held while the demo city is loaded, so two `--demo` servers started together on one empty
+    // database load it once: the second waits, then finds it there.
+    let mut demo_lock = None;
     if args.demo {
+        demo_lock = Some(store.exclusive("demo")?);
+        let catalog_now = store.read_blocking(onego_store::catalog::load)?;
+        match store.read_blocking(onego_store::demo::marker)? {
+            onego_store::demo::Marker::Demo => {}
+            onego_store::demo::Marker::None => {
+                let known: Vec<String> = crate::demo::demo_users(&catalog_now)
+                    .into_iter()
+                    .map(|u| u.username)
+                    .collect();
+                let others: Vec<String> = store
+                    .read_blocking(onego_store::users::list)?
+                    .into_iter()
+                    .map(|u| u.username)
+                    .filter(|u| !known.contains(u))
+                    .collect();
+                if !others.is_empty() {
+                    anyhow::bail!(
+                        "--demo refused: this database holds users the demo did not create ({}{}). Demo mode \
+                         gives every demo user one printed password and prints a live Open311 key, so it must never \
+                         run on real data. Start without --demo, or give --db a new database for the demo.",
+                        others.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                        if others.len() > 3 { ", …" } else { "" }
+                    );
+                }
+                // An empty database, or one an earlier demo filled before it was marked.
+                store.write_blocking(onego_store::demo::mark)?;
+            }
+        }
         if store.read_blocking(onego_store::catalog::is_empty)? {
             let catalog = onego_store::demo::catalog()?;
             store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
@@ -98,12 +138,14 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                 println!("onego: {n} past requests loaded");
             }
         }
+        drop(demo_lock);
         let trained = {
             let engine = engine.clone();
             tokio::task::spawn_blocking(move || engine.train_routing(50_000)).await??
         };
         println!("onego: routing learned from {trained} past dispatches");
-        let state = AppState::new(engine.clone());
+        let mut state = AppState::new(engine.clone());
+        state.demo = args.demo;
         let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| {
             format!(
                 "cannot listen on {}; is another server using it? Choose another with --bind",
@@ -113,6 +155,7 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
         let addr = listener.local_addr()?;
         println!("onego: listening on http://{addr}/  (API docs: http://{addr}/api/v1/docs)");
         if let Some((users, password, key)) = &demo_users {
+            println!("{DEMO_BANNER}");
             println!(
                 "onego: Open311 GeoReport v2 at http://{addr}/open311/v2/discovery.json  api_key: {key}"
             );

@@ -265,3 +265,204 @@ fn process_check_prints_the_steps_or_names_the_broken_node() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("as version 2"), "{}", stderr(&o));
 }
+
+/// A fresh PostgreSQL schema for a test (dropped at the end); `None` when PostgreSQL cannot be reached
+/// and it is not required.
+struct PgSchema {
+    base: String,
+    schema: String,
+}
+
+impl PgSchema {
+    fn new(name: &str) -> Option<PgSchema> {
+        let base = std::env::var("ONEGO_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = format!("cli_{name}_{}", std::process::id());
+        let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
+        match postgres::Client::connect(&base, postgres::NoTls).and_then(|mut c| c.batch_execute(&sql)) {
+            Ok(()) => Some(PgSchema { base, schema }),
+            Err(e) if std::env::var("ONEGO_REQUIRE_DATABASE").is_ok() => {
+                panic!("PostgreSQL at {base} is required but cannot be reached: {e}")
+            }
+            Err(e) => {
+                eprintln!("skipped: {name} needs PostgreSQL ({e})");
+                None
+            }
+        }
+    }
+
+    fn url(&self) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options=-csearch_path%3D{}", self.base, self.schema)
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.base, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+/// A running `onego serve`, killed when dropped.
+struct Server {
+    child: std::process::Child,
+    addr: String,
+    out: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_servers(n: usize, args: &[&str]) -> Vec<std::process::Child> {
+    (0..n)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_onego"))
+                .arg("serve")
+                .args(args)
+                .args(["--bind", "127.0.0.1:0"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("starts")
+        })
+        .collect()
+}
+
+/// Reads a server's output until it listens (and, in demo mode, has printed the demo users), or exits,
+/// which fails the test with what it said.
+fn listening(mut child: std::process::Child, demo: bool) -> Server {
+    use std::io::{BufRead, BufReader, Read};
+    let mut out = Vec::new();
+    let mut addr = None;
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = rest.split('/').next().map(str::to_owned);
+        }
+        let last = line.contains("password for all") || (addr.is_some() && !demo);
+        out.push(line);
+        if last {
+            break;
+        }
+    }
+    let Some(addr) = addr else {
+        let mut err = String::new();
+        let _ = child.stderr.take().expect("stderr").read_to_string(&mut err);
+        let _ = child.kill();
+        panic!("the server did not start: {}\n{err}", out.join("\n"));
+    };
+    // Keep reading what it prints, so it never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server { child, addr, out }
+}
+
+fn healthz(addr: &str) -> String {
+    http_get(addr, "/healthz")
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: onego\r\nConnection: close\r\n\r\n").as_bytes())
+        .expect("writes");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("reads");
+    answer
+}
+
+#[test]
+fn servers_started_together_on_a_fresh_postgresql_database_all_start() {
+    for round in 0..3 {
+        let Some(pg) = PgSchema::new(&format!("race{round}")) else {
+            return;
+        };
+        let url = pg.url();
+        let servers: Vec<Server> = start_servers(3, &["--db", &url])
+            .into_iter()
+            .map(|c| listening(c, false))
+            .collect();
+        for s in &servers {
+            assert!(healthz(&s.addr).starts_with("HTTP/1.1 200"), "round {round}");
+        }
+    }
+}
+
+#[test]
+fn demo_servers_started_together_load_the_demo_city_once_and_all_start() {
+    let Some(pg) = PgSchema::new("demorace") else {
+        return;
+    };
+    let url = pg.url();
+    let o = onego(&["migrate", "--db", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let servers: Vec<Server> = start_servers(2, &["--demo", "--demo-tickets", "40", "--db", &url])
+        .into_iter()
+        .map(|c| listening(c, true))
+        .collect();
+    for s in &servers {
+        assert!(healthz(&s.addr).starts_with("HTTP/1.1 200"));
+        assert!(
+            s.out.iter().any(|l| l.contains("DEMO MODE — NOT FOR PRODUCTION")),
+            "demo mode says loudly what it is: {:?}",
+            s.out
+        );
+        assert!(
+            http_get(&s.addr, "/").contains("演示环境"),
+            "every page says it is a demo"
+        );
+    }
+    let loaded = servers
+        .iter()
+        .filter(|s| s.out.iter().any(|l| l.contains("past cases loaded")))
+        .count();
+    assert_eq!(loaded, 1, "the demo city is loaded once");
+}
+
+#[test]
+fn demo_mode_is_refused_on_a_database_with_real_users() {
+    let db = temp_db("realdata");
+    let o = onego(&[
+        "user",
+        "add",
+        "--db",
+        &db,
+        "--username",
+        "wangjuzhang",
+        "--name",
+        "王局长",
+        "--role",
+        "leader",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A server that wrongly starts would run for ever: give it half a minute, then stop it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onego"))
+        .args(["serve", "--demo", "--db", &db, "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let o = child.wait_with_output().expect("output");
+    assert!(!o.status.success(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--demo refused") && err.contains("wangjuzhang"),
+        "{err}"
+    );
+    assert!(
+        !stdout(&o).contains("password for all"),
+        "no demo password is set or printed"
+    );
+}

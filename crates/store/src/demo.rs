@@ -20,6 +20,25 @@ pub const HOTLINE_TOML: &str = include_str!("../demo/hotline.toml");
 pub const GRIDS_GEOJSON: &str = include_str!("../demo/grids.geojson");
 
 /// Loads the demo hotline data and grid areas.
+/// Whether `serve --demo` filled this database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// Marked as the demo's.
+    Demo,
+    /// Not marked: empty, or holding someone's data.
+    None,
+}
+
+pub fn marker(conn: &mut dyn crate::Conn) -> Result<Marker, StoreError> {
+    let row = conn.query_one("SELECT 1 FROM sequences WHERE name = 'demo_city'", &[])?;
+    Ok(if row.is_some() { Marker::Demo } else { Marker::None })
+}
+
+/// Marks the database as the demo's, so later `--demo` starts know it holds nothing else.
+pub fn mark(conn: &mut dyn crate::Conn) -> Result<(), StoreError> {
+    crate::reserve(conn, "demo_city", 1).map(|_| ())
+}
+
 pub fn save_hotline(conn: &mut dyn crate::Conn) -> Result<(), StoreError> {
     let file = crate::tickets::HotlineFile::parse(HOTLINE_TOML).map_err(StoreError::Data)?;
     crate::tickets::save_hotline(conn, &file)?;

@@ -318,8 +318,99 @@ impl Store {
     }
 }
 
-/// Applies every migration the database has not seen, each in its own transaction.
+/// The PostgreSQL advisory-lock key of a named lock (FNV-1a of "onego:" and the name).
+fn lock_key(name: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in "onego:".bytes().chain(name.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+/// Held while one process does something no other process may do at the same time (loading the demo
+/// city); released when dropped. PostgreSQL: a session advisory lock, held by a thread of its own (the
+/// synchronous client must not be dropped on an async runtime). SQLite: an exclusive lock on a file
+/// beside the database.
+pub struct ExclusiveGuard {
+    _release: Option<mpsc::Sender<()>>,
+    _file: Option<std::fs::File>,
+}
+
+impl Store {
+    /// Waits until no other process holds the lock `name`, then holds it until the guard is dropped.
+    /// Blocks the calling thread: call it at start-up, not from async code.
+    pub fn exclusive(&self, name: &str) -> Result<ExclusiveGuard, StoreError> {
+        match &self.inner.location {
+            Location::Postgres { .. } => {
+                let (location, key) = (self.inner.location.clone(), lock_key(name));
+                let (locked_tx, locked_rx) = mpsc::channel::<Result<(), StoreError>>();
+                let (release_tx, release_rx) = mpsc::channel::<()>();
+                std::thread::Builder::new()
+                    .name("onego-lock".into())
+                    .spawn(move || {
+                        let locked = location.connect(false).and_then(|mut conn| {
+                            conn.execute("SELECT pg_advisory_lock($1)", &[Value::Int(key)])?;
+                            Ok(conn)
+                        });
+                        match locked {
+                            Ok(conn) => {
+                                let _ = locked_tx.send(Ok(()));
+                                // Until the guard is dropped (or the process ends); closing the
+                                // connection releases the lock.
+                                let _ = release_rx.recv();
+                                drop(conn);
+                            }
+                            Err(e) => {
+                                let _ = locked_tx.send(Err(e));
+                            }
+                        }
+                    })
+                    .map_err(|e| StoreError::Database(format!("cannot start the lock thread: {e}")))?;
+                locked_rx.recv().map_err(|_| StoreError::Closed)??;
+                Ok(ExclusiveGuard {
+                    _release: Some(release_tx),
+                    _file: None,
+                })
+            }
+            Location::Sqlite { path } => {
+                let lock_path = format!("{path}.{name}.lock");
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock_path)
+                    .map_err(|e| {
+                        StoreError::Database(format!("cannot open the lock file {lock_path}: {e}"))
+                    })?;
+                file.lock()
+                    .map_err(|e| StoreError::Database(format!("cannot lock {lock_path}: {e}")))?;
+                Ok(ExclusiveGuard {
+                    _release: None,
+                    _file: Some(file),
+                })
+            }
+        }
+    }
+}
+
+/// Applies every migration the database has not seen, each in its own transaction. On PostgreSQL the
+/// whole run holds an advisory lock, so servers started at the same moment on a fresh database migrate
+/// one after the other instead of racing to create the same tables.
 pub fn migrate(conn: &mut dyn Conn) -> Result<Vec<i64>, StoreError> {
+    if conn.dialect() == Dialect::Postgres {
+        let key = Value::Int(lock_key("migrate"));
+        conn.execute("SELECT pg_advisory_lock($1)", std::slice::from_ref(&key))?;
+        let result = migrate_locked(conn);
+        let unlocked = conn.execute("SELECT pg_advisory_unlock($1)", &[key]);
+        let applied = result?;
+        unlocked?;
+        return Ok(applied);
+    }
+    migrate_locked(conn)
+}
+
+fn migrate_locked(conn: &mut dyn Conn) -> Result<Vec<i64>, StoreError> {
     conn.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")?;
     let migrations = match conn.dialect() {
         Dialect::Sqlite => MIGRATIONS_SQLITE,

@@ -34,6 +34,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub templates: Arc<ui::Templates>,
     pub started: Instant,
+    /// Started with `--demo`: every page says so.
+    pub demo: bool,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             templates: Arc::new(templates),
             started: Instant::now(),
+            demo: false,
         }
     }
 }

@@ -246,6 +246,7 @@ pub fn render(state: &AppState, page: &Page, name: &str, status: StatusCode, ctx
         user => user,
         csrf => page.auth.as_ref().map(|a| a.csrf.clone()).unwrap_or_default(),
         nav => nav(page),
+        demo => state.demo,
     };
     let merged = context! { ..ctx, ..common };
     match state

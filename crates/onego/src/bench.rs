@@ -76,6 +76,7 @@ pub(crate) fn run(args: BenchArgs, calendar: WorkingCalendar) -> anyhow::Result<
         store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
     }
     let bytes_before = database_bytes(&store)?;
+    let wal = WalWatch::start(&store);
     let engine = Arc::new(Engine::new(store.clone(), calendar, EngineConfig::default())?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let done = Arc::new(AtomicU64::new(0));
@@ -132,13 +133,23 @@ pub(crate) fn run(args: BenchArgs, calendar: WorkingCalendar) -> anyhow::Result<
         m.committed_writes.load(Ordering::Relaxed) as f64 / m.commits.load(Ordering::Relaxed).max(1) as f64,
         m.conflicts.load(Ordering::Relaxed)
     );
+    let wal_max = wal.stop();
+    if let Some(bytes) = wal_max {
+        println!(
+            "  SQLite write-ahead log at most {:.1} MB during the run",
+            bytes as f64 / 1e6
+        );
+    }
     println!(
-        "RESULT cases/s={:.0} steps/s={:.0} p50_ms={:.2} p99_ms={:.2} bytes_per_case={:.0}",
+        "RESULT cases/s={:.0} steps/s={:.0} p50_ms={:.2} p99_ms={:.2} bytes_per_case={:.0}{}",
         cases as f64 / elapsed,
         cases as f64 * 5.0 / elapsed,
         pct(0.50),
         pct(0.99),
-        bytes_per_case
+        bytes_per_case,
+        wal_max
+            .map(|b| format!(" wal_max_mb={:.1}", b as f64 / 1e6))
+            .unwrap_or_default()
     );
     drop(engine);
     drop(store);
@@ -148,6 +159,39 @@ pub(crate) fn run(args: BenchArgs, calendar: WorkingCalendar) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+/// Watches the size of SQLite's write-ahead log file while a benchmark runs (every 20 ms).
+struct WalWatch {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u64>>,
+}
+
+impl WalWatch {
+    fn start(store: &Store) -> WalWatch {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = match store.location() {
+            onego_store::Location::Sqlite { path } => {
+                let (path, stop) = (format!("{path}-wal"), stop.clone());
+                Some(std::thread::spawn(move || {
+                    let mut max = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        max = max.max(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0));
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    max
+                }))
+            }
+            onego_store::Location::Postgres { .. } => None,
+        };
+        WalWatch { stop, thread }
+    }
+
+    /// The largest size seen, for SQLite.
+    fn stop(mut self) -> Option<u64> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.take().and_then(|t| t.join().ok())
+    }
 }
 
 /// One client: takes cases until all are taken; returns the latency of each human step in µs.

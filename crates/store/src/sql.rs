@@ -265,7 +265,8 @@ impl SqliteConn {
         if writer {
             // The writer never checkpoints (that would stall a group commit); the store's checkpoint
             // thread does, beside it.
-            conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            // When the log starts over, its file is cut back to 64 MB if it grew beyond.
+            conn.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;")
                 .map_err(sqlite_err)?;
         }
         Ok(SqliteConn {

@@ -110,6 +110,11 @@ impl Metrics {
                 &m.conflicts,
             ),
             ("onego_store_reads_total", "Read operations.", &m.reads),
+            (
+                "onego_store_wal_resets_total",
+                "SQLite: checkpoints the writer finished so the write-ahead log could start over.",
+                &m.wal_resets,
+            ),
         ] {
             let _ = writeln!(
                 out,
@@ -117,6 +122,12 @@ impl Metrics {
                 v.load(Ordering::Relaxed)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP onego_store_wal_frames SQLite: frames in the write-ahead log at the last checkpoint.\n\
+             # TYPE onego_store_wal_frames gauge\nonego_store_wal_frames {}",
+            m.wal_frames.load(Ordering::Relaxed)
+        );
         let _ = writeln!(
             out,
             "# HELP onego_uptime_seconds Seconds since start.\n# TYPE onego_uptime_seconds gauge"

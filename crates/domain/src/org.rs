@@ -118,3 +118,48 @@ impl Actor {
         }
     }
 }
+
+/// What an API token may reach. A token never reaches more than its user could, and never creates
+/// tokens (that needs a logged-in session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// The JSON API, as the user (scripts, integrations).
+    Api,
+    /// The JSON API, reading only (reports, dashboards elsewhere).
+    ApiRead,
+    /// An Open311 partner key: submitting requests through Open311, nothing else.
+    Open311,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 3] = [TokenScope::Api, TokenScope::ApiRead, TokenScope::Open311];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Api => "api",
+            TokenScope::ApiRead => "api_read",
+            TokenScope::Open311 => "open311",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TokenScope> {
+        TokenScope::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            TokenScope::Api => "接口（读写）",
+            TokenScope::ApiRead => "接口（只读）",
+            TokenScope::Open311 => "Open311 合作方密钥",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            TokenScope::Api => "API (read and write)",
+            TokenScope::ApiRead => "API (read only)",
+            TokenScope::Open311 => "Open311 partner key",
+        }
+    }
+}

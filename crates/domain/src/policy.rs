@@ -328,3 +328,57 @@ pub fn authorize_ticket_command(actor: &Actor, t: &Ticket, cmd: &TicketCommand) 
         }
     }
 }
+
+// ---- Credentials ----
+
+use crate::org::TokenScope;
+
+/// Where a request arrives: the JSON API (reading or changing), the HTML pages, or Open311.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    ApiRead,
+    ApiWrite,
+    Pages,
+    Open311Submit,
+}
+
+/// Whether a token of this scope may be used where the request arrives.
+pub fn token_reaches(scope: TokenScope, surface: Surface) -> Result<(), Denied> {
+    match (scope, surface) {
+        (_, Surface::Pages) => deny("pages are used with a logged-in session, not a token"),
+        (TokenScope::Api, Surface::ApiRead | Surface::ApiWrite | Surface::Open311Submit) => Ok(()),
+        (TokenScope::ApiRead, Surface::ApiRead) => Ok(()),
+        (TokenScope::ApiRead, _) => {
+            deny("this token reads only; use a read-and-write token to change anything")
+        }
+        (TokenScope::Open311, Surface::Open311Submit) => Ok(()),
+        (TokenScope::Open311, _) => {
+            deny("this is an Open311 partner key: it submits requests at /open311/v2 and opens nothing else")
+        }
+    }
+}
+
+/// Who may be given a token of this scope: Open311 keys go to accounts that may register requests.
+pub fn may_hold_token(role: Role, scope: TokenScope) -> Result<(), Denied> {
+    match scope {
+        TokenScope::Open311 => authorize_intake_channel(
+            &Actor {
+                user_id: 0,
+                username: String::new(),
+                name: String::new(),
+                role,
+                department: None,
+                applicant: None,
+            },
+            TicketChannel::Open311,
+            None,
+        )
+        .map_err(|_| {
+            Denied(
+                "an Open311 partner key is given to an account that registers requests (role operator)"
+                    .into(),
+            )
+        }),
+        TokenScope::Api | TokenScope::ApiRead => Ok(()),
+    }
+}

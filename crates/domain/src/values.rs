@@ -315,3 +315,15 @@ impl ApplicantId {
         }
     }
 }
+
+/// Whether a character may appear in text a person sends: anything printable, and the tab, line feed
+/// and carriage return of typed text. NUL and the other control characters never can: PostgreSQL
+/// refuses NUL outright, and the rest only hide text from whoever reads it.
+pub fn allowed_char(c: char) -> bool {
+    !c.is_control() || matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The first character a person's text may not carry, if any (see [`allowed_char`]).
+pub fn forbidden_char(text: &str) -> Option<char> {
+    text.chars().find(|c| !allowed_char(*c))
+}

@@ -54,6 +54,13 @@ enum Command {
         /// GB/T 2260 code of the region whose code begins every case number.
         #[arg(long, env = "ONEGO_REGION", default_value = "371700")]
         region: String,
+        /// Mark cookies Secure (onego is reached over HTTPS, e.g. behind a TLS proxy).
+        #[arg(long, env = "ONEGO_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy in front of onego (only when
+        /// clients cannot reach onego except through it).
+        #[arg(long, env = "ONEGO_TRUST_PROXY")]
+        trust_proxy: bool,
     },
     /// Apply database migrations and report the schema version.
     Migrate {
@@ -169,6 +176,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             demo_tickets,
             region,
+            secure_cookies,
+            trust_proxy,
         } => serve::run(
             serve::ServeArgs {
                 db,
@@ -176,6 +185,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 demo,
                 demo_tickets,
                 region,
+                secure_cookies,
+                trust_proxy,
             },
             calendar,
         ),

@@ -16,11 +16,16 @@ pub(crate) struct ServeArgs {
     pub demo: bool,
     pub demo_tickets: usize,
     pub region: String,
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
 }
 
 fn now() -> Timestamp {
     Timestamp::from_millis(onego_store::now_millis())
 }
+
+/// The name of the Open311 partner key `--demo` prints.
+const DEMO_KEY_NAME: &str = "Open311 demo key";
 
 /// Printed (and logged) every time a server starts in demo mode.
 const DEMO_BANNER: &str = "\
@@ -95,12 +100,21 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
         store.write_blocking(move |c| {
             let (user, _) = onego_store::users::by_username(c, "open311")?
                 .ok_or_else(|| onego_store::StoreError::Data("the demo user open311 is missing".into()))?;
+            let now = onego_store::now_millis();
+            // Only the key printed now works: the ones printed at earlier starts are revoked.
+            for old in onego_store::users::list_tokens(c, Some(user.id))? {
+                if old.name == DEMO_KEY_NAME {
+                    onego_store::users::revoke_token(c, old.id, now)?;
+                }
+            }
             onego_store::users::create_api_token(
                 c,
                 user.id,
-                "Open311 demo key",
+                DEMO_KEY_NAME,
                 &k,
-                onego_store::now_millis(),
+                onego_domain::org::TokenScope::Open311,
+                now + 30 * 86_400_000,
+                now,
             )
         })?;
         demo_users = Some((users, password, key));
@@ -146,6 +160,8 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
         println!("onego: routing learned from {trained} past dispatches");
         let mut state = AppState::new(engine.clone());
         state.demo = args.demo;
+        state.secure_cookies = args.secure_cookies;
+        state.trust_proxy = args.trust_proxy;
         let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| {
             format!(
                 "cannot listen on {}; is another server using it? Choose another with --bind",
@@ -175,12 +191,15 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
         }
         let worker = tokio::spawn(timer_worker(state.clone()));
         let app = onego_web::router(state);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-                println!("onego: shutting down");
-            })
-            .await?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            println!("onego: shutting down");
+        })
+        .await?;
         worker.abort();
         Ok::<_, anyhow::Error>(())
     })

@@ -54,6 +54,10 @@ pub enum StoreError {
     Url(String),
     #[error("the store is shutting down")]
     Closed,
+    /// Text that no database column may hold (NUL); refused before it reaches the database, on both
+    /// backends alike. The edge refuses such input first; this is the last line.
+    #[error("the text contains a NUL character, which cannot be stored; remove it and try again")]
+    InvalidText,
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -157,13 +161,19 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_uploads.sql")),
     (3, include_str!("../migrations/sqlite/0003_holidays.sql")),
     (4, include_str!("../migrations/sqlite/0004_tickets.sql")),
+    (5, include_str!("../migrations/sqlite/0005_security.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_uploads.sql")),
     (3, include_str!("../migrations/postgres/0003_holidays.sql")),
     (4, include_str!("../migrations/postgres/0004_tickets.sql")),
+    (5, include_str!("../migrations/postgres/0005_security.sql")),
 ];
+
+/// The schema version a migrated database is at: one migration per version, on both backends.
+pub const SCHEMA_VERSION: usize = MIGRATIONS_SQLITE.len();
+const _: () = assert!(MIGRATIONS_SQLITE.len() == MIGRATIONS_POSTGRES.len());
 
 fn reader_loop(location: Location, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
     let mut conn: Option<Box<dyn Conn>> = None;

@@ -147,6 +147,18 @@ impl Row {
     }
 }
 
+/// Refuses parameters no database may store: PostgreSQL rejects NUL in text outright, and SQLite would
+/// store it but cut the text short in many functions; both backends answer the same.
+fn check_params(params: &[Value]) -> Result<(), StoreError> {
+    if params
+        .iter()
+        .any(|p| matches!(p, Value::Text(t) if t.as_bytes().contains(&0)))
+    {
+        return Err(StoreError::InvalidText);
+    }
+    Ok(())
+}
+
 /// A connection: what repository code needs of a database.
 pub trait Conn: Send {
     fn dialect(&self) -> Dialect;
@@ -335,6 +347,7 @@ impl Conn for SqliteConn {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        check_params(params)?;
         let sql = self.rewrite(sql);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(sqlite_err)?;
         let n = stmt
@@ -344,6 +357,7 @@ impl Conn for SqliteConn {
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        check_params(params)?;
         let sql = self.rewrite(sql);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(sqlite_err)?;
         let cols = stmt.column_count();
@@ -477,6 +491,7 @@ impl Conn for PgConn {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        check_params(params)?;
         let wrapped: Vec<PgValue<'_>> = params.iter().map(PgValue).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = wrapped
             .iter()
@@ -488,6 +503,7 @@ impl Conn for PgConn {
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         use postgres::types::Type;
+        check_params(params)?;
         let wrapped: Vec<PgValue<'_>> = params.iter().map(PgValue).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = wrapped
             .iter()

@@ -2,7 +2,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use onego_domain::org::{Actor, Role};
+use onego_domain::org::{Actor, Role, TokenScope};
 use onego_domain::values::{ApplicantId, Code};
 use rand::RngCore;
 use serde::Serialize;
@@ -89,6 +89,14 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| StoreError::Data(e.to_string()))
+}
+
+/// An argon2 hash of a random password nobody knows, made once per process. Checking a password against
+/// it costs what checking a real one costs, so an unknown username is refused as slowly as a known one
+/// and usernames cannot be told apart by timing.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -222,30 +230,206 @@ pub fn delete_session(conn: &mut dyn Conn, token: &str) -> Result<(), StoreError
     Ok(())
 }
 
+/// An API token as listed (never the token itself: only its hash is kept).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub name: String,
+    pub scope: TokenScope,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl TokenInfo {
+    /// Usable at `now`: neither revoked nor expired.
+    pub fn live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+const TOKEN_COLUMNS: &str =
+    "t.id, t.user_id, u.username, t.name, t.scope, t.created_at, t.expires_at, t.last_used_at, t.revoked_at";
+
+fn token_row(r: &Row, at: usize) -> Result<TokenInfo, StoreError> {
+    let scope = r.text(at + 4)?;
+    Ok(TokenInfo {
+        id: r.int(at)?,
+        user_id: r.int(at + 1)?,
+        username: r.text(at + 2)?,
+        name: r.text(at + 3)?,
+        scope: TokenScope::parse(&scope).ok_or_else(|| StoreError::Data(format!("token scope {scope}")))?,
+        created_at: r.int(at + 5)?,
+        expires_at: r.int(at + 6)?,
+        last_used_at: r.opt_int(at + 7)?,
+        revoked_at: r.opt_int(at + 8)?,
+    })
+}
+
+/// Stores a new token's hash; returns its id.
 pub fn create_api_token(
     conn: &mut dyn Conn,
     user_id: i64,
     name: &str,
     token: &str,
+    scope: TokenScope,
+    expires_at: i64,
     now: i64,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+) -> Result<i64, StoreError> {
+    conn.query_one(
+        "INSERT INTO api_tokens (token_hash, user_id, name, scope, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         &[
             token_hash(token).into(),
             Value::Int(user_id),
             name.into(),
+            scope.as_str().into(),
             Value::Int(now),
+            Value::Int(expires_at),
         ],
+    )?
+    .ok_or_else(|| StoreError::Data("insert returned nothing".into()))?
+    .int(0)
+}
+
+/// The user behind a live token (not revoked, not expired, user not disabled), with the token.
+pub fn api_token_user(
+    conn: &mut dyn Conn,
+    token: &str,
+    now: i64,
+) -> Result<Option<(User, TokenInfo)>, StoreError> {
+    let row = conn.query_one(
+        &format!(
+            "SELECT u.id, u.username, u.name, u.role, u.department, u.applicant_key, u.mobile, u.disabled, {TOKEN_COLUMNS} \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+        ),
+        &[token_hash(token).into()],
+    )?;
+    let Some(r) = row else { return Ok(None) };
+    let (user, info) = (user_row(&r)?, token_row(&r, 8)?);
+    Ok((!user.disabled && info.live(now)).then_some((user, info)))
+}
+
+/// Tokens, newest first: one user's, or everyone's (`None`, for administrators).
+pub fn list_tokens(conn: &mut dyn Conn, user_id: Option<i64>) -> Result<Vec<TokenInfo>, StoreError> {
+    let rows = match user_id {
+        Some(u) => conn.query(
+            &format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.user_id = $1 ORDER BY t.id DESC LIMIT 500"
+            ),
+            &[Value::Int(u)],
+        )?,
+        None => conn.query(
+            &format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC LIMIT 500"
+            ),
+            &[],
+        )?,
+    };
+    rows.iter().map(|r| token_row(r, 0)).collect()
+}
+
+pub fn token(conn: &mut dyn Conn, id: i64) -> Result<Option<TokenInfo>, StoreError> {
+    conn.query_one(
+        &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1"),
+        &[Value::Int(id)],
+    )?
+    .map(|r| token_row(&r, 0))
+    .transpose()
+}
+
+/// Revokes a token (from now on it opens nothing). Returns false if it was revoked already.
+pub fn revoke_token(conn: &mut dyn Conn, id: i64, now: i64) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        &[Value::Int(id), Value::Int(now)],
+    )? == 1)
+}
+
+/// Records that a token was used, at most once a minute (so a busy integration does not turn every
+/// read into a write).
+pub fn touch_token(conn: &mut dyn Conn, id: i64, now: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
+        &[Value::Int(id), Value::Int(now), Value::Int(now - 60_000)],
     )?;
     Ok(())
 }
 
-pub fn api_token_user(conn: &mut dyn Conn, token: &str) -> Result<Option<User>, StoreError> {
+// ---- Failed log-ins ----
+
+/// How failed log-ins lock: after `free` failures within `window_ms`, each further failure locks the key
+/// for twice as long as the one before, from one minute up to `max_lock_ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct LockPolicy {
+    pub free: i64,
+    pub window_ms: i64,
+    pub max_lock_ms: i64,
+}
+
+/// An account: five tries, then 1, 2, 4 … minutes, at most an hour.
+pub const ACCOUNT_LOCK: LockPolicy = LockPolicy {
+    free: 5,
+    window_ms: 15 * 60_000,
+    max_lock_ms: 60 * 60_000,
+};
+
+/// An address (many people may share one behind a NAT): twenty tries, then the same growth.
+pub const ADDRESS_LOCK: LockPolicy = LockPolicy {
+    free: 20,
+    window_ms: 15 * 60_000,
+    max_lock_ms: 60 * 60_000,
+};
+
+/// Until when the first of these keys is locked, if any is.
+pub fn locked_until(conn: &mut dyn Conn, keys: &[String], now: i64) -> Result<Option<i64>, StoreError> {
+    let mut until: Option<i64> = None;
+    for k in keys {
+        if let Some(r) = conn.query_one(
+            "SELECT locked_until FROM login_failures WHERE key = $1 AND locked_until > $2",
+            &[k.into(), Value::Int(now)],
+        )? {
+            let t = r.int(0)?;
+            until = Some(until.map_or(t, |u| u.max(t)));
+        }
+    }
+    Ok(until)
+}
+
+/// Counts a failed log-in against `key`; returns until when the key is now locked, if it is.
+pub fn record_failure(
+    conn: &mut dyn Conn,
+    key: &str,
+    policy: LockPolicy,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
     let row = conn.query_one(
-        "SELECT u.id, u.username, u.name, u.role, u.department, u.applicant_key, u.mobile, u.disabled \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-        &[token_hash(token).into()],
+        "SELECT failures, last_at FROM login_failures WHERE key = $1",
+        &[key.into()],
     )?;
-    Ok(row.map(|r| user_row(&r)).transpose()?.filter(|u| !u.disabled))
+    let failures = match row {
+        // Failures older than the window are forgotten.
+        Some(r) if r.int(1)? >= now - policy.window_ms => r.int(0)? + 1,
+        _ => 1,
+    };
+    let locked = (failures >= policy.free).then(|| {
+        let doublings = (failures - policy.free).min(12) as u32;
+        now + (60_000_i64 << doublings).min(policy.max_lock_ms)
+    });
+    conn.execute("DELETE FROM login_failures WHERE key = $1", &[key.into()])?;
+    conn.execute(
+        "INSERT INTO login_failures (key, failures, last_at, locked_until) VALUES ($1, $2, $3, $4)",
+        &[key.into(), Value::Int(failures), Value::Int(now), locked.into()],
+    )?;
+    Ok(locked)
+}
+
+/// Forgets an account's failures after it logged in.
+pub fn clear_failures(conn: &mut dyn Conn, key: &str) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM login_failures WHERE key = $1", &[key.into()])?;
+    Ok(())
 }

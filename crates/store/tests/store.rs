@@ -216,7 +216,7 @@ async fn migrations_apply_once_and_reopening_changes_nothing() {
             .expect("read");
         assert_eq!(
             applied.len(),
-            4,
+            onego_store::SCHEMA_VERSION,
             "{}: each migration is recorded once",
             db.backend
         );
@@ -781,26 +781,75 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
 
         let api = users::new_token();
         let a = api.clone();
-        store
-            .write(move |c| users::create_api_token(c, user.id, "ci", &a, 0))
+        let id = store
+            .write(move |c| {
+                users::create_api_token(
+                    c,
+                    user.id,
+                    "ci",
+                    &a,
+                    onego_domain::org::TokenScope::ApiRead,
+                    50_000,
+                    0,
+                )
+            })
             .await
             .expect("token");
-        let a = api.clone();
+        let lookup = |at: i64| {
+            let (a, store) = (api.clone(), store.clone());
+            async move {
+                store
+                    .read(move |c| users::api_token_user(c, &a, at))
+                    .await
+                    .expect("read")
+            }
+        };
+        let (found, info) = lookup(1_000).await.expect("live");
+        assert_eq!(
+            (found.id, info.id, info.scope),
+            (user.id, id, onego_domain::org::TokenScope::ApiRead)
+        );
+        assert!(
+            lookup(50_000).await.is_none(),
+            "{}: expired tokens open nothing",
+            db.backend
+        );
+        store
+            .write(move |c| users::touch_token(c, id, 2_000))
+            .await
+            .expect("touch");
         assert_eq!(
             store
-                .read(move |c| users::api_token_user(c, &a))
+                .read(move |c| users::token(c, id))
                 .await
                 .expect("read")
-                .map(|u| u.id),
-            Some(user.id)
+                .and_then(|t| t.last_used_at),
+            Some(2_000),
+            "the last use is recorded"
         );
         assert!(
             store
-                .read(|c| users::api_token_user(c, "nope"))
+                .write(move |c| users::revoke_token(c, id, 3_000))
+                .await
+                .expect("revoke")
+        );
+        assert!(
+            lookup(4_000).await.is_none(),
+            "{}: revoked tokens open nothing",
+            db.backend
+        );
+        assert!(
+            store
+                .read(|c| users::api_token_user(c, "nope", 0))
                 .await
                 .expect("read")
                 .is_none()
         );
+        let raw = store
+            .read(|c| c.query("SELECT token_hash FROM api_tokens", &[]))
+            .await
+            .expect("read");
+        assert_ne!(raw[0].text(0).expect("text"), api, "API tokens are stored hashed");
     }
 }
 
@@ -1608,4 +1657,32 @@ async fn the_sqlite_write_ahead_log_stays_bounded_under_steady_writes() {
             .load(std::sync::atomic::Ordering::Relaxed)
             > 0
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_with_nul_is_refused_alike_on_both_databases_and_changes_nothing() {
+    for db in databases("nul") {
+        let store = Store::open(&db.url).expect("store");
+        let department = onego_domain::org::Department {
+            code: code("nul-dept"),
+            name: "某\u{0}部门".into(),
+            uscc: None,
+        };
+        let result = store
+            .write(move |c| onego_store::catalog::save_department(c, &department))
+            .await;
+        assert_eq!(result, Err(StoreError::InvalidText), "{}", db.backend);
+        let found = store
+            .read(|c| c.query_one("SELECT 1 FROM departments WHERE code = 'nul-dept'", &[]))
+            .await
+            .expect("read");
+        assert!(found.is_none(), "{}: nothing stored", db.backend);
+        let looked_up = store.read(|c| users::by_username(c, "a\u{0}b")).await;
+        assert_eq!(
+            looked_up,
+            Err(StoreError::InvalidText),
+            "{}: even in a lookup",
+            db.backend
+        );
+    }
 }

@@ -17,7 +17,6 @@ use onego_domain::process::{NodeKind, ProcessDefinition};
 use onego_domain::values::{ApplicantId, Code, Mobile};
 use onego_store::cases::{self, CaseFilter, JournalView};
 use onego_store::stats::{self, GroupBy, StatsQuery};
-use onego_store::users;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -381,9 +380,10 @@ fn me(auth: &Auth) -> Me {
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    origin: crate::auth::Origin,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let (auth, cookie) = crate::auth::log_in(&state, &req.username, req.password).await?;
+    let (auth, cookie) = crate::auth::log_in(&state, &origin, &req.username, req.password).await?;
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, cookie);
     Ok((headers, Json(me(&auth))))
@@ -402,44 +402,6 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 #[utoipa::path(get, path = "/api/v1/me", tag = "session", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn whoami(auth: Auth) -> Json<Me> {
     Json(me(&auth))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TokenRequest {
-    /// What the token is for, e.g. "统计报表脚本".
-    pub name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    /// Shown once; onego keeps only its hash. Send it as `Authorization: Bearer <token>`.
-    pub token: String,
-    pub name: String,
-}
-
-/// Creates an API token for the caller.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_token(
-    State(state): State<AppState>,
-    auth: Auth,
-    Json(req): Json<TokenRequest>,
-) -> ApiResult<impl IntoResponse> {
-    let name = req.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 60 {
-        return Err(ApiError::unprocessable(
-            "give the token a name of 1 to 60 characters",
-        ));
-    }
-    let token = users::new_token();
-    let (t, n, id) = (token.clone(), name.clone(), auth.user.id);
-    let now = onego_store::now_millis();
-    state
-        .engine
-        .store()
-        .write(move |c| users::create_api_token(c, id, &n, &t, now))
-        .await?;
-    Ok((StatusCode::CREATED, Json(TokenResponse { token, name })))
 }
 
 // --- Cases ------------------------------------------------------------------------------------------

@@ -2,14 +2,17 @@
 //!
 //! A browser session must also send its CSRF token in `X-CSRF-Token` on every request that changes
 //! something, so another site cannot make a logged-in browser act. Bearer tokens are not sent
-//! automatically by browsers and need no CSRF token.
+//! automatically by browsers and need no CSRF token; each has a scope (the API, the API read-only, or
+//! Open311 only), an expiry, and can be revoked. Log-ins are rate-limited per account and per address.
 
-use axum::extract::FromRequestParts;
-use axum::http::Method;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use onego_domain::org::Actor;
-use onego_store::users::{self, User};
+use onego_domain::policy::{self, Surface};
+use onego_store::users::{self, TokenInfo, User};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -24,6 +27,8 @@ pub struct Auth {
     pub actor: Actor,
     /// The session's CSRF token (empty for bearer tokens).
     pub csrf: String,
+    /// The token used, for bearer requests; `None` for a logged-in session.
+    pub token: Option<TokenInfo>,
 }
 
 /// A cookie's value from the request headers.
@@ -38,16 +43,62 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
         .map(|(_, v)| v)
 }
 
-/// The caller, if the request carries valid credentials.
-pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiError> {
-    authenticate_with(parts, state, true).await
+/// The caller's address: the connection's peer, or — behind a proxy onego is told to trust — the first
+/// address of `X-Forwarded-For`.
+pub fn client_addr(parts: &Parts, state: &AppState) -> String {
+    if state.trust_proxy
+        && let Some(first) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    {
+        return first.to_owned();
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
-/// `check_csrf` is false only for HTML pages, whose form handlers check the form's `csrf` field.
-pub async fn authenticate_with(
+/// Whether cookies must carry `Secure`: configured so, or the trusted proxy says the browser came over TLS.
+pub fn secure_cookies(headers: &HeaderMap, state: &AppState) -> bool {
+    state.secure_cookies
+        || (state.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|p| p.eq_ignore_ascii_case("https")))
+}
+
+/// `; Secure` when cookies must carry it, else nothing.
+pub fn secure_attr(headers: &HeaderMap, state: &AppState) -> &'static str {
+    if secure_cookies(headers, state) {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// The caller, if the request carries valid credentials. API requests: a token must reach the API
+/// (reading for GET, writing otherwise); a session must send its CSRF token on every change.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiError> {
+    let surface = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        Surface::ApiRead
+    } else {
+        Surface::ApiWrite
+    };
+    authenticate_on(parts, state, surface).await
+}
+
+/// The same for a surface: pages check their form's `csrf` field themselves.
+pub async fn authenticate_on(
     parts: &Parts,
     state: &AppState,
-    check_csrf: bool,
+    surface: Surface,
 ) -> Result<Option<Auth>, ApiError> {
     let now = onego_store::now_millis();
     if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
@@ -59,21 +110,24 @@ pub async fn authenticate_with(
             .ok_or_else(|| ApiError::unauthorized("use Authorization: Bearer <token>"))?
             .trim()
             .to_owned();
-        let user = state
+        let (user, info) = state
             .engine
             .store()
-            .read(move |c| users::api_token_user(c, &token))
+            .read(move |c| users::api_token_user(c, &token, now))
             .await?
             .ok_or_else(|| {
                 ApiError::unauthorized(
-                    "the API token is not valid; create a new one with POST /api/v1/tokens",
+                    "the API token is not valid (unknown, expired or revoked); log in and create a new one",
                 )
             })?;
+        policy::token_reaches(info.scope, surface).map_err(|d| ApiError::forbidden(d.0))?;
+        touch(state, info.id, now);
         let actor = user.actor();
         return Ok(Some(Auth {
             user,
             actor,
             csrf: String::new(),
+            token: Some(info),
         }));
     }
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
@@ -87,8 +141,7 @@ pub async fn authenticate_with(
     let Some((user, csrf)) = found else {
         return Ok(None);
     };
-    let changes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes && check_csrf {
+    if surface == Surface::ApiWrite {
         let sent = parts
             .headers
             .get(CSRF_HEADER)
@@ -101,7 +154,22 @@ pub async fn authenticate_with(
         }
     }
     let actor = user.actor();
-    Ok(Some(Auth { user, actor, csrf }))
+    Ok(Some(Auth {
+        user,
+        actor,
+        csrf,
+        token: None,
+    }))
+}
+
+/// Records a token's use in the background (at most once a minute per token); the request does not wait.
+pub fn touch(state: &AppState, id: i64, now: i64) {
+    let store = state.engine.store().clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.write(move |c| users::touch_token(c, id, now)).await {
+            tracing::warn!(error = %e, "could not record a token's use");
+        }
+    });
 }
 
 impl FromRequestParts<AppState> for Auth {
@@ -127,48 +195,154 @@ impl FromRequestParts<AppState> for MaybeAuth {
     }
 }
 
+/// Where a log-in comes from, for the rate limit and the log.
+pub struct Origin {
+    pub addr: String,
+    pub headers: HeaderMap,
+}
+
+impl FromRequestParts<AppState> for Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Origin {
+            addr: client_addr(parts, state),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
 /// The `Set-Cookie` value that removes the session cookie.
-pub const CLEAR_SESSION_COOKIE: &str = "onego_session=; Path=/; HttpOnly; Max-Age=0";
+pub const CLEAR_SESSION_COOKIE: &str = "onego_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
 
 /// How long a session lasts.
 pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
 
+/// Why a log-in failed.
+#[derive(Debug)]
+pub enum LoginError {
+    /// Unknown user, wrong password or disabled account: one answer for all, so nothing is revealed.
+    Wrong,
+    /// Too many failures for this account or address; the next try is possible at this instant.
+    Locked {
+        until: i64,
+    },
+    Other(ApiError),
+}
+
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Wrong => ApiError::unauthorized("the username or password is wrong"),
+            LoginError::Locked { until } => {
+                let mut err = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "too many failed log-ins; try again after {}",
+                        crate::ui::pages::time(onego_calendar::Timestamp::from_millis(until))
+                    ),
+                );
+                err.retry_after = Some(((until - onego_store::now_millis()) / 1000).max(1));
+                err
+            }
+            LoginError::Other(e) => e,
+        }
+    }
+}
+
+impl From<onego_store::StoreError> for LoginError {
+    fn from(e: onego_store::StoreError) -> Self {
+        LoginError::Other(e.into())
+    }
+}
+
 /// Checks a username and password and opens a session. Returns the caller and the `Set-Cookie` value.
-/// An unknown user and a wrong password get the same 401, so usernames cannot be probed.
+///
+/// Every answer costs the same: an unknown user's password is checked against a dummy hash. A locked
+/// account or address is refused before any check (and says until when); a failure counts against both
+/// the account and the address and is logged.
 pub async fn log_in(
     state: &AppState,
+    origin: &Origin,
     username: &str,
     password: String,
-) -> Result<(Auth, HeaderValue), ApiError> {
+) -> Result<(Auth, HeaderValue), LoginError> {
     let u = username.trim().to_owned();
+    let now = onego_store::now_millis();
+    let keys = [
+        format!("user:{}", u.to_lowercase()),
+        format!("addr:{}", origin.addr),
+    ];
+    let k = keys.to_vec();
+    if let Some(until) = state
+        .engine
+        .store()
+        .read(move |c| users::locked_until(c, &k, now))
+        .await?
+    {
+        tracing::warn!(username = %u, addr = %origin.addr, "log-in refused: locked after failures");
+        return Err(LoginError::Locked { until });
+    }
+    let lookup = u.clone();
     let found = state
         .engine
         .store()
-        .read(move |c| users::by_username(c, &u))
+        .read(move |c| users::by_username(c, &lookup))
         .await?;
-    let denied = || ApiError::unauthorized("the username or password is wrong");
-    let (user, hash) = found.ok_or_else(denied)?;
+    let hash = found
+        .as_ref()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| users::dummy_hash().to_owned());
     // argon2 is deliberately slow: keep it off the async workers.
     let ok = tokio::task::spawn_blocking(move || users::verify_password(&password, &hash))
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    if !ok || user.disabled {
-        return Err(denied());
-    }
+        .map_err(|e| LoginError::Other(ApiError::internal(e.to_string())))?;
+    let user = match found {
+        Some((user, _)) if ok && !user.disabled => user,
+        _ => {
+            tracing::warn!(username = %u, addr = %origin.addr, "failed log-in");
+            let [account, address] = keys;
+            let locked = state
+                .engine
+                .store()
+                .write(move |c| {
+                    let a = users::record_failure(c, &account, users::ACCOUNT_LOCK, now)?;
+                    let b = users::record_failure(c, &address, users::ADDRESS_LOCK, now)?;
+                    Ok(a.max(b))
+                })
+                .await?;
+            return Err(match locked {
+                Some(until) => LoginError::Locked { until },
+                None => LoginError::Wrong,
+            });
+        }
+    };
     let (token, csrf) = (users::new_token(), users::new_token());
-    let (t, c, id, now) = (token.clone(), csrf.clone(), user.id, onego_store::now_millis());
+    let (t, c, id, account) = (token.clone(), csrf.clone(), user.id, keys[0].clone());
     state
         .engine
         .store()
-        .write(move |conn| users::create_session(conn, id, &t, &c, now, SESSION_TTL_MS))
+        .write(move |conn| {
+            users::clear_failures(conn, &account)?;
+            users::create_session(conn, id, &t, &c, now, SESSION_TTL_MS)
+        })
         .await?;
     let cookie = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        SESSION_TTL_MS / 1000
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_TTL_MS / 1000,
+        secure_attr(&origin.headers, state)
     ))
-    .map_err(|e| ApiError::internal(e.to_string()))?;
+    .map_err(|e| LoginError::Other(ApiError::internal(e.to_string())))?;
     let actor = user.actor();
-    Ok((Auth { user, actor, csrf }, cookie))
+    Ok((
+        Auth {
+            user,
+            actor,
+            csrf,
+            token: None,
+        },
+        cookie,
+    ))
 }
 
 /// Ends the request's session (if any); returns the `Set-Cookie` value that clears the cookie.

@@ -23,6 +23,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds until a refused request may be tried again (sent as `Retry-After`).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -30,6 +32,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
     pub fn bad_request(m: impl Into<String>) -> Self {
@@ -64,6 +67,7 @@ pub fn code_of(status: StatusCode) -> &'static str {
         405 => "method_not_allowed",
         409 => "conflict",
         413 => "payload_too_large",
+        429 => "too_many_requests",
         415 => "unsupported_media_type",
         422 => "unprocessable",
         503 => "unavailable",
@@ -80,7 +84,13 @@ impl IntoResponse for ApiError {
             code: code_of(self.status),
             message: self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 
@@ -90,6 +100,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict => ApiError::conflict(e.to_string()),
             StoreError::Constraint(m) => ApiError::conflict(m),
             StoreError::Closed => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+            StoreError::InvalidText => ApiError::unprocessable(e.to_string()),
             // Database details stay in the log; the caller learns only that it failed.
             other => {
                 tracing::error!(error = %other, "store error");

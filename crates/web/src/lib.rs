@@ -4,11 +4,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod edge;
 pub mod error;
 pub mod held_files;
 pub mod metrics;
 pub mod open311;
 pub mod tickets_api;
+pub mod tokens_api;
 pub mod ui;
 
 use std::sync::Arc;
@@ -36,6 +38,11 @@ pub struct AppState {
     pub started: Instant,
     /// Started with `--demo`: every page says so.
     pub demo: bool,
+    /// Cookies always carry `Secure` (the server is reached over TLS).
+    pub secure_cookies: bool,
+    /// A reverse proxy in front is trusted: the client's address comes from `X-Forwarded-For` and the
+    /// scheme from `X-Forwarded-Proto`.
+    pub trust_proxy: bool,
 }
 
 impl AppState {
@@ -49,6 +56,8 @@ impl AppState {
             templates: Arc::new(templates),
             started: Instant::now(),
             demo: false,
+            secure_cookies: false,
+            trust_proxy: false,
         }
     }
 }
@@ -63,7 +72,8 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         from POST /api/v1/tokens. Errors are JSON {code, message}."),
     paths(
         api::catalog_list, api::item_guide, api::bundle_guide,
-        api::login, api::logout, api::whoami, api::create_token,
+        api::login, api::logout, api::whoami,
+        tokens_api::create_token, tokens_api::list_tokens, tokens_api::revoke_token,
         api::create_case, api::list_cases, api::get_case, api::act, api::verify,
         api::inbox, api::notifications, api::statistics,
         tickets_api::create_ticket, tickets_api::list_tickets, tickets_api::get_ticket, tickets_api::act_on_ticket,
@@ -158,7 +168,11 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog/bundles/{code}", get(api::bundle_guide))
         .route("/session", post(api::login).delete(api::logout))
         .route("/me", get(api::whoami))
-        .route("/tokens", post(api::create_token))
+        .route(
+            "/tokens",
+            post(tokens_api::create_token).get(tokens_api::list_tokens),
+        )
+        .route("/tokens/{id}", axum::routing::delete(tokens_api::revoke_token))
         .route("/cases", post(api::create_case).get(api::list_cases))
         .route("/cases/{id}", get(api::get_case))
         .route("/cases/{id}/commands", post(api::act))
@@ -232,6 +246,8 @@ pub fn router(state: AppState) -> Router {
             get(hotline::request_page).post(hotline::request_submit),
         )
         .route("/track", get(hotline::track_page))
+        .route("/tokens", get(ui::tokens::tokens).post(ui::tokens::create))
+        .route("/tokens/{id}/revoke", post(ui::tokens::revoke))
         .route("/static/{*path}", get(ui::static_file))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // Open311 GeoReport v2: `{resource}.{format}` paths are parsed by the handlers.
@@ -245,6 +261,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            edge::reject_bad_text,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn(edge::security_headers))
         .with_state(state)
 }

@@ -66,6 +66,16 @@ impl IntoResponse for O311Error {
     }
 }
 
+/// An Open311 error answer for a request refused before its handler ran (the format from the path).
+pub fn error_response(path: &str, status: StatusCode, description: &str) -> Response {
+    let format = if path.ends_with(".xml") {
+        Format::Xml
+    } else {
+        Format::Json
+    };
+    err(format, status, description).into_response()
+}
+
 fn content_type(f: Format) -> &'static str {
     match f {
         Format::Json => "application/json; charset=utf-8",
@@ -731,13 +741,29 @@ async fn api_user(
             "api_key is required to submit a request",
         ));
     }
-    let user = state
+    let now = onego_store::now_millis();
+    let (user, token) = state
         .engine
         .store()
-        .read(move |c| onego_store::users::api_token_user(c, &key))
+        .read(move |c| onego_store::users::api_token_user(c, &key, now))
         .await
         .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .ok_or_else(|| err(format, StatusCode::FORBIDDEN, "the api_key is not valid"))?;
+        .ok_or_else(|| {
+            err(
+                format,
+                StatusCode::FORBIDDEN,
+                "the api_key is not valid (unknown, expired or revoked); ask the 12345 centre for a new one",
+            )
+        })?;
+    if onego_domain::policy::token_reaches(token.scope, onego_domain::policy::Surface::Open311Submit).is_err()
+    {
+        return Err(err(
+            format,
+            StatusCode::FORBIDDEN,
+            "this key may not submit Open311 requests; ask for an Open311 partner key",
+        ));
+    }
+    crate::auth::touch(state, token.id, now);
     let actor: Actor = user.actor();
     if onego_domain::policy::authorize_intake_channel(&actor, TicketChannel::Open311, None).is_err() {
         return Err(err(

@@ -506,11 +506,9 @@ pub async fn ticket_act(
     match result {
         Ok(_) => {
             state.metrics.count_command("ticket_command");
-            let to = if back.starts_with('/') && !back.starts_with("//") {
-                back
-            } else {
-                format!("/tickets/{id}?done=ok")
-            };
+            let to = crate::edge::local_path(&back)
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("/tickets/{id}?done=ok"));
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {

@@ -5,6 +5,7 @@
 mod diagram;
 pub mod hotline;
 pub mod pages;
+pub mod tokens;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -14,7 +15,7 @@ use minijinja::{Environment, Value, context};
 use onego_domain::org::Role;
 
 use crate::AppState;
-use crate::auth::{Auth, authenticate_with, cookie};
+use crate::auth::{Auth, authenticate_on, cookie};
 use crate::error::ApiError;
 
 pub use diagram::svg as process_svg;
@@ -53,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("request.html", include_str!("../../templates/request.html")),
     ("track.html", include_str!("../../templates/track.html")),
+    ("tokens.html", include_str!("../../templates/tokens.html")),
 ];
 
 /// The compiled templates, shared by every request.
@@ -111,7 +113,7 @@ impl FromRequestParts<AppState> for Page {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
-        let auth = match authenticate_with(parts, state, false).await {
+        let auth = match authenticate_on(parts, state, onego_domain::policy::Surface::Pages).await {
             Ok(a) => a,
             Err(e) => return Err(e.into_response()),
         };
@@ -163,7 +165,6 @@ impl Page {
     pub fn check_csrf(&self, state: &AppState, sent: Option<&str>) -> Result<(), Response> {
         match &self.auth {
             Some(a) if !a.csrf.is_empty() && sent == Some(a.csrf.as_str()) => Ok(()),
-            Some(a) if a.csrf.is_empty() => Ok(()), // bearer tokens carry no CSRF risk
             _ => Err(error_page(
                 state,
                 self,
@@ -318,6 +319,11 @@ const STATIC: &[(&str, &str, &[u8])] = &[
         "app.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
+    ),
+    (
+        "forms.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/forms.js"),
     ),
     (
         "vendor/htmx-2.0.11.min.js",

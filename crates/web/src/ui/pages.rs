@@ -138,11 +138,15 @@ fn item_view(state: &AppState, page: &Page, i: &ServiceItem) -> Value {
 // --- Preferences, login ----------------------------------------------------------------------------
 
 /// `/prefs?lang=en&elder=1&back=/path`: sets the language or elder mode and returns to the page.
-pub async fn prefs(axum::extract::RawQuery(q): axum::extract::RawQuery) -> Response {
+pub async fn prefs(
+    State(state): State<AppState>,
+    request_headers: HeaderMap,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Response {
     let form = FormData::parse(q.unwrap_or_default().as_bytes());
     let back = form
         .get("back")
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .and_then(crate::edge::local_path)
         .unwrap_or("/")
         .to_owned();
     let mut headers = HeaderMap::new();
@@ -155,7 +159,10 @@ pub async fn prefs(axum::extract::RawQuery(q): axum::extract::RawQuery) -> Respo
         .filter(|e| *e == "0" || *e == "1")
         .map(|e| format!("elder={e}"));
     for pair in [lang, elder].into_iter().flatten() {
-        if let Ok(v) = HeaderValue::from_str(&format!("{pair}; Path=/; Max-Age=31536000; SameSite=Lax")) {
+        let secure = crate::auth::secure_attr(&request_headers, &state);
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("{pair}; Path=/; Max-Age=31536000; SameSite=Lax{secure}"))
+        {
             headers.append(SET_COOKIE, v);
         }
     }
@@ -191,7 +198,12 @@ fn home_for(role: Role) -> &'static str {
     }
 }
 
-pub async fn login_submit(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
+pub async fn login_submit(
+    State(state): State<AppState>,
+    page: Page,
+    origin: crate::auth::Origin,
+    body: Bytes,
+) -> Response {
     let form = FormData::parse(&body);
     let (username, password) = (
         form.text("username"),
@@ -207,18 +219,26 @@ pub async fn login_submit(State(state): State<AppState>, page: Page, body: Bytes
             context! { next => next.clone(), error => msg, username => username.clone() },
         )
     };
-    let (auth, cookie) = match crate::auth::log_in(&state, &username, password).await {
+    let (auth, cookie) = match crate::auth::log_in(&state, &origin, &username, password).await {
         Ok(ok) => ok,
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+        Err(crate::auth::LoginError::Wrong) => {
             return fail(page.tr("用户名或密码错误", "The username or password is wrong"));
         }
-        Err(e) => return api_error_page(&state, &page, e),
+        Err(crate::auth::LoginError::Locked { until }) => {
+            let at = time(Timestamp::from_millis(until));
+            let mut r = fail(if page.en() {
+                format!("Too many failed log-ins. For your account's safety, try again after {at}.")
+            } else {
+                format!("登录失败次数过多，为保护账号安全，请于 {at} 之后再试。")
+            });
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            return r;
+        }
+        Err(crate::auth::LoginError::Other(e)) => return api_error_page(&state, &page, e),
     };
-    let target = if next.starts_with('/') && !next.starts_with("//") {
-        next
-    } else {
-        home_for(auth.user.role).to_owned()
-    };
+    let target = crate::edge::local_path(&next)
+        .map(str::to_owned)
+        .unwrap_or_else(|| home_for(auth.user.role).to_owned());
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, cookie);
     (headers, Redirect::to(&target)).into_response()

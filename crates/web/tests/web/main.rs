@@ -3,4 +3,5 @@
 mod api;
 mod pages;
 mod scale_out;
+mod security;
 mod support;

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::catalog::{Bundle, Handling, MaterialSpec, Necessity, ServiceItem};
 use crate::org::Actor;
 use crate::process::{ITEM_DEPARTMENT, NodeKind, Outcome, ProcessDefinition, TaskAction};
-use crate::values::{ApplicantId, CaseNumber, Code, Mobile};
+use crate::values::{ApplicantId, CaseNumber, Code, FileRef, Mobile};
 
 pub type CaseId = i64;
 pub type TaskId = u32;
@@ -62,7 +62,7 @@ pub struct ProvidedMaterial {
     pub at: Timestamp,
     /// Stored upload, when it came as a file.
     #[serde(default)]
-    pub file: Option<String>,
+    pub file: Option<FileRef>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -443,6 +443,13 @@ pub struct Submission {
     pub materials: Vec<ProvidedMaterial>,
 }
 
+impl Submission {
+    /// The uploads a submission refers to.
+    pub fn files(&self) -> Vec<FileRef> {
+        self.materials.iter().filter_map(|m| m.file).collect()
+    }
+}
+
 fn empty_form() -> Value {
     Value::Object(Default::default())
 }
@@ -476,8 +483,9 @@ pub enum Command {
     },
     SupplyMaterials {
         materials: Vec<Code>,
+        /// Material code → the upload that carries it.
         #[serde(default)]
-        files: BTreeMap<String, String>,
+        files: BTreeMap<String, FileRef>,
     },
     Act {
         task: TaskId,
@@ -528,6 +536,14 @@ pub enum Command {
 }
 
 impl Command {
+    /// The uploads a command refers to (they must be the actor's own, or this case's already).
+    pub fn files(&self) -> Vec<FileRef> {
+        match self {
+            Command::SupplyMaterials { files, .. } => files.values().copied().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Command::Accept { .. } => "accept",

@@ -22,6 +22,10 @@ pub enum ValueError {
     Code(String),
     #[error("region code \"{0}\" is invalid: give the 6-digit GB/T 2260 code, for example 370100")]
     RegionCode(String),
+    #[error(
+        "\"{0}\" is not a file of this application: a file is an upload, referred to as /uploads/<id>; upload it first"
+    )]
+    FileRef(String),
 }
 
 /// The characters of a 统一社会信用代码 (GB 32100-2015): digits and capitals without I, O, Z, S, V.
@@ -326,4 +330,50 @@ pub fn allowed_char(c: char) -> bool {
 /// The first character a person's text may not carry, if any (see [`allowed_char`]).
 pub fn forbidden_char(text: &str) -> Option<char> {
     text.chars().find(|c| !allowed_char(*c))
+}
+
+/// A file a case refers to: an upload stored by onego, written `/uploads/<id>`. Nothing else is a file
+/// reference — no outside address, no `javascript:` — so a link drawn from one always stays on onego's
+/// own access-checked download. Which uploads an actor may refer to is checked where uploads are known
+/// (the engine): their own, not yet tied to another case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FileRef(i64);
+
+impl FileRef {
+    pub fn new(upload_id: i64) -> FileRef {
+        FileRef(upload_id)
+    }
+
+    pub fn upload_id(self) -> i64 {
+        self.0
+    }
+
+    pub fn parse(text: &str) -> Result<FileRef, ValueError> {
+        text.trim()
+            .strip_prefix("/uploads/")
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|n| *n > 0)
+            .map(FileRef)
+            .ok_or_else(|| ValueError::FileRef(text.chars().take(80).collect()))
+    }
+}
+
+impl fmt::Display for FileRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "/uploads/{}", self.0)
+    }
+}
+
+impl TryFrom<String> for FileRef {
+    type Error = ValueError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        FileRef::parse(&s)
+    }
+}
+
+impl From<FileRef> for String {
+    fn from(f: FileRef) -> String {
+        f.to_string()
+    }
 }

@@ -322,10 +322,11 @@ impl World {
             form,
             materials: materials
                 .iter()
-                .map(|m| ProvidedMaterial {
+                .enumerate()
+                .map(|(n, m)| ProvidedMaterial {
                     code: code(m),
                     at: at(now),
-                    file: Some(format!("upload/{m}.pdf")),
+                    file: Some(FileRef::new(n as i64 + 1)),
                 })
                 .collect(),
         };

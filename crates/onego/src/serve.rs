@@ -208,7 +208,24 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
 /// Fires due timers: every second, or sooner when the next one is due sooner. Also picks up
 /// configuration another server changed (catalog, hotline data, holiday files).
 async fn timer_worker(state: AppState) {
+    let mut last_sweep = std::time::Instant::now();
     loop {
+        if last_sweep.elapsed() >= Duration::from_secs(600) {
+            last_sweep = std::time::Instant::now();
+            let now_ms = onego_store::now_millis();
+            match state
+                .engine
+                .store()
+                .write(move |c| onego_store::housekeeping(c, now_ms))
+                .await
+            {
+                Ok(swept) if swept != onego_store::Swept::default() => {
+                    tracing::info!(?swept, "housekeeping")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "housekeeping"),
+            }
+        }
         match state.engine.refresh_config().await {
             Ok(true) => tracing::info!("configuration changed elsewhere; reloaded"),
             Ok(false) => {}

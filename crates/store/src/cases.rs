@@ -291,6 +291,16 @@ pub struct Write {
     pub timers_added: Vec<TimerRow>,
     pub notifications: Vec<NotificationRow>,
     pub side_rows: Vec<SideRows>,
+    /// Uploads this command refers to, tied to the aggregate in the same transaction.
+    pub attach: Option<Attach>,
+}
+
+/// Uploads to tie to an aggregate: each must be `owner`'s and not tied to another aggregate, else the
+/// write is refused as a conflict (and decided again, which reports why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attach {
+    pub owner: i64,
+    pub uploads: Vec<i64>,
 }
 
 impl Write {
@@ -395,6 +405,12 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
             .map(|j| j.prev_hash.as_str())
             .unwrap_or(GENESIS_HASH);
         let last_hash = w.last_hash(first_prev).to_owned();
+        if let Some(a) = &w.attach
+            && !uploads_free_for(conn, a, w.id)?
+        {
+            results[i] = Err(StoreError::Conflict);
+            continue;
+        }
         let Some(expected) = w.expected_version else {
             inserts.push((w.table, insert_values(w, last_seq, &last_hash)));
             continue;
@@ -445,6 +461,16 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
             .filter(|(_, r)| r.is_ok())
             .map(|(w, _)| w)
     };
+    for w in ok() {
+        if let Some(a) = &w.attach {
+            for id in &a.uploads {
+                conn.execute(
+                    "UPDATE uploads SET case_id = $1 WHERE id = $2 AND owner_user_id = $3",
+                    &[Value::Int(w.id), Value::Int(*id), Value::Int(a.owner)],
+                )?;
+            }
+        }
+    }
     let mut side: Vec<&SideRows> = ok().flat_map(|w| w.side_rows.iter()).collect();
     side.sort_by_key(|s| s.table);
     for group in side.chunk_by(|a, b| a.table == b.table) {
@@ -577,6 +603,26 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
         notes,
     )?;
     Ok(results)
+}
+
+/// Whether every upload of `a` is its owner's and free (or already this aggregate's). On PostgreSQL the
+/// rows stay locked until the commit, so two commands cannot take the same upload at once.
+fn uploads_free_for(conn: &mut dyn Conn, a: &Attach, aggregate: i64) -> Result<bool, StoreError> {
+    let lock = match conn.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let mut free = 0;
+    for id in &a.uploads {
+        let row = conn.query_one(
+            &format!(
+                "SELECT 1 FROM uploads WHERE id = $1 AND owner_user_id = $2 AND (case_id IS NULL OR case_id = $3){lock}"
+            ),
+            &[Value::Int(*id), Value::Int(a.owner), Value::Int(aggregate)],
+        )?;
+        free += usize::from(row.is_some());
+    }
+    Ok(free == a.uploads.len())
 }
 
 /// `DELETE … WHERE (a = $1 AND b = $2) OR (…)`, chunked. Portable: both backends type the parameters

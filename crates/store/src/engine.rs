@@ -19,8 +19,8 @@ use onego_domain::policy;
 use onego_domain::values::{CaseNumber, RegionCode};
 
 use crate::cases::{
-    self, CaseColumns, Derived, JournalRow, Journaled, NotificationRow, SideRows, Stored, StoredCase, Table,
-    TaskRow, TimerRow, Write,
+    self, Attach, CaseColumns, Derived, JournalRow, Journaled, NotificationRow, SideRows, Stored, StoredCase,
+    Table, TaskRow, TimerRow, Write,
 };
 use crate::parking::Mutex;
 use crate::sql::Value;
@@ -368,12 +368,13 @@ impl Engine {
                 "only the window clerk accepts at submission".into(),
             ));
         }
+        let attach = self.check_files(actor, None, &submission.files()).await?;
         let catalog = self.catalog();
         let (id, number) = self.next_ids(now).await?;
         let calendar = self.calendar();
         let ctx = self.context(actor, now, &catalog, &calendar);
         let (case, entries) = Case::open(&ctx, id, number, submission, accept)?;
-        let stored = self.create(case, &entries, now).await?;
+        let stored = self.create(case, &entries, now, attach.as_ref()).await?;
         Ok(Outcome {
             case: Arc::new(stored.value.clone()),
             entries,
@@ -386,16 +387,26 @@ impl Engine {
         mut value: A,
         entries: &[A::Entry],
         now: Timestamp,
+        attach: Option<&Attach>,
     ) -> Result<Arc<Stored<A>>, EngineError> {
         value.set_version(1);
-        let (write, derived) = self.build_write(None, &value, entries, now)?;
+        let (write, derived) = self.build_write(None, &value, entries, now, attach)?;
         let stored = Stored {
             last_seq: write.last_seq(0),
             last_hash: write.last_hash(cases::GENESIS_HASH).to_owned(),
             derived: Some(derived),
             value,
         };
-        self.store.commit(write).await?;
+        match self.store.commit(write).await {
+            Ok(()) => {}
+            // Only the uploads can make a new aggregate's write conflict: one was taken meanwhile.
+            Err(StoreError::Conflict) => {
+                return Err(EngineError::Invalid(
+                    "a file sent with this was taken by another application at the same moment; upload it again".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
         let stored = Arc::new(stored);
         self.remember(stored.value.id(), stored.clone());
         Ok(stored)
@@ -409,9 +420,10 @@ impl Engine {
         cmd: &Command,
         now: Timestamp,
     ) -> Result<Outcome, EngineError> {
+        let attach = self.check_files(actor, Some(id), &cmd.files()).await?;
         let catalog = self.catalog();
         let (stored, entries) = self
-            .run::<Case>(id, now, |current| {
+            .run::<Case>(id, now, attach.as_ref(), |current| {
                 policy::authorize_command(actor, current, cmd)?;
                 let calendar = self.calendar();
                 let ctx = self.context(actor, now, &catalog, &calendar);
@@ -435,6 +447,7 @@ impl Engine {
         &self,
         id: i64,
         now: Timestamp,
+        attach: Option<&Attach>,
         decide: impl Fn(&A) -> Result<Vec<A::Entry>, EngineError>,
     ) -> Result<(Arc<Stored<A>>, Vec<A::Entry>), EngineError> {
         let (mut stored, mut verified) = match self.cached::<A>(id) {
@@ -462,7 +475,7 @@ impl Engine {
                 next.apply(e);
             }
             next.set_version(stored.value.version() + 1);
-            let (write, derived) = self.build_write(Some(&stored), &next, &entries, now)?;
+            let (write, derived) = self.build_write(Some(&stored), &next, &entries, now, attach)?;
             let committed = Stored {
                 last_seq: write.last_seq(stored.last_seq),
                 last_hash: write.last_hash(&stored.last_hash).to_owned(),
@@ -561,6 +574,46 @@ impl Engine {
                 .unwrap_or(c)),
             None => self.load_fresh::<A>(id).await,
         }
+    }
+
+    /// Checks the uploads a command refers to: each exists, is the actor's own, and is not tied to
+    /// another aggregate (it may already be this one's). Returns what to tie in the command's write.
+    pub(crate) async fn check_files(
+        &self,
+        actor: &Actor,
+        aggregate: Option<i64>,
+        files: &[onego_domain::values::FileRef],
+    ) -> Result<Option<Attach>, EngineError> {
+        if files.is_empty() {
+            return Ok(None);
+        }
+        let mut ids: Vec<i64> = files.iter().map(|f| f.upload_id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let wanted = ids.clone();
+        let found = self
+            .store
+            .read(move |c| crate::uploads::infos(c, &wanted))
+            .await?;
+        for id in &ids {
+            let refused = match found.iter().find(|u| u.id == *id) {
+                None => Some("does not exist"),
+                Some(u) if u.owner_user_id != actor.user_id => Some("was not uploaded by you"),
+                Some(u) if u.case_id.is_some() && u.case_id != aggregate => {
+                    Some("belongs to another application")
+                }
+                Some(_) => None,
+            };
+            if let Some(why) = refused {
+                return Err(EngineError::Invalid(format!(
+                    "file /uploads/{id} {why}; a material's file must be one you uploaded for this application"
+                )));
+            }
+        }
+        Ok(Some(Attach {
+            owner: actor.user_id,
+            uploads: ids,
+        }))
     }
 
     /// A case as the actor may see it.
@@ -867,6 +920,7 @@ impl Engine {
         next: &A,
         entries: &[A::Entry],
         now: Timestamp,
+        attach: Option<&Attach>,
     ) -> Result<(Write, Derived), EngineError> {
         let (last_seq, last_hash) = match before {
             Some(b) => (b.last_seq, b.last_hash.as_str()),
@@ -921,6 +975,7 @@ impl Engine {
             timers_added,
             notifications: next.notifications(self, entries, now),
             side_rows: next.side_rows(self, before.is_none(), entries, last_seq + 1),
+            attach: attach.cloned(),
         };
         Ok((write, new))
     }

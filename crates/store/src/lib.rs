@@ -58,6 +58,11 @@ pub enum StoreError {
     /// backends alike. The edge refuses such input first; this is the last line.
     #[error("the text contains a NUL character, which cannot be stored; remove it and try again")]
     InvalidText,
+    /// An account's uploads of the last 24 hours would pass its quota.
+    #[error(
+        "you have uploaded {used_mb} MB in the last 24 hours; the limit is {limit_mb} MB. Try again tomorrow, or hand the documents in at the window"
+    )]
+    Quota { used_mb: i64, limit_mb: i64 },
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -481,6 +486,23 @@ pub fn now_millis() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// What one round of housekeeping removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Uploads no case or request took in time.
+    pub orphan_uploads: u64,
+    pub expired_sessions: u64,
+}
+
+/// Removes what nothing needs any more: orphaned uploads, expired sessions, stale log-in failures.
+/// Safe to run on any process at any time (`serve` does every ten minutes).
+pub fn housekeeping(conn: &mut dyn Conn, now: i64) -> Result<Swept, StoreError> {
+    Ok(Swept {
+        orphan_uploads: uploads::sweep_orphans(conn, now)?,
+        expired_sessions: users::sweep(conn, now)?,
+    })
 }
 
 /// The configuration generation: every change to what processes load at start (catalog, processes,

@@ -839,10 +839,25 @@ impl Engine {
     pub async fn intake(
         &self,
         actor: &Actor,
+        intake: Intake,
+        now: Timestamp,
+    ) -> Result<TicketOutcome, EngineError> {
+        self.intake_with(actor, intake, &[], now).await
+    }
+
+    /// Registers a request with photos the actor uploaded for it (tied to it in the same commit).
+    pub async fn intake_with(
+        &self,
+        actor: &Actor,
         mut intake: Intake,
+        photos: &[onego_domain::values::FileRef],
         now: Timestamp,
     ) -> Result<TicketOutcome, EngineError> {
         policy::authorize_intake(actor, &intake)?;
+        for a in &intake.attachments {
+            check_media_url(a)?;
+        }
+        let attach = self.check_files(actor, None, photos).await?;
         let hotline = self.hotline();
         let category = hotline
             .category(intake.category.code.as_str())
@@ -912,7 +927,7 @@ impl Engine {
                 entries.push(e);
             }
         }
-        let stored = self.create(ticket, &entries, now).await?;
+        let stored = self.create(ticket, &entries, now, attach.as_ref()).await?;
         Ok(TicketOutcome {
             ticket: Arc::new(stored.value.clone()),
             entries,
@@ -1055,7 +1070,7 @@ impl Engine {
     ) -> Result<TicketOutcome, EngineError> {
         let hotline = self.hotline();
         let (stored, entries) = self
-            .run::<Ticket>(id, now, |t| {
+            .run::<Ticket>(id, now, None, |t| {
                 policy::authorize_ticket_command(actor, t, cmd)?;
                 let calendar = self.calendar();
                 let ctx = self.ticket_context(actor, now, &calendar, &hotline);
@@ -1092,6 +1107,29 @@ impl Engine {
     ) -> Result<Vec<cases::JournalRow>, EngineError> {
         self.ticket(actor, id).await?;
         Ok(self.store().read(move |c| cases::journal(c, id)).await?)
+    }
+}
+
+/// A request's attachment given by address (Open311 `media_url`): a plain http(s) address of a picture
+/// kept elsewhere, nothing that runs in a browser. Files sent with a request are uploads instead.
+pub fn check_media_url(url: &str) -> Result<(), EngineError> {
+    let u = url.trim();
+    let scheme_ok = u.starts_with("https://") || u.starts_with("http://");
+    let host_ok = u
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+        .is_some_and(|h| !h.is_empty());
+    if scheme_ok
+        && host_ok
+        && u.chars().count() <= 500
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        Ok(())
+    } else {
+        Err(EngineError::Invalid(format!(
+            "the attachment \"{}\" is not an http(s) address of a picture; send photos as files instead",
+            u.chars().take(80).collect::<String>()
+        )))
     }
 }
 

@@ -152,3 +152,92 @@ pub fn first_of_cases(
     }
     Ok(out)
 }
+
+/// How much one account may upload in 24 hours. Generous for an applicant's materials or a grid
+/// member's photos; it stops one account from filling the database.
+pub const DAILY_QUOTA_BYTES: i64 = 300 * 1024 * 1024;
+
+/// Uploads that were never tied to a case or request (the command after them failed, or the process
+/// stopped between) are removed after this long.
+pub const ORPHAN_AFTER_MS: i64 = 3_600_000;
+
+/// A checked file waiting to be stored: material code (or "photo", "media"), file name, content type, bytes.
+pub type NewFile = (String, String, &'static str, Vec<u8>);
+
+/// Stores checked files for `owner`, all or none, if they fit in the owner's `quota` of bytes per 24 hours
+/// ([`DAILY_QUOTA_BYTES`] in the server); returns their ids in order. `Err(StoreError::Quota)` says how
+/// much was used.
+pub fn insert_all(
+    conn: &mut dyn Conn,
+    owner: i64,
+    files: Vec<NewFile>,
+    now: i64,
+    quota: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let adding: i64 = files.iter().map(|f| f.3.len() as i64).sum();
+    let used = conn
+        .query_one(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM uploads WHERE owner_user_id = $1 AND created_at > $2",
+            &[Value::Int(owner), Value::Int(now - 86_400_000)],
+        )?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    if used + adding > quota {
+        return Err(StoreError::Quota {
+            used_mb: used / (1024 * 1024),
+            limit_mb: quota / (1024 * 1024),
+        });
+    }
+    files
+        .into_iter()
+        .map(|(material, name, content_type, data)| {
+            insert(conn, owner, &material, &name, content_type, data, now)
+        })
+        .collect()
+}
+
+/// Removes an owner's uploads that no case or request holds (after the command they came with failed).
+pub fn delete_unattached(conn: &mut dyn Conn, owner: i64, ids: &[i64]) -> Result<(), StoreError> {
+    for id in ids {
+        conn.execute(
+            "DELETE FROM uploads WHERE id = $1 AND owner_user_id = $2 AND case_id IS NULL",
+            &[Value::Int(*id), Value::Int(owner)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Removes uploads no case or request took within [`ORPHAN_AFTER_MS`]; returns how many.
+pub fn sweep_orphans(conn: &mut dyn Conn, now: i64) -> Result<u64, StoreError> {
+    conn.execute(
+        "DELETE FROM uploads WHERE case_id IS NULL AND created_at < $1",
+        &[Value::Int(now - ORPHAN_AFTER_MS)],
+    )
+}
+
+/// Several uploads' details in one query (those that exist).
+pub fn infos(conn: &mut dyn Conn, ids: &[i64]) -> Result<Vec<UploadInfo>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT id, owner_user_id, case_id, material_code, file_name, content_type, size, sm3 FROM uploads WHERE id IN ({})",
+            marks.join(", ")
+        );
+        let params: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+        for r in conn.query(&sql, &params)? {
+            out.push(UploadInfo {
+                id: r.int(0)?,
+                owner_user_id: r.int(1)?,
+                case_id: r.opt_int(2)?,
+                material_code: r.opt_text(3)?,
+                file_name: r.text(4)?,
+                content_type: r.text(5)?,
+                size: r.int(6)?,
+                sm3: r.text(7)?,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -433,3 +433,13 @@ pub fn clear_failures(conn: &mut dyn Conn, key: &str) -> Result<(), StoreError> 
     conn.execute("DELETE FROM login_failures WHERE key = $1", &[key.into()])?;
     Ok(())
 }
+
+/// Removes expired sessions and failures that no longer count; returns how many sessions went.
+pub fn sweep(conn: &mut dyn Conn, now: i64) -> Result<u64, StoreError> {
+    let sessions = conn.execute("DELETE FROM sessions WHERE expires_at < $1", &[Value::Int(now)])?;
+    conn.execute(
+        "DELETE FROM login_failures WHERE last_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+        &[Value::Int(now - 86_400_000), Value::Int(now)],
+    )?;
+    Ok(sessions)
+}

@@ -452,6 +452,7 @@ async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
             timers_added: vec![],
             notifications: vec![],
             side_rows: vec![],
+            attach: None,
         };
         write.journal = cases::JournalRow::chain(
             id,
@@ -1684,5 +1685,131 @@ async fn text_with_nul_is_refused_alike_on_both_databases_and_changes_nothing() 
             "{}: even in a lookup",
             db.backend
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_keep_to_a_daily_quota_and_orphans_are_swept() {
+    for db in databases("quota") {
+        let store = Store::open(&db.url).expect("store");
+        let pdf = |n: usize| {
+            let mut d = b"%PDF-1.4\n".to_vec();
+            d.resize(n, b'x');
+            ("M-X".to_owned(), "a.pdf".to_owned(), "application/pdf", d)
+        };
+        let now = 10 * 86_400_000;
+        let ids = store
+            .write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(600), pdf(300)], now, 1_000))
+            .await
+            .expect("within the quota");
+        assert_eq!(ids.len(), 2);
+        let over = store
+            .write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(200)], now, 1_000))
+            .await;
+        assert!(
+            matches!(over, Err(StoreError::Quota { .. })),
+            "{}: {over:?}",
+            db.backend
+        );
+        let tomorrow = now + 86_400_000 + 1;
+        store
+            .write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(200)], tomorrow, 1_000))
+            .await
+            .expect("a day later the quota is free again");
+        // One upload is tied to a case; the others are orphans an hour later.
+        let first = ids[0];
+        store
+            .write(move |c| onego_store::uploads::attach(c, &[first], 99, 7))
+            .await
+            .expect("attach");
+        let swept = store
+            .write(move |c| onego_store::housekeeping(c, tomorrow + 3_600_001))
+            .await
+            .expect("sweep");
+        assert_eq!(swept.orphan_uploads, 2, "{}", db.backend);
+        let left = store
+            .read(|c| onego_store::uploads::of_case(c, 99))
+            .await
+            .expect("read");
+        assert_eq!(left, vec![first], "{}: the case keeps its file", db.backend);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_material_file_must_be_the_actors_own_upload_not_yet_tied_elsewhere() {
+    for db in databases("file-refs") {
+        let b = db.backend;
+        let engine = engine_on(&db);
+        let pdf = || {
+            (
+                "M-LICENCE".to_owned(),
+                "l.pdf".to_owned(),
+                "application/pdf",
+                b"%PDF-1.4 x".to_vec(),
+            )
+        };
+        let applicant_id = applicant().user_id;
+        let mine = engine
+            .store()
+            .write(move |c| {
+                onego_store::uploads::insert_all(c, applicant_id, vec![pdf(), pdf()], 0, i64::MAX)
+            })
+            .await
+            .expect("upload");
+        let theirs = engine
+            .store()
+            .write(move |c| onego_store::uploads::insert_all(c, 555, vec![pdf()], 0, i64::MAX))
+            .await
+            .expect("upload");
+        let with_file = |file: i64| {
+            let mut s = submission(SubjectRef::Item { code: code("SP-001") }, MALL, json!({}));
+            s.materials[1].file = Some(FileRef::new(file));
+            s
+        };
+        let err = engine
+            .submit(
+                &applicant(),
+                with_file(theirs[0]),
+                None,
+                at("2026-03-02T09:00:00"),
+            )
+            .await
+            .expect_err("another's upload");
+        assert!(err.to_string().contains("not uploaded by you"), "{b}: {err}");
+        let err = engine
+            .submit(&applicant(), with_file(987_654), None, at("2026-03-02T09:00:00"))
+            .await
+            .expect_err("no such upload");
+        assert!(err.to_string().contains("does not exist"), "{b}: {err}");
+        let out = engine
+            .submit(&applicant(), with_file(mine[0]), None, at("2026-03-02T09:00:00"))
+            .await
+            .expect("own upload");
+        let id = out.case.id;
+        let tied = engine
+            .store()
+            .read(move |c| onego_store::uploads::of_case(c, id))
+            .await
+            .expect("read");
+        assert_eq!(tied, vec![mine[0]], "{b}: tied in the same commit");
+        let err = engine
+            .submit(&applicant(), with_file(mine[0]), None, at("2026-03-02T09:05:00"))
+            .await
+            .expect_err("already another case's");
+        assert!(
+            err.to_string().contains("belongs to another application"),
+            "{b}: {err}"
+        );
+        // Anything but an upload reference is not a file at all.
+        for bad in [
+            "javascript:alert(1)",
+            "https://evil.example/x.pdf",
+            "/uploads/abc",
+            "/uploads/-3",
+        ] {
+            assert!(FileRef::parse(bad).is_err(), "{bad}");
+            let json = serde_json::json!({"command": "supply_materials", "materials": ["M-LICENCE"], "files": {"M-LICENCE": bad}});
+            assert!(serde_json::from_value::<Command>(json).is_err(), "{bad}");
+        }
     }
 }

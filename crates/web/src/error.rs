@@ -101,6 +101,7 @@ impl From<StoreError> for ApiError {
             StoreError::Constraint(m) => ApiError::conflict(m),
             StoreError::Closed => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
             StoreError::InvalidText => ApiError::unprocessable(e.to_string()),
+            StoreError::Quota { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
             // Database details stay in the log; the caller learns only that it failed.
             other => {
                 tracing::error!(error = %other, "store error");

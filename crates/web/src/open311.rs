@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::held_files::{self, FormProblem};
+use crate::held_files;
 use crate::ui::pages::FormData;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -589,10 +589,9 @@ async fn post_inner(state: &AppState, path: &str, req: Request) -> Result<Respon
         let mp = Multipart::from_request(req, state)
             .await
             .map_err(|e| bad(format!("the multipart body could not be read: {e}")))?;
-        match held_files::read_form(mp, "media").await {
+        match held_files::read_form(mp, |f| f == "media").await {
             (form, files, None) => (form, files),
-            (_, _, Some(FormProblem::CutOff(e))) => return Err(bad(format!("the upload was cut off: {e}"))),
-            (_, _, Some(FormProblem::BadFile(m))) => return Err(bad(m)),
+            (_, _, Some(problem)) => return Err(bad(problem.message(true))),
         }
     } else {
         let body = Bytes::from_request(req, state)
@@ -690,19 +689,25 @@ async fn post_inner(state: &AppState, path: &str, req: Request) -> Result<Respon
         attributes,
     };
     let now = Timestamp::from_millis(onego_store::now_millis());
-    let out = state.engine.intake(&actor, intake, now).await.map_err(|e| {
-        let api: ApiError = e.into();
+    let as_open311 = |api: ApiError| {
         let status = match api.status {
-            StatusCode::FORBIDDEN => StatusCode::FORBIDDEN,
-            StatusCode::NOT_FOUND => StatusCode::NOT_FOUND,
+            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::PAYLOAD_TOO_LARGE => api.status,
             StatusCode::INTERNAL_SERVER_ERROR => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
         err(format, status, api.message)
-    })?;
-    held_files::store(state, user.id, out.ticket.id, "media", files)
+    };
+    let held = files.into_iter().map(|f| ("media".to_owned(), f)).collect();
+    let stored = held_files::store(state, user.id, held)
         .await
-        .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(as_open311)?;
+    let out = match state.engine.intake_with(&actor, intake, &stored, now).await {
+        Ok(out) => out,
+        Err(e) => {
+            held_files::discard(state, user.id, &stored).await;
+            return Err(as_open311(e.into()));
+        }
+    };
     state.metrics.count_command("open311_request");
     Ok(respond(
         format,

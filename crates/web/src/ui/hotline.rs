@@ -21,7 +21,7 @@ use super::pages::{FormData, PageResult, dept_name, now, time};
 use super::{Page, api_error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::held_files::{self, FormProblem};
+use crate::held_files;
 use crate::tickets_api::{self, IntakeRequest};
 
 /// Any serde value as a template value.
@@ -565,34 +565,32 @@ async fn grid_render(
     ))
 }
 
-/// A grid member's report: fields and an optional photo (checked by content, stored with the event).
+/// A grid member's report: fields and an optional photo (checked by content, stored only once the
+/// report is accepted, tied to it in the same commit).
 pub async fn grid_report_submit(State(state): State<AppState>, page: Page, mp: Multipart) -> PageResult {
     let auth = page.require_role(&state, &[Role::GridMember])?.clone();
-    let (form, photos, problem) = held_files::read_form(mp, "photo").await;
+    let (form, photos, problem) = held_files::read_form(mp, |f| f == "photo").await;
     page.check_csrf(&state, form.get("csrf"))?;
     if let Some(problem) = problem {
-        let message = match problem {
-            FormProblem::CutOff(e) => format!("上传中断，请重试（{e}）"),
-            FormProblem::BadFile(m) => m,
-        };
+        let message = problem.message(page.en());
         return grid_render(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &form, &message).await;
     }
-    let result = match intake_request(&form, "grid").into_intake(&auth.actor) {
-        Ok(i) => state
-            .engine
-            .intake(&auth.actor, i, now())
-            .await
-            .map_err(ApiError::from),
-        Err(e) => Err(e),
+    let intake = match intake_request(&form, "grid").into_intake(&auth.actor) {
+        Ok(i) => i,
+        Err(e) => return grid_render(&state, &page, e.status, &form, &e.message).await,
     };
-    match result {
-        Ok(out) => {
-            held_files::store(&state, auth.user.id, out.ticket.id, "photo", photos)
-                .await
-                .map_err(|e| api_error_page(&state, &page, e.into()))?;
-            Ok(Redirect::to(&format!("/tickets/{}?done=reported", out.ticket.id)).into_response())
+    let held = photos.into_iter().map(|f| ("photo".to_owned(), f)).collect();
+    let files = match held_files::store(&state, auth.user.id, held).await {
+        Ok(f) => f,
+        Err(e) => return grid_render(&state, &page, e.status, &form, &e.message).await,
+    };
+    match state.engine.intake_with(&auth.actor, intake, &files, now()).await {
+        Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=reported", out.ticket.id)).into_response()),
+        Err(e) => {
+            held_files::discard(&state, auth.user.id, &files).await;
+            let e = ApiError::from(e);
+            grid_render(&state, &page, e.status, &form, &e.message).await
         }
-        Err(e) => grid_render(&state, &page, e.status, &form, &e.message).await,
     }
 }
 

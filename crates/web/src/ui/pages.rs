@@ -503,53 +503,26 @@ pub async fn apply_page(
     ))
 }
 
-/// Reads a multipart form: text fields, and files checked and stored as uploads of the caller.
-async fn read_multipart(
-    state: &AppState,
-    owner: i64,
-    mut mp: Multipart,
-) -> Result<(BTreeMap<String, String>, Vec<(Code, i64)>), ApiError> {
-    let mut fields = BTreeMap::new();
-    let mut files = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("the upload was cut off: {e}")))?
-    {
-        let name = field.name().unwrap_or("").to_owned();
-        if let Some(material) = name.strip_prefix("file_") {
-            let file_name = field.file_name().unwrap_or("file").to_owned();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| ApiError::bad_request(format!("the upload was cut off: {e}")))?;
-            if data.is_empty() && file_name.is_empty() || data.is_empty() && file_name == "file" {
-                continue; // no file chosen for this material
-            }
-            if data.is_empty() {
-                continue;
-            }
-            let code = Code::parse(material).map_err(|e| ApiError::unprocessable(e.to_string()))?;
-            let content_type =
-                uploads::check(&file_name, &data).map_err(|e| ApiError::unprocessable(e.to_string()))?;
-            let (m, f, ct) = (code.to_string(), file_name.clone(), content_type.to_owned());
-            let bytes = data.to_vec();
-            let t0 = onego_store::now_millis();
-            let id = state
-                .engine
-                .store()
-                .write(move |c| uploads::insert(c, owner, &m, &f, &ct, bytes, t0))
-                .await?;
-            files.push((code, id));
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| ApiError::bad_request(format!("a field could not be read: {e}")))?;
-            fields.insert(name, text);
-        }
-    }
-    Ok((fields, files))
+/// Material files come in fields named `file_<material code>`.
+fn material_of(field: &str) -> Option<Code> {
+    field.strip_prefix("file_").and_then(|c| Code::parse(c).ok())
+}
+
+/// Held material files as (material code, file), or the message for a field that names no material.
+fn material_files(
+    page: &Page,
+    files: Vec<crate::held_files::HeldFile>,
+) -> Result<Vec<(String, crate::held_files::HeldFile)>, String> {
+    files
+        .into_iter()
+        .map(|f| match material_of(&f.field) {
+            Some(code) => Ok((code.to_string(), f)),
+            None => Err(page.tr(
+                "上传的文件不属于任何材料。",
+                "An uploaded file belongs to no material.",
+            )),
+        })
+        .collect()
 }
 
 pub async fn apply_submit(
@@ -558,13 +531,12 @@ pub async fn apply_submit(
     Path((kind, code)): Path<(String, String)>,
     mp: Multipart,
 ) -> PageResult {
+    // Who may apply is known before the body is read; the files wait in memory until every check passed.
     let auth = page.require_role(&state, &[Role::Applicant])?.clone();
     let code = Code::parse(&code)
         .map_err(|e| api_error_page(&state, &page, ApiError::unprocessable(e.to_string())))?;
-    let (fields, files) = read_multipart(&state, auth.user.id, mp)
-        .await
-        .map_err(|e| api_error_page(&state, &page, e))?;
-    page.check_csrf(&state, fields.get("csrf").map(String::as_str))?;
+    let (fields, held, problem) = crate::held_files::read_form(mp, |f| f.starts_with("file_")).await;
+    page.check_csrf(&state, fields.get("csrf"))?;
     let Some((title, form_spec, materials)) = form_fields(&state, &kind, &code) else {
         return Err(error_page(
             &state,
@@ -573,25 +545,35 @@ pub async fn apply_submit(
             &page.tr("没有这个事项。", "There is no such service item."),
         ));
     };
+    let again = |status: StatusCode, msg: String| {
+        render(
+            &state,
+            &page,
+            "apply.html",
+            status,
+            context! {
+                title => title.clone(), kind => kind.clone(), code => code.to_string(), error => msg,
+                fields => form_spec.iter().map(|f| context! { key => f.key.clone(), label => f.label.clone(), required => f.required, field_type => f.field_type.clone(), choices => f.choices.clone() }).collect::<Vec<_>>(),
+                materials => materials.iter().map(|m| material_view(&page, m)).collect::<Vec<_>>(),
+            },
+        )
+    };
+    if let Some(problem) = problem {
+        return Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem.message(page.en()),
+        ));
+    }
+    let held = match material_files(&page, held) {
+        Ok(h) => h,
+        Err(m) => return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, m)),
+    };
     let mut form = serde_json::Map::new();
     for f in &form_spec {
-        let v = fields
-            .get(&f.key)
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default();
+        let v = fields.text(&f.key);
         if f.required && v.is_empty() {
             let msg = format!("{}{}", page.tr("请填写：", "Please fill in: "), f.label);
-            return Ok(render(
-                &state,
-                &page,
-                "apply.html",
-                StatusCode::UNPROCESSABLE_ENTITY,
-                context! {
-                    title => title, kind => kind, code => code.to_string(), error => msg,
-                    fields => form_spec.iter().map(|f| context! { key => f.key.clone(), label => f.label.clone(), required => f.required, field_type => f.field_type.clone(), choices => f.choices.clone() }).collect::<Vec<_>>(),
-                    materials => materials.iter().map(|m| material_view(&page, m)).collect::<Vec<_>>(),
-                },
-            ));
+            return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, msg));
         }
         let value = match f.field_type.as_str() {
             "number" => v
@@ -616,41 +598,40 @@ pub async fn apply_submit(
         mobile: auth.user.mobile.as_deref().and_then(|m| Mobile::parse(m).ok()),
         user_id: Some(auth.user.id),
     };
+    let codes: Vec<String> = held.iter().map(|(c, _)| c.clone()).collect();
+    let files = match crate::held_files::store(&state, auth.user.id, held).await {
+        Ok(f) => f,
+        Err(e) => return Ok(again(e.status, e.message)),
+    };
     let submission = Submission {
         subject: if kind == "bundle" {
-            SubjectRef::Bundle { code }
+            SubjectRef::Bundle { code: code.clone() }
         } else {
-            SubjectRef::Item { code }
+            SubjectRef::Item { code: code.clone() }
         },
         channel: Channel::Online,
         applicant,
         form: serde_json::Value::Object(form),
-        materials: files
+        materials: codes
             .iter()
-            .map(|(c, id)| ProvidedMaterial {
-                code: c.clone(),
-                at: t,
-                file: Some(format!("/uploads/{id}")),
+            .zip(&files)
+            .filter_map(|(c, f)| {
+                Some(ProvidedMaterial {
+                    code: Code::parse(c).ok()?,
+                    at: t,
+                    file: Some(*f),
+                })
             })
             .collect(),
     };
-    let out = state
-        .engine
-        .submit(&auth.actor, submission, None, t)
-        .await
-        .map_err(|e| api_error_page(&state, &page, e.into()))?;
-    let (ids, case_id, owner) = (
-        files.iter().map(|f| f.1).collect::<Vec<_>>(),
-        out.case.id,
-        auth.user.id,
-    );
-    state
-        .engine
-        .store()
-        .write(move |c| uploads::attach(c, &ids, case_id, owner))
-        .await
-        .map_err(|e| api_error_page(&state, &page, e.into()))?;
-    Ok(Redirect::to(&format!("/cases/{}", out.case.id)).into_response())
+    match state.engine.submit(&auth.actor, submission, None, t).await {
+        Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.case.id)).into_response()),
+        Err(e) => {
+            crate::held_files::discard(&state, auth.user.id, &files).await;
+            let e = ApiError::from(e);
+            Ok(again(e.status, e.message))
+        }
+    }
 }
 
 // --- Cases ----------------------------------------------------------------------------------------
@@ -838,7 +819,7 @@ async fn case_page(
         .map(|m| {
             let have = case.materials.iter().find(|x| x.code == m.code);
             context! { ..material_view(page, m), ..context! {
-                received => have.is_some(), file => have.and_then(|h| h.file.clone()),
+                received => have.is_some(), file => have.and_then(|h| h.file).map(|f| f.to_string()),
                 deferred => case.deferred.contains(&m.code),
             } }
         })
@@ -1087,7 +1068,8 @@ pub async fn case_act(
     }
 }
 
-/// Supplying materials with files (补正, 容缺后补).
+/// Supplying materials with files (补正, 容缺后补). The files wait in memory until the form and the
+/// caller's access are checked; they are tied to the case in the same commit as the command.
 pub async fn case_supply(
     State(state): State<AppState>,
     page: Page,
@@ -1095,40 +1077,52 @@ pub async fn case_supply(
     mp: Multipart,
 ) -> PageResult {
     let auth = page.require()?.clone();
-    let (fields, files) = read_multipart(&state, auth.user.id, mp)
+    let (fields, held, problem) = crate::held_files::read_form(mp, |f| f.starts_with("file_")).await;
+    page.check_csrf(&state, fields.get("csrf"))?;
+    let stored = state
+        .engine
+        .case(&auth.actor, id)
         .await
-        .map_err(|e| api_error_page(&state, &page, e))?;
-    page.check_csrf(&state, fields.get("csrf").map(String::as_str))?;
-    if files.is_empty() {
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let probe = Command::SupplyMaterials {
+        materials: vec![],
+        files: Default::default(),
+    };
+    if let Err(d) = policy::authorize_command(&auth.actor, &stored.value, &probe) {
+        return Err(api_error_page(&state, &page, ApiError::forbidden(d.0)));
+    }
+    if let Some(problem) = problem {
         return case_page(
             &state,
             &page,
             id,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page.tr("请选择要上传的材料文件。", "Choose the files to upload."),
+            &problem.message(page.en()),
             "",
         )
         .await;
     }
+    let held = match material_files(&page, held) {
+        Ok(h) if !h.is_empty() => h,
+        Ok(_) => {
+            let m = page.tr("请选择要上传的材料文件。", "Choose the files to upload.");
+            return case_page(&state, &page, id, StatusCode::UNPROCESSABLE_ENTITY, &m, "").await;
+        }
+        Err(m) => return case_page(&state, &page, id, StatusCode::UNPROCESSABLE_ENTITY, &m, "").await,
+    };
+    let codes: Vec<String> = held.iter().map(|(c, _)| c.clone()).collect();
+    let files = match crate::held_files::store(&state, auth.user.id, held).await {
+        Ok(f) => f,
+        Err(e) => return case_page(&state, &page, id, e.status, &e.message, "").await,
+    };
     let cmd = Command::SupplyMaterials {
-        materials: files.iter().map(|f| f.0.clone()).collect(),
-        files: files
-            .iter()
-            .map(|(c, i)| (c.to_string(), format!("/uploads/{i}")))
-            .collect(),
+        materials: codes.iter().filter_map(|c| Code::parse(c).ok()).collect(),
+        files: codes.iter().cloned().zip(files.iter().copied()).collect(),
     };
     match state.engine.execute(&auth.actor, id, &cmd, now()).await {
-        Ok(_) => {
-            let ids: Vec<i64> = files.iter().map(|f| f.1).collect();
-            let owner = auth.user.id;
-            let _ = state
-                .engine
-                .store()
-                .write(move |c| uploads::attach(c, &ids, id, owner))
-                .await;
-            Ok(Redirect::to(&format!("/cases/{id}?done=ok")).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=ok")).into_response()),
         Err(e) => {
+            crate::held_files::discard(&state, auth.user.id, &files).await;
             let e = ApiError::from(e);
             case_page(&state, &page, id, e.status, &e.message, "").await
         }

@@ -498,3 +498,116 @@ async fn nul_and_control_characters_are_refused_at_the_edge_on_both_databases() 
         text_that_cannot_be_stored_is_refused(&App::on(Arc::new(db)), "postgres").await;
     }
 }
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_stored_only_after_the_form_is_authorised_and_valid() {
+    let app = App::new("uploads-order");
+    let big = {
+        let mut d = PDF.to_vec();
+        d.resize(2 * 1024 * 1024, b' ');
+        d
+    };
+    let file = [("file_M-LICENCE", "licence.pdf", big.as_slice())];
+    // A stranger, a wrong role, a missing or wrong CSRF token, an unknown item, a form that fails its
+    // checks: every refusal stores nothing.
+    let (status, _) = app.multipart("/apply/item/SP-001", None, &[], &file).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "strangers are sent to log in");
+    let clerk = app.page_login("window1").await;
+    let (status, _) = app
+        .multipart("/apply/item/SP-001", Some(&clerk), &[], &file)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let cookie = app.page_login("zhangsan").await;
+    let csrf = app.csrf_of(&cookie).await;
+    let (status, _) = app
+        .multipart("/apply/item/SP-001", Some(&cookie), &[], &file)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    let (status, _) = app
+        .multipart("/apply/item/SP-001", Some(&cookie), &[("csrf", "forged")], &file)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a wrong CSRF token");
+    let (status, _) = app
+        .multipart("/apply/item/NOPE-9", Some(&cookie), &[("csrf", &csrf)], &file)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, page) = app
+        .multipart(
+            "/apply/item/SP-001",
+            Some(&cookie),
+            &[("csrf", &csrf), ("mall", "万达\u{0}广场")],
+            &file,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        &page[..page.len().min(300)]
+    );
+    assert_eq!(
+        app.upload_count().await,
+        0,
+        "nothing was stored for any refused form"
+    );
+    // Supplying materials to someone else's case stores nothing either.
+    let (status, _) = app
+        .multipart("/cases/1/supply", Some(&cookie), &[("csrf", &csrf)], &file)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(app.upload_count().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_reference_is_an_upload_of_this_case_and_nothing_else() {
+    let app = App::new("file-refs");
+    let applicant = app.login("zhangsan").await;
+    let (status, case) = app
+        .post(
+            "/api/v1/cases",
+            Some(&applicant),
+            json!({"item": "SP-001", "materials": ["M-APP-MALL", "M-LICENCE", "M-FLOORPLAN"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_i64().expect("id");
+    let clerk = app.login("window1").await;
+    for bad in [
+        "javascript:alert(document.cookie)",
+        "https://evil.example/x.pdf",
+        "/uploads/999999",
+    ] {
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/cases/{id}/commands"),
+                Some(&clerk),
+                json!({"command": "supply_materials", "materials": ["M-LICENCE"], "files": {"M-LICENCE": bad}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+    let (_, after) = app.get(&format!("/api/v1/cases/{id}"), Some(&clerk)).await;
+    assert_eq!(
+        after["timeline"].as_array().map(Vec::len),
+        case["timeline"].as_array().map(Vec::len)
+    );
+    // Open311 media must be an http(s) address.
+    let admin = app.login("admin").await;
+    let (_, key) = make_token(
+        &app,
+        &admin,
+        json!({"name": "app", "scope": "open311", "for_user": "operator1"}),
+    )
+    .await;
+    let key = key["token"].as_str().expect("token").to_owned();
+    let (status, body, _) = app
+        .form(
+            "/open311/v2/requests.json",
+            None,
+            &format!("api_key={key}&service_code=CG01&lat=35.23&long=115.42&description=x&media_url=javascript%3Aalert(1)"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}

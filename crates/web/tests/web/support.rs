@@ -321,4 +321,64 @@ impl App {
             .expect("pair")
             .to_owned()
     }
+
+    /// Posts a multipart form (text fields, then files as (field, file name, bytes)).
+    pub(crate) async fn multipart(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> (StatusCode, String) {
+        let boundary = "onego-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (field, name, data) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut req = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let (s, b, _) = self.raw(req.body(Body::from(body)).expect("request")).await;
+        (s, String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// How many uploads the database holds.
+    pub(crate) async fn upload_count(&self) -> i64 {
+        self.state
+            .engine
+            .store()
+            .read(|c| c.query_one("SELECT COUNT(*) FROM uploads", &[]))
+            .await
+            .expect("count")
+            .map(|r| r.int(0).expect("int"))
+            .unwrap_or(0)
+    }
+
+    /// The CSRF token a page's forms carry for this session cookie.
+    pub(crate) async fn csrf_of(&self, cookie: &str) -> String {
+        let (_, page) = self.page("/tokens", Some(cookie)).await;
+        page.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a form with a csrf field")
+            .to_owned()
+    }
 }

@@ -8,12 +8,14 @@
 //! - [`grid`]: governance areas from GeoJSON; which grid an event's coordinates fall in.
 //! - [`ticket`]: requests of the 12345 hotline and grid events — the closed loop with SLA clocks.
 //! - [`org`] and [`policy`]: users, roles and who may do what.
+//! - [`privacy`]: how personal data is masked for viewers who may not see it.
 
 pub mod case;
 pub mod catalog;
 pub mod grid;
 pub mod org;
 pub mod policy;
+pub mod privacy;
 pub mod process;
 pub mod rule;
 pub mod ticket;

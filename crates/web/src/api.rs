@@ -535,13 +535,14 @@ fn clock_view(r: ClockReading) -> ClockView {
     }
 }
 
+/// A case as the reader may see it; `journal` comes from [`crate::privacy::journal`], already masked.
 pub fn case_view(state: &AppState, auth: &Auth, case: &Case, journal: Vec<JournalView>) -> CaseView {
     let cal = state.engine.calendar();
     let policy = state.engine.config().policy;
     let at = case.stopped_at().unwrap_or_else(now);
     let read =
         |c: Option<onego_calendar::Clock>| c.and_then(|c| c.read(&cal, policy, at).ok()).map(clock_view);
-    let personal = policy::sees_personal_data(&auth.actor, case);
+    let person = crate::privacy::applicant(&auth.actor, case);
     let tasks = case
         .tasks
         .iter()
@@ -565,11 +566,6 @@ pub fn case_view(state: &AppState, auth: &Auth, case: &Case, journal: Vec<Journa
             }
         })
         .collect();
-    let mut full = serde_json::to_value(case).unwrap_or(serde_json::Value::Null);
-    if !personal && let Some(obj) = full.as_object_mut() {
-        obj.remove("applicant");
-        obj.remove("form");
-    }
     CaseView {
         id: case.id,
         number: case.number.to_string(),
@@ -579,23 +575,9 @@ pub fn case_view(state: &AppState, auth: &Auth, case: &Case, journal: Vec<Journa
         outcome: case.outcome.map(|o| o.as_str().to_owned()),
         decision_reason: case.decision_reason.clone(),
         department: case.department.to_string(),
-        applicant_id: if personal {
-            case.applicant.id.as_str().to_owned()
-        } else {
-            case.applicant.id.masked()
-        },
-        applicant_name: if personal {
-            case.applicant.name.clone()
-        } else {
-            mask_name(&case.applicant.name)
-        },
-        applicant_mobile: case.applicant.mobile.as_ref().map(|m| {
-            if personal {
-                m.as_str().to_owned()
-            } else {
-                m.masked()
-            }
-        }),
+        applicant_id: person.id,
+        applicant_name: person.name,
+        applicant_mobile: person.mobile,
         channel: match case.channel {
             Channel::Online => "online".into(),
             Channel::Window => "window".into(),
@@ -607,7 +589,7 @@ pub fn case_view(state: &AppState, auth: &Auth, case: &Case, journal: Vec<Journa
         clock: read(case.clock()),
         legal_clock: read(case.legal_clock()),
         tasks,
-        state: full,
+        state: crate::privacy::case_state(&auth.actor, case),
         timeline: journal
             .into_iter()
             .map(|j| TimelineEntry {
@@ -617,39 +599,22 @@ pub fn case_view(state: &AppState, auth: &Auth, case: &Case, journal: Vec<Journa
                 actor_role: j.actor_role,
                 action: j.action,
                 opinion: j.opinion,
-                data: if personal { j.data } else { redact_event(j.data) },
+                data: j.data,
                 hash: j.hash,
             })
             .collect(),
     }
 }
 
-/// 张三 → 张*: enough to recognise, not to identify.
-fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
-        None => String::new(),
-    }
-}
-
-/// The submission entry carries the applicant and form; viewers without need do not get them.
-fn redact_event(mut data: serde_json::Value) -> serde_json::Value {
-    if let Some(obj) = data.as_object_mut() {
-        obj.remove("applicant");
-        obj.remove("form");
-    }
-    data
-}
-
 async fn load_view(state: &AppState, auth: &Auth, id: i64) -> ApiResult<CaseView> {
     let stored = state.engine.case(&auth.actor, id).await?;
     let journal = state.engine.store().read(move |c| cases::journal(c, id)).await?;
+    let sees = crate::privacy::sees_case(&auth.actor, &stored.value);
     Ok(case_view(
         state,
         auth,
         &stored.value,
-        journal.iter().map(|j| j.view()).collect(),
+        crate::privacy::journal(&journal, sees),
     ))
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod held_files;
 pub mod metrics;
 pub mod open311;
+pub mod privacy;
 pub mod tickets_api;
 pub mod tokens_api;
 pub mod ui;

@@ -153,32 +153,6 @@ pub struct TicketView {
     pub actions: Vec<String>,
 }
 
-fn mask_name(n: &str) -> String {
-    let mut c = n.chars();
-    match c.next() {
-        Some(first) => format!("{first}{}", "*".repeat(c.count().max(1))),
-        None => String::new(),
-    }
-}
-
-pub fn requester_view(actor: &Actor, t: &Ticket) -> RequesterView {
-    let sees = policy::sees_requester(actor, t);
-    RequesterView {
-        anonymous: t.requester.is_anonymous(),
-        name: t
-            .requester
-            .name
-            .as_ref()
-            .map(|n| if sees { n.clone() } else { mask_name(n) }),
-        phone: t
-            .requester
-            .phone
-            .as_ref()
-            .map(|p| if sees { p.as_str().to_owned() } else { p.masked() }),
-        masked: !sees,
-    }
-}
-
 pub fn clocks(state: &AppState, t: &Ticket, at: Timestamp) -> Vec<ClockView> {
     let calendar = state.engine.calendar();
     let policy = state.engine.config().policy;
@@ -295,18 +269,13 @@ pub async fn ticket_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<
     let stored = state.engine.ticket(actor, id).await?;
     let t = &stored.value;
     let timeline = state.engine.ticket_timeline(actor, id).await?;
-    let mut value = serde_json::to_value(t).map_err(|e| ApiError::internal(e.to_string()))?;
-    if let Some(o) = value.as_object_mut() {
-        // The requester is shown through `requester`, masked as the reader's role requires.
-        o.remove("requester");
-    }
     Ok(TicketView {
-        ticket: value,
+        ticket: crate::privacy::ticket_state(t),
         title: tickets::title_of(t),
         status_zh: t.status.zh().to_owned(),
-        requester: requester_view(actor, t),
+        requester: crate::privacy::requester(actor, t),
         clocks: clocks(state, t, now()),
-        timeline: timeline.iter().map(|j| j.view()).collect(),
+        timeline: crate::privacy::journal(&timeline, policy::sees_requester(actor, t)),
         actions: available_actions(state, actor, t),
     })
 }

@@ -864,20 +864,20 @@ async fn case_page(
         special_end => case.special.is_some() && can(&Command::EndSpecialProcedure { result: String::new() }),
         tasks => my_tasks,
     };
-    let timeline: Vec<Value> = journal
-        .iter()
+    let timeline: Vec<Value> = crate::privacy::journal(&journal, personal)
+        .into_iter()
         .filter(|j| !matches!(j.action.as_str(), "branch_arrived" | "choice_taken"))
         .map(|j| {
-            let data: serde_json::Value = serde_json::from_str(&j.data).unwrap_or_default();
-            let dept = data.pointer("/task/department").and_then(|v| v.as_str()).map(|d| dept_name(state, d));
+            let dept = j.data.pointer("/task/department").and_then(|v| v.as_str()).map(|d| dept_name(state, d));
             context! {
-                at => time(Timestamp::from_millis(j.at)), actor => j.actor_name.clone(),
+                at => time(j.at), actor => j.actor_name.clone(),
                 role => onego_domain::org::Role::parse(&j.actor_role).map(|r| r.zh()).unwrap_or(""),
-                label => action_label(page, &j.action, &data), action => j.action.clone(),
+                label => action_label(page, &j.action, &j.data), action => j.action.clone(),
                 opinion => j.opinion.clone(), department => dept, hash => j.hash.chars().take(12).collect::<String>(),
             }
         })
         .collect();
+    let person = crate::privacy::applicant(&auth.actor, case);
     let tasks: Vec<Value> = case
         .tasks
         .iter()
@@ -893,8 +893,7 @@ async fn case_page(
             id => case.id, number => case.number.to_string(), title => case.title.clone(),
             status => case.status.as_str(), status_zh => case.status.zh(), outcome => case.outcome.map(|o| o.as_str()),
             reason => case.decision_reason.clone(), department => dept_name(state, case.department.as_str()),
-            applicant => if personal { case.applicant.name.clone() } else { format!("{}*", case.applicant.name.chars().next().unwrap_or('?')) },
-            applicant_id => if personal { case.applicant.id.as_str().to_owned() } else { case.applicant.id.masked() },
+            applicant => person.name, applicant_id => person.id,
             channel => match case.channel { Channel::Online => page.tr("网上申请", "online"), Channel::Window => page.tr("窗口申请", "at the window") },
             submitted => time(case.submitted_at), accepted => case.accepted_at.map(time), decided => case.decided_at.map(time),
             supplement => case.supplement.as_ref().map(|s| context! { missing => s.missing.iter().map(|m| context! { code => m.code.to_string(), name => m.name.clone(), reason => m.reason.clone() }).collect::<Vec<_>>(), note => s.note.clone() }),
@@ -1188,6 +1187,7 @@ pub async fn notice(
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
     let case = &stored.value;
+    let applicant = crate::privacy::applicant(&auth.actor, case).name;
     let reading = case.clock().and_then(|c| {
         c.read(
             &state.engine.calendar(),
@@ -1198,13 +1198,13 @@ pub async fn notice(
     });
     let ctx = match kind.as_str() {
         "acceptance" if case.accepted_at.is_some() => context! {
-            heading => "受理通知书", case_number => case.number.to_string(), applicant => case.applicant.name.clone(),
+            heading => "受理通知书", case_number => case.number.to_string(), applicant => applicant.clone(),
             title => case.title.clone(), accepted => case.accepted_at.map(time), promised => limit_text(&page, case.promised_limit),
             due => reading.and_then(|r| r.due).map(|d| time(Timestamp::from_millis(d.as_millis() - 1))),
             department => dept_name(&state, case.department.as_str()), kind => "acceptance",
         },
         "supplement" if case.supplement.is_some() => context! {
-            heading => "补正材料一次性告知书", case_number => case.number.to_string(), applicant => case.applicant.name.clone(),
+            heading => "补正材料一次性告知书", case_number => case.number.to_string(), applicant => applicant.clone(),
             title => case.title.clone(), kind => "supplement",
             missing => case.supplement.as_ref().map(|s| s.missing.iter().map(|m| context! { name => m.name.clone(), reason => m.reason.clone() }).collect::<Vec<_>>()),
             note => case.supplement.as_ref().map(|s| s.note.clone()),
@@ -1574,7 +1574,10 @@ async fn admin_page(
             items => catalog.items_on(today).iter().map(|i| context! { ..item_view(state, page, i), ..context! { process => i.process.to_string(), materials => i.materials.len(), version => i.version } }).collect::<Vec<_>>(),
             bundles => catalog.bundles_on(today).iter().map(|b| context! { code => b.code.to_string(), name => b.name.clone(), members => b.members.iter().map(ToString::to_string).collect::<Vec<_>>().join("、"), lead => dept_name(state, b.lead_department.as_str()), promised => limit_text(page, b.promised_limit) }).collect::<Vec<_>>(),
             departments => catalog.departments.iter().map(|d| context! { code => d.code.to_string(), name => d.name.clone(), uscc => d.uscc.as_ref().map(ToString::to_string) }).collect::<Vec<_>>(),
-            users => users.iter().map(|u| context! { username => u.username.clone(), name => u.name.clone(), role => u.role.zh(), department => u.department.as_ref().map(|d| dept_name(state, d.as_str())) }).collect::<Vec<_>>(),
+            // Staff act in office under their names; applicants' accounts are citizens', shown masked.
+            users => users.iter().map(|u| context! { username => u.username.clone(),
+                name => match &u.applicant { Some(id) => onego_domain::privacy::applicant_name(id, &u.name, false), None => u.name.clone() },
+                role => u.role.zh(), department => u.department.as_ref().map(|d| dept_name(state, d.as_str())) }).collect::<Vec<_>>(),
             years => table.years().map(|(y, n)| context! { year => y, notice => n }).collect::<Vec<_>>(),
             source_name => table.source(),
             roles => Role::ALL.iter().filter(|r| **r != Role::System).map(|r| context! { code => r.as_str(), name => r.zh() }).collect::<Vec<_>>(),

@@ -2,6 +2,7 @@
 
 mod api;
 mod pages;
+mod privacy;
 mod scale_out;
 mod security;
 mod support;

@@ -119,15 +119,27 @@ impl TryFrom<TokenRequest> for NewToken {
 
 /// Issues a token. Only from a logged-in session; for oneself, or — administrators — for another account
 /// (an Open311 partner's). The scope must suit the holder's role.
-pub async fn issue(state: &AppState, issuer: &Auth, new: NewToken) -> ApiResult<(String, TokenInfo)> {
+/// Who may ask for a token at all, before the request itself is looked at: a logged-in session, and for
+/// another account only an administrator.
+pub fn authorize_issue(issuer: &Auth, for_another: bool) -> ApiResult<()> {
     if issuer.token.is_some() {
         return Err(ApiError::forbidden(
             "a token never creates tokens; log in (POST /api/v1/session) and create it from that session",
         ));
     }
+    if for_another && issuer.user.role != Role::Admin {
+        return Err(ApiError::forbidden(
+            "only administrators create tokens for other accounts",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn issue(state: &AppState, issuer: &Auth, new: NewToken) -> ApiResult<(String, TokenInfo)> {
+    authorize_issue(issuer, new.for_user.is_some())?;
     let holder: User = match &new.for_user {
         None => issuer.user.clone(),
-        Some(name) if issuer.user.role == Role::Admin => {
+        Some(name) => {
             let n = name.clone();
             state
                 .engine
@@ -136,11 +148,6 @@ pub async fn issue(state: &AppState, issuer: &Auth, new: NewToken) -> ApiResult<
                 .await?
                 .map(|(u, _)| u)
                 .ok_or_else(|| ApiError::unprocessable(format!("there is no user \"{name}\"")))?
-        }
-        Some(_) => {
-            return Err(ApiError::forbidden(
-                "only administrators create tokens for other accounts",
-            ));
         }
     };
     policy::may_hold_token(holder.role, new.scope).map_err(|d| ApiError::unprocessable(d.0))?;
@@ -206,6 +213,8 @@ pub async fn create_token(
     auth: Auth,
     Json(req): Json<TokenRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    let for_another = req.for_user.as_deref().is_some_and(|u| !u.trim().is_empty());
+    authorize_issue(&auth, for_another)?;
     let (token, info) = issue(&state, &auth, NewToken::try_from(req)?).await?;
     let now = onego_store::now_millis();
     Ok((

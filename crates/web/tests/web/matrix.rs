@@ -1,0 +1,356 @@
+//! The authorisation matrix: sixteen callers (every role, a stranger, an Open311 partner key and a
+//! read-only token) against twenty-two operations of the API and the pages. Each cell is written out
+//! here, apart from the policy code, so a change in who may do what shows up as a failing cell.
+//!
+//! A cell is "allowed" when the answer is not a refusal of access (401, 403, 404, or a redirect to the
+//! log-in page); the operations are chosen so an allowed caller meets a state or input error at most
+//! (409/422), leaving the fixtures as they were for the next cell.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::support::{App, Session};
+
+/// How a caller authenticates.
+enum Cred {
+    None,
+    Session(Session, String),
+    Bearer(String),
+}
+
+struct Caller {
+    name: &'static str,
+    cred: Cred,
+}
+
+const CALLERS: &[&str] = &[
+    "anonymous",
+    "zhangsan",
+    "lisi",
+    "acme",
+    "window1",
+    "market1",
+    "tax1",
+    "fire-chief",
+    "leader",
+    "admin",
+    "operator1",
+    "dispatcher",
+    "grid1",
+    "urban1",
+    "open311-key",
+    "read-token",
+];
+
+enum Op {
+    Api(&'static str, String, Option<Value>),
+    Page(String),
+    Open311,
+}
+
+async fn call(app: &App, c: &Caller, op: &Op, open311_key: &str) -> StatusCode {
+    match op {
+        Op::Api(method, path, body) => {
+            let mut req = Request::builder().method(*method).uri(path.as_str());
+            match &c.cred {
+                Cred::None => {}
+                Cred::Session(s, _) => {
+                    req = req
+                        .header(header::COOKIE, &s.cookie)
+                        .header("x-csrf-token", &s.csrf);
+                }
+                Cred::Bearer(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            }
+            let body = match body {
+                Some(b) => {
+                    req = req.header(header::CONTENT_TYPE, "application/json");
+                    Body::from(b.to_string())
+                }
+                None => Body::empty(),
+            };
+            app.send(req.body(body).expect("request")).await.0
+        }
+        Op::Page(path) => {
+            let mut req = Request::get(path.as_str());
+            match &c.cred {
+                Cred::None => {}
+                Cred::Session(_, cookie) => req = req.header(header::COOKIE, cookie),
+                Cred::Bearer(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            }
+            app.raw(req.body(Body::empty()).expect("request")).await.0
+        }
+        Op::Open311 => {
+            // Each caller presents what it has as api_key: its token, or nothing.
+            let key = match &c.cred {
+                Cred::Bearer(t) => t.clone(),
+                _ => String::new(),
+            };
+            let _ = open311_key;
+            let body = format!(
+                "api_key={key}&service_code=CG01&lat=35.23&long=115.42&description=%E4%B8%AD%E5%8D%8E%E8%B7%AF%E5%8F%A3%E5%8D%A0%E9%81%93%E7%BB%8F%E8%90%A5"
+            );
+            app.form("/open311/v2/requests.json", None, &body).await.0
+        }
+    }
+}
+
+fn refused(s: StatusCode) -> bool {
+    matches!(s.as_u16(), 401 | 403 | 404 | 303)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_may_do_exactly_what_its_cells_say() {
+    let app = App::new("matrix");
+    // Fixtures: case A (张三丰, a parallel review, accepted) and request T1 (urban leads, market assists).
+    let zhangsan = app.login("zhangsan").await;
+    let (_, a) = app
+        .post(
+            "/api/v1/cases",
+            Some(&zhangsan),
+            json!({"item": "SP-001", "materials": ["M-APP-MALL", "M-LICENCE", "M-FLOORPLAN"]}),
+        )
+        .await;
+    let a = a["id"].as_i64().expect("case");
+    let clerk = app.login("window1").await;
+    let (_, accepted) = app
+        .post(
+            &format!("/api/v1/cases/{a}/commands"),
+            Some(&clerk),
+            json!({"command": "accept"}),
+        )
+        .await;
+    let market_task = accepted["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["department"] == "market" && t["state"] == "open")
+        .expect("market's task")["id"]
+        .clone();
+    let operator = app.login("operator1").await;
+    let (_, t1) = app
+        .post(
+            "/api/v1/tickets",
+            Some(&operator),
+            json!({"channel": "phone", "kind": "complaint", "category": "CG01", "content": "中华路路口流动摊贩占道经营",
+                   "lat": 35.23, "lon": 115.42}),
+        )
+        .await;
+    let t1 = t1["ticket"]["id"].as_i64().expect("ticket");
+    let dispatcher = app.login("dispatcher").await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/tickets/{t1}/commands"),
+            Some(&dispatcher),
+            json!({"command": "dispatch", "lead": "urban", "assisting": ["market"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let admin = app.login("admin").await;
+    let (_, key) = app
+        .post(
+            "/api/v1/tokens",
+            Some(&admin),
+            json!({"name": "partner", "scope": "open311", "for_user": "operator1"}),
+        )
+        .await;
+    let key = key["token"].as_str().expect("key").to_owned();
+    let leader = app.login("leader").await;
+    let (_, read) = app
+        .post(
+            "/api/v1/tokens",
+            Some(&leader),
+            json!({"name": "report", "scope": "api_read"}),
+        )
+        .await;
+    let read = read["token"].as_str().expect("token").to_owned();
+
+    let mut callers = Vec::new();
+    for &name in CALLERS {
+        let cred = match name {
+            "anonymous" => Cred::None,
+            "open311-key" => Cred::Bearer(key.clone()),
+            "read-token" => Cred::Bearer(read.clone()),
+            user => Cred::Session(app.login(user).await, app.page_login(user).await),
+        };
+        callers.push(Caller { name, cred });
+    }
+
+    let case_cmd = |body: Value| Op::Api("POST", format!("/api/v1/cases/{a}/commands"), Some(body));
+    let ticket_cmd = |body: Value| Op::Api("POST", format!("/api/v1/tickets/{t1}/commands"), Some(body));
+    let cells: Vec<(&str, Op, &[&str])> = vec![
+        (
+            "read case A",
+            Op::Api("GET", format!("/api/v1/cases/{a}"), None),
+            &[
+                "zhangsan",
+                "window1",
+                "market1",
+                "fire-chief",
+                "leader",
+                "read-token",
+            ],
+        ),
+        (
+            "list cases",
+            Op::Api("GET", "/api/v1/cases".into(), None),
+            &[
+                "zhangsan",
+                "lisi",
+                "acme",
+                "window1",
+                "market1",
+                "tax1",
+                "fire-chief",
+                "leader",
+                "urban1",
+                "read-token",
+            ],
+        ),
+        ("accept A", case_cmd(json!({"command": "accept"})), &["window1"]),
+        (
+            "act on market's task",
+            case_cmd(
+                json!({"command": "act", "task": market_task, "action": "return", "return_to": "nowhere"}),
+            ),
+            &["market1"],
+        ),
+        (
+            "grant an extension on A",
+            case_cmd(json!({"command": "grant_extension", "limit": "0wd", "reason": "x"})),
+            &["fire-chief"],
+        ),
+        (
+            "rate A",
+            case_cmd(json!({"command": "rate", "level": 5})),
+            &["zhangsan"],
+        ),
+        (
+            "submit an application",
+            Op::Api(
+                "POST",
+                "/api/v1/cases".into(),
+                Some(json!({"item": "SP-002", "materials": ["M-APP-PROJECT", "M-LICENCE"]})),
+            ),
+            &["zhangsan", "lisi", "acme", "window1"],
+        ),
+        (
+            "department inbox",
+            Op::Api("GET", "/api/v1/inbox".into(), None),
+            &["market1", "tax1", "fire-chief", "grid1", "urban1"],
+        ),
+        (
+            "statistics",
+            Op::Api("GET", "/api/v1/statistics".into(), None),
+            &["fire-chief", "leader", "admin", "read-token"],
+        ),
+        (
+            "read request T1",
+            Op::Api("GET", format!("/api/v1/tickets/{t1}"), None),
+            &[
+                "market1",
+                "leader",
+                "operator1",
+                "dispatcher",
+                "grid1",
+                "urban1",
+                "read-token",
+            ],
+        ),
+        (
+            "dispatch T1",
+            ticket_cmd(json!({"command": "dispatch", "lead": "urban"})),
+            &["dispatcher"],
+        ),
+        (
+            "answer T1",
+            ticket_cmd(json!({"command": "reply", "answer": "已处理"})),
+            &["urban1"],
+        ),
+        (
+            "visit T1 back",
+            ticket_cmd(json!({"command": "return_visit", "solved": true, "satisfaction": 5})),
+            &["dispatcher"],
+        ),
+        (
+            "register a request",
+            Op::Api(
+                "POST",
+                "/api/v1/tickets".into(),
+                Some(
+                    json!({"channel": "web", "kind": "help", "category": "NOPE-1", "content": "路灯不亮了很久"}),
+                ),
+            ),
+            &["zhangsan", "lisi", "acme", "operator1", "dispatcher"],
+        ),
+        (
+            "routing suggestions",
+            Op::Api(
+                "POST",
+                "/api/v1/tickets/suggest".into(),
+                Some(json!({"text": "噪音扰民"})),
+            ),
+            &["operator1", "dispatcher", "grid1"],
+        ),
+        (
+            "request rates",
+            Op::Api("GET", "/api/v1/tickets/rates".into(), None),
+            &["fire-chief", "leader", "dispatcher", "read-token"],
+        ),
+        (
+            "issue a partner key",
+            Op::Api(
+                "POST",
+                "/api/v1/tokens".into(),
+                Some(json!({"name": "k", "scope": "open311", "for_user": "operator1", "expires_in_days": 0})),
+            ),
+            &["admin"],
+        ),
+        ("administration page", Op::Page("/admin".into()), &["admin"]),
+        (
+            "dashboard page",
+            Op::Page("/dashboard".into()),
+            &["fire-chief", "leader", "admin"],
+        ),
+        (
+            "dispatch board page",
+            Op::Page("/hotline/dispatch".into()),
+            &["dispatcher"],
+        ),
+        ("window page", Op::Page("/window".into()), &["window1"]),
+        ("Open311 report", Op::Open311, &["open311-key"]),
+    ];
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for (what, op, allowed) in &cells {
+        for c in &callers {
+            let status = call(&app, c, op, &key).await;
+            let expected = allowed.contains(&c.name);
+            let ok = if expected {
+                matches!(status.as_u16(), 200 | 201 | 409 | 422)
+            } else {
+                refused(status)
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{} {what}: {status} (expected {})",
+                    c.name,
+                    if expected { "allowed" } else { "refused" }
+                ));
+            }
+            n += 1;
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {n} cells wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(n, CALLERS.len() * cells.len());
+    // Nothing the refused callers tried changed case A or request T1.
+    let (_, case) = app.get(&format!("/api/v1/cases/{a}"), Some(&zhangsan)).await;
+    assert_eq!(case["status"], "in_review");
+    let (_, t) = app.get(&format!("/api/v1/tickets/{t1}"), Some(&dispatcher)).await;
+    assert_eq!(t["ticket"]["status"], "dispatched");
+}

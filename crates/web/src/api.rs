@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -82,6 +82,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             .map_err(|e: QueryRejection| {
                 ApiError::bad_request(format!("bad query parameter: {}", e.body_text()))
             })
+    }
+}
+
+/// A path parameter; one that does not parse is a 400 in our error shape.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text())))
     }
 }
 
@@ -289,7 +306,7 @@ pub async fn item_guide(
 ) -> ApiResult<Json<ItemGuide>> {
     use onego_domain::case::Registry;
     let catalog = state.engine.catalog();
-    let code = parse_code("item code", &code)?;
+    let code = Code::parse(&code).map_err(|_| ApiError::not_found(format!("no item {code} is in force")))?;
     let today = state.engine.calendar().local_date(now());
     let item = catalog
         .item(&code, today)
@@ -328,7 +345,8 @@ pub async fn bundle_guide(
 ) -> ApiResult<Json<BundleGuide>> {
     use onego_domain::case::Registry;
     let catalog = state.engine.catalog();
-    let code = parse_code("bundle code", &code)?;
+    let code =
+        Code::parse(&code).map_err(|_| ApiError::not_found(format!("no bundle {code} is in force")))?;
     let today = state.engine.calendar().local_date(now());
     let bundle = catalog
         .bundle(&code, today)
@@ -806,7 +824,11 @@ pub struct CaseListParams {
     pub from: Option<String>,
     pub to: Option<String>,
     pub overdue: Option<bool>,
+    /// Rows per page: 1 to 200 (50 when left out).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// Rows to skip: 0 to 100000.
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }
 
@@ -833,9 +855,10 @@ pub async fn list_cases(
     auth: Auth,
     Query(p): Query<CaseListParams>,
 ) -> ApiResult<Json<Vec<CaseListItem>>> {
+    let (limit, offset) = paging(p.limit, p.offset, 50)?;
     let mut f = CaseFilter {
-        limit: p.limit.unwrap_or(50),
-        offset: p.offset.unwrap_or(0),
+        limit,
+        offset,
         ..Default::default()
     };
     if let Some(s) = &p.status {
@@ -886,8 +909,33 @@ pub struct InboxItem {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct Paging {
+    /// Rows per page: 1 to 200 (50 when left out).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// Rows to skip: 0 to 100000.
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
+}
+
+/// Every list's paging, checked the same way: at most [`MAX_PAGE`] rows a page. A value out of range is
+/// an error that says the range (never quietly changed), so a client learns the contract.
+pub const MAX_PAGE: i64 = 200;
+const MAX_OFFSET: i64 = 100_000;
+
+pub fn paging(limit: Option<i64>, offset: Option<i64>, default: i64) -> ApiResult<(i64, i64)> {
+    let limit = limit.unwrap_or(default);
+    let offset = offset.unwrap_or(0);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit {limit} is out of range: give 1 to {MAX_PAGE} rows a page, and page on with offset"
+        )));
+    }
+    if !(0..=MAX_OFFSET).contains(&offset) {
+        return Err(ApiError::bad_request(format!(
+            "offset {offset} is out of range: give 0 to {MAX_OFFSET}; narrow the list with its filters instead"
+        )));
+    }
+    Ok((limit, offset))
 }
 
 /// The inbox colour of a task at `now`: green (running), yellow (warning), red (overdue), grey (paused).
@@ -931,7 +979,7 @@ pub async fn inbox(
     let dept = policy::can_read_inbox(&auth.actor)
         .map_err(|d| ApiError::forbidden(d.0))?
         .to_string();
-    let (limit, offset) = (p.limit.unwrap_or(100).clamp(1, 500), p.offset.unwrap_or(0).max(0));
+    let (limit, offset) = paging(p.limit, p.offset, 100)?;
     let rows = state
         .engine
         .store()

@@ -90,13 +90,95 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
 )]
 pub struct ApiDoc;
 
+/// The OpenAPI document as served: the operations utoipa describes, plus what every operation may
+/// answer besides its own results, added here in one place so no operation forgets one:
+/// 400 (malformed or out-of-range input) everywhere; 413, 415 and 422 wherever a body is sent; 404
+/// wherever a path names something; 401 and 403 wherever a caller must be known; 429 at log-in.
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let error = |description: &str| {
+        serde_json::json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        })
+    };
+    let public = |path: &str, method: &str| {
+        path.starts_with("/api/v1/catalog")
+            || path == "/api/v1/tickets/categories"
+            || (path == "/api/v1/session" && method == "delete")
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, op) in item.iter_mut() {
+                let has_body = op.get("requestBody").is_some();
+                let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
+                    continue;
+                };
+                let mut add = |code: &str, description: &str| {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| error(description));
+                };
+                add(
+                    "400",
+                    "The query, path or body is malformed or out of range; the message says which.",
+                );
+                if has_body {
+                    add("413", "The body is larger than allowed.");
+                    add(
+                        "415",
+                        "The body is not JSON (send Content-Type: application/json).",
+                    );
+                    add(
+                        "422",
+                        "The body is JSON but does not fit this request; the message says what to change.",
+                    );
+                }
+                if path.contains('{') {
+                    add("404", "There is no such thing, or none the caller may see.");
+                }
+                if path == "/api/v1/session" && method == "post" {
+                    add("401", "The username or password is wrong.");
+                    add(
+                        "429",
+                        "Too many failed log-ins; Retry-After says when to try again.",
+                    );
+                } else if !public(path, method) {
+                    add("401", "Log in first, or send a valid token.");
+                    add("403", "The caller may not do this (role, scope, or CSRF token).");
+                }
+            }
+        }
+    }
+    if let Some(components) = doc.get_mut("components").and_then(|c| c.as_object_mut()) {
+        components.insert(
+            "securitySchemes".into(),
+            serde_json::json!({
+                "bearer": {"type": "http", "scheme": "bearer", "description": "an API token from POST /api/v1/tokens"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "onego_session",
+                    "description": "the session cookie from POST /api/v1/session; send X-CSRF-Token on changes"}
+            }),
+        );
+    }
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert(
+            "security".into(),
+            serde_json::json!([{"bearer": []}, {"session": []}, {}]),
+        );
+    }
+    doc
+}
+
 async fn openapi_json() -> impl IntoResponse {
-    axum::Json(ApiDoc::openapi())
+    axum::Json(openapi_document())
 }
 
 /// A readable page of the API, rendered from the OpenAPI document on the server (no scripts).
 async fn docs_page() -> Html<String> {
-    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let doc = openapi_document();
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let mut html = String::from(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
@@ -157,6 +239,13 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
     response
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this route does not take that method; see /api/v1/docs",
+    )
+}
+
 async fn not_found() -> ApiError {
     ApiError::not_found("no such API route; see /api/v1/docs")
 }
@@ -193,6 +282,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     use ui::{hotline, pages};
     let uploads = Router::new()

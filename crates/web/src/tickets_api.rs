@@ -1,7 +1,7 @@
 //! JSON API for requests (tickets): intake, the loop's commands, lists, routing suggestions and rates.
 //! The pages and Open311 use the same views and scope rules.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use onego_calendar::{ClockState, Timestamp};
 use onego_domain::org::{Actor, Role};
 use onego_domain::policy;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::{Json, Query, now, parse_date};
+use crate::api::{Json, Path, Query, now, parse_date};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
@@ -120,6 +120,7 @@ impl IntakeRequest {
 
 /// A clock of a request as read now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = TicketClockView)]
 pub struct ClockView {
     pub clock: String,
     pub limit: String,
@@ -358,7 +359,11 @@ pub struct TicketListParams {
     pub lead: Option<String>,
     pub supervised: Option<bool>,
     pub overdue: Option<bool>,
+    /// Rows per page: 1 to 200 (50 when left out).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// Rows to skip: 0 to 100000.
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }
 
@@ -394,14 +399,15 @@ pub async fn list_tickets(
             .map(str::to_owned)
             .collect()
     };
+    let (limit, offset) = crate::api::paging(p.limit, p.offset, 50)?;
     let mut f = TicketFilter {
         status: split(&p.status),
         category: split(&p.category),
         lead: p.lead.clone(),
         supervised: p.supervised,
         overdue: p.overdue,
-        limit: p.limit.unwrap_or(50),
-        offset: p.offset.unwrap_or(0),
+        limit,
+        offset,
         ..TicketFilter::default()
     };
     scope_ticket_list(&mut f, &auth.actor)?;
@@ -497,10 +503,24 @@ pub async fn rates(
     Ok(Json(rows))
 }
 
+/// The categories and the SLA profiles requests are filed under.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoriesView {
+    /// Each category: code, two levels, usual department, SLA profile, questions (Open311 attributes).
+    #[schema(value_type = Vec<Object>)]
+    pub categories: Vec<tickets::TicketCategory>,
+    /// Each SLA profile: response, feedback and solve limits.
+    #[schema(value_type = Vec<Object>)]
+    pub sla: Vec<onego_domain::ticket::SlaProfile>,
+}
+
 /// The categories a request can be filed under, with their SLA profiles.
 #[utoipa::path(get, path = "/api/v1/tickets/categories", tag = "tickets",
-    responses((status = 200, body = Vec<Object>)))]
-pub async fn categories(State(state): State<AppState>) -> Json<serde_json::Value> {
+    responses((status = 200, body = CategoriesView)))]
+pub async fn categories(State(state): State<AppState>) -> Json<CategoriesView> {
     let h = state.engine.hotline();
-    Json(serde_json::json!({ "categories": h.categories, "sla": h.sla }))
+    Json(CategoriesView {
+        categories: h.categories.clone(),
+        sla: h.sla.clone(),
+    })
 }

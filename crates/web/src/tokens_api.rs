@@ -2,7 +2,7 @@
 //! and an expiry; listed with their last use; revoked by their holder or an administrator. The pages
 //! (`/tokens`, and partner keys on `/admin`) use the same functions.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use onego_domain::org::{Role, TokenScope};
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::{Json, Query};
+use crate::api::{Json, Path, Query};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 

@@ -543,3 +543,79 @@ async fn a_request_goes_round_the_loop_through_the_api_and_contact_details_are_m
     let (status, _) = app.get("/api/v1/tickets/rates", Some(&market)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "approvers do not read rates");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_list_caps_its_page_and_the_openapi_document_lists_every_answer() {
+    let app = app("contract");
+    let leader = app.login("leader").await;
+    let fire = app.login("fire1").await;
+    for (who, path) in [
+        (&leader, "/api/v1/cases?limit=1000000"),
+        (&leader, "/api/v1/cases?limit=0"),
+        (&leader, "/api/v1/cases?limit=201"),
+        (&leader, "/api/v1/cases?offset=-1"),
+        (&leader, "/api/v1/tickets?limit=1000"),
+        (&fire, "/api/v1/inbox?limit=501"),
+        (&leader, "/api/v1/cases?limit=abc"),
+    ] {
+        let (status, body) = app.get(path, Some(who)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["code"], "bad_request", "{path}");
+    }
+    let (status, _) = app.get("/api/v1/cases?limit=200", Some(&leader)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .send_json("DELETE", "/api/v1/tokens/abc", Some(&leader), json!({}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request")),
+        "path errors are JSON too: {body}"
+    );
+    let (status, body) = app.get("/api/v1/tokens/7", Some(&leader)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")),
+        "{body}"
+    );
+    let (_, doc) = app.get("/api/v1/openapi.json", None).await;
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("item") {
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(responses.contains_key("400"), "{method} {path} documents 400");
+            if op.get("requestBody").is_some() {
+                for code in ["413", "415", "422"] {
+                    assert!(responses.contains_key(code), "{method} {path} documents {code}");
+                }
+            }
+        }
+    }
+    let limit = doc["paths"]["/api/v1/cases"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .expect("limit")
+        .clone();
+    assert_eq!(
+        (
+            limit["schema"]["minimum"].as_i64(),
+            limit["schema"]["maximum"].as_i64()
+        ),
+        (Some(1), Some(200)),
+        "{limit}"
+    );
+    let categories = &doc["paths"]["/api/v1/tickets/categories"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(
+        categories["$ref"], "#/components/schemas/CategoriesView",
+        "documented as the object it is"
+    );
+    let (_, answer) = app.get("/api/v1/tickets/categories", None).await;
+    assert!(answer["categories"].is_array() && answer["sla"].is_array());
+    assert!(
+        doc["components"]["schemas"]["TicketClockView"].is_object(),
+        "two clock views, two names"
+    );
+}

@@ -2,7 +2,7 @@
 // the centre dispatches it from the board, the department signs and answers from its inbox, the centre
 // visits back and it closes; a citizen raises a request on the public form and tracks it; a grid member
 // reports an event with a photo from a phone and solves it in the grid; a leader reads the rates.
-const { test, expect } = require("@playwright/test");
+const { test, expect } = require("./fixtures");
 const path = require("path");
 const fs = require("fs");
 

@@ -1,7 +1,7 @@
 // The whole story in a real browser: an applicant applies online for a bundle, the window accepts,
 // three departments approve, the applicant follows every step, a leader sees it in the statistics,
 // the applicant rates it. Then: a 补正 round trip, a refused acceptance, access denied, elder mode.
-const { test, expect } = require("@playwright/test");
+const { test, expect } = require("./fixtures");
 const path = require("path");
 const fs = require("fs");
 

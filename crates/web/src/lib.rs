@@ -182,10 +182,8 @@ async fn docs_page() -> Html<String> {
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let mut html = String::from(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-         content=\"width=device-width,initial-scale=1\"><title>onego API</title><style>body{font-family:system-ui,\
-         sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;line-height:1.5}code{background:#f3f3f3;\
-         padding:0 .2em}.op{border-left:4px solid #1a5fb4;padding:.2rem .8rem;margin:1rem 0}.m{font-weight:bold;\
-         text-transform:uppercase}</style></head><body><h1>onego API</h1>",
+         content=\"width=device-width,initial-scale=1\"><title>onego API</title>\
+         <link rel=\"stylesheet\" href=\"/static/docs.css\"></head><body><h1>onego API</h1>",
     );
     if let Some(d) = doc.pointer("/info/description").and_then(|v| v.as_str()) {
         html.push_str(&format!("<p>{}</p>", esc(d)));

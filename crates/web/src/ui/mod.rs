@@ -321,6 +321,11 @@ const STATIC: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/app.js"),
     ),
     (
+        "docs.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/docs.css"),
+    ),
+    (
         "forms.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/forms.js"),

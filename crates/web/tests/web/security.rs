@@ -406,9 +406,22 @@ async fn every_answer_carries_the_browser_guards_and_cookies_are_secure_over_tls
     }
     // No page carries an inline script or inline event handler (the policy would block it).
     let cookie = app.page_login("admin").await;
-    for path in ["/", "/admin", "/login", "/items/SCJG-001", "/tokens"] {
+    for path in [
+        "/",
+        "/admin",
+        "/login",
+        "/items/SCJG-001",
+        "/tokens",
+        "/api/v1/docs",
+        "/dashboard",
+    ] {
         let (_, page) = app.page(path, Some(&cookie)).await;
-        assert!(!page.contains("<script>") && !page.contains("onclick="), "{path}");
+        for inline in ["<script>", "onclick=", "<style", " style=\""] {
+            assert!(
+                !page.contains(inline),
+                "{path} carries {inline}, which the policy refuses"
+            );
+        }
     }
     let set = |h: &axum::http::HeaderMap| {
         h.get(header::SET_COOKIE)

@@ -1,0 +1,16 @@
+// Every page a test opens is watched: a script error, or anything the content security policy refuses
+// (an inline script, an inline style it does not allow, a foreign resource), fails the test.
+const base = require("@playwright/test");
+
+exports.test = base.test.extend({
+  page: async ({ page }, use) => {
+    const problems = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+    });
+    page.on("pageerror", (e) => problems.push(String(e)));
+    await use(page);
+    base.expect(problems, "no script errors and nothing refused by the content security policy").toEqual([]);
+  },
+});
+exports.expect = base.expect;

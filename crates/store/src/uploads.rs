@@ -96,23 +96,27 @@ pub fn attach(conn: &mut dyn Conn, ids: &[i64], case_id: i64, owner: i64) -> Res
     Ok(())
 }
 
-pub fn info(conn: &mut dyn Conn, id: i64) -> Result<Option<UploadInfo>, StoreError> {
-    let row = conn.query_one(
-        "SELECT id, owner_user_id, case_id, material_code, file_name, content_type, size, sm3 FROM uploads WHERE id = $1",
-        &[Value::Int(id)],
-    )?;
-    row.map(|r| {
-        Ok(UploadInfo {
-            id: r.int(0)?,
-            owner_user_id: r.int(1)?,
-            case_id: r.opt_int(2)?,
-            material_code: r.opt_text(3)?,
-            file_name: r.text(4)?,
-            content_type: r.text(5)?,
-            size: r.int(6)?,
-            sm3: r.text(7)?,
-        })
+const INFO_COLUMNS: &str = "id, owner_user_id, case_id, material_code, file_name, content_type, size, sm3";
+
+fn info_row(r: &crate::sql::Row) -> Result<UploadInfo, StoreError> {
+    Ok(UploadInfo {
+        id: r.int(0)?,
+        owner_user_id: r.int(1)?,
+        case_id: r.opt_int(2)?,
+        material_code: r.opt_text(3)?,
+        file_name: r.text(4)?,
+        content_type: r.text(5)?,
+        size: r.int(6)?,
+        sm3: r.text(7)?,
     })
+}
+
+pub fn info(conn: &mut dyn Conn, id: i64) -> Result<Option<UploadInfo>, StoreError> {
+    conn.query_one(
+        &format!("SELECT {INFO_COLUMNS} FROM uploads WHERE id = $1"),
+        &[Value::Int(id)],
+    )?
+    .map(|r| info_row(&r))
     .transpose()
 }
 
@@ -222,21 +226,12 @@ pub fn infos(conn: &mut dyn Conn, ids: &[i64]) -> Result<Vec<UploadInfo>, StoreE
     for chunk in ids.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
-            "SELECT id, owner_user_id, case_id, material_code, file_name, content_type, size, sm3 FROM uploads WHERE id IN ({})",
+            "SELECT {INFO_COLUMNS} FROM uploads WHERE id IN ({})",
             marks.join(", ")
         );
         let params: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
         for r in conn.query(&sql, &params)? {
-            out.push(UploadInfo {
-                id: r.int(0)?,
-                owner_user_id: r.int(1)?,
-                case_id: r.opt_int(2)?,
-                material_code: r.opt_text(3)?,
-                file_name: r.text(4)?,
-                content_type: r.text(5)?,
-                size: r.int(6)?,
-                sm3: r.text(7)?,
-            });
+            out.push(info_row(&r)?);
         }
     }
     Ok(out)

@@ -51,6 +51,8 @@ impl AppState {
         // The templates are compiled into the binary and checked by the tests; a broken one is a build bug.
         let templates =
             ui::Templates::new().unwrap_or_else(|e| panic!("a page template does not compile: {e:#}"));
+        // Made now rather than at the first log-in with an unknown name, which would take twice as long.
+        let _ = onego_store::users::dummy_hash();
         AppState {
             engine,
             metrics: Arc::new(metrics::Metrics::default()),

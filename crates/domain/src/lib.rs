@@ -7,6 +7,7 @@
 //! - [`case`]: the case aggregate — commands, events, `decide` and `apply`, clocks and timers.
 //! - [`grid`]: governance areas from GeoJSON; which grid an event's coordinates fall in.
 //! - [`ticket`]: requests of the 12345 hotline and grid events — the closed loop with SLA clocks.
+//! - [`timer`]: what the clocks of every kind of work share (their alarms).
 //! - [`org`] and [`policy`]: users, roles and who may do what.
 //! - [`privacy`]: how personal data is masked for viewers who may not see it.
 
@@ -19,4 +20,5 @@ pub mod privacy;
 pub mod process;
 pub mod rule;
 pub mod ticket;
+pub mod timer;
 pub mod values;

@@ -1,0 +1,168 @@
+//! What callers ask of a case: a new [`Submission`] or a [`Command`], what [`Case::decide`] needs
+//! besides them ([`Context`]), and why it may refuse ([`CaseError`]).
+
+use super::*;
+
+/// What a new application carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub subject: SubjectRef,
+    pub channel: Channel,
+    pub applicant: Applicant,
+    #[serde(default = "empty_form")]
+    pub form: Value,
+    /// Materials handed in with the application.
+    #[serde(default)]
+    pub materials: Vec<ProvidedMaterial>,
+}
+
+impl Submission {
+    /// The uploads a submission refers to.
+    pub fn files(&self) -> Vec<FileRef> {
+        self.materials.iter().filter_map(|m| m.file).collect()
+    }
+}
+
+fn empty_form() -> Value {
+    Value::Object(Default::default())
+}
+
+/// An item or bundle named by code; the version in force on the day is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SubjectRef {
+    Item { code: Code },
+    Bundle { code: Code },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    Accept {
+        #[serde(default)]
+        received: Vec<Code>,
+        #[serde(default)]
+        deferred: Vec<Code>,
+        #[serde(default)]
+        opinion: String,
+    },
+    RefuseAcceptance {
+        reason: String,
+    },
+    RequestSupplement {
+        missing: Vec<MissingMaterial>,
+        #[serde(default)]
+        note: String,
+    },
+    SupplyMaterials {
+        materials: Vec<Code>,
+        /// Material code → the upload that carries it.
+        #[serde(default)]
+        files: BTreeMap<String, FileRef>,
+    },
+    Act {
+        task: TaskId,
+        action: TaskAction,
+        #[serde(default)]
+        return_to: Option<String>,
+        #[serde(default)]
+        opinion: String,
+    },
+    StartSpecialProcedure {
+        kind: SpecialKind,
+        reason: String,
+    },
+    EndSpecialProcedure {
+        #[serde(default)]
+        result: String,
+    },
+    /// A department asks for more time; a supervisor grants or denies it.
+    RequestExtension {
+        limit: Limit,
+        reason: String,
+    },
+    DenyExtension {
+        #[serde(default)]
+        reason: String,
+    },
+    GrantExtension {
+        limit: Limit,
+        reason: String,
+    },
+    Deliver {
+        delivery: DeliveryMethod,
+    },
+    Withdraw {
+        #[serde(default)]
+        reason: String,
+    },
+    Rate {
+        level: u8,
+        #[serde(default)]
+        comment: String,
+    },
+    /// A timer fired: mark the clock if it really is in that state now.
+    CheckClock {
+        target: ClockTarget,
+        alarm: Alarm,
+    },
+}
+
+impl Command {
+    /// The uploads a command refers to (they must be the actor's own, or this case's already).
+    pub fn files(&self) -> Vec<FileRef> {
+        match self {
+            Command::SupplyMaterials { files, .. } => files.values().copied().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Accept { .. } => "accept",
+            Command::RefuseAcceptance { .. } => "refuse_acceptance",
+            Command::RequestSupplement { .. } => "request_supplement",
+            Command::SupplyMaterials { .. } => "supply_materials",
+            Command::Act { .. } => "act",
+            Command::StartSpecialProcedure { .. } => "start_special_procedure",
+            Command::EndSpecialProcedure { .. } => "end_special_procedure",
+            Command::RequestExtension { .. } => "request_extension",
+            Command::DenyExtension { .. } => "deny_extension",
+            Command::GrantExtension { .. } => "grant_extension",
+            Command::Deliver { .. } => "deliver",
+            Command::Withdraw { .. } => "withdraw",
+            Command::Rate { .. } => "rate",
+            Command::CheckClock { .. } => "check_clock",
+        }
+    }
+}
+
+/// Why a command cannot be carried out. Each message says what would make it possible.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error("{0}")]
+    NotAllowedNow(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the catalog or process definition this case needs is missing: {0}")]
+    Configuration(String),
+}
+
+pub(super) fn now_illegal<T>(message: impl Into<String>) -> Result<T, CaseError> {
+    Err(CaseError::NotAllowedNow(message.into()))
+}
+
+pub(super) fn invalid<T>(message: impl Into<String>) -> Result<T, CaseError> {
+    Err(CaseError::Invalid(message.into()))
+}
+
+/// What [`Case::decide`] needs besides the state and the command.
+pub struct Context<'a> {
+    pub now: Timestamp,
+    pub actor: &'a Actor,
+    pub registry: &'a dyn Registry,
+    pub calendar: &'a WorkingCalendar,
+    pub policy: ClockPolicy,
+}

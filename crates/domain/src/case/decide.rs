@@ -1,0 +1,610 @@
+//! Deciding: a new case from a submission ([`Case::open`]), and a command on a case ([`Case::decide`]).
+//! `decide` works on a scratch copy ([`Run`]) and applies each event as it emits it, so every later
+//! rule (and the process engine in `flow.rs`) sees the state the earlier events produced.
+
+use super::*;
+
+impl Case {
+    /// Opens a new case: checks the submission against the catalog and returns its first entries. With
+    /// `accept`, a window clerk accepts it in the same step (受理 at the counter).
+    pub fn open(
+        ctx: &Context<'_>,
+        id: CaseId,
+        number: CaseNumber,
+        submission: Submission,
+        accept: Option<Command>,
+    ) -> Result<(Case, Vec<Entry>), CaseError> {
+        let today = ctx.calendar.local_date(ctx.now);
+        let (subject, title, department, handling, promised, legal, items) = match &submission.subject {
+            SubjectRef::Item { code } => {
+                let item = ctx.registry.item(code, today).ok_or_else(|| {
+                    CaseError::NotFound(format!("no service item {code} is in force today"))
+                })?;
+                (
+                    Subject::Item {
+                        code: item.impl_code.clone(),
+                        version: item.version,
+                    },
+                    item.name.clone(),
+                    item.department.clone(),
+                    item.handling,
+                    item.promised_limit,
+                    item.legal_limit,
+                    vec![item],
+                )
+            }
+            SubjectRef::Bundle { code } => {
+                let bundle = ctx
+                    .registry
+                    .bundle(code, today)
+                    .ok_or_else(|| CaseError::NotFound(format!("no bundle {code} is in force today")))?;
+                let mut items = Vec::new();
+                for m in &bundle.members {
+                    items.push(ctx.registry.item(m, today).ok_or_else(|| {
+                        CaseError::Configuration(format!("member item {m} of bundle {code} is not in force"))
+                    })?);
+                }
+                // A bundle is decided when its slowest member is: its legal limit is the longest member's.
+                let legal = items
+                    .iter()
+                    .map(|i| i.legal_limit)
+                    .max_by_key(|l| l.rough_natural_days())
+                    .unwrap_or(bundle.promised_limit);
+                (
+                    Subject::Bundle {
+                        code: bundle.code.clone(),
+                        version: bundle.version,
+                    },
+                    bundle.name.clone(),
+                    bundle.lead_department.clone(),
+                    Handling::Promised,
+                    bundle.promised_limit,
+                    legal,
+                    items,
+                )
+            }
+        };
+        if !submission.form.is_object() {
+            return invalid("the form must be a JSON object of field values");
+        }
+        let known: Vec<&Code> = items
+            .iter()
+            .flat_map(|i| i.materials.iter().map(|m| &m.code))
+            .collect();
+        for m in &submission.materials {
+            if !known.contains(&&m.code) {
+                return invalid(format!(
+                    "material {} is not one this application asks for",
+                    m.code
+                ));
+            }
+        }
+        let mut flows = Vec::with_capacity(items.len());
+        for item in &items {
+            let def = ctx.registry.latest_process(&item.process).ok_or_else(|| {
+                CaseError::Configuration(format!(
+                    "process {} of item {} is missing",
+                    item.process, item.impl_code
+                ))
+            })?;
+            flows.push(Flow {
+                item: item.impl_code.clone(),
+                item_version: item.version,
+                item_name: item.name.clone(),
+                department: item.department.clone(),
+                process: def.code.clone(),
+                process_version: def.version,
+                join_arrivals: BTreeMap::new(),
+                outcome: None,
+            });
+        }
+        let materials: Vec<ProvidedMaterial> = submission
+            .materials
+            .into_iter()
+            .map(|m| ProvidedMaterial { at: ctx.now, ..m })
+            .collect();
+        let submitted = Event::Submitted {
+            subject,
+            title,
+            department,
+            channel: submission.channel,
+            applicant: submission.applicant,
+            form: submission.form,
+            materials,
+            handling,
+            promised_limit: promised,
+            legal_limit: legal,
+            flows,
+        };
+        let entry = Entry {
+            at: ctx.now,
+            actor: ctx.actor.clone(),
+            event: submitted,
+        };
+        let mut case = Case::from_submitted(id, number, &entry)
+            .ok_or_else(|| CaseError::Configuration("a new case starts with its submission".into()))?;
+        let mut entries = vec![entry];
+        if let Some(cmd) = accept {
+            let more = case.decide(ctx, &cmd)?;
+            for e in &more {
+                case.apply(e);
+            }
+            entries.extend(more);
+        }
+        Ok((case, entries))
+    }
+
+    /// The state a case starts in: everything its `Submitted` entry says.
+    pub fn from_submitted(id: CaseId, number: CaseNumber, entry: &Entry) -> Option<Case> {
+        let Event::Submitted {
+            subject,
+            title,
+            department,
+            channel,
+            applicant,
+            form,
+            materials,
+            handling,
+            promised_limit,
+            legal_limit,
+            flows,
+        } = &entry.event
+        else {
+            return None;
+        };
+        Some(Case {
+            id,
+            number,
+            subject: subject.clone(),
+            title: title.clone(),
+            department: department.clone(),
+            channel: *channel,
+            applicant: applicant.clone(),
+            form: form.clone(),
+            materials: materials.clone(),
+            deferred: Vec::new(),
+            status: CaseStatus::Submitted,
+            handling: *handling,
+            promised_limit: *promised_limit,
+            legal_limit: *legal_limit,
+            submitted_at: entry.at,
+            accepted_at: None,
+            decided_at: None,
+            delivered_at: None,
+            outcome: None,
+            decision_reason: None,
+            flows: flows.clone(),
+            tasks: Vec::new(),
+            pauses: Vec::new(),
+            extensions: Vec::new(),
+            supplement: None,
+            extension_request: None,
+            special: None,
+            delivery: None,
+            rating: None,
+            warned: false,
+            overdue: false,
+            version: 0,
+        })
+    }
+
+    /// Decides a command: the entries to record, or why it cannot be done. Authorisation is checked
+    /// before (see [`crate::policy`]); this checks what the state allows.
+    pub fn decide(&self, ctx: &Context<'_>, cmd: &Command) -> Result<Vec<Entry>, CaseError> {
+        let mut run = Run {
+            case: self.clone(),
+            entries: Vec::new(),
+            ctx,
+        };
+        run.command(cmd)?;
+        Ok(run.entries)
+    }
+}
+
+/// A decision in progress: the scratch state and the entries so far.
+pub(super) struct Run<'c, 'a> {
+    pub(super) case: Case,
+    pub(super) entries: Vec<Entry>,
+    pub(super) ctx: &'c Context<'a>,
+}
+
+impl<'a> Run<'_, 'a> {
+    pub(super) fn emit(&mut self, event: Event) {
+        let entry = Entry {
+            at: self.ctx.now,
+            actor: self.ctx.actor.clone(),
+            event,
+        };
+        self.case.apply(&entry);
+        self.entries.push(entry);
+    }
+
+    pub(super) fn command(&mut self, cmd: &Command) -> Result<(), CaseError> {
+        let status = self.case.status;
+        let finished = matches!(
+            status,
+            CaseStatus::NotAccepted | CaseStatus::Delivered | CaseStatus::Withdrawn
+        );
+        match cmd {
+            Command::Accept {
+                received,
+                deferred,
+                opinion,
+            } => {
+                if status != CaseStatus::Submitted {
+                    return now_illegal(format!(
+                        "only a submitted case can be accepted; this one is {}",
+                        status.zh()
+                    ));
+                }
+                self.accept(received, deferred, opinion)
+            }
+            Command::RefuseAcceptance { reason } => {
+                if status != CaseStatus::Submitted {
+                    return now_illegal(format!(
+                        "only a submitted case can be refused acceptance; this one is {}",
+                        status.zh()
+                    ));
+                }
+                if reason.trim().is_empty() {
+                    return invalid(
+                        "give the reason for not accepting (不予受理理由); the applicant is told it",
+                    );
+                }
+                self.emit(Event::NotAccepted {
+                    reason: reason.trim().to_owned(),
+                });
+                Ok(())
+            }
+            Command::RequestSupplement { missing, note } => {
+                if !matches!(status, CaseStatus::Submitted | CaseStatus::InReview) {
+                    return now_illegal(format!(
+                        "a supplement can be asked only before a decision; this case is {}",
+                        status.zh()
+                    ));
+                }
+                if self.case.supplement.is_some() {
+                    return now_illegal(
+                        "a supplement request is already pending; the notice must list everything at once (一次性告知)",
+                    );
+                }
+                if missing.is_empty() {
+                    return invalid("list every missing material in the one-time notice");
+                }
+                let specs = self.case.material_specs(self.ctx.registry)?;
+                let mut listed = Vec::with_capacity(missing.len());
+                for m in missing {
+                    let Some(spec) = specs.iter().find(|s| s.code == m.code) else {
+                        return invalid(format!(
+                            "material {} is not one this application asks for",
+                            m.code
+                        ));
+                    };
+                    if listed.iter().any(|x: &MissingMaterial| x.code == m.code) {
+                        return invalid(format!("material {} is listed twice", m.code));
+                    }
+                    listed.push(MissingMaterial {
+                        code: m.code.clone(),
+                        name: if m.name.trim().is_empty() {
+                            spec.name.clone()
+                        } else {
+                            m.name.clone()
+                        },
+                        reason: m.reason.clone(),
+                    });
+                }
+                self.emit(Event::SupplementRequested {
+                    request: SupplementRequest {
+                        missing: listed,
+                        note: note.trim().to_owned(),
+                        at: self.ctx.now,
+                        before_acceptance: status == CaseStatus::Submitted,
+                    },
+                });
+                Ok(())
+            }
+            Command::SupplyMaterials { materials, files } => {
+                if finished || status == CaseStatus::Decided && self.case.deferred.is_empty() {
+                    return now_illegal(format!(
+                        "no materials are expected for a case that is {}",
+                        status.zh()
+                    ));
+                }
+                if materials.is_empty() {
+                    return invalid("name the materials supplied");
+                }
+                let specs = self.case.material_specs(self.ctx.registry)?;
+                for code in materials {
+                    if !specs.iter().any(|s| &s.code == code) {
+                        return invalid(format!("material {code} is not one this application asks for"));
+                    }
+                }
+                let supplied: Vec<ProvidedMaterial> = materials
+                    .iter()
+                    .map(|c| ProvidedMaterial {
+                        code: c.clone(),
+                        at: self.ctx.now,
+                        file: files.get(c.as_str()).cloned(),
+                    })
+                    .collect();
+                // Materials may arrive in several goes; the clock resumes when the last one is in.
+                let completes = self.case.supplement.as_ref().is_some_and(|req| {
+                    req.missing.iter().all(|m| {
+                        materials.contains(&m.code)
+                            || self
+                                .case
+                                .materials
+                                .iter()
+                                .any(|x| x.code == m.code && x.at >= req.at)
+                    })
+                });
+                self.emit(Event::MaterialsSupplied {
+                    materials: supplied,
+                    completes_supplement: completes,
+                });
+                Ok(())
+            }
+            Command::Act {
+                task,
+                action,
+                return_to,
+                opinion,
+            } => {
+                if status != CaseStatus::InReview {
+                    return now_illegal(format!(
+                        "tasks can be acted on only while the case is in review; it is {}",
+                        status.zh()
+                    ));
+                }
+                if self.case.supplement.is_some() {
+                    return now_illegal(
+                        "the case waits for supplemented materials (补正); act once they arrive",
+                    );
+                }
+                if let Some(sp) = &self.case.special {
+                    return now_illegal(format!(
+                        "a special procedure ({}) is under way; end it first",
+                        sp.kind.zh()
+                    ));
+                }
+                self.act(*task, *action, return_to.as_deref(), opinion)
+            }
+            Command::StartSpecialProcedure { kind, reason } => {
+                if status != CaseStatus::InReview {
+                    return now_illegal("a special procedure can start only while the case is in review");
+                }
+                if self.case.special.is_some() {
+                    return now_illegal("a special procedure is already under way; end it first");
+                }
+                if reason.trim().is_empty() {
+                    return invalid(
+                        "give the reason for the special procedure; it is excluded from the time limit",
+                    );
+                }
+                self.emit(Event::SpecialProcedureStarted {
+                    kind: *kind,
+                    reason: reason.trim().to_owned(),
+                });
+                Ok(())
+            }
+            Command::EndSpecialProcedure { result } => {
+                if self.case.special.is_none() {
+                    return now_illegal("no special procedure is under way");
+                }
+                self.emit(Event::SpecialProcedureEnded {
+                    result: result.trim().to_owned(),
+                });
+                Ok(())
+            }
+            Command::RequestExtension { limit, reason } => {
+                if status != CaseStatus::InReview {
+                    return now_illegal("more time can be asked only while the case is in review");
+                }
+                if self.case.extension_request.is_some() {
+                    return now_illegal("a request for more time is already waiting for the supervisor");
+                }
+                self.check_extension(limit, reason)?;
+                self.emit(Event::ExtensionRequested {
+                    request: ExtensionRequest {
+                        limit: *limit,
+                        reason: reason.trim().to_owned(),
+                        by: self.ctx.actor.name.clone(),
+                        at: self.ctx.now,
+                    },
+                });
+                Ok(())
+            }
+            Command::DenyExtension { reason } => {
+                if self.case.extension_request.is_none() {
+                    return now_illegal("no request for more time is waiting");
+                }
+                self.emit(Event::ExtensionDenied {
+                    reason: reason.trim().to_owned(),
+                });
+                Ok(())
+            }
+            Command::GrantExtension { limit, reason } => {
+                if status != CaseStatus::InReview {
+                    return now_illegal("an extension can be granted only while the case is in review");
+                }
+                self.check_extension(limit, reason)?;
+                self.emit(Event::ExtensionGranted {
+                    extension: Extension {
+                        limit: *limit,
+                        reason: reason.trim().to_owned(),
+                        approver: self.ctx.actor.name.clone(),
+                    },
+                });
+                Ok(())
+            }
+            Command::Deliver { delivery } => {
+                if status != CaseStatus::Decided {
+                    return now_illegal(format!(
+                        "a result can be delivered only once decided; this case is {}",
+                        status.zh()
+                    ));
+                }
+                if self.case.outcome != Some(CaseOutcome::Refused) && !self.case.deferred.is_empty() {
+                    let names: Vec<String> = self.case.deferred.iter().map(ToString::to_string).collect();
+                    return now_illegal(format!(
+                        "materials accepted with gaps (容缺) must arrive before the result is handed out: {}",
+                        names.join(", ")
+                    ));
+                }
+                if let DeliveryMethod::Mail { tracking_number } = delivery
+                    && (tracking_number.trim().len() < 6
+                        || !tracking_number.trim().chars().all(|c| c.is_ascii_alphanumeric()))
+                {
+                    return invalid("give the mail tracking number (6 or more letters and digits)");
+                }
+                self.emit(Event::Delivered {
+                    delivery: delivery.clone(),
+                });
+                Ok(())
+            }
+            Command::Withdraw { reason } => {
+                if !matches!(status, CaseStatus::Submitted | CaseStatus::InReview) {
+                    return now_illegal(format!(
+                        "a case can be withdrawn only before its decision; this one is {}",
+                        status.zh()
+                    ));
+                }
+                let open: Vec<TaskId> = self.case.open_tasks().map(|t| t.id).collect();
+                for task in open {
+                    self.emit(Event::TaskCancelled { task });
+                }
+                self.emit(Event::Withdrawn {
+                    reason: reason.trim().to_owned(),
+                });
+                Ok(())
+            }
+            Command::Rate { level, comment } => {
+                if !matches!(status, CaseStatus::Delivered | CaseStatus::NotAccepted) {
+                    return now_illegal("a case can be rated once it is finished");
+                }
+                if self.case.rating.is_some() {
+                    return now_illegal("this case has been rated already");
+                }
+                if !(1..=5).contains(level) {
+                    return invalid("rate from 1 (非常不满意) to 5 (非常满意)");
+                }
+                if *level <= 2 && comment.trim().is_empty() {
+                    return invalid(
+                        "a 差评 (1 or 2) needs a comment saying what went wrong, so it can be put right",
+                    );
+                }
+                self.emit(Event::Rated {
+                    level: *level,
+                    comment: comment.trim().to_owned(),
+                });
+                Ok(())
+            }
+            Command::CheckClock { target, alarm } => {
+                self.check_clock(*target, *alarm);
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn check_extension(&self, limit: &Limit, reason: &str) -> Result<(), CaseError> {
+        if reason.trim().is_empty() {
+            return invalid("give the reason for the extension (延期理由)");
+        }
+        if limit.amount() == 0 {
+            return invalid("an extension must add at least one unit of time");
+        }
+        if !limit.same_unit(self.case.promised_limit) {
+            return invalid(format!(
+                "the case's limit is counted in {}; give the extension in the same unit",
+                self.case.promised_limit.unit_zh().trim_start_matches('个')
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn accept(
+        &mut self,
+        received: &[Code],
+        deferred: &[Code],
+        opinion: &str,
+    ) -> Result<(), CaseError> {
+        if let Some(req) = &self.case.supplement {
+            let missing: Vec<&str> = req
+                .missing
+                .iter()
+                .filter(|m| !received.contains(&m.code))
+                .map(|m| m.name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                return now_illegal(format!(
+                    "the supplement notice is still open; missing: {}",
+                    missing.join("、")
+                ));
+            }
+        }
+        let specs = self.case.material_specs(self.ctx.registry)?;
+        for code in received.iter().chain(deferred) {
+            if !specs.iter().any(|s| &s.code == code) {
+                return invalid(format!("material {code} is not one this application asks for"));
+            }
+        }
+        for code in deferred {
+            let spec = specs.iter().find(|s| &s.code == code);
+            if spec.is_some_and(|s| s.necessity != Necessity::Deferrable) {
+                return invalid(format!(
+                    "material {code} cannot be supplied later; only 容缺后补 materials can"
+                ));
+            }
+            if received.contains(code) {
+                return invalid(format!("material {code} is both received and deferred"));
+            }
+        }
+        let missing: Vec<&str> = specs
+            .iter()
+            .filter(|s| s.necessity != Necessity::Optional)
+            .filter(|s| {
+                !self.case.has_material(&s.code) && !received.contains(&s.code) && !deferred.contains(&s.code)
+            })
+            .map(|s| s.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return now_illegal(format!(
+                "required materials are missing: {}; request a supplement (补正) listing them, or receive them first",
+                missing.join("、")
+            ));
+        }
+        let received: Vec<ProvidedMaterial> = received
+            .iter()
+            .map(|c| ProvidedMaterial {
+                code: c.clone(),
+                at: self.ctx.now,
+                file: None,
+            })
+            .collect();
+        self.emit(Event::Accepted {
+            received,
+            deferred: deferred.to_vec(),
+            opinion: opinion.trim().to_owned(),
+        });
+        if self.case.handling == Handling::Instant {
+            // 即办件: decided at the counter.
+            for flow in 0..self.case.flows.len() {
+                self.emit(Event::FlowEnded {
+                    flow,
+                    outcome: Outcome::Approved,
+                });
+            }
+            self.emit(Event::Decided {
+                outcome: CaseOutcome::Approved,
+                reason: "即办件，当场办结".into(),
+            });
+            return Ok(());
+        }
+        for flow in 0..self.case.flows.len() {
+            let def = self.definition(flow)?;
+            let start = def.start.clone();
+            self.enter(flow, &start, 0)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,50 @@
+//! The case (办件): one application for an item or a bundle, from submission to delivery.
+//!
+//! Commands are decided against the current state by the pure [`Case::decide`], which returns the
+//! journal entries (events) to record; [`Case::apply`] folds an entry into the state. `decide` works on a
+//! scratch copy and applies each event as it emits it, so the process engine always sees the state its
+//! previous events produced, and there is exactly one place (`apply`) that changes a case.
+//!
+//! - `model.rs`: the state and its queries; `events.rs`: what is recorded; `commands.rs`: what is asked;
+//! - `decide.rs`: opening and deciding; `flow.rs`: the process engine; `apply.rs`: folding entries in;
+//! - `clocks.rs`: limits, timers and clock checks.
+
+mod apply;
+mod clocks;
+mod commands;
+mod decide;
+mod events;
+mod flow;
+mod model;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use onego_calendar::{Clock, ClockPolicy, ClockState, Extension, Limit, Pause, Timestamp, WorkingCalendar};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::catalog::{Bundle, Handling, MaterialSpec, Necessity, ServiceItem};
+use crate::org::Actor;
+use crate::process::{ITEM_DEPARTMENT, NodeKind, Outcome, ProcessDefinition, TaskAction};
+use crate::values::{ApplicantId, CaseNumber, Code, FileRef, Mobile};
+
+pub use crate::timer::Alarm;
+pub use clocks::{ClockTarget, TimerSpec};
+pub use commands::{CaseError, Command, Context, SubjectRef, Submission};
+use commands::{invalid, now_illegal};
+pub use events::{Entry, Event};
+pub use model::*;
+
+pub type CaseId = i64;
+pub type TaskId = u32;
+
+/// Looks up catalog entries and process definitions. A running case names exact versions, so it keeps
+/// the versions it started with.
+pub trait Registry: Sync {
+    fn item(&self, code: &Code, on: NaiveDate) -> Option<&ServiceItem>;
+    fn item_version(&self, code: &Code, version: u32) -> Option<&ServiceItem>;
+    fn bundle(&self, code: &Code, on: NaiveDate) -> Option<&Bundle>;
+    fn process(&self, code: &Code, version: u32) -> Option<&ProcessDefinition>;
+    fn latest_process(&self, code: &Code) -> Option<&ProcessDefinition>;
+}

@@ -28,20 +28,6 @@ pub enum ItemKind {
     PublicService,
 }
 
-impl ItemKind {
-    pub fn zh(self) -> &'static str {
-        match self {
-            ItemKind::Licensing => "行政许可",
-            ItemKind::Confirmation => "行政确认",
-            ItemKind::Benefit => "行政给付",
-            ItemKind::Adjudication => "行政裁决",
-            ItemKind::Award => "行政奖励",
-            ItemKind::Filing => "行政备案",
-            ItemKind::OtherPower => "其他行政权力",
-            ItemKind::PublicService => "公共服务",
-        }
-    }
-}
 
 /// 即办件 (done on the spot) or 承诺件 (done within the promised limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,15 +83,6 @@ pub enum Necessity {
     Deferrable,
 }
 
-impl Necessity {
-    pub fn zh(self) -> &'static str {
-        match self {
-            Necessity::Required => "必要",
-            Necessity::Optional => "非必要",
-            Necessity::Deferrable => "容缺后补",
-        }
-    }
-}
 
 /// 申请人自备 / 政府部门核发 (the latter can come from shared data instead of the applicant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

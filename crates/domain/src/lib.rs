@@ -6,14 +6,19 @@
 //! - [`rule`]: the small rule language of automatic steps and choices.
 //! - [`case`]: the case aggregate — commands, events, `decide` and `apply`, clocks and timers.
 //! - [`grid`]: governance areas from GeoJSON; which grid an event's coordinates fall in.
+//! - [`hotline`]: the hotline's data — request categories and their questions, SLA profiles.
 //! - [`ticket`]: requests of the 12345 hotline and grid events — the closed loop with SLA clocks.
 //! - [`timer`]: what the clocks of every kind of work share (their alarms).
+//! - [`aggregate`]: the kinds of work on the engine; [`labels`]: every code's name in Chinese and English.
 //! - [`org`] and [`policy`]: users, roles and who may do what.
 //! - [`privacy`]: how personal data is masked for viewers who may not see it.
 
+pub mod aggregate;
 pub mod case;
 pub mod catalog;
 pub mod grid;
+pub mod hotline;
+pub mod labels;
 pub mod org;
 pub mod policy;
 pub mod privacy;

@@ -71,20 +71,6 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == text.trim())
     }
 
-    pub fn zh(self) -> &'static str {
-        match self {
-            Role::Applicant => "申请人",
-            Role::Clerk => "窗口人员",
-            Role::Approver => "审批人员",
-            Role::Supervisor => "科室负责人",
-            Role::Leader => "领导",
-            Role::Operator => "话务员",
-            Role::Dispatcher => "12345派单员",
-            Role::GridMember => "网格员",
-            Role::Admin => "系统管理员",
-            Role::System => "系统",
-        }
-    }
 
     /// Roles that belong to a department and must name one.
     pub fn needs_department(self) -> bool {
@@ -147,19 +133,5 @@ impl TokenScope {
         TokenScope::ALL.into_iter().find(|s| s.as_str() == text.trim())
     }
 
-    pub fn zh(self) -> &'static str {
-        match self {
-            TokenScope::Api => "接口（读写）",
-            TokenScope::ApiRead => "接口（只读）",
-            TokenScope::Open311 => "Open311 合作方密钥",
-        }
-    }
 
-    pub fn en(self) -> &'static str {
-        match self {
-            TokenScope::Api => "API (read and write)",
-            TokenScope::ApiRead => "API (read only)",
-            TokenScope::Open311 => "Open311 partner key",
-        }
-    }
 }

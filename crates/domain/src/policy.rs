@@ -1,7 +1,7 @@
 //! Who may do what. Every read and write goes through these functions; the web layer only maps a
 //! refusal to 403.
 
-use crate::case::{Case, Channel, Command, Submission, Task};
+use crate::case::{Case, CaseCommandKind, Channel, Command, Submission, Task};
 use crate::org::{Actor, Role};
 
 /// A refusal, with a message that says who could do it.
@@ -76,7 +76,8 @@ pub fn authorize_submission(actor: &Actor, submission: &Submission) -> Result<()
     }
 }
 
-fn may_act_on_task(actor: &Actor, task: &Task) -> Result<(), Denied> {
+/// Acting on one task: its department's approvers (and its supervisor, for a supervisor's task).
+pub fn may_act_on_task(actor: &Actor, task: &Task) -> Result<(), Denied> {
     if !matches!(actor.role, Role::Approver | Role::Supervisor) {
         return deny("tasks are handled by the approvers of the task's department");
     }
@@ -100,76 +101,95 @@ fn may_act_on_task(actor: &Actor, task: &Task) -> Result<(), Denied> {
 
 /// Issuing a command on an existing case.
 pub fn authorize_command(actor: &Actor, case: &Case, cmd: &Command) -> Result<(), Denied> {
+    match cmd {
+        Command::Act { task, .. } => {
+            if !can_view_case(actor, case) {
+                return deny("you have no access to this case");
+            }
+            match case.task(*task) {
+                Some(t) => may_act_on_task(actor, t),
+                None => deny(format!("case {} has no task {task}", case.number)),
+            }
+        }
+        other => authorize_case_kind(actor, case, other.kind()),
+    }
+}
+
+/// A kind of command on a case (acting on a task also depends on which task: see [`may_act_on_task`]).
+pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) -> Result<(), Denied> {
+    use CaseCommandKind as K;
     if !can_view_case(actor, case) {
         return deny("you have no access to this case");
     }
     let clerk = actor.role == Role::Clerk;
     let own = is_own_case(actor, case);
     let has_open_task = case.open_tasks().any(|t| in_department(actor, &t.department));
-    match cmd {
-        Command::Accept { .. } | Command::RefuseAcceptance { .. } | Command::Deliver { .. } => {
+    let reviewing_department = matches!(actor.role, Role::Approver | Role::Supervisor) && has_open_task;
+    match kind {
+        K::Accept | K::RefuseAcceptance | K::Deliver => {
             if clerk {
                 Ok(())
             } else {
                 deny("acceptance and delivery are done by the window clerk")
             }
         }
-        Command::RequestSupplement { .. } => {
-            let approver = matches!(actor.role, Role::Approver | Role::Supervisor) && has_open_task;
-            if clerk || approver {
+        K::RequestSupplement => {
+            if clerk || reviewing_department {
                 Ok(())
             } else {
                 deny("a supplement is requested by the window clerk or by a department reviewing the case")
             }
         }
-        Command::SupplyMaterials { .. } => {
+        K::SupplyMaterials => {
             if clerk || own {
                 Ok(())
             } else {
                 deny("materials are supplied by the applicant or at the window")
             }
         }
-        Command::Act { task, .. } => match case.task(*task) {
-            Some(t) => may_act_on_task(actor, t),
-            None => deny(format!("case {} has no task {task}", case.number)),
-        },
-        Command::StartSpecialProcedure { .. } | Command::EndSpecialProcedure { .. } => {
-            if matches!(actor.role, Role::Approver | Role::Supervisor) && has_open_task {
+        K::Act => {
+            if case.open_tasks().any(|t| may_act_on_task(actor, t).is_ok()) {
+                Ok(())
+            } else {
+                deny("tasks are handled by the approvers of the task's department")
+            }
+        }
+        K::StartSpecialProcedure | K::EndSpecialProcedure => {
+            if reviewing_department {
                 Ok(())
             } else {
                 deny("a special procedure is started by a department reviewing the case")
             }
         }
-        Command::RequestExtension { .. } => {
-            if matches!(actor.role, Role::Approver | Role::Supervisor) && has_open_task {
+        K::RequestExtension => {
+            if reviewing_department {
                 Ok(())
             } else {
                 deny("more time is asked by a department reviewing the case")
             }
         }
-        Command::GrantExtension { .. } | Command::DenyExtension { .. } => {
-            let responsible = department_involved(actor, case);
-            if actor.role == Role::Supervisor && responsible {
+        K::GrantExtension | K::DenyExtension => {
+            if actor.role == Role::Supervisor && department_involved(actor, case) {
                 Ok(())
             } else {
                 deny("an extension is granted by the supervisor of a department responsible for the case")
             }
         }
-        Command::Withdraw { .. } => {
+        K::Withdraw => {
             if own || clerk {
                 Ok(())
             } else {
                 deny("only the applicant (or the window on their behalf) can withdraw")
             }
         }
-        Command::Rate { .. } => {
+        K::Rate => {
             if own {
                 Ok(())
             } else {
                 deny("only the applicant rates their case")
             }
         }
-        Command::CheckClock { .. } => {
+        K::CheckClock => {
             if actor.role == Role::System {
                 Ok(())
             } else {
@@ -205,7 +225,7 @@ pub fn authorize_admin(actor: &Actor) -> Result<(), Denied> {
 
 // ---- Requests (tickets) ----
 
-use crate::ticket::{Intake, Ticket, TicketChannel, TicketCommand};
+use crate::ticket::{Intake, Ticket, TicketChannel, TicketCommand, TicketCommandKind};
 
 /// Registering a request.
 pub fn authorize_intake(actor: &Actor, intake: &Intake) -> Result<(), Denied> {
@@ -281,45 +301,43 @@ pub fn sees_requester(actor: &Actor, t: &Ticket) -> bool {
 
 /// A command on a request.
 pub fn authorize_ticket_command(actor: &Actor, t: &Ticket, cmd: &TicketCommand) -> Result<(), Denied> {
+    authorize_ticket_kind(actor, t, cmd.kind())
+}
+
+/// A kind of command on a request (what [`Ticket::available`] asks for each kind).
+pub fn authorize_ticket_kind(actor: &Actor, t: &Ticket, kind: TicketCommandKind) -> Result<(), Denied> {
+    use TicketCommandKind as K;
     let department = || matches!(actor.role, Role::Approver | Role::Supervisor);
-    match cmd {
-        TicketCommand::Dispatch { .. }
-        | TicketCommand::DecideExtension { .. }
-        | TicketCommand::ReturnVisit { .. }
-        | TicketCommand::Merge { .. }
-        | TicketCommand::Supervise { .. } => {
+    match kind {
+        K::Dispatch | K::DecideExtension | K::ReturnVisit | K::Merge | K::Supervise => {
             if is_centre(actor) {
                 Ok(())
             } else {
                 deny("the 12345 centre dispatches, decides extensions, visits back, merges and supervises")
             }
         }
-        TicketCommand::Sign
-        | TicketCommand::Return { .. }
-        | TicketCommand::GiveFeedback { .. }
-        | TicketCommand::RequestExtension { .. }
-        | TicketCommand::Reply { .. } => {
+        K::Sign | K::Return | K::GiveFeedback | K::RequestExtension | K::Reply => {
             if department() && actor.department.is_some() && actor.department == t.lead {
                 Ok(())
             } else {
                 deny("the lead department's staff sign, return, give feedback, ask for time and answer")
             }
         }
-        TicketCommand::Report => {
+        K::Report => {
             if department() && named_department(actor, t) {
                 Ok(())
             } else {
                 deny("a department named on the request reports to it")
             }
         }
-        TicketCommand::ResolveInGrid { .. } | TicketCommand::Escalate { .. } => {
+        K::ResolveInGrid | K::Escalate => {
             if actor.role == Role::GridMember && actor.department.is_some() && actor.department == t.holder {
                 Ok(())
             } else {
                 deny("the grid staff of the area holding the matter resolve or escalate it")
             }
         }
-        TicketCommand::CheckClock { .. } => {
+        K::CheckClock => {
             if actor.role == Role::System {
                 Ok(())
             } else {
@@ -380,5 +398,60 @@ pub fn may_hold_token(role: Role, scope: TokenScope) -> Result<(), Denied> {
             )
         }),
         TokenScope::Api | TokenScope::ApiRead => Ok(()),
+    }
+}
+
+// ---- Lists ----
+
+use crate::values::{ApplicantId, Code};
+
+/// Which applications a list shows a reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseScope {
+    /// An applicant's own: made by their account, or in their ID's name at a window.
+    Own {
+        user_id: i64,
+        applicant: Option<ApplicantId>,
+    },
+    /// A department's: its own items' cases, and any it has a part in.
+    Department(Code),
+    /// Every application (the window, leaders).
+    All,
+}
+
+/// Which applications `actor` may list. The API, the pages and exports use this one rule.
+pub fn case_list_scope(actor: &Actor) -> Result<CaseScope, Denied> {
+    match (actor.role, &actor.department) {
+        (Role::Applicant, _) => Ok(CaseScope::Own {
+            user_id: actor.user_id,
+            applicant: actor.applicant.clone(),
+        }),
+        (Role::Approver | Role::Supervisor, Some(d)) => Ok(CaseScope::Department(d.clone())),
+        (Role::Clerk | Role::Leader | Role::System, _) => Ok(CaseScope::All),
+        _ => deny("applications are read by applicants, the window, departments and leaders"),
+    }
+}
+
+/// Which requests a list shows a reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketScope {
+    /// Every request (the hotline, leaders).
+    All,
+    /// The requests a department leads.
+    Lead(Code),
+    /// The requests in a governance area.
+    Area(Code),
+    /// A requester's own.
+    Requester(i64),
+}
+
+/// Which requests `actor` may list. The API, the pages and Open311's lists use this one rule.
+pub fn ticket_list_scope(actor: &Actor) -> Result<TicketScope, Denied> {
+    match (actor.role, &actor.department) {
+        (Role::Operator | Role::Dispatcher | Role::Leader | Role::System, _) => Ok(TicketScope::All),
+        (Role::Approver | Role::Supervisor, Some(d)) => Ok(TicketScope::Lead(d.clone())),
+        (Role::GridMember, Some(a)) => Ok(TicketScope::Area(a.clone())),
+        (Role::Applicant, _) => Ok(TicketScope::Requester(actor.user_id)),
+        _ => deny("requests are read by the hotline, departments, grid staff, leaders and the requesters"),
     }
 }

@@ -1521,12 +1521,50 @@ mod tickets {
         areas: &[onego_domain::grid::Area],
     ) -> Result<Vec<TicketEntry>, String> {
         let cal = WorkingCalendar::default();
+        let hotline = onego_domain::hotline::Hotline {
+            categories: vec![onego_domain::hotline::TicketCategory {
+                code: code("CG01"),
+                level1: "城市管理".into(),
+                level2: "占道经营".into(),
+                department: code("urban"),
+                sla: code("2110"),
+                description: String::new(),
+                keywords: vec![],
+                attributes: vec![],
+            }],
+            sla: vec![
+                sla_2110(),
+                SlaProfile {
+                    code: code("whistle"),
+                    name: "吹哨报到".into(),
+                    response: Limit::WorkingHours(2),
+                    feedback: Limit::WorkingDays(1),
+                    solve: Limit::WorkingDays(5),
+                },
+            ],
+            areas: areas.to_vec(),
+        };
+        let departments: Vec<Code> = ["urban", "housing", "market", "water", "police", "fire"]
+            .into_iter()
+            .map(code)
+            .collect();
+        // A merge names the request by number; here the number is the id, as the engine would find it.
+        let merge_target = match &cmd {
+            TicketCommand::Merge { into } => into.parse().ok().map(|id| MergeTarget {
+                id,
+                number: into.clone(),
+                status: TicketStatus::Received,
+            }),
+            _ => None,
+        };
         let ctx = TicketContext {
             now: at(now),
             actor: who,
             calendar: &cal,
             policy: ClockPolicy::default(),
-            areas,
+            hotline: &hotline,
+            departments: &departments,
+            merge_target,
         };
         let entries = t.decide(&ctx, &cmd).map_err(|e| e.to_string())?;
         for e in &entries {
@@ -1691,7 +1729,8 @@ mod tickets {
             TicketCommand::Dispatch {
                 lead: code("urban"),
                 assisting: vec![],
-                sla: sla_2110(),
+                category: None,
+                sla: None,
                 note: String::new(),
             },
             "2026-03-02T13:00:00",
@@ -1719,20 +1758,14 @@ mod tickets {
             vec![code("urban"), code("housing")],
             "named once each"
         );
-        let sla = SlaProfile {
-            code: code("whistle"),
-            name: "吹哨报到".into(),
-            response: Limit::WorkingHours(2),
-            feedback: Limit::WorkingDays(1),
-            solve: Limit::WorkingDays(5),
-        };
         run(
             &mut t,
             &Actor::system(),
             TicketCommand::Dispatch {
                 lead: code("urban"),
                 assisting: vec![code("housing")],
-                sla,
+                category: None,
+                sla: Some(code("whistle")),
                 note: String::new(),
             },
             "2026-03-02T09:00:00",
@@ -1804,7 +1837,8 @@ mod tickets {
             TicketCommand::Dispatch {
                 lead: code("urban"),
                 assisting: vec![code("market")],
-                sla: sla_2110(),
+                category: None,
+                sla: None,
                 note: String::new(),
             },
             "2026-03-02T09:10:00",
@@ -1839,7 +1873,8 @@ mod tickets {
             TicketCommand::Dispatch {
                 lead: code("urban"),
                 assisting: vec![code("market")],
-                sla: sla_2110(),
+                category: None,
+                sla: None,
                 note: String::new(),
             },
             "2026-03-02T09:10:00",
@@ -1917,7 +1952,8 @@ mod tickets {
         let dispatch = TicketCommand::Dispatch {
             lead: code("water"),
             assisting: vec![],
-            sla: sla_2110(),
+            category: None,
+            sla: None,
             note: String::new(),
         };
         run(&mut t, &operator(), dispatch.clone(), "2026-03-02T09:10:00").expect("dispatch");
@@ -1961,7 +1997,8 @@ mod tickets {
             TicketCommand::Dispatch {
                 lead: code("urban"),
                 assisting: vec![],
-                sla: sla_2110(),
+                category: None,
+                sla: None,
                 note: String::new(),
             },
             "2026-03-02T09:10:00",
@@ -2034,7 +2071,8 @@ mod tickets {
             TicketCommand::Dispatch {
                 lead: code("urban"),
                 assisting: vec![],
-                sla: sla_2110(),
+                category: None,
+                sla: None,
                 note: String::new(),
             },
             "2026-03-02T09:10:00",
@@ -2070,7 +2108,8 @@ mod tickets {
             TicketCommand::Dispatch {
                 lead: code("urban"),
                 assisting: vec![],
-                sla: sla_2110(),
+                category: None,
+                sla: None,
                 note: String::new(),
             },
             "2026-03-02T09:10:00",
@@ -2133,7 +2172,8 @@ mod tickets {
             TicketCommand::Dispatch {
                 lead: code("urban"),
                 assisting: vec![],
-                sla: sla_2110(),
+                category: None,
+                sla: None,
                 note: String::new(),
             },
             "2026-03-02T09:10:00",
@@ -2178,7 +2218,7 @@ mod tickets {
             run(
                 &mut t,
                 &operator(),
-                TicketCommand::Merge { into: 1 },
+                TicketCommand::Merge { into: "1".into() },
                 "2026-03-02T10:00:00"
             )
             .unwrap_err()
@@ -2187,7 +2227,7 @@ mod tickets {
         run(
             &mut t,
             &operator(),
-            TicketCommand::Merge { into: 7 },
+            TicketCommand::Merge { into: "7".into() },
             "2026-03-02T10:00:00",
         )
         .expect("merge");

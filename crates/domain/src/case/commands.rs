@@ -118,21 +118,69 @@ impl Command {
     }
 
     pub fn name(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    pub fn kind(&self) -> CaseCommandKind {
+        use CaseCommandKind as K;
         match self {
-            Command::Accept { .. } => "accept",
-            Command::RefuseAcceptance { .. } => "refuse_acceptance",
-            Command::RequestSupplement { .. } => "request_supplement",
-            Command::SupplyMaterials { .. } => "supply_materials",
-            Command::Act { .. } => "act",
-            Command::StartSpecialProcedure { .. } => "start_special_procedure",
-            Command::EndSpecialProcedure { .. } => "end_special_procedure",
-            Command::RequestExtension { .. } => "request_extension",
-            Command::DenyExtension { .. } => "deny_extension",
-            Command::GrantExtension { .. } => "grant_extension",
-            Command::Deliver { .. } => "deliver",
-            Command::Withdraw { .. } => "withdraw",
-            Command::Rate { .. } => "rate",
-            Command::CheckClock { .. } => "check_clock",
+            Command::Accept { .. } => K::Accept,
+            Command::RefuseAcceptance { .. } => K::RefuseAcceptance,
+            Command::RequestSupplement { .. } => K::RequestSupplement,
+            Command::SupplyMaterials { .. } => K::SupplyMaterials,
+            Command::Act { .. } => K::Act,
+            Command::StartSpecialProcedure { .. } => K::StartSpecialProcedure,
+            Command::EndSpecialProcedure { .. } => K::EndSpecialProcedure,
+            Command::RequestExtension { .. } => K::RequestExtension,
+            Command::DenyExtension { .. } => K::DenyExtension,
+            Command::GrantExtension { .. } => K::GrantExtension,
+            Command::Deliver { .. } => K::Deliver,
+            Command::Withdraw { .. } => K::Withdraw,
+            Command::Rate { .. } => K::Rate,
+            Command::CheckClock { .. } => K::CheckClock,
+        }
+    }
+}
+
+/// Which command, without what it carries: what a reader may issue now, and what the policy checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseCommandKind {
+    Accept,
+    RefuseAcceptance,
+    RequestSupplement,
+    SupplyMaterials,
+    Act,
+    StartSpecialProcedure,
+    EndSpecialProcedure,
+    RequestExtension,
+    DenyExtension,
+    GrantExtension,
+    Deliver,
+    Withdraw,
+    Rate,
+    CheckClock,
+}
+
+impl CaseCommandKind {
+    /// The `command` tag the API uses for it.
+    pub fn as_str(self) -> &'static str {
+        use CaseCommandKind as K;
+        match self {
+            K::Accept => "accept",
+            K::RefuseAcceptance => "refuse_acceptance",
+            K::RequestSupplement => "request_supplement",
+            K::SupplyMaterials => "supply_materials",
+            K::Act => "act",
+            K::StartSpecialProcedure => "start_special_procedure",
+            K::EndSpecialProcedure => "end_special_procedure",
+            K::RequestExtension => "request_extension",
+            K::DenyExtension => "deny_extension",
+            K::GrantExtension => "grant_extension",
+            K::Deliver => "deliver",
+            K::Withdraw => "withdraw",
+            K::Rate => "rate",
+            K::CheckClock => "check_clock",
         }
     }
 }

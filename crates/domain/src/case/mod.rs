@@ -7,9 +7,10 @@
 //!
 //! - `model.rs`: the state and its queries; `events.rs`: what is recorded; `commands.rs`: what is asked;
 //! - `decide.rs`: opening and deciding; `flow.rs`: the process engine; `apply.rs`: folding entries in;
-//! - `clocks.rs`: limits, timers and clock checks.
+//! - `clocks.rs`: limits, timers and clock checks; `available.rs`: what a reader may do now.
 
 mod apply;
+mod available;
 mod clocks;
 mod commands;
 mod decide;
@@ -25,13 +26,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::{Bundle, Handling, MaterialSpec, Necessity, ServiceItem};
+use crate::labels::Label;
 use crate::org::Actor;
 use crate::process::{ITEM_DEPARTMENT, NodeKind, Outcome, ProcessDefinition, TaskAction};
 use crate::values::{ApplicantId, CaseNumber, Code, FileRef, Mobile};
 
 pub use crate::timer::Alarm;
 pub use clocks::{ClockTarget, TimerSpec};
-pub use commands::{CaseError, Command, Context, SubjectRef, Submission};
+pub use available::Available;
+pub use commands::{CaseCommandKind, CaseError, Command, Context, SubjectRef, Submission};
 use commands::{invalid, now_illegal};
 pub use events::{Entry, Event};
 pub use model::*;

@@ -66,16 +66,6 @@ impl CaseStatus {
         }
     }
 
-    pub fn zh(self) -> &'static str {
-        match self {
-            CaseStatus::Submitted => "待受理",
-            CaseStatus::NotAccepted => "不予受理",
-            CaseStatus::InReview => "审查中",
-            CaseStatus::Decided => "已决定待出件",
-            CaseStatus::Delivered => "已办结",
-            CaseStatus::Withdrawn => "已撤回",
-        }
-    }
 
     pub fn parse(text: &str) -> Option<CaseStatus> {
         [
@@ -198,16 +188,6 @@ pub enum SpecialKind {
     Inspection,
 }
 
-impl SpecialKind {
-    pub fn zh(self) -> &'static str {
-        match self {
-            SpecialKind::Hearing => "听证",
-            SpecialKind::Testing => "检验检测",
-            SpecialKind::ExpertReview => "专家评审",
-            SpecialKind::Inspection => "现场勘验",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]

@@ -3,14 +3,20 @@
 
 use super::*;
 
+/// A command on a request, as every caller sends it (API, pages, Open311, timers): tagged by `command`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum TicketCommand {
+    /// 派单: the lead department, any assisting ones, and the SLA profile by code (the category's when
+    /// left out; `category` names another category whose profile applies).
     Dispatch {
         lead: Code,
         #[serde(default)]
         assisting: Vec<Code>,
-        sla: SlaProfile,
+        #[serde(default)]
+        category: Option<Code>,
+        #[serde(default)]
+        sla: Option<Code>,
         #[serde(default)]
         note: String,
     },
@@ -39,8 +45,9 @@ pub enum TicketCommand {
         #[serde(default)]
         note: String,
     },
+    /// 并单: merge this request into another, named by its number.
     Merge {
-        into: i64,
+        into: String,
     },
     Supervise {
         #[serde(default)]
@@ -60,6 +67,86 @@ pub enum TicketCommand {
     Escalate {
         reason: String,
     },
+}
+
+/// Which command, without what it carries: what a reader may issue now, and what the policy checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketCommandKind {
+    Dispatch,
+    Sign,
+    Return,
+    GiveFeedback,
+    RequestExtension,
+    DecideExtension,
+    Reply,
+    ReturnVisit,
+    Merge,
+    Supervise,
+    CheckClock,
+    Report,
+    ResolveInGrid,
+    Escalate,
+}
+
+impl TicketCommandKind {
+    /// Every command a person may issue (not the clock check, which onego issues itself).
+    pub const BY_PEOPLE: [TicketCommandKind; 13] = [
+        TicketCommandKind::Dispatch,
+        TicketCommandKind::Sign,
+        TicketCommandKind::Return,
+        TicketCommandKind::GiveFeedback,
+        TicketCommandKind::RequestExtension,
+        TicketCommandKind::DecideExtension,
+        TicketCommandKind::Reply,
+        TicketCommandKind::ReturnVisit,
+        TicketCommandKind::Merge,
+        TicketCommandKind::Supervise,
+        TicketCommandKind::Report,
+        TicketCommandKind::ResolveInGrid,
+        TicketCommandKind::Escalate,
+    ];
+
+    /// The `command` tag the API uses for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketCommandKind::Dispatch => "dispatch",
+            TicketCommandKind::Sign => "sign",
+            TicketCommandKind::Return => "return",
+            TicketCommandKind::GiveFeedback => "give_feedback",
+            TicketCommandKind::RequestExtension => "request_extension",
+            TicketCommandKind::DecideExtension => "decide_extension",
+            TicketCommandKind::Reply => "reply",
+            TicketCommandKind::ReturnVisit => "return_visit",
+            TicketCommandKind::Merge => "merge",
+            TicketCommandKind::Supervise => "supervise",
+            TicketCommandKind::CheckClock => "check_clock",
+            TicketCommandKind::Report => "report",
+            TicketCommandKind::ResolveInGrid => "resolve_in_grid",
+            TicketCommandKind::Escalate => "escalate",
+        }
+    }
+}
+
+impl TicketCommand {
+    pub fn kind(&self) -> TicketCommandKind {
+        match self {
+            TicketCommand::Dispatch { .. } => TicketCommandKind::Dispatch,
+            TicketCommand::Sign => TicketCommandKind::Sign,
+            TicketCommand::Return { .. } => TicketCommandKind::Return,
+            TicketCommand::GiveFeedback { .. } => TicketCommandKind::GiveFeedback,
+            TicketCommand::RequestExtension { .. } => TicketCommandKind::RequestExtension,
+            TicketCommand::DecideExtension { .. } => TicketCommandKind::DecideExtension,
+            TicketCommand::Reply { .. } => TicketCommandKind::Reply,
+            TicketCommand::ReturnVisit { .. } => TicketCommandKind::ReturnVisit,
+            TicketCommand::Merge { .. } => TicketCommandKind::Merge,
+            TicketCommand::Supervise { .. } => TicketCommandKind::Supervise,
+            TicketCommand::CheckClock { .. } => TicketCommandKind::CheckClock,
+            TicketCommand::Report => TicketCommandKind::Report,
+            TicketCommand::ResolveInGrid { .. } => TicketCommandKind::ResolveInGrid,
+            TicketCommand::Escalate { .. } => TicketCommandKind::Escalate,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,6 +196,18 @@ pub struct TicketContext<'a> {
     pub actor: &'a Actor,
     pub calendar: &'a WorkingCalendar,
     pub policy: ClockPolicy,
-    /// The governance areas, for escalation up the grid levels.
-    pub areas: &'a [crate::grid::Area],
+    /// Categories, SLA profiles (a dispatch names them by code) and areas (escalation climbs them).
+    pub hotline: &'a crate::hotline::Hotline,
+    /// The departments that exist (a dispatch names them).
+    pub departments: &'a [Code],
+    /// For a merge: the request named, as the engine found it by its number.
+    pub merge_target: Option<MergeTarget>,
+}
+
+/// The request a merge names, looked up before deciding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeTarget {
+    pub id: i64,
+    pub number: String,
+    pub status: TicketStatus,
 }

@@ -1,19 +1,105 @@
-//! Deciding a command on a request: each command has its own rule below, called from one match, and
-//! every rule emits the entries to record through [`Run::emit`].
+//! Deciding a command on a request. What the request's state allows is said once, per kind of command,
+//! in [`Ticket::allowed_now`]: `decide` checks it first, and [`Ticket::available`] (the commands a reader
+//! may issue now, for pages, API and Open311) asks the same question without a payload. Then each
+//! command's own rule checks what it carries and emits the entries to record.
 
 use super::*;
+use crate::policy;
 
 impl Ticket {
-    /// Decides a command: the entries to record, or why it cannot be done. Authorisation is checked
-    /// before (see [`crate::policy`]); this checks what the state allows.
-    pub fn decide(
-        &self,
-        ctx: &TicketContext<'_>,
-        cmd: &TicketCommand,
-    ) -> Result<Vec<TicketEntry>, TicketError> {
-        if matches!(self.status, TicketStatus::Merged) && !matches!(cmd, TicketCommand::CheckClock { .. }) {
+    /// Whether the request's state allows a kind of command now, for this actor (a report depends on
+    /// who reports). Payloads are checked by `decide`.
+    pub fn allowed_now(&self, kind: TicketCommandKind, ctx: &TicketContext<'_>) -> Result<(), TicketError> {
+        use TicketCommandKind as K;
+        let status = self.status;
+        if status == TicketStatus::Merged && kind != K::CheckClock {
             return now_illegal("this request was merged into another; act on that one");
         }
+        let overdue = |clock| {
+            self.read(clock, ctx.calendar, ctx.policy, ctx.now)
+                .is_some_and(|r| r.state == ClockState::Overdue)
+        };
+        match kind {
+            K::Dispatch if status != TicketStatus::Received => now_illegal(format!(
+                "only a request waiting for dispatch can be dispatched; it is {}",
+                status.zh()
+            )),
+            K::Sign if status != TicketStatus::Dispatched => now_illegal(format!(
+                "only a dispatched request can be signed; it is {}",
+                status.zh()
+            )),
+            K::Return if status != TicketStatus::Dispatched => {
+                now_illegal("a request can be returned only before it is signed")
+            }
+            // A return after the response deadline is refused: the department must handle it.
+            K::Return if overdue(TicketClock::Response) => {
+                now_illegal("the time to return this request has passed; sign it and handle it")
+            }
+            K::GiveFeedback if status != TicketStatus::Handling => now_illegal("feedback is given while handling"),
+            K::RequestExtension if status != TicketStatus::Handling => {
+                now_illegal("more time can be asked only while handling")
+            }
+            K::RequestExtension if self.pending_extension.is_some() => {
+                now_illegal("a request for more time is already waiting for the centre")
+            }
+            K::RequestExtension if self.sla.is_none() => now_illegal("not dispatched"),
+            K::RequestExtension if overdue(TicketClock::Solve) => {
+                now_illegal("more time must be asked before the deadline")
+            }
+            K::DecideExtension if self.pending_extension.is_none() => {
+                now_illegal("no request for more time is waiting")
+            }
+            K::Reply if status != TicketStatus::Handling => {
+                now_illegal("a request is answered while it is being handled")
+            }
+            K::ReturnVisit if status != TicketStatus::Replied => now_illegal("the return visit follows the answer"),
+            K::Merge if status == TicketStatus::Closed => now_illegal("a closed request is not merged"),
+            K::Supervise if matches!(status, TicketStatus::Closed | TicketStatus::Received) => {
+                now_illegal("supervision applies to requests that are with a department")
+            }
+            K::Supervise if self.supervision == Some(SupervisionLevel::Listed) => {
+                now_illegal("this request is already under listed supervision (挂牌督办)")
+            }
+            K::Report => {
+                if !matches!(status, TicketStatus::Dispatched | TicketStatus::Handling) {
+                    return now_illegal("a department reports while the request is with departments");
+                }
+                let Some(department) = &ctx.actor.department else {
+                    return invalid("report as a department");
+                };
+                if !self.summoned.contains(department) && !self.assisting.contains(department) {
+                    return now_illegal("only a department named on the request reports to it");
+                }
+                if self.reports.iter().any(|(d, _)| d == department) {
+                    return now_illegal("your department has already reported");
+                }
+                Ok(())
+            }
+            K::ResolveInGrid if self.holder.is_none() || status != TicketStatus::Received => {
+                now_illegal("only a matter held in a grid, community or street is resolved there")
+            }
+            K::Escalate if self.holder.is_none() || status != TicketStatus::Received => {
+                now_illegal("only a matter held in a grid, community or street is escalated")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The commands `actor` may issue on this request now: those the policy allows them and the state
+    /// allows now. Pages show a form for each, the API lists them, Open311 does not offer them.
+    pub fn available(&self, ctx: &TicketContext<'_>) -> Vec<TicketCommandKind> {
+        TicketCommandKind::BY_PEOPLE
+            .into_iter()
+            .filter(|k| {
+                policy::authorize_ticket_kind(ctx.actor, self, *k).is_ok() && self.allowed_now(*k, ctx).is_ok()
+            })
+            .collect()
+    }
+
+    /// Decides a command: the entries to record, or why it cannot be done. Authorisation is checked
+    /// before (see [`crate::policy`]); this checks what the state allows and what the command carries.
+    pub fn decide(&self, ctx: &TicketContext<'_>, cmd: &TicketCommand) -> Result<Vec<TicketEntry>, TicketError> {
+        self.allowed_now(cmd.kind(), ctx)?;
         let mut run = Run {
             ticket: self,
             ctx,
@@ -23,26 +109,27 @@ impl Ticket {
             TicketCommand::Dispatch {
                 lead,
                 assisting,
+                category,
                 sla,
                 note,
-            } => run.dispatch(lead, assisting, sla, note),
+            } => run.dispatch(lead, assisting, category.as_ref(), sla.as_ref(), note),
             TicketCommand::Sign => run.sign(),
             TicketCommand::Return { reason } => run.give_back(reason),
             TicketCommand::GiveFeedback { text } => run.give_feedback(text),
-            TicketCommand::RequestExtension { limit, reason } => run.request_extension(limit, reason),
-            TicketCommand::DecideExtension { granted, reason } => run.decide_extension(granted, reason),
+            TicketCommand::RequestExtension { limit, reason } => run.request_extension(*limit, reason),
+            TicketCommand::DecideExtension { granted, reason } => run.decide_extension(*granted, reason),
             TicketCommand::Reply { answer } => run.reply(answer),
             TicketCommand::ReturnVisit {
                 solved,
                 satisfaction,
                 note,
-            } => run.return_visit(solved, satisfaction, note),
+            } => run.return_visit(*solved, *satisfaction, note),
             TicketCommand::Merge { into } => run.merge(into),
             TicketCommand::Supervise { reason } => run.supervise(reason),
             TicketCommand::Report => run.report(),
             TicketCommand::ResolveInGrid { answer } => run.resolve_in_grid(answer),
             TicketCommand::Escalate { reason } => run.escalate(reason),
-            TicketCommand::CheckClock { clock, alarm } => run.check_clock(clock, alarm),
+            TicketCommand::CheckClock { clock, alarm } => run.check_clock(*clock, *alarm),
         }?;
         Ok(run.out)
     }
@@ -55,7 +142,8 @@ impl Ticket {
     }
 }
 
-/// A decision in progress: the request as it stands and the entries so far.
+/// A decision in progress: the request as it stands and the entries so far. Each rule runs after
+/// [`Ticket::allowed_now`] said yes.
 struct Run<'t, 'c, 'a> {
     ticket: &'t Ticket,
     ctx: &'c TicketContext<'a>,
@@ -71,68 +159,62 @@ impl Run<'_, '_, '_> {
         });
     }
 
+    fn acting_department(&self, what: &str) -> Result<Code, TicketError> {
+        self.ctx
+            .actor
+            .department
+            .clone()
+            .ok_or_else(|| TicketError::Invalid(format!("{what} as a department")))
+    }
+
     fn dispatch(
         &mut self,
         lead: &Code,
         assisting: &[Code],
-        sla: &SlaProfile,
+        category: Option<&Code>,
+        sla: Option<&Code>,
         note: &str,
     ) -> Result<(), TicketError> {
-        let status = self.ticket.status;
-        if status != TicketStatus::Received {
-            return now_illegal(format!(
-                "only a request waiting for dispatch can be dispatched; it is {}",
-                status.zh()
-            ));
+        let ctx = self.ctx;
+        for d in std::iter::once(lead).chain(assisting) {
+            if !ctx.departments.contains(d) {
+                return invalid(format!("there is no department {d}"));
+            }
         }
         if assisting.contains(lead) {
             return invalid("the lead department cannot also assist");
         }
+        let category = category.unwrap_or(&self.ticket.category.code);
+        let cat = ctx
+            .hotline
+            .category(category.as_str())
+            .ok_or_else(|| TicketError::Invalid(format!("there is no category {category}")))?;
+        let sla = sla.unwrap_or(&cat.sla);
+        let sla = ctx
+            .hotline
+            .sla(sla.as_str())
+            .cloned()
+            .ok_or_else(|| TicketError::Invalid(format!("there is no SLA profile {sla}")))?;
         self.emit(TicketEvent::Dispatched {
             lead: lead.clone(),
             assisting: assisting.to_vec(),
-            sla: sla.clone(),
+            sla,
             note: note.trim().to_owned(),
         });
         Ok(())
     }
 
     fn sign(&mut self) -> Result<(), TicketError> {
-        let (ctx, status) = (self.ctx, self.ticket.status);
-        if status != TicketStatus::Dispatched {
-            return now_illegal(format!(
-                "only a dispatched request can be signed; it is {}",
-                status.zh()
-            ));
-        }
-        let department = ctx
-            .actor
-            .department
-            .clone()
-            .ok_or_else(|| TicketError::Invalid("sign as a department".into()))?;
+        let department = self.acting_department("sign")?;
         self.emit(TicketEvent::Signed { department });
         Ok(())
     }
 
     fn give_back(&mut self, reason: &str) -> Result<(), TicketError> {
-        let (t, ctx, status) = (self.ticket, self.ctx, self.ticket.status);
-        if status != TicketStatus::Dispatched {
-            return now_illegal("a request can be returned only before it is signed");
-        }
         if reason.trim().is_empty() {
             return invalid("say why the request is not yours (退单理由), so the dispatcher can reassign it");
         }
-        // A return after the response deadline is refused: the department must handle it.
-        if let Some(r) = t.read(TicketClock::Response, ctx.calendar, ctx.policy, ctx.now)
-            && r.state == ClockState::Overdue
-        {
-            return now_illegal("the time to return this request has passed; sign it and handle it");
-        }
-        let department = ctx
-            .actor
-            .department
-            .clone()
-            .ok_or_else(|| TicketError::Invalid("return as a department".into()))?;
+        let department = self.acting_department("return")?;
         self.emit(TicketEvent::Returned {
             department,
             reason: reason.trim().to_owned(),
@@ -141,10 +223,6 @@ impl Run<'_, '_, '_> {
     }
 
     fn give_feedback(&mut self, text: &str) -> Result<(), TicketError> {
-        let status = self.ticket.status;
-        if status != TicketStatus::Handling {
-            return now_illegal("feedback is given while handling");
-        }
         if text.trim().is_empty() {
             return invalid("write the feedback to the requester");
         }
@@ -154,52 +232,30 @@ impl Run<'_, '_, '_> {
         Ok(())
     }
 
-    fn request_extension(&mut self, limit: &Limit, reason: &str) -> Result<(), TicketError> {
-        let (t, ctx, status) = (self.ticket, self.ctx, self.ticket.status);
-        if status != TicketStatus::Handling {
-            return now_illegal("more time can be asked only while handling");
-        }
-        if t.pending_extension.is_some() {
-            return now_illegal("a request for more time is already waiting for the centre");
-        }
+    fn request_extension(&mut self, limit: Limit, reason: &str) -> Result<(), TicketError> {
         if reason.trim().is_empty() {
             return invalid("give the reason for more time");
         }
-        let Some(sla) = &t.sla else {
-            return now_illegal("not dispatched");
-        };
-        if !limit.same_unit(sla.solve) || limit.amount() == 0 {
+        let solve = self.ticket.sla.as_ref().map(|s| s.solve);
+        if solve.is_none_or(|s| !limit.same_unit(s)) || limit.amount() == 0 {
             return invalid("ask for more time in the unit of the solve limit, at least one");
         }
-        if let Some(r) = t.read(TicketClock::Solve, ctx.calendar, ctx.policy, ctx.now)
-            && r.state == ClockState::Overdue
-        {
-            return now_illegal("more time must be asked before the deadline");
-        }
         self.emit(TicketEvent::ExtensionRequested {
-            limit: *limit,
+            limit,
             reason: reason.trim().to_owned(),
         });
         Ok(())
     }
 
-    fn decide_extension(&mut self, granted: &bool, reason: &str) -> Result<(), TicketError> {
-        let t = self.ticket;
-        if t.pending_extension.is_none() {
-            return now_illegal("no request for more time is waiting");
-        }
+    fn decide_extension(&mut self, granted: bool, reason: &str) -> Result<(), TicketError> {
         self.emit(TicketEvent::ExtensionDecided {
-            granted: *granted,
+            granted,
             reason: reason.trim().to_owned(),
         });
         Ok(())
     }
 
     fn reply(&mut self, answer: &str) -> Result<(), TicketError> {
-        let status = self.ticket.status;
-        if status != TicketStatus::Handling {
-            return now_illegal("a request is answered while it is being handled");
-        }
         if answer.trim().chars().count() < 4 {
             return invalid("write the answer to the requester (答复内容)");
         }
@@ -209,91 +265,73 @@ impl Run<'_, '_, '_> {
         Ok(())
     }
 
-    fn return_visit(&mut self, solved: &bool, satisfaction: &u8, note: &str) -> Result<(), TicketError> {
-        let (t, status) = (self.ticket, self.ticket.status);
-        if status != TicketStatus::Replied {
-            return now_illegal("the return visit follows the answer");
-        }
-        if !(1..=5).contains(satisfaction) {
+    fn return_visit(&mut self, solved: bool, satisfaction: u8, note: &str) -> Result<(), TicketError> {
+        if !(1..=5).contains(&satisfaction) {
             return invalid("satisfaction is 1 (非常不满意) to 5 (非常满意)");
         }
         self.emit(TicketEvent::ReturnVisited {
-            solved: *solved,
-            satisfaction: *satisfaction,
+            solved,
+            satisfaction,
             note: note.trim().to_owned(),
         });
-        if *solved {
+        if solved {
             self.emit(TicketEvent::Closed);
         } else {
-            self.emit(TicketEvent::Reopened {
-                reason: if note.trim().is_empty() {
-                    "回访未解决".into()
-                } else {
-                    note.trim().to_owned()
-                },
-            });
+            let reason = if note.trim().is_empty() {
+                "回访未解决".into()
+            } else {
+                note.trim().to_owned()
+            };
+            self.emit(TicketEvent::Reopened { reason });
             // Not solved, or dissatisfied: supervision rises.
+            let level = self.ticket.next_supervision();
             self.emit(TicketEvent::Supervised {
-                level: t.next_supervision(),
+                level,
                 reason: "回访未解决".into(),
             });
         }
         Ok(())
     }
 
-    fn merge(&mut self, into: &i64) -> Result<(), TicketError> {
-        let (t, status) = (self.ticket, self.ticket.status);
-        if *into == t.id {
+    fn merge(&mut self, into: &str) -> Result<(), TicketError> {
+        let target = self
+            .ctx
+            .merge_target
+            .as_ref()
+            .filter(|t| t.number == into.trim())
+            .ok_or_else(|| TicketError::Invalid(format!("there is no request {into} to merge into")))?;
+        if target.id == self.ticket.id {
             return invalid("a request cannot be merged into itself");
         }
-        if matches!(status, TicketStatus::Closed) {
-            return now_illegal("a closed request is not merged");
+        if target.status == TicketStatus::Merged {
+            return invalid(format!("{into} was itself merged; merge into the one it went to"));
         }
-        self.emit(TicketEvent::Merged { into: *into });
+        self.emit(TicketEvent::Merged { into: target.id });
         Ok(())
     }
 
     fn supervise(&mut self, reason: &str) -> Result<(), TicketError> {
-        let (t, status) = (self.ticket, self.ticket.status);
-        if matches!(status, TicketStatus::Closed | TicketStatus::Received) {
-            return now_illegal("supervision applies to requests that are with a department");
-        }
-        if t.supervision == Some(SupervisionLevel::Listed) {
-            return now_illegal("this request is already under listed supervision (挂牌督办)");
-        }
+        let level = self.ticket.next_supervision();
         self.emit(TicketEvent::Supervised {
-            level: t.next_supervision(),
+            level,
             reason: reason.trim().to_owned(),
         });
         Ok(())
     }
 
     fn report(&mut self) -> Result<(), TicketError> {
-        let (t, ctx, status) = (self.ticket, self.ctx, self.ticket.status);
-        if !matches!(status, TicketStatus::Dispatched | TicketStatus::Handling) {
-            return now_illegal("a department reports while the request is with departments");
-        }
-        let Some(department) = ctx.actor.department.clone() else {
-            return invalid("report as a department");
-        };
-        if !t.summoned.contains(&department) && !t.assisting.contains(&department) {
-            return now_illegal("only a department named on the request reports to it");
-        }
-        if t.reports.iter().any(|(d, _)| *d == department) {
-            return now_illegal("your department has already reported");
-        }
+        let department = self.acting_department("report")?;
         self.emit(TicketEvent::Reported { department });
         Ok(())
     }
 
     fn resolve_in_grid(&mut self, answer: &str) -> Result<(), TicketError> {
-        let (t, status) = (self.ticket, self.ticket.status);
-        let Some(area) = t.holder.clone().filter(|_| status == TicketStatus::Received) else {
-            return now_illegal("only a matter held in a grid, community or street is resolved there");
-        };
         if answer.trim().chars().count() < 4 {
             return invalid("say how the matter was resolved (处置情况)");
         }
+        let Some(area) = self.ticket.holder.clone() else {
+            return now_illegal("only a matter held in a grid, community or street is resolved there");
+        };
         self.emit(TicketEvent::ResolvedInGrid {
             area,
             answer: answer.trim().to_owned(),
@@ -302,21 +340,20 @@ impl Run<'_, '_, '_> {
     }
 
     fn escalate(&mut self, reason: &str) -> Result<(), TicketError> {
-        let (t, ctx, status) = (self.ticket, self.ctx, self.ticket.status);
-        let Some(from) = t.holder.clone().filter(|_| status == TicketStatus::Received) else {
-            return now_illegal("only a matter held in a grid, community or street is escalated");
-        };
         if reason.trim().is_empty() {
             return invalid("say why the matter needs the level above (上报理由)");
         }
-        let to = ctx
-            .areas
+        let Some(from) = self.ticket.holder.clone() else {
+            return now_illegal("only a matter held in a grid, community or street is escalated");
+        };
+        let areas = &self.ctx.hotline.areas;
+        let to = areas
             .iter()
             .find(|a| a.code == from)
             .and_then(|a| a.parent.clone())
             .filter(|p| {
                 // The region level is the grid centre: it dispatches, so the matter leaves the grid levels.
-                ctx.areas
+                areas
                     .iter()
                     .any(|a| a.code == *p && a.level != crate::grid::GridLevel::Region)
             });
@@ -328,12 +365,12 @@ impl Run<'_, '_, '_> {
         Ok(())
     }
 
-    fn check_clock(&mut self, clock: &TicketClock, alarm: &Alarm) -> Result<(), TicketError> {
+    fn check_clock(&mut self, clock: TicketClock, alarm: Alarm) -> Result<(), TicketError> {
         let (t, ctx) = (self.ticket, self.ctx);
-        if t.alarms.contains(&(*clock, *alarm)) || t.clock_met(*clock).is_some() {
+        if t.alarms.contains(&(clock, alarm)) || t.clock_met(clock).is_some() {
             return Ok(());
         }
-        let Some(r) = t.read(*clock, ctx.calendar, ctx.policy, ctx.now) else {
+        let Some(r) = t.read(clock, ctx.calendar, ctx.policy, ctx.now) else {
             return Ok(());
         };
         let fire = match alarm {
@@ -341,11 +378,8 @@ impl Run<'_, '_, '_> {
             Alarm::Overdue => r.state == ClockState::Overdue,
         };
         if fire {
-            self.emit(TicketEvent::Alarmed {
-                clock: *clock,
-                alarm: *alarm,
-            });
-            if *alarm == Alarm::Overdue && t.supervision.is_none_or(|s| s < SupervisionLevel::Listed) {
+            self.emit(TicketEvent::Alarmed { clock, alarm });
+            if alarm == Alarm::Overdue && t.supervision.is_none_or(|s| s < SupervisionLevel::Listed) {
                 self.emit(TicketEvent::Supervised {
                     level: t.next_supervision(),
                     reason: "超期自动督办".into(),

@@ -19,11 +19,12 @@ mod receive;
 use onego_calendar::{Clock, ClockPolicy, ClockState, Limit, Timestamp, WorkingCalendar};
 use serde::{Deserialize, Serialize};
 
+use crate::labels::Label;
 use crate::org::Actor;
 pub use crate::timer::Alarm;
 use crate::values::{Code, Mobile};
 
-pub use commands::{Intake, TicketCommand, TicketContext, TicketError};
+pub use commands::{Intake, MergeTarget, TicketCommand, TicketCommandKind, TicketContext, TicketError};
 use commands::{invalid, now_illegal};
 pub use events::{TicketEntry, TicketEvent};
 pub use model::*;

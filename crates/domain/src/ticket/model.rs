@@ -27,17 +27,6 @@ pub enum TicketType {
     Suggestion,
 }
 
-impl TicketType {
-    pub fn zh(self) -> &'static str {
-        match self {
-            TicketType::Enquiry => "咨询",
-            TicketType::Help => "求助",
-            TicketType::Complaint => "投诉",
-            TicketType::Report => "举报",
-            TicketType::Suggestion => "建议",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,6 +100,24 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
+    pub const ALL: [TicketStatus; 6] = [
+        TicketStatus::Received,
+        TicketStatus::Dispatched,
+        TicketStatus::Handling,
+        TicketStatus::Replied,
+        TicketStatus::Closed,
+        TicketStatus::Merged,
+    ];
+
+    /// Still with someone (not closed or merged): Open311's `open`.
+    pub fn is_open(self) -> bool {
+        !matches!(self, TicketStatus::Closed | TicketStatus::Merged)
+    }
+
+    pub fn parse(text: &str) -> Option<TicketStatus> {
+        TicketStatus::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TicketStatus::Received => "received",
@@ -121,16 +128,59 @@ impl TicketStatus {
             TicketStatus::Merged => "merged",
         }
     }
+}
 
-    pub fn zh(self) -> &'static str {
+/// A task a request opens in an inbox while it waits on someone (one of each kind at a time; every
+/// assisting or summoned department has its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketTask {
+    /// The centre dispatches it (派单).
+    Dispatch,
+    /// The lead department signs for it (签收).
+    Sign,
+    /// The lead department handles it (办理).
+    Handle,
+    /// The centre calls the requester back (回访).
+    Visit,
+    /// The centre decides a request for more time (延期审核).
+    ExtensionReview,
+    /// The grid level holding it resolves or escalates it (网格处置).
+    GridHandling,
+    /// An assisting department helps (协办).
+    Assist,
+    /// A summoned department reports in (报到).
+    Report,
+}
+
+impl TicketTask {
+    pub const ALL: [TicketTask; 8] = [
+        TicketTask::Dispatch,
+        TicketTask::Sign,
+        TicketTask::Handle,
+        TicketTask::Visit,
+        TicketTask::ExtensionReview,
+        TicketTask::GridHandling,
+        TicketTask::Assist,
+        TicketTask::Report,
+    ];
+
+    /// The code stored in a task row.
+    pub fn as_str(self) -> &'static str {
         match self {
-            TicketStatus::Received => "待派单",
-            TicketStatus::Dispatched => "待签收",
-            TicketStatus::Handling => "办理中",
-            TicketStatus::Replied => "待回访",
-            TicketStatus::Closed => "已办结",
-            TicketStatus::Merged => "已并单",
+            TicketTask::Dispatch => "dispatch",
+            TicketTask::Sign => "sign",
+            TicketTask::Handle => "handle",
+            TicketTask::Visit => "visit",
+            TicketTask::ExtensionReview => "extension_review",
+            TicketTask::GridHandling => "grid_handling",
+            TicketTask::Assist => "assist",
+            TicketTask::Report => "report",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<TicketTask> {
+        TicketTask::ALL.into_iter().find(|t| t.as_str() == text)
     }
 }
 
@@ -153,13 +203,6 @@ pub enum SupervisionLevel {
 }
 
 impl SupervisionLevel {
-    pub fn zh(self) -> &'static str {
-        match self {
-            SupervisionLevel::Urge => "催办",
-            SupervisionLevel::Supervise => "督办",
-            SupervisionLevel::Listed => "挂牌督办",
-        }
-    }
 
     pub(super) fn next(self) -> Option<SupervisionLevel> {
         match self {

@@ -1,0 +1,29 @@
+//! The kinds of work onego runs on its one engine (an aggregate each: state, journal, clocks, timers).
+
+use serde::{Deserialize, Serialize};
+
+/// Which kind of work a journal entry, task or timer belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregateKind {
+    /// An application (办件).
+    Case,
+    /// A request (诉求) or grid event.
+    Ticket,
+}
+
+impl AggregateKind {
+    pub const ALL: [AggregateKind; 2] = [AggregateKind::Case, AggregateKind::Ticket];
+
+    /// The code stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggregateKind::Case => "case",
+            AggregateKind::Ticket => "ticket",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AggregateKind> {
+        AggregateKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use onego_calendar::{Timestamp, WorkingCalendar};
+use onego_domain::labels::Label;
 use onego_domain::case::{Applicant, Channel, Command, ProvidedMaterial, SubjectRef, Submission};
 use onego_domain::org::{Actor, Role};
 use onego_domain::process::TaskAction;
 use onego_domain::values::{ApplicantId, Code, ResidentId};
 use onego_store::engine::{Engine, EngineConfig};
-use onego_store::{Dialect, Store};
+use onego_store::Store;
 
 pub(crate) struct BenchArgs {
     pub cases: u64,
@@ -40,19 +41,6 @@ fn actor(role: Role, dept: Option<&str>) -> anyhow::Result<Actor> {
     })
 }
 
-/// Physical bytes the case data occupies, so bytes per case is what the disk really holds.
-fn database_bytes(store: &Store) -> anyhow::Result<i64> {
-    let sql = match store.dialect() {
-        Dialect::Sqlite => "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-        Dialect::Postgres => {
-            "SELECT CAST(COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS BIGINT) FROM pg_class c \
-             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
-        }
-    };
-    let row = store.read_blocking(move |c| c.query_one(sql, &[]))?;
-    Ok(row.map(|r| r.int(0)).transpose()?.unwrap_or(0))
-}
-
 pub(crate) fn run(args: BenchArgs, calendar: WorkingCalendar) -> anyhow::Result<()> {
     if args.cases == 0 || args.clients == 0 {
         bail!("--cases and --clients must be at least 1");
@@ -71,11 +59,10 @@ pub(crate) fn run(args: BenchArgs, calendar: WorkingCalendar) -> anyhow::Result<
         args.clients,
         store.location().describe()
     );
-    if store.read_blocking(onego_store::catalog::is_empty)? {
-        let catalog = onego_store::demo::catalog()?;
-        store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
+    if crate::block_on(store.catalog().is_empty())?? {
+        crate::block_on(store.demo().load_catalog())??;
     }
-    let bytes_before = database_bytes(&store)?;
+    let bytes_before = crate::block_on(store.database_bytes())??;
     let wal = WalWatch::start(&store);
     let engine = Arc::new(Engine::new(store.clone(), calendar, EngineConfig::default())?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -123,7 +110,7 @@ pub(crate) fn run(args: BenchArgs, calendar: WorkingCalendar) -> anyhow::Result<
         let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
         f64::from(latencies[i]) / 1000.0
     };
-    let bytes_after = database_bytes(&store)?;
+    let bytes_after = crate::block_on(store.database_bytes())??;
     let bytes_per_case = (bytes_after - bytes_before).max(0) as f64 / cases.max(1) as f64;
     let m = store.metrics();
     println!(
@@ -244,11 +231,11 @@ async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64)
             form: serde_json::json!({"mall": format!("商场{n}")}),
             materials: materials.clone(),
         };
-        let case = engine.submit(&applicant, submission, None, now()).await?.case;
+        let case = engine.open_case(&applicant, submission, None, now()).await?.state;
         let id = case.id;
         let step = |cmd: Command, who: Actor| async move {
             let t = Instant::now();
-            let out = engine.execute(&who, id, &cmd, now()).await;
+            let out = engine.run_case(&who, id, &cmd, now()).await;
             (out, t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32)
         };
         let accept = Command::Accept {
@@ -258,7 +245,7 @@ async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64)
         };
         let (out, us) = step(accept, clerk.clone()).await;
         latencies.push(us);
-        let mut case = out?.case;
+        let mut case = out?.state;
         for who in &approvers {
             let dept = who.department.as_ref().map(Code::as_str).unwrap_or_default();
             let task = case
@@ -274,7 +261,7 @@ async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64)
             };
             let (out, us) = step(cmd, who.clone()).await;
             latencies.push(us);
-            case = out?.case;
+            case = out?.state;
         }
         let task = case
             .open_tasks()
@@ -312,9 +299,8 @@ pub(crate) fn routing(db: Option<String>, tickets: usize, calendar: WorkingCalen
     };
     let store = Store::open(&url).with_context(|| format!("cannot open {url}"))?;
     if temp.is_some() {
-        let catalog = onego_store::demo::catalog()?;
-        store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
-        store.write_blocking(onego_store::demo::save_hotline)?;
+        crate::block_on(store.demo().load_catalog())??;
+        crate::block_on(store.demo().load_hotline())??;
         let engine = Arc::new(Engine::new(
             store.clone(),
             calendar.clone(),
@@ -324,7 +310,7 @@ pub(crate) fn routing(db: Option<String>, tickets: usize, calendar: WorkingCalen
         let made = rt.block_on(crate::demo_tickets::seed_tickets(engine, now(), tickets, 120))?;
         println!("generated {made} past requests of the demo city");
     }
-    let mut past = store.read_blocking(|c| onego_store::tickets::past_dispatches(c, 1_000_000))?;
+    let mut past = crate::block_on(store.hotline().past_dispatches(1_000_000))??;
     if past.len() < 50 {
         bail!(
             "only {} past dispatches in {url}; routing needs at least 50 to measure",
@@ -341,8 +327,8 @@ pub(crate) fn routing(db: Option<String>, tickets: usize, calendar: WorkingCalen
     }
     let split = past.len() * 4 / 5;
     let (train, test) = past.split_at(split);
-    let hotline = store.read_blocking(onego_store::tickets::load_hotline)?;
-    let routing = onego_store::tickets::Routing::default();
+    let hotline = crate::block_on(store.hotline().load())??;
+    let routing = onego_store::routing::Routing::default();
     let t0 = Instant::now();
     routing.learn_categories(&hotline, &[]);
     for (text, category, lead) in train {

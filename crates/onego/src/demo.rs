@@ -15,7 +15,8 @@ use onego_domain::process::TaskAction;
 use onego_domain::values::{ApplicantId, Code, Mobile, ResidentId, Uscc};
 use onego_store::Store;
 use onego_store::engine::Engine;
-use onego_store::users::{self, NewUser};
+use onego_domain::labels::Label;
+use onego_store::users::NewUser;
 
 /// A small deterministic generator, so every demo city is the same city.
 struct Rng(u64);
@@ -153,20 +154,17 @@ pub(crate) fn company_id() -> anyhow::Result<ApplicantId> {
 }
 
 /// Creates the demo users that are missing and sets every demo user's password to `password`.
-pub(crate) fn ensure_users(
-    store: &Store,
-    catalog: &Catalog,
-    password: &str,
-) -> anyhow::Result<Vec<DemoUser>> {
+/// Creates the demo users that are missing and gives every one of them `password`.
+pub(crate) async fn ensure_users(store: &Store, catalog: &Catalog, password: &str) -> anyhow::Result<Vec<DemoUser>> {
     let list = demo_users(catalog);
-    let hash = users::hash_password(password)?;
+    let mut new = Vec::with_capacity(list.len());
     for u in &list {
         let applicant = match (u.role, u.username.as_str()) {
             (Role::Applicant, "zhangsan") => Some(person_id()?),
             (Role::Applicant, _) => Some(company_id()?),
             _ => None,
         };
-        let new = NewUser {
+        new.push(NewUser {
             username: u.username.clone(),
             name: u.name.clone(),
             role: u.role,
@@ -179,20 +177,9 @@ pub(crate) fn ensure_users(
             applicant,
             mobile: (u.role == Role::Applicant).then(|| "13905301234".to_owned()),
             password: password.to_owned(),
-        };
-        let (h, username) = (hash.clone(), u.username.clone());
-        store.write_blocking(move |c| {
-            if users::by_username(c, &username)?.is_some() {
-                c.execute(
-                    "UPDATE users SET password_hash = $1 WHERE username = $2",
-                    &[h.into(), username.into()],
-                )?;
-                Ok(())
-            } else {
-                users::insert(c, &new, &h, onego_store::now_millis()).map(|_| ())
-            }
-        })?;
+        });
     }
+    store.demo().ensure_users(new, password.to_owned()).await?;
     Ok(list)
 }
 
@@ -294,7 +281,7 @@ pub(crate) async fn seed_cases(
             materials: given,
         };
         let submitter = if window { &clerk } else { &applicant_actor };
-        let case = engine.submit(submitter, submission, None, t).await?.case;
+        let case = engine.open_case(submitter, submission, None, t).await?.state;
         let id = case.id;
         made += 1;
         t = t.plus_millis((1 + rng.below(5) as i64) * MS_PER_HOUR);
@@ -303,8 +290,7 @@ pub(crate) async fn seed_cases(
         }
         if rng.chance(4) {
             let reason = "申请事项不属于本机关职权范围，请向县级主管部门申请".to_owned();
-            engine
-                .execute(&clerk, id, &Command::RefuseAcceptance { reason }, t)
+            engine.run_case(&clerk, id, &Command::RefuseAcceptance { reason }, t)
                 .await?;
             continue;
         }
@@ -319,7 +305,7 @@ pub(crate) async fn seed_cases(
                 missing,
                 note: "请一次性补齐以下材料".into(),
             };
-            engine.execute(&clerk, id, &notice, t).await?;
+            engine.run_case(&clerk, id, &notice, t).await?;
             t = t.plus_millis((4 + rng.below(60) as i64) * MS_PER_HOUR);
             if t >= now {
                 continue;
@@ -328,14 +314,14 @@ pub(crate) async fn seed_cases(
                 materials: vec![code],
                 files: Default::default(),
             };
-            engine.execute(&clerk, id, &supply, t).await?;
+            engine.run_case(&clerk, id, &supply, t).await?;
         }
         let accept = Command::Accept {
             received: vec![],
             deferred: vec![],
             opinion: "材料齐全，予以受理".into(),
         };
-        let mut case = engine.execute(&clerk, id, &accept, t).await?.case;
+        let mut case = engine.run_case(&clerk, id, &accept, t).await?.state;
         let slow = rng.chance(12);
         let mut guard = 0;
         while case.status == CaseStatus::InReview && guard < 30 {
@@ -345,7 +331,7 @@ pub(crate) async fn seed_cases(
                     reason: "经营计划调整，申请撤回".into(),
                 };
                 let owner = if window { &clerk } else { &applicant_actor };
-                case = engine.execute(owner, id, &withdraw, t).await?.case;
+                case = engine.run_case(owner, id, &withdraw, t).await?.state;
                 break;
             }
             let Some(task) = case.open_tasks().next().cloned() else {
@@ -381,7 +367,7 @@ pub(crate) async fn seed_cases(
                     "经审查，符合条件，同意".into()
                 },
             };
-            case = engine.execute(&who, id, &cmd, t).await?.case;
+            case = engine.run_case(&who, id, &cmd, t).await?.state;
         }
         if case.status == CaseStatus::Decided {
             t = t.plus_millis((1 + rng.below(30)) as i64 * MS_PER_HOUR);
@@ -395,8 +381,7 @@ pub(crate) async fn seed_cases(
                 },
                 _ => DeliveryMethod::Electronic,
             };
-            engine
-                .execute(&clerk, id, &Command::Deliver { delivery }, t)
+            engine.run_case(&clerk, id, &Command::Deliver { delivery }, t)
                 .await?;
             if !window && rng.chance(75) {
                 let level = match rng.below(100) {
@@ -416,8 +401,7 @@ pub(crate) async fn seed_cases(
                     level,
                     comment: comment.into(),
                 };
-                engine
-                    .execute(&applicant_actor, id, &rate, t.plus_millis(MS_PER_HOUR))
+                engine.run_case(&applicant_actor, id, &rate, t.plus_millis(MS_PER_HOUR))
                     .await?;
             }
         }

@@ -5,11 +5,14 @@
 use std::sync::Arc;
 
 use onego_calendar::{MS_PER_HOUR, MS_PER_MINUTE, Timestamp};
+use onego_domain::labels::Label;
 use onego_domain::org::{Actor, Role};
-use onego_domain::ticket::{Category, Intake, Location, Requester, TicketChannel, TicketType, Urgency};
+use onego_domain::ticket::{
+    Category, Intake, Location, Requester, TicketChannel, TicketCommand, TicketType, Urgency,
+};
 use onego_domain::values::{Code, Mobile};
 use onego_store::engine::Engine;
-use onego_store::tickets::TicketAction;
+
 
 struct Rng(u64);
 
@@ -350,13 +353,13 @@ async fn one_ticket(
     } else {
         operator
     };
-    let out = engine.intake(&by, intake, t).await?;
-    let id = out.ticket.id;
+    let out = engine.open_ticket(&by, intake, &[], t).await?;
+    let id = out.state.id;
     let step = |t: Timestamp, minutes: i64| Timestamp::from_millis(t.as_millis() + minutes * MS_PER_MINUTE);
     let fresh = |t: Timestamp| t >= now;
 
     // Grid events: most are solved in the grid; the rest climb to the centre.
-    if grid_event && let Some(holder) = out.ticket.holder.clone() {
+    if grid_event && let Some(holder) = out.state.holder.clone() {
         let member = staff(Role::GridMember, Some(holder.as_str()), 9);
         t = step(t, 30 + rng.below(120) as i64);
         if fresh(t) {
@@ -364,10 +367,10 @@ async fn one_ticket(
         }
         if rng.chance(65) {
             engine
-                .act_on_ticket(
+                .run_ticket(
                     &member,
                     id,
-                    &TicketAction::ResolveInGrid {
+                    &TicketCommand::ResolveInGrid {
                         answer: "网格员现场处置完毕，已拍照留存。".into(),
                     },
                     t,
@@ -375,12 +378,12 @@ async fn one_ticket(
                 .await?;
             t = step(t, 60 * 24);
             if !fresh(t) {
-                let visit = TicketAction::ReturnVisit {
+                let visit = TicketCommand::ReturnVisit {
                     solved: true,
                     satisfaction: 4 + rng.below(2) as u8,
                     note: String::new(),
                 };
-                engine.act_on_ticket(&dispatcher, id, &visit, t).await?;
+                engine.run_ticket(&dispatcher, id, &visit, t).await?;
             }
             return Ok(true);
         }
@@ -388,16 +391,16 @@ async fn one_ticket(
         while let Some(h) = holder {
             let up = staff(Role::GridMember, Some(h.as_str()), 9);
             let o = engine
-                .act_on_ticket(
+                .run_ticket(
                     &up,
                     id,
-                    &TicketAction::Escalate {
+                    &TicketCommand::Escalate {
                         reason: "需职能部门处理".into(),
                     },
                     t,
                 )
                 .await?;
-            holder = o.ticket.holder.clone();
+            holder = o.state.holder.clone();
             t = step(t, 20);
         }
     }
@@ -410,24 +413,24 @@ async fn one_ticket(
     let right = cat.department.clone();
     if rng.chance(10) {
         let wrong = Code::parse(confused(code)).map_err(anyhow::Error::msg)?;
-        let d = TicketAction::Dispatch {
+        let d = TicketCommand::Dispatch {
             lead: wrong.clone(),
             assisting: vec![],
             category: None,
             sla: None,
             note: String::new(),
         };
-        engine.act_on_ticket(&dispatcher, id, &d, t).await?;
+        engine.run_ticket(&dispatcher, id, &d, t).await?;
         // Returned quickly: a return after the response limit is refused.
         t = step(t, 5 + rng.below(20) as i64);
         if fresh(t) {
             return Ok(true);
         }
-        let reason = TicketAction::Return {
+        let reason = TicketCommand::Return {
             reason: "不属于本单位职责，请转相关部门".into(),
         };
         engine
-            .act_on_ticket(&staff(Role::Approver, Some(wrong.as_str()), 5), id, &reason, t)
+            .run_ticket(&staff(Role::Approver, Some(wrong.as_str()), 5), id, &reason, t)
             .await?;
         t = step(t, 10);
     }
@@ -436,14 +439,14 @@ async fn one_ticket(
     } else {
         vec![]
     };
-    let d = TicketAction::Dispatch {
+    let d = TicketCommand::Dispatch {
         lead: right.clone(),
         assisting,
         category: None,
         sla: None,
         note: String::new(),
     };
-    engine.act_on_ticket(&dispatcher, id, &d, t).await?;
+    engine.run_ticket(&dispatcher, id, &d, t).await?;
     let handler = staff(Role::Approver, Some(right.as_str()), 4);
 
     // Sign: mostly within the response limit.
@@ -458,16 +461,16 @@ async fn one_ticket(
     if fresh(t) {
         return Ok(true);
     }
-    engine.act_on_ticket(&handler, id, &TicketAction::Sign, t).await?;
+    engine.run_ticket(&handler, id, &TicketCommand::Sign, t).await?;
     t = step(t, 10 + rng.below(40) as i64);
     if fresh(t) {
         return Ok(true);
     }
     engine
-        .act_on_ticket(
+        .run_ticket(
             &handler,
             id,
-            &TicketAction::GiveFeedback {
+            &TicketCommand::GiveFeedback {
                 text: "已联系诉求人，正在现场核实处理。".into(),
             },
             t,
@@ -491,10 +494,10 @@ async fn one_ticket(
     if fresh(t) {
         return Ok(true);
     }
-    let answer = TicketAction::Reply {
+    let answer = TicketCommand::Reply {
         answer: "经现场核查，问题已处理完毕，已向诉求人反馈处理结果。".into(),
     };
-    engine.act_on_ticket(&handler, id, &answer, t).await?;
+    engine.run_ticket(&handler, id, &answer, t).await?;
 
     // Return visit within a day or two; some not solved, reopened and answered again.
     for round in 0..2 {
@@ -508,7 +511,7 @@ async fn one_ticket(
         } else {
             *rng.pick(&[5u8, 5, 5, 5, 5, 4, 4, 4, 3, 2])
         };
-        let visit = TicketAction::ReturnVisit {
+        let visit = TicketCommand::ReturnVisit {
             solved,
             satisfaction,
             note: if solved {
@@ -517,7 +520,7 @@ async fn one_ticket(
                 "诉求人表示问题仍未解决".into()
             },
         };
-        engine.act_on_ticket(&dispatcher, id, &visit, t).await?;
+        engine.run_ticket(&dispatcher, id, &visit, t).await?;
         if solved {
             break;
         }
@@ -526,10 +529,10 @@ async fn one_ticket(
             return Ok(true);
         }
         engine
-            .act_on_ticket(
+            .run_ticket(
                 &handler,
                 id,
-                &TicketAction::Reply {
+                &TicketCommand::Reply {
                     answer: "再次到现场处理，问题已彻底解决。".into(),
                 },
                 t,

@@ -192,10 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Migrate { db } => {
             let store = onego_store::Store::open(&db)?;
-            let version = store
-                .read_blocking(|c| c.query_one("SELECT MAX(version) FROM schema_migrations", &[]))?
-                .and_then(|r| r.opt_int(0).ok().flatten())
-                .unwrap_or(0);
+            let version = block_on(store.schema_version())??;
             println!(
                 "{}: schema at version {version}, up to date",
                 store.location().describe()
@@ -275,15 +272,12 @@ fn user_add(
     new.validate()?;
     let store = onego_store::Store::open(db)?;
     if let Some(d) = &new.department {
-        let catalog = store.read_blocking(onego_store::catalog::load)?;
+        let catalog = block_on(store.catalog().load())??;
         if catalog.department(d).is_none() {
             anyhow::bail!("department {d} does not exist; create it first (or check the code)");
         }
     }
-    let hash = onego_store::users::hash_password(&password)?;
-    let n = new.clone();
-    let user =
-        store.write_blocking(move |c| onego_store::users::insert(c, &n, &hash, onego_store::now_millis()))?;
+    let user = block_on(store.users().add(new, onego_store::now_millis()))??;
     println!(
         "added user {} ({}) with id {}",
         user.username,
@@ -294,6 +288,14 @@ fn user_add(
         println!("password: {password}");
     }
     Ok(())
+}
+
+/// Runs one of the store's calls to its end, for the commands that are not servers.
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(f))
 }
 
 fn read_definition(file: &PathBuf) -> anyhow::Result<onego_domain::process::ProcessDefinition> {
@@ -330,9 +332,7 @@ fn process(cmd: ProcessCommand) -> anyhow::Result<()> {
             let def = read_definition(&file)?;
             let store = onego_store::Store::open(&db)?;
             let (code, version) = (def.code.clone(), def.version);
-            store.write_blocking(move |c| {
-                onego_store::catalog::save_process(c, &def, onego_store::now_millis())
-            })?;
+            block_on(store.catalog().save_process(def, onego_store::now_millis()))??;
             println!(
                 "imported process {code} version {version}; running onego servers pick it up at their next start"
             );

@@ -42,98 +42,90 @@ fn demo_password() -> String {
     format!("demo-{}", &token[..8])
 }
 
+/// Makes the database a demo city: refuses one with users the demo did not make, loads the catalog,
+/// hotline data and users that are missing, and issues a fresh Open311 key. Returns the demo users,
+/// their password and the key, to print.
+async fn prepare_demo(
+    store: &Store,
+) -> anyhow::Result<(Vec<crate::demo::DemoUser>, String, String)> {
+    let catalog_now = store.catalog().load().await?;
+    if store.demo().marker().await? == onego_store::demo::Marker::None {
+        let known: Vec<String> = crate::demo::demo_users(&catalog_now)
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        let others: Vec<String> = store
+            .users()
+            .list()
+            .await?
+            .into_iter()
+            .map(|u| u.username)
+            .filter(|u| !known.contains(u))
+            .collect();
+        if !others.is_empty() {
+            anyhow::bail!(
+                "--demo refused: this database holds users the demo did not create ({}{}). Demo mode \
+                 gives every demo user one printed password and prints a live Open311 key, so it must never \
+                 run on real data. Start without --demo, or give --db a new database for the demo.",
+                others.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                if others.len() > 3 { ", …" } else { "" }
+            );
+        }
+        // An empty database, or one an earlier demo filled before it was marked.
+        store.demo().mark().await?;
+    }
+    if store.catalog().is_empty().await? {
+        store.demo().load_catalog().await?;
+        println!("onego: demo catalog loaded");
+    }
+    if store.hotline().is_empty().await? {
+        store.demo().load_hotline().await?;
+        println!("onego: demo hotline categories, SLA profiles and grids loaded");
+    }
+    let catalog = store.catalog().load().await?;
+    let password = demo_password();
+    let users = crate::demo::ensure_users(store, &catalog, &password).await?;
+    // A fresh Open311 api_key each start: an API token of the demo's Open311 client user.
+    let key = onego_store::users::new_token();
+    let now = onego_store::now_millis();
+    store
+        .users()
+        .renew_named_token(
+            "open311".into(),
+            DEMO_KEY_NAME.into(),
+            key.clone(),
+            onego_domain::org::TokenScope::Open311,
+            now + 30 * 86_400_000,
+            now,
+        )
+        .await?;
+    Ok((users, password, key))
+}
+
 pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<()> {
     let region = RegionCode::parse(&args.region).map_err(anyhow::Error::msg)?;
     let store = Store::open(&args.db).with_context(|| format!("cannot open the database {}", args.db))?;
     println!("onego: database {}", store.location().describe());
-    let mut demo_users = None;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     // Held while the demo city is loaded, so two `--demo` servers started together on one empty
     // database load it once: the second waits, then finds it there.
-    let mut demo_lock = None;
-    if args.demo {
-        demo_lock = Some(store.exclusive("demo")?);
-        let catalog_now = store.read_blocking(onego_store::catalog::load)?;
-        match store.read_blocking(onego_store::demo::marker)? {
-            onego_store::demo::Marker::Demo => {}
-            onego_store::demo::Marker::None => {
-                let known: Vec<String> = crate::demo::demo_users(&catalog_now)
-                    .into_iter()
-                    .map(|u| u.username)
-                    .collect();
-                let others: Vec<String> = store
-                    .read_blocking(onego_store::users::list)?
-                    .into_iter()
-                    .map(|u| u.username)
-                    .filter(|u| !known.contains(u))
-                    .collect();
-                if !others.is_empty() {
-                    anyhow::bail!(
-                        "--demo refused: this database holds users the demo did not create ({}{}). Demo mode \
-                         gives every demo user one printed password and prints a live Open311 key, so it must never \
-                         run on real data. Start without --demo, or give --db a new database for the demo.",
-                        others.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-                        if others.len() > 3 { ", …" } else { "" }
-                    );
-                }
-                // An empty database, or one an earlier demo filled before it was marked.
-                store.write_blocking(onego_store::demo::mark)?;
-            }
-        }
-        if store.read_blocking(onego_store::catalog::is_empty)? {
-            let catalog = onego_store::demo::catalog()?;
-            store.write_blocking(move |c| onego_store::demo::save_catalog(c, &catalog))?;
-            println!("onego: demo catalog loaded");
-        }
-        if store
-            .read_blocking(|c| c.query_one("SELECT 1 FROM ticket_categories LIMIT 1", &[]))?
-            .is_none()
-        {
-            store.write_blocking(onego_store::demo::save_hotline)?;
-            println!("onego: demo hotline categories, SLA profiles and grids loaded");
-        }
-        let catalog = store.read_blocking(onego_store::catalog::load)?;
-        let password = demo_password();
-        let users = crate::demo::ensure_users(&store, &catalog, &password)?;
-        // A fresh Open311 api_key each start: an API token of the demo's Open311 client user.
-        let key = onego_store::users::new_token();
-        let k = key.clone();
-        store.write_blocking(move |c| {
-            let (user, _) = onego_store::users::by_username(c, "open311")?
-                .ok_or_else(|| onego_store::StoreError::Data("the demo user open311 is missing".into()))?;
-            let now = onego_store::now_millis();
-            // Only the key printed now works: the ones printed at earlier starts are revoked.
-            for old in onego_store::users::list_tokens(c, Some(user.id))? {
-                if old.name == DEMO_KEY_NAME {
-                    onego_store::users::revoke_token(c, old.id, now)?;
-                }
-            }
-            onego_store::users::create_api_token(
-                c,
-                user.id,
-                DEMO_KEY_NAME,
-                &k,
-                onego_domain::org::TokenScope::Open311,
-                now + 30 * 86_400_000,
-                now,
-            )
-        })?;
-        demo_users = Some((users, password, key));
-    }
+    let demo_lock = if args.demo { Some(store.exclusive("demo")?) } else { None };
+    let demo_users = if args.demo {
+        Some(runtime.block_on(prepare_demo(&store))?)
+    } else {
+        None
+    };
     let config = EngineConfig {
         region,
         ..EngineConfig::default()
     };
     let engine = Arc::new(Engine::new(store.clone(), calendar, config)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         if args.demo {
-            let empty = store
-                .read(|c| c.query_one("SELECT 1 FROM cases LIMIT 1", &[]))
-                .await?
-                .is_none();
-            if empty {
+            if !store.cases().any().await? {
                 let zhangsan = store
-                    .read(|c| onego_store::users::by_username(c, "zhangsan"))
+                    .users()
+                    .by_username("zhangsan")
                     .await?
                     .map(|(u, _)| u.id)
                     .unwrap_or(0);
@@ -141,10 +133,7 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                 let n = crate::demo::seed_cases(&engine, now(), 320, 120, zhangsan).await?;
                 println!("onego: {n} past cases loaded");
             }
-            let no_tickets = store
-                .read(|c| c.query_one("SELECT 1 FROM tickets LIMIT 1", &[]))
-                .await?
-                .is_none();
+            let no_tickets = !store.tickets().any().await?;
             if no_tickets && args.demo_tickets > 0 {
                 println!("onego: running past hotline requests through the engine …");
                 let n =
@@ -213,11 +202,7 @@ async fn timer_worker(state: AppState) {
         if last_sweep.elapsed() >= Duration::from_secs(600) {
             last_sweep = std::time::Instant::now();
             let now_ms = onego_store::now_millis();
-            match state
-                .engine
-                .store()
-                .write(move |c| onego_store::housekeeping(c, now_ms))
-                .await
+            match state.engine.store().sweep(now_ms).await
             {
                 Ok(swept) if swept != onego_store::Swept::default() => {
                     tracing::info!(?swept, "housekeeping")

@@ -40,11 +40,11 @@ pub fn mark(conn: &mut dyn crate::Conn) -> Result<(), StoreError> {
 }
 
 pub fn save_hotline(conn: &mut dyn crate::Conn) -> Result<(), StoreError> {
-    let file = crate::tickets::HotlineFile::parse(HOTLINE_TOML).map_err(StoreError::Data)?;
-    crate::tickets::save_hotline(conn, &file)?;
+    let file = onego_domain::hotline::HotlineFile::parse(HOTLINE_TOML).map_err(StoreError::Data)?;
+    crate::hotline::save_hotline(conn, &file)?;
     let areas =
         onego_domain::grid::from_geojson(GRIDS_GEOJSON).map_err(|e| StoreError::Data(e.to_string()))?;
-    crate::tickets::save_areas(conn, &areas)
+    crate::hotline::save_areas(conn, &areas)
 }
 pub const PROCESSES: &[(&str, &str)] = &[
     (
@@ -270,6 +270,26 @@ pub fn save_catalog(conn: &mut dyn crate::Conn, catalog: &Catalog) -> Result<(),
     }
     for b in &catalog.bundles {
         crate::catalog::save_bundle(conn, b)?;
+    }
+    Ok(())
+}
+
+/// Creates the demo users that are missing and sets every demo user's password hash to `hash`.
+pub fn ensure_users(
+    conn: &mut dyn crate::Conn,
+    users: &[crate::users::NewUser],
+    hash: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    for u in users {
+        if crate::users::by_username(conn, &u.username)?.is_some() {
+            conn.execute(
+                "UPDATE users SET password_hash = $1 WHERE username = $2",
+                &[hash.into(), u.username.clone().into()],
+            )?;
+        } else {
+            crate::users::insert(conn, u, hash, now)?;
+        }
     }
     Ok(())
 }

@@ -6,13 +6,19 @@
 //! - Reads use a small pool of connections on blocking threads.
 //! - [`engine::Engine`] is the path of a command: authorise → load → decide → apply → commit once.
 
-pub mod cases;
+pub mod aggregate;
+pub mod case;
 pub mod catalog;
 pub mod demo;
 pub mod engine;
+pub mod hotline;
+pub mod inbox;
+mod query;
+mod repos;
+pub mod routing;
 pub mod sql;
 pub mod stats;
-pub mod tickets;
+pub mod ticket;
 pub mod uploads;
 pub mod users;
 mod writer;
@@ -22,6 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use parking::Mutex;
+pub use repos::{CatalogStore, Cases, Demo, HotlineStore, Inbox, Stats, Tickets, Uploads, Users};
 pub use sql::{Conn, Dialect, Row, Value};
 
 mod parking {
@@ -167,6 +174,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_holidays.sql")),
     (4, include_str!("../migrations/sqlite/0004_tickets.sql")),
     (5, include_str!("../migrations/sqlite/0005_security.sql")),
+    (6, include_str!("../migrations/sqlite/0006_aggregates.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -174,6 +182,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_holidays.sql")),
     (4, include_str!("../migrations/postgres/0004_tickets.sql")),
     (5, include_str!("../migrations/postgres/0005_security.sql")),
+    (6, include_str!("../migrations/postgres/0006_aggregates.sql")),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.
@@ -299,7 +308,7 @@ impl Store {
     }
 
     /// Runs `f` on a reader thread and waits for it (for callers without a runtime).
-    pub fn read_blocking<T: Send + 'static>(
+    pub(crate) fn read_blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -311,7 +320,7 @@ impl Store {
     }
 
     /// Runs `f` on a reader thread.
-    pub async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -323,24 +332,61 @@ impl Store {
     }
 
     /// Runs `f` in its own write transaction on the writer thread and answers after the commit.
-    pub async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         self.inner.writer.write(f).await
     }
 
-    /// The same, for callers without a runtime (the command line).
-    pub fn write_blocking<T: Send + 'static>(
+    /// The same, for callers without a runtime.
+    #[cfg(feature = "raw")]
+    pub(crate) fn write_blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         self.inner.writer.write_blocking(f)
     }
 
-    /// Commits a case change in the next group commit.
+    /// Raw access for the store's own tests and the test-support crate (feature `raw`): a closure over a
+    /// connection on a reader thread. Nothing else outside the store may hold a connection.
+    #[cfg(feature = "raw")]
+    pub async fn raw_read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.read(f).await
+    }
+
+    /// The same in a write transaction (feature `raw`).
+    #[cfg(feature = "raw")]
+    pub async fn raw_write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.write(f).await
+    }
+
+    /// The same, blocking (feature `raw`).
+    #[cfg(feature = "raw")]
+    pub fn raw_write_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.write_blocking(f)
+    }
+
+    /// The same, blocking, on a reader (feature `raw`).
+    #[cfg(feature = "raw")]
+    pub fn raw_read_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.read_blocking(f)
+    }
+
     /// Commits one aggregate's write with whatever else is waiting (group commit).
-    pub async fn commit(&self, write: cases::Write) -> Result<(), StoreError> {
+    pub async fn commit(&self, write: aggregate::Write) -> Result<(), StoreError> {
         self.inner.writer.commit(write).await
     }
 }

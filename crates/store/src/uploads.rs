@@ -48,7 +48,7 @@ pub fn check(file_name: &str, data: &[u8]) -> Result<&'static str, UploadError> 
 pub struct UploadInfo {
     pub id: i64,
     pub owner_user_id: i64,
-    pub case_id: Option<i64>,
+    pub aggregate_id: Option<i64>,
     pub material_code: Option<String>,
     pub file_name: String,
     pub content_type: String,
@@ -86,23 +86,23 @@ pub fn insert(
 }
 
 /// Ties uploads to the case they were submitted with.
-pub fn attach(conn: &mut dyn Conn, ids: &[i64], case_id: i64, owner: i64) -> Result<(), StoreError> {
+pub fn attach(conn: &mut dyn Conn, ids: &[i64], aggregate_id: i64, owner: i64) -> Result<(), StoreError> {
     for id in ids {
         conn.execute(
-            "UPDATE uploads SET case_id = $1 WHERE id = $2 AND owner_user_id = $3 AND case_id IS NULL",
-            &[Value::Int(case_id), Value::Int(*id), Value::Int(owner)],
+            "UPDATE uploads SET aggregate_id = $1 WHERE id = $2 AND owner_user_id = $3 AND aggregate_id IS NULL",
+            &[Value::Int(aggregate_id), Value::Int(*id), Value::Int(owner)],
         )?;
     }
     Ok(())
 }
 
-const INFO_COLUMNS: &str = "id, owner_user_id, case_id, material_code, file_name, content_type, size, sm3";
+const INFO_COLUMNS: &str = "id, owner_user_id, aggregate_id, material_code, file_name, content_type, size, sm3";
 
 fn info_row(r: &crate::sql::Row) -> Result<UploadInfo, StoreError> {
     Ok(UploadInfo {
         id: r.int(0)?,
         owner_user_id: r.int(1)?,
-        case_id: r.opt_int(2)?,
+        aggregate_id: r.opt_int(2)?,
         material_code: r.opt_text(3)?,
         file_name: r.text(4)?,
         content_type: r.text(5)?,
@@ -127,10 +127,10 @@ pub fn data(conn: &mut dyn Conn, id: i64) -> Result<Option<Vec<u8>>, StoreError>
 }
 
 /// The uploads tied to a case or ticket, oldest first.
-pub fn of_case(conn: &mut dyn Conn, case_id: i64) -> Result<Vec<i64>, StoreError> {
+pub fn of_case(conn: &mut dyn Conn, aggregate_id: i64) -> Result<Vec<i64>, StoreError> {
     conn.query(
-        "SELECT id FROM uploads WHERE case_id = $1 ORDER BY id",
-        &[Value::Int(case_id)],
+        "SELECT id FROM uploads WHERE aggregate_id = $1 ORDER BY id",
+        &[Value::Int(aggregate_id)],
     )?
     .iter()
     .map(|r| r.int(0))
@@ -146,7 +146,7 @@ pub fn first_of_cases(
     for chunk in case_ids.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
-            "SELECT case_id, MIN(id) FROM uploads WHERE case_id IN ({}) GROUP BY case_id",
+            "SELECT aggregate_id, MIN(id) FROM uploads WHERE aggregate_id IN ({}) GROUP BY aggregate_id",
             marks.join(", ")
         );
         let params: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
@@ -205,7 +205,7 @@ pub fn insert_all(
 pub fn delete_unattached(conn: &mut dyn Conn, owner: i64, ids: &[i64]) -> Result<(), StoreError> {
     for id in ids {
         conn.execute(
-            "DELETE FROM uploads WHERE id = $1 AND owner_user_id = $2 AND case_id IS NULL",
+            "DELETE FROM uploads WHERE id = $1 AND owner_user_id = $2 AND aggregate_id IS NULL",
             &[Value::Int(*id), Value::Int(owner)],
         )?;
     }
@@ -215,7 +215,7 @@ pub fn delete_unattached(conn: &mut dyn Conn, owner: i64, ids: &[i64]) -> Result
 /// Removes uploads no case or request took within [`ORPHAN_AFTER_MS`]; returns how many.
 pub fn sweep_orphans(conn: &mut dyn Conn, now: i64) -> Result<u64, StoreError> {
     conn.execute(
-        "DELETE FROM uploads WHERE case_id IS NULL AND created_at < $1",
+        "DELETE FROM uploads WHERE aggregate_id IS NULL AND created_at < $1",
         &[Value::Int(now - ORPHAN_AFTER_MS)],
     )
 }

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 
 use tokio::sync::oneshot;
 
-use crate::cases::{self, Write};
+use crate::aggregate::{self, Write};
 use crate::{Conn, Dialect, Location, StoreError, StoreMetrics};
 
 /// Most case writes in one transaction.
@@ -139,14 +139,14 @@ fn run(conn: &mut dyn Conn, rx: &SharedReceiver, metrics: &StoreMetrics) {
             finish_checkpoint_if_long(conn, metrics);
             continue;
         }
-        let results = match in_transaction(conn, |c| cases::write_batch(c, &writes)) {
+        let results = match in_transaction(conn, |c| aggregate::write_batch(c, &writes)) {
             Ok(results) => results,
             Err(_) => {
                 // Something other than a version conflict failed: retry each write alone.
                 writes
                     .iter()
                     .map(|w| {
-                        in_transaction(conn, |c| cases::write_batch(c, std::slice::from_ref(w)))
+                        in_transaction(conn, |c| aggregate::write_batch(c, std::slice::from_ref(w)))
                             .and_then(|mut r| r.pop().unwrap_or(Ok(())))
                     })
                     .collect()
@@ -203,6 +203,7 @@ impl WriterHandle {
         self.generic(f)?.await.map_err(|_| StoreError::Closed)?
     }
 
+    #[cfg(feature = "raw")]
     pub(crate) fn write_blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,

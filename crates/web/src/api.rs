@@ -15,7 +15,10 @@ use onego_domain::org::Role;
 use onego_domain::policy;
 use onego_domain::process::{NodeKind, ProcessDefinition};
 use onego_domain::values::{ApplicantId, Code, Mobile};
-use onego_store::cases::{self, CaseFilter, JournalView};
+use onego_domain::labels::Label;
+use onego_store::aggregate::{ChainCheck, JournalView};
+use onego_store::case::CaseFilter;
+use onego_store::inbox::{InboxRow, InboxTask, Notification};
 use onego_store::stats::{self, GroupBy, StatsQuery};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -626,7 +629,7 @@ pub fn case_view(state: &AppState, auth: &Auth, case: &Case, journal: Vec<Journa
 
 async fn load_view(state: &AppState, auth: &Auth, id: i64) -> ApiResult<CaseView> {
     let stored = state.engine.case(&auth.actor, id).await?;
-    let journal = state.engine.store().read(move |c| cases::journal(c, id)).await?;
+    let journal = state.engine.timeline::<Case>(&auth.actor, id).await?;
     let sees = crate::privacy::sees_case(&auth.actor, &stored.value);
     Ok(case_view(
         state,
@@ -733,9 +736,9 @@ pub async fn create_case(
         form,
         materials,
     };
-    let out = state.engine.submit(&auth.actor, submission, accept, t).await?;
+    let out = state.engine.open_case(&auth.actor, submission, accept, t).await?;
     state.metrics.count_command("submit");
-    let view = load_view(&state, &auth, out.case.id).await?;
+    let view = load_view(&state, &auth, out.state.id).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -761,7 +764,8 @@ async fn resolve_id(state: &AppState, text: &str) -> ApiResult<i64> {
         return state
             .engine
             .store()
-            .read(move |c| cases::id_by_number(c, &n))
+            .cases()
+            .id_by_number(&n)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("there is no case {number}")));
     }
@@ -789,7 +793,7 @@ pub async fn act(
         return Err(ApiError::forbidden("clocks are checked by onego itself"));
     }
     let id = resolve_id(&state, &id).await?;
-    state.engine.execute(&auth.actor, id, &cmd, now()).await?;
+    state.engine.run_case(&auth.actor, id, &cmd, now()).await?;
     state.metrics.count_command(cmd.name());
     Ok(Json(load_view(&state, &auth, id).await?))
 }
@@ -802,14 +806,15 @@ pub async fn verify(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<cases::ChainCheck>> {
+) -> ApiResult<Json<ChainCheck>> {
     let id = resolve_id(&state, &id).await?;
     state.engine.case(&auth.actor, id).await?;
     Ok(Json(
         state
             .engine
             .store()
-            .read(move |c| cases::verify_chain(c, id))
+            .cases()
+            .verify_chain(id)
             .await?,
     ))
 }
@@ -856,34 +861,31 @@ pub async fn list_cases(
     Query(p): Query<CaseListParams>,
 ) -> ApiResult<Json<Vec<CaseListItem>>> {
     let (limit, offset) = paging(p.limit, p.offset, 50)?;
-    let mut f = CaseFilter {
-        limit,
-        offset,
-        ..Default::default()
-    };
+    let scope = policy::case_list_scope(&auth.actor).map_err(|d| ApiError::forbidden(d.0))?;
+    let mut f = CaseFilter::new(scope, limit);
+    f.offset = offset;
     if let Some(s) = &p.status {
-        CaseStatus::parse(s).ok_or_else(|| ApiError::bad_request(format!("unknown status \"{s}\"")))?;
-        f.status = Some(s.clone());
+        f.status =
+            Some(CaseStatus::parse(s).ok_or_else(|| ApiError::bad_request(format!("unknown status \"{s}\"")))?);
     }
     f.item_code = p.item.clone();
     f.accepted_from_day = p.from.as_deref().map(|d| parse_day("from", d)).transpose()?;
     f.accepted_to_day = p.to.as_deref().map(|d| parse_day("to", d)).transpose()?;
     f.overdue = p.overdue;
     f.department = p.department.clone();
-    scope_case_list(&mut f, &auth.user)?;
-    let rows = state.engine.store().read(move |c| cases::list(c, &f)).await?;
+    let rows = state.engine.store().cases().list(f).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| CaseListItem {
                 id: r.id,
                 number: r.number,
                 title: r.title,
-                status: r.status,
+                status: r.status.as_str().to_owned(),
                 department: r.department,
                 submitted_at: time(r.submitted_at),
                 due_at: r.due_at.map(time),
                 decided_at: r.decided_at.map(time),
-                outcome: r.outcome,
+                outcome: r.outcome.map(|o| o.as_str().to_owned()),
                 warned: r.warned,
                 overdue: r.overdue,
             })
@@ -938,34 +940,22 @@ pub fn paging(limit: Option<i64>, offset: Option<i64>, default: i64) -> ApiResul
     Ok((limit, offset))
 }
 
+/// The name of an inbox task as people know it: a step's name, or a request task's Chinese label.
+pub fn task_name(task: &InboxTask) -> String {
+    match task {
+        InboxTask::Step(name) => name.clone(),
+        InboxTask::Ticket(t) => t.zh().to_owned(),
+    }
+}
+
 /// The inbox colour of a task at `now`: green (running), yellow (warning), red (overdue), grey (paused).
-pub fn clock_colour(row: &cases::InboxRow, now: Timestamp) -> &'static str {
+pub fn clock_colour(row: &InboxRow, now: Timestamp) -> &'static str {
     match (row.due_at, row.warning_at) {
         (None, _) => "grey",
         (Some(d), _) if now >= d => "red",
         (_, Some(w)) if now >= w => "yellow",
         _ => "green",
     }
-}
-
-/// Narrows a case list to what the caller may see: an applicant's own cases, a department's cases, or all
-/// (window and leaders). The same scope serves the API and the pages.
-pub fn scope_case_list(f: &mut CaseFilter, user: &onego_store::users::User) -> Result<(), ApiError> {
-    match user.role {
-        Role::Applicant => {
-            f.applicant_user_id = Some(user.id);
-            f.applicant_key = user.applicant.as_ref().map(|a| a.as_str().to_owned());
-            f.department = None;
-        }
-        Role::Approver | Role::Supervisor => f.department = user.department.as_ref().map(ToString::to_string),
-        Role::Clerk | Role::Leader => {}
-        Role::Admin | Role::System | Role::Operator | Role::Dispatcher | Role::GridMember => {
-            return Err(ApiError::forbidden(
-                "applications are read by applicants, the window, departments and leaders",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// My department's open tasks, the most urgent first.
@@ -983,7 +973,8 @@ pub async fn inbox(
     let rows = state
         .engine
         .store()
-        .read(move |c| cases::inbox(c, &dept, limit, offset))
+        .inbox()
+        .tasks(&dept, None, limit, offset)
         .await?;
     let t = now();
     Ok(Json(
@@ -991,11 +982,11 @@ pub async fn inbox(
             .map(|r| {
                 let colour = clock_colour(&r, t);
                 InboxItem {
-                    case_id: r.case_id,
+                    case_id: r.aggregate_id,
                     number: r.number,
                     title: r.title,
                     task_id: r.task_id,
-                    task: r.task_name,
+                    task: task_name(&r.task),
                     role: r.role,
                     opened_at: time(r.opened_at),
                     due: r.due_at.map(time),
@@ -1012,7 +1003,7 @@ pub async fn inbox(
 pub async fn notifications(
     State(state): State<AppState>,
     auth: Auth,
-) -> ApiResult<Json<Vec<cases::Notification>>> {
+) -> ApiResult<Json<Vec<Notification>>> {
     let (id, dept) = (
         auth.user.id,
         auth.user.department.as_ref().map(ToString::to_string),
@@ -1021,7 +1012,8 @@ pub async fn notifications(
         state
             .engine
             .store()
-            .read(move |c| cases::notifications(c, id, dept.as_deref(), 100))
+            .inbox()
+            .notifications(id, dept, 100)
             .await?,
     ))
 }
@@ -1112,7 +1104,8 @@ pub async fn statistics(
     let mut rows = state
         .engine
         .store()
-        .read(move |c| stats::query(c, &rows_query))
+        .stats()
+        .query(rows_query)
         .await?;
     let catalog = state.engine.catalog();
     for r in &mut rows {

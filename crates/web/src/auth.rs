@@ -113,7 +113,8 @@ pub async fn authenticate_on(
         let (user, info) = state
             .engine
             .store()
-            .read(move |c| users::api_token_user(c, &token, now))
+            .users()
+            .token_user(token, now)
             .await?
             .ok_or_else(|| {
                 ApiError::unauthorized(
@@ -133,11 +134,7 @@ pub async fn authenticate_on(
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
         return Ok(None);
     };
-    let found = state
-        .engine
-        .store()
-        .read(move |c| users::session_user(c, &token, now))
-        .await?;
+    let found = state.engine.store().users().session_user(token, now).await?;
     let Some((user, csrf)) = found else {
         return Ok(None);
     };
@@ -166,7 +163,7 @@ pub async fn authenticate_on(
 pub fn touch(state: &AppState, id: i64, now: i64) {
     let store = state.engine.store().clone();
     tokio::spawn(async move {
-        if let Err(e) = store.write(move |c| users::touch_token(c, id, now)).await {
+        if let Err(e) = store.users().touch_token(id, now).await {
             tracing::warn!(error = %e, "could not record a token's use");
         }
     });
@@ -273,22 +270,12 @@ pub async fn log_in(
         format!("user:{}", u.to_lowercase()),
         format!("addr:{}", origin.addr),
     ];
-    let k = keys.to_vec();
-    if let Some(until) = state
-        .engine
-        .store()
-        .read(move |c| users::locked_until(c, &k, now))
-        .await?
+    if let Some(until) = state.engine.store().users().locked_until(keys.to_vec(), now).await?
     {
         tracing::warn!(username = %u, addr = %origin.addr, "log-in refused: locked after failures");
         return Err(LoginError::Locked { until });
     }
-    let lookup = u.clone();
-    let found = state
-        .engine
-        .store()
-        .read(move |c| users::by_username(c, &lookup))
-        .await?;
+    let found = state.engine.store().users().by_username(&u).await?;
     let hash = found
         .as_ref()
         .map(|(_, h)| h.clone())
@@ -305,11 +292,8 @@ pub async fn log_in(
             let locked = state
                 .engine
                 .store()
-                .write(move |c| {
-                    let a = users::record_failure(c, &account, users::ACCOUNT_LOCK, now)?;
-                    let b = users::record_failure(c, &address, users::ADDRESS_LOCK, now)?;
-                    Ok(a.max(b))
-                })
+                .users()
+                .record_failures(vec![(account, users::ACCOUNT_LOCK), (address, users::ADDRESS_LOCK)], now)
                 .await?;
             return Err(match locked {
                 Some(until) => LoginError::Locked { until },
@@ -318,14 +302,11 @@ pub async fn log_in(
         }
     };
     let (token, csrf) = (users::new_token(), users::new_token());
-    let (t, c, id, account) = (token.clone(), csrf.clone(), user.id, keys[0].clone());
     state
         .engine
         .store()
-        .write(move |conn| {
-            users::clear_failures(conn, &account)?;
-            users::create_session(conn, id, &t, &c, now, SESSION_TTL_MS)
-        })
+        .users()
+        .logged_in(keys[0].clone(), user.id, token.clone(), csrf.clone(), now, SESSION_TTL_MS)
         .await?;
     let cookie = HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
@@ -348,11 +329,7 @@ pub async fn log_in(
 /// Ends the request's session (if any); returns the `Set-Cookie` value that clears the cookie.
 pub async fn log_out(state: &AppState, headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
     if let Some(t) = cookie(headers, SESSION_COOKIE).map(str::to_owned) {
-        state
-            .engine
-            .store()
-            .write(move |c| users::delete_session(c, &t))
-            .await?;
+        state.engine.store().users().delete_session(t).await?;
     }
     Ok(HeaderValue::from_static(CLEAR_SESSION_COOKIE))
 }

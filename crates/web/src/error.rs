@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use onego_domain::case::CaseError;
 use onego_store::StoreError;
 use onego_store::engine::EngineError;
 use serde::Serialize;
@@ -114,15 +113,12 @@ impl From<StoreError> for ApiError {
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         match e {
+            // One kind of refusal, one status, whatever the kind of work (docs/ARCHITECTURE.md).
             EngineError::Denied(m) => ApiError::forbidden(m),
             EngineError::NotFound(m) => ApiError::not_found(m),
-            EngineError::Case(CaseError::NotAllowedNow(m)) => ApiError::conflict(m),
-            EngineError::Case(CaseError::Invalid(m)) => ApiError::unprocessable(m),
-            EngineError::Case(CaseError::NotFound(m)) => ApiError::not_found(m),
-            EngineError::Case(CaseError::Configuration(m)) => {
-                ApiError::internal(format!("the catalog is misconfigured: {m}"))
-            }
+            EngineError::NotAllowedNow(m) => ApiError::conflict(m),
             EngineError::Invalid(m) => ApiError::unprocessable(m),
+            EngineError::Configuration(m) => ApiError::internal(format!("the catalog is misconfigured: {m}")),
             EngineError::Conflict => ApiError::conflict(e.to_string()),
             EngineError::Store(s) => s.into(),
         }

@@ -123,9 +123,8 @@ pub async fn store(
     let ids = state
         .engine
         .store()
-        .write(move |c| {
-            onego_store::uploads::insert_all(c, owner, new, now, onego_store::uploads::DAILY_QUOTA_BYTES)
-        })
+        .uploads()
+        .store_all(owner, new, now, onego_store::uploads::DAILY_QUOTA_BYTES)
         .await?;
     Ok(ids.into_iter().map(FileRef::new).collect())
 }
@@ -136,11 +135,7 @@ pub async fn discard(state: &AppState, owner: i64, files: &[FileRef]) {
         return;
     }
     let ids: Vec<i64> = files.iter().map(|f| f.upload_id()).collect();
-    if let Err(e) = state
-        .engine
-        .store()
-        .write(move |c| onego_store::uploads::delete_unattached(c, owner, &ids))
-        .await
+    if let Err(e) = state.engine.store().uploads().discard(owner, ids).await
     {
         tracing::warn!(error = %e, "uploads of a refused command were left for the sweep");
     }

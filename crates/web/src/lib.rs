@@ -217,7 +217,7 @@ async fn docs_page() -> Html<String> {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.engine.store().read(|c| c.query_one("SELECT 1", &[])).await {
+    match state.engine.store().ping().await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,

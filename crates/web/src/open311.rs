@@ -17,7 +17,10 @@ use onego_domain::ticket::{
     Category, Intake, Location, Requester, Ticket, TicketChannel, TicketType, Urgency,
 };
 use onego_domain::values::Mobile;
-use onego_store::tickets::{self, TicketCategory, TicketFilter, TicketRow};
+use onego_domain::hotline::TicketCategory;
+use onego_domain::policy::TicketScope;
+use onego_domain::ticket::TicketStatus;
+use onego_store::ticket::{TicketFilter, TicketRow};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
@@ -218,19 +221,17 @@ fn definition_json(c: &TicketCategory) -> Value {
 }
 
 /// Open or closed, and where the request stands in words.
-fn status_of(status: &str, lead_name: Option<&str>) -> (&'static str, String) {
-    match status {
-        "closed" => ("closed", "已办结，已回访".into()),
-        "merged" => ("closed", "已与相同诉求合并办理".into()),
-        "received" => ("open", "已受理，待派单".into()),
-        "dispatched" => (
-            "open",
-            format!("已派单至{}，待签收", lead_name.unwrap_or("承办单位")),
-        ),
-        "handling" => ("open", format!("{}办理中", lead_name.unwrap_or("承办单位"))),
-        "replied" => ("open", "已答复，待回访".into()),
-        _ => ("open", String::new()),
-    }
+fn status_of(status: TicketStatus, lead_name: Option<&str>) -> (&'static str, String) {
+    let open = if status.is_open() { "open" } else { "closed" };
+    let notes = match status {
+        TicketStatus::Closed => "已办结，已回访".into(),
+        TicketStatus::Merged => "已与相同诉求合并办理".into(),
+        TicketStatus::Received => "已受理，待派单".into(),
+        TicketStatus::Dispatched => format!("已派单至{}，待签收", lead_name.unwrap_or("承办单位")),
+        TicketStatus::Handling => format!("{}办理中", lead_name.unwrap_or("承办单位")),
+        TicketStatus::Replied => "已答复，待回访".into(),
+    };
+    (open, notes)
 }
 
 fn expected(state: &AppState, row: &TicketRow) -> Option<Timestamp> {
@@ -253,7 +254,7 @@ fn expected(state: &AppState, row: &TicketRow) -> Option<Timestamp> {
 /// A request as GeoReport shows it; `media` is the first photo sent with it, if any.
 fn request_json(state: &AppState, base: &str, row: &TicketRow, media: Option<i64>) -> Value {
     let lead_name = row.lead.as_deref().map(|d| crate::ui::pages::dept_name(state, d));
-    let (status, notes) = status_of(&row.status, lead_name.as_deref());
+    let (status, notes) = status_of(row.status, lead_name.as_deref());
     let name = state
         .engine
         .hotline()
@@ -286,7 +287,8 @@ async fn media_of(state: &AppState, ids: Vec<i64>, format: Format) -> Result<Has
     state
         .engine
         .store()
-        .read(move |c| onego_store::uploads::first_of_cases(c, &ids))
+        .uploads()
+        .first_of(ids)
         .await
         .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
@@ -397,7 +399,8 @@ async fn one(state: &AppState, number: &str, format: Format) -> Result<TicketRow
     let id = state
         .engine
         .store()
-        .read(move |c| tickets::ticket_id_by_number(c, &n))
+        .tickets()
+        .id_by_number(&n)
         .await
         .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .ok_or_else(|| {
@@ -407,15 +410,13 @@ async fn one(state: &AppState, number: &str, format: Format) -> Result<TicketRow
                 format!("there is no service request {number}"),
             )
         })?;
-    let f = TicketFilter {
-        ids: vec![id],
-        limit: 1,
-        ..TicketFilter::default()
-    };
+    let mut f = TicketFilter::new(TicketScope::All, 1);
+    f.ids = vec![id];
     state
         .engine
         .store()
-        .read(move |c| tickets::list_tickets(c, &f))
+        .tickets()
+        .list(f)
         .await
         .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .into_iter()
@@ -464,7 +465,8 @@ async fn list(
             },
         }
     };
-    let mut f = TicketFilter::default();
+    // Open311 is public: every request, with what the public may see of it.
+    let mut f = TicketFilter::new(TicketScope::All, 50);
     let ids = list_of("service_request_id");
     if !ids.is_empty() {
         // Named requests: every other filter is ignored, as the specification says.
@@ -472,12 +474,8 @@ async fn list(
         f.ids = state
             .engine
             .store()
-            .read(move |c| {
-                numbers
-                    .iter()
-                    .filter_map(|n| tickets::ticket_id_by_number(c, n).transpose())
-                    .collect::<Result<Vec<_>, _>>()
-            })
+            .tickets()
+            .ids_by_numbers(numbers)
             .await
             .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         if f.ids.is_empty() {
@@ -488,10 +486,8 @@ async fn list(
         f.category = list_of("service_code");
         for s in list_of("status") {
             match s.as_str() {
-                "open" => f
-                    .status
-                    .extend(["received", "dispatched", "handling", "replied"].map(String::from)),
-                "closed" => f.status.extend(["closed", "merged"].map(String::from)),
+                "open" => f.status.extend(TicketStatus::ALL.into_iter().filter(|s| s.is_open())),
+                "closed" => f.status.extend(TicketStatus::ALL.into_iter().filter(|s| !s.is_open())),
                 other => return Err(bad(format!("status \"{other}\" is neither open nor closed"))),
             }
         }
@@ -518,7 +514,8 @@ async fn list(
     state
         .engine
         .store()
-        .read(move |c| tickets::list_tickets(c, &f))
+        .tickets()
+        .list(f)
         .await
         .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
@@ -529,12 +526,13 @@ async fn media(state: &AppState, id: &str, format: Format) -> Result<Response, O
     let info = state
         .engine
         .store()
-        .read(move |c| onego_store::uploads::info(c, id))
+        .uploads()
+        .info(id)
         .await
         .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .ok_or_else(not_found)?;
     // Only media sent with a request through Open311 is public.
-    let ticket = info.case_id.ok_or_else(not_found)?;
+    let ticket = info.aggregate_id.ok_or_else(not_found)?;
     let public = state
         .engine
         .ticket_public(ticket)
@@ -547,7 +545,8 @@ async fn media(state: &AppState, id: &str, format: Format) -> Result<Response, O
     let data = state
         .engine
         .store()
-        .read(move |c| onego_store::uploads::data(c, id))
+        .uploads()
+        .data(id)
         .await
         .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .ok_or_else(not_found)?;
@@ -701,7 +700,7 @@ async fn post_inner(state: &AppState, path: &str, req: Request) -> Result<Respon
     let stored = held_files::store(state, user.id, held)
         .await
         .map_err(as_open311)?;
-    let out = match state.engine.intake_with(&actor, intake, &stored, now).await {
+    let out = match state.engine.open_ticket(&actor, intake, &stored, now).await {
         Ok(out) => out,
         Err(e) => {
             held_files::discard(state, user.id, &stored).await;
@@ -714,9 +713,9 @@ async fn post_inner(state: &AppState, path: &str, req: Request) -> Result<Respon
         StatusCode::CREATED,
         "service_requests",
         json!([{
-            "service_request_id": out.ticket.number,
-            "token": out.ticket.number,
-            "service_notice": expected_notice(state, &out.ticket),
+            "service_request_id": out.state.number,
+            "token": out.state.number,
+            "service_notice": expected_notice(state, &out.state),
             "account_id": Value::Null,
         }]),
     ))
@@ -750,7 +749,8 @@ async fn api_user(
     let (user, token) = state
         .engine
         .store()
-        .read(move |c| onego_store::users::api_token_user(c, &key, now))
+        .users()
+        .token_user(key, now)
         .await
         .map_err(|e| err(format, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .ok_or_else(|| {

@@ -8,7 +8,7 @@ use onego_domain::org::{Actor, Role};
 use onego_domain::policy;
 use onego_domain::privacy;
 use onego_domain::ticket::Ticket;
-use onego_store::cases::{JournalRow, JournalView};
+use onego_store::aggregate::{JournalRow, JournalView};
 
 /// A journal as a viewer may read it: the actors who are citizens and the personal data inside each
 /// event masked unless `sees`.

@@ -5,12 +5,16 @@ use axum::extract::State;
 use onego_calendar::{ClockState, Timestamp};
 use onego_domain::org::{Actor, Role};
 use onego_domain::policy;
+use onego_domain::hotline::TicketCategory;
+use onego_domain::labels::Label;
 use onego_domain::ticket::{
-    Category, Intake, Location, Requester, Ticket, TicketChannel, TicketClock, TicketType, Urgency,
+    Category, Intake, Location, Requester, Ticket, TicketChannel, TicketClock, TicketCommand, TicketStatus,
+    TicketType, Urgency,
 };
 use onego_domain::values::{Code, Mobile};
-use onego_store::cases::JournalView;
-use onego_store::tickets::{self, RouteSuggestion, TicketAction, TicketFilter, TicketRow};
+use onego_store::aggregate::JournalView;
+use onego_store::routing::RouteSuggestion;
+use onego_store::ticket::{self as tickets, TicketFilter, TicketRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -184,92 +188,21 @@ pub fn clocks(state: &AppState, t: &Ticket, at: Timestamp) -> Vec<ClockView> {
         .collect()
 }
 
-/// The commands an actor may issue on a ticket now: each one the policy allows and the state accepts.
+/// The commands an actor may issue on a ticket now (their API names): each one the policy allows and
+/// the state accepts, as the domain says.
 pub fn available_actions(state: &AppState, actor: &Actor, t: &Ticket) -> Vec<String> {
-    use onego_domain::ticket::{TicketCommand as C, TicketContext};
-    let calendar = state.engine.calendar();
-    let hotline = state.engine.hotline();
-    let ctx = TicketContext {
-        now: now(),
-        actor,
-        calendar: &calendar,
-        policy: state.engine.config().policy,
-        areas: &hotline.areas,
-    };
-    let sla = hotline.sla.first().cloned();
-    let Some(sla) = sla else { return Vec::new() };
-    let probes: Vec<(&str, C)> = vec![
-        (
-            "dispatch",
-            C::Dispatch {
-                lead: t.lead.clone().unwrap_or_else(|| t.category.code.clone()),
-                assisting: vec![],
-                sla,
-                note: String::new(),
-            },
-        ),
-        ("sign", C::Sign),
-        ("return", C::Return { reason: "x".into() }),
-        ("give_feedback", C::GiveFeedback { text: "x".into() }),
-        (
-            "request_extension",
-            C::RequestExtension {
-                limit: t
-                    .sla
-                    .as_ref()
-                    .map(|s| s.solve)
-                    .unwrap_or(onego_calendar::Limit::WorkingDays(1)),
-                reason: "x".into(),
-            },
-        ),
-        (
-            "decide_extension",
-            C::DecideExtension {
-                granted: true,
-                reason: String::new(),
-            },
-        ),
-        (
-            "reply",
-            C::Reply {
-                answer: "xxxxxxxx".into(),
-            },
-        ),
-        (
-            "return_visit",
-            C::ReturnVisit {
-                solved: true,
-                satisfaction: 5,
-                note: String::new(),
-            },
-        ),
-        ("merge", C::Merge { into: t.id + 1 }),
-        (
-            "supervise",
-            C::Supervise {
-                reason: String::new(),
-            },
-        ),
-        ("report", C::Report),
-        (
-            "resolve_in_grid",
-            C::ResolveInGrid {
-                answer: "xxxxxxxx".into(),
-            },
-        ),
-        ("escalate", C::Escalate { reason: "x".into() }),
-    ];
-    probes
+    state
+        .engine
+        .ticket_available(actor, t, now())
         .into_iter()
-        .filter(|(_, c)| policy::authorize_ticket_command(actor, t, c).is_ok() && t.decide(&ctx, c).is_ok())
-        .map(|(n, _)| n.to_owned())
+        .map(|k| k.as_str().to_owned())
         .collect()
 }
 
 pub async fn ticket_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<TicketView> {
     let stored = state.engine.ticket(actor, id).await?;
     let t = &stored.value;
-    let timeline = state.engine.ticket_timeline(actor, id).await?;
+    let timeline = state.engine.timeline::<Ticket>(actor, id).await?;
     Ok(TicketView {
         ticket: crate::privacy::ticket_state(t),
         title: tickets::title_of(t),
@@ -289,7 +222,8 @@ pub async fn resolve_ticket(state: &AppState, text: &str) -> ApiResult<i64> {
         return state
             .engine
             .store()
-            .read(move |c| tickets::ticket_id_by_number(c, &n))
+            .tickets()
+            .id_by_number(&n)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("there is no request {t}")));
     }
@@ -309,9 +243,9 @@ pub async fn create_ticket(
     Json(req): Json<IntakeRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<TicketView>)> {
     let intake = req.into_intake(&auth.actor)?;
-    let out = state.engine.intake(&auth.actor, intake, now()).await?;
+    let out = state.engine.open_ticket(&auth.actor, intake, &[], now()).await?;
     state.metrics.count_command("ticket_intake");
-    let view = ticket_view(&state, &auth.actor, out.ticket.id).await?;
+    let view = ticket_view(&state, &auth.actor, out.state.id).await?;
     Ok((axum::http::StatusCode::CREATED, Json(view)))
 }
 
@@ -335,18 +269,18 @@ pub async fn get_ticket(
     params(("id" = String, Path, description = "request id or number")),
     request_body(content = Object, description = "one command"),
     responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn act_on_ticket(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    Json(action): Json<TicketAction>,
+    Json(cmd): Json<TicketCommand>,
 ) -> ApiResult<Json<TicketView>> {
+    if matches!(cmd, TicketCommand::CheckClock { .. }) {
+        return Err(ApiError::forbidden("clocks are checked by onego itself"));
+    }
     let id = resolve_ticket(&state, &id).await?;
-    state
-        .engine
-        .act_on_ticket(&auth.actor, id, &action, now())
-        .await?;
+    state.engine.run_ticket(&auth.actor, id, &cmd, now()).await?;
     state.metrics.count_command("ticket_command");
     Ok(Json(ticket_view(&state, &auth.actor, id).await?))
 }
@@ -367,20 +301,19 @@ pub struct TicketListParams {
     pub offset: Option<i64>,
 }
 
-/// Narrows a ticket list to what the reader may see. The same scope serves the API and the pages.
-pub fn scope_ticket_list(f: &mut TicketFilter, actor: &Actor) -> ApiResult<()> {
-    match actor.role {
-        Role::Operator | Role::Dispatcher | Role::Leader | Role::System => {}
-        Role::Approver | Role::Supervisor => f.lead = actor.department.as_ref().map(ToString::to_string),
-        Role::GridMember => f.grid = actor.department.as_ref().map(ToString::to_string),
-        Role::Applicant => f.requester_user_id = Some(actor.user_id),
-        Role::Clerk | Role::Admin => {
-            return Err(ApiError::forbidden(
-                "requests are read by the hotline, departments, grid staff, leaders and the requesters",
-            ));
-        }
-    }
-    Ok(())
+/// Statuses from a comma-separated list; an unknown one is an error that lists the known ones.
+pub fn parse_statuses(text: Option<&str>) -> ApiResult<Vec<TicketStatus>> {
+    text.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(|x| {
+            TicketStatus::parse(x).ok_or_else(|| {
+                let known: Vec<&str> = TicketStatus::ALL.iter().map(|s| s.as_str()).collect();
+                ApiError::bad_request(format!("unknown status \"{x}\"; give one of {}", known.join(", ")))
+            })
+        })
+        .collect()
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListParams),
@@ -390,34 +323,24 @@ pub async fn list_tickets(
     auth: Auth,
     Query(p): Query<TicketListParams>,
 ) -> ApiResult<Json<Vec<TicketRow>>> {
-    let split = |s: &Option<String>| -> Vec<String> {
-        s.as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|x| !x.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
     let (limit, offset) = crate::api::paging(p.limit, p.offset, 50)?;
-    let mut f = TicketFilter {
-        status: split(&p.status),
-        category: split(&p.category),
-        lead: p.lead.clone(),
-        supervised: p.supervised,
-        overdue: p.overdue,
-        limit,
-        offset,
-        ..TicketFilter::default()
-    };
-    scope_ticket_list(&mut f, &auth.actor)?;
-    Ok(Json(
-        state
-            .engine
-            .store()
-            .read(move |c| tickets::list_tickets(c, &f))
-            .await?,
-    ))
+    let scope = policy::ticket_list_scope(&auth.actor).map_err(|d| ApiError::forbidden(d.0))?;
+    let mut f = TicketFilter::new(scope, limit);
+    f.offset = offset;
+    f.status = parse_statuses(p.status.as_deref())?;
+    f.category = p
+        .category
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect();
+    f.lead = p.lead.clone();
+    f.supervised = p.supervised;
+    f.overdue = p.overdue;
+    Ok(Json(state.engine.store().tickets().list(f).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -491,11 +414,7 @@ pub async fn rates(
         ));
     }
     let (a, b) = period(&state, p.from.as_deref(), p.to.as_deref())?;
-    let mut rows = state
-        .engine
-        .store()
-        .read(move |c| tickets::rates(c, a, b))
-        .await?;
+    let mut rows = state.engine.store().tickets().rates(a, b).await?;
     if auth.actor.role == Role::Supervisor {
         let mine = auth.actor.department.as_ref().map(ToString::to_string);
         rows.retain(|r| Some(&r.department) == mine.as_ref());
@@ -508,7 +427,7 @@ pub async fn rates(
 pub struct CategoriesView {
     /// Each category: code, two levels, usual department, SLA profile, questions (Open311 attributes).
     #[schema(value_type = Vec<Object>)]
-    pub categories: Vec<tickets::TicketCategory>,
+    pub categories: Vec<TicketCategory>,
     /// Each SLA profile: response, feedback and solve limits.
     #[schema(value_type = Vec<Object>)]
     pub sla: Vec<onego_domain::ticket::SlaProfile>,

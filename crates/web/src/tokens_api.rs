@@ -140,11 +140,11 @@ pub async fn issue(state: &AppState, issuer: &Auth, new: NewToken) -> ApiResult<
     let holder: User = match &new.for_user {
         None => issuer.user.clone(),
         Some(name) => {
-            let n = name.clone();
             state
                 .engine
                 .store()
-                .read(move |c| users::by_username(c, &n))
+                .users()
+                .by_username(name)
                 .await?
                 .map(|(u, _)| u)
                 .ok_or_else(|| ApiError::unprocessable(format!("there is no user \"{name}\"")))?
@@ -154,14 +154,12 @@ pub async fn issue(state: &AppState, issuer: &Auth, new: NewToken) -> ApiResult<
     let token = users::new_token();
     let now = onego_store::now_millis();
     let expires = now + new.days * 86_400_000;
-    let (t, n, id, scope) = (token.clone(), new.name.clone(), holder.id, new.scope);
+    let scope = new.scope;
     let info = state
         .engine
         .store()
-        .write(move |c| {
-            let tid = users::create_api_token(c, id, &n, &t, scope, expires, now)?;
-            users::token(c, tid)
-        })
+        .users()
+        .create_token(holder.id, new.name.clone(), token.clone(), scope, expires, now)
         .await?
         .ok_or_else(|| ApiError::internal("the new token could not be read back"))?;
     tracing::info!(id = info.id, holder = %info.username, scope = scope.as_str(), by = %issuer.user.username, "API token issued");
@@ -173,16 +171,13 @@ pub async fn revoke(state: &AppState, auth: &Auth, id: i64) -> ApiResult<TokenIn
     let info = state
         .engine
         .store()
-        .read(move |c| users::token(c, id))
+        .users()
+        .token(id)
         .await?
         .filter(|t| t.user_id == auth.user.id || auth.user.role == Role::Admin)
         .ok_or_else(|| ApiError::not_found(format!("there is no token {id} of yours")))?;
     let now = onego_store::now_millis();
-    state
-        .engine
-        .store()
-        .write(move |c| users::revoke_token(c, id, now))
-        .await?;
+    state.engine.store().users().revoke_token(id, now).await?;
     tracing::info!(id, holder = %info.username, by = %auth.user.username, "API token revoked");
     Ok(TokenInfo {
         revoked_at: info.revoked_at.or(Some(now)),
@@ -197,11 +192,7 @@ pub async fn list(state: &AppState, auth: &Auth, all: bool) -> ApiResult<Vec<Tok
     } else {
         Some(auth.user.id)
     };
-    Ok(state
-        .engine
-        .store()
-        .read(move |c| users::list_tokens(c, user))
-        .await?)
+    Ok(state.engine.store().users().tokens(user).await?)
 }
 
 /// Creates an API token. Needs a logged-in session (a token cannot create tokens).

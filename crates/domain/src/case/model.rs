@@ -98,6 +98,12 @@ impl CaseOutcome {
             CaseOutcome::Partial => "partial",
         }
     }
+
+    pub fn parse(text: &str) -> Option<CaseOutcome> {
+        [CaseOutcome::Approved, CaseOutcome::Refused, CaseOutcome::Partial]
+            .into_iter()
+            .find(|o| o.as_str() == text.trim())
+    }
 }
 
 /// One member item's run through its process.

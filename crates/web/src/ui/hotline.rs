@@ -11,10 +11,13 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
+use onego_domain::hotline::CENTRE;
+use onego_domain::labels::Label;
 use onego_domain::org::{Actor, Role};
-use onego_domain::ticket::TicketStatus;
-use onego_store::cases;
-use onego_store::tickets::{self, TicketAction, TicketFilter, TicketRow};
+use onego_domain::policy::{self, TicketScope};
+use onego_domain::ticket::{TicketCommand, TicketStatus, TicketTask};
+use onego_store::routing::RouteSuggestion;
+use onego_store::ticket::{TicketFilter, TicketRow};
 use std::collections::BTreeMap;
 
 use super::pages::{FormData, PageResult, dept_name, now, time};
@@ -37,7 +40,7 @@ fn categories(state: &AppState) -> Vec<Value> {
         .iter()
         .map(|c| {
             context! { code => c.code.as_str(), name => format!("{} / {}", c.level1, c.level2), department => c.department.as_str(),
-                attributes => c.attributes.iter().map(|a| context! { code => a.code.clone(), datatype => a.datatype.clone(), required => a.required,
+                attributes => c.attributes.iter().map(|a| context! { code => a.code.clone(), datatype => a.datatype.as_str(), required => a.required,
                     description => a.description.clone(), values => a.values.iter().map(|(k, n)| context! { key => k.clone(), name => n.clone() }).collect::<Vec<_>>() }).collect::<Vec<_>>() }
         })
         .collect()
@@ -49,21 +52,9 @@ fn departments(state: &AppState) -> Vec<Value> {
         .catalog()
         .departments
         .iter()
-        .filter(|d| d.code.as_str() != tickets::CENTRE)
+        .filter(|d| d.code.as_str() != CENTRE)
         .map(|d| context! { code => d.code.as_str(), name => d.name.clone() })
         .collect()
-}
-
-fn status_zh(s: &str) -> &'static str {
-    match s {
-        "received" => "待派单",
-        "dispatched" => "待签收",
-        "handling" => "办理中",
-        "replied" => "已答复待回访",
-        "closed" => "已办结",
-        "merged" => "已并单",
-        _ => "",
-    }
 }
 
 fn row_view(state: &AppState, r: &TicketRow) -> Value {
@@ -77,9 +68,9 @@ fn row_view(state: &AppState, r: &TicketRow) -> Value {
     };
     context! {
         id => r.id, number => r.number.clone(), title => r.title.clone(), content => r.content.clone(), category => r.category.clone(),
-        category_code => r.category_code.clone(), status => r.status.clone(), status_zh => status_zh(&r.status),
+        category_code => r.category_code.clone(), status => r.status.as_str(), status_zh => r.status.zh(),
         lead => r.lead.as_deref().map(|d| dept_name(state, d)), received => time(r.received_at),
-        due => r.solve_due_at.or(r.response_due_at).map(time), supervision => r.supervision.clone(),
+        due => r.solve_due_at.or(r.response_due_at).map(time), supervision => r.supervision.map(|l| l.zh()),
         satisfaction => r.satisfaction, returns => r.returns, reopens => r.reopens, colour => colour,
         address => r.address.clone(),
     }
@@ -89,7 +80,8 @@ async fn rows(state: &AppState, page: &Page, f: TicketFilter) -> Result<Vec<Tick
     state
         .engine
         .store()
-        .read(move |c| tickets::list_tickets(c, &f))
+        .tickets()
+        .list(f)
         .await
         .map_err(|e| api_error_page(state, page, e.into()))
 }
@@ -113,7 +105,7 @@ fn intake_render(
     page: &Page,
     status: StatusCode,
     form: &FormData,
-    suggestions: Vec<tickets::RouteSuggestion>,
+    suggestions: Vec<RouteSuggestion>,
     error: &str,
 ) -> PageResult {
     let chosen = if form.text("category").is_empty() {
@@ -189,13 +181,13 @@ pub async fn intake_submit(State(state): State<AppState>, page: Page, body: Byte
     let result = match intake_request(&form, "").into_intake(&auth.actor) {
         Ok(i) => state
             .engine
-            .intake(&auth.actor, i, now())
+            .open_ticket(&auth.actor, i, &[], now())
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match result {
-        Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=received", out.ticket.id)).into_response()),
+        Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=received", out.state.id)).into_response()),
         Err(e) => {
             let s = state.engine.suggest(&form.text("content"), 3);
             intake_render(&state, &page, e.status, &form, s, &e.message)
@@ -211,37 +203,27 @@ pub struct BoardQuery {
 }
 
 /// The centre's tasks of one kind, newest requests last.
-async fn centre_rows(state: &AppState, page: &Page, task: &str) -> Result<Vec<TicketRow>, Response> {
+async fn centre_rows(state: &AppState, page: &Page, task: TicketTask) -> Result<Vec<TicketRow>, Response> {
     let inbox = state
         .engine
         .store()
-        .read(|c| cases::inbox(c, tickets::CENTRE, 500, 0))
+        .inbox()
+        .tasks(CENTRE, Some(task), 500, 0)
         .await
         .map_err(|e| api_error_page(state, page, e.into()))?;
-    let ids: Vec<i64> = inbox
-        .iter()
-        .filter(|r| r.kind == "ticket" && r.task_name == task)
-        .map(|r| r.case_id)
-        .collect();
+    let ids: Vec<i64> = inbox.iter().map(|r| r.aggregate_id).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    rows(
-        state,
-        page,
-        TicketFilter {
-            ids,
-            limit: 500,
-            ..TicketFilter::default()
-        },
-    )
-    .await
+    let mut f = TicketFilter::new(TicketScope::All, 500);
+    f.ids = ids;
+    rows(state, page, f).await
 }
 
 pub async fn dispatch_board(State(state): State<AppState>, page: Page) -> PageResult {
     page.require_role(&state, &[Role::Dispatcher])?;
-    let waiting = centre_rows(&state, &page, "派单").await?;
-    let extensions = centre_rows(&state, &page, "延期审核").await?;
+    let waiting = centre_rows(&state, &page, TicketTask::Dispatch).await?;
+    let extensions = centre_rows(&state, &page, TicketTask::ExtensionReview).await?;
     let list: Vec<Value> = waiting
         .iter()
         .map(|r| {
@@ -271,7 +253,7 @@ pub async fn dispatch_board(State(state): State<AppState>, page: Page) -> PageRe
 
 pub async fn visits_board(State(state): State<AppState>, page: Page) -> PageResult {
     page.require_role(&state, &[Role::Dispatcher])?;
-    let waiting = centre_rows(&state, &page, "回访").await?;
+    let waiting = centre_rows(&state, &page, TicketTask::Visit).await?;
     Ok(render(
         &state,
         &page,
@@ -285,30 +267,14 @@ pub async fn supervision_board(State(state): State<AppState>, page: Page) -> Pag
     let auth = page
         .require_role(&state, &[Role::Dispatcher, Role::Leader])?
         .clone();
-    let open = vec!["dispatched".into(), "handling".into(), "replied".into()];
-    let supervised = rows(
-        &state,
-        &page,
-        TicketFilter {
-            status: open.clone(),
-            supervised: Some(true),
-            limit: 300,
-            ..TicketFilter::default()
-        },
-    )
-    .await?;
-    let overdue = rows(
-        &state,
-        &page,
-        TicketFilter {
-            status: open,
-            overdue: Some(true),
-            supervised: Some(false),
-            limit: 300,
-            ..TicketFilter::default()
-        },
-    )
-    .await?;
+    let open = vec![TicketStatus::Dispatched, TicketStatus::Handling, TicketStatus::Replied];
+    let mut f = TicketFilter::new(TicketScope::All, 300);
+    f.status = open;
+    f.supervised = Some(true);
+    let supervised = rows(&state, &page, f.clone()).await?;
+    f.supervised = Some(false);
+    f.overdue = Some(true);
+    let overdue = rows(&state, &page, f).await?;
     Ok(render(
         &state,
         &page,
@@ -328,12 +294,10 @@ pub async fn ticket_list(
     Query(q): Query<BoardQuery>,
 ) -> PageResult {
     let auth = page.require()?.clone();
-    let mut f = TicketFilter {
-        status: q.status.iter().filter(|s| !s.is_empty()).cloned().collect(),
-        limit: 200,
-        ..TicketFilter::default()
-    };
-    tickets_api::scope_ticket_list(&mut f, &auth.actor).map_err(|e| api_error_page(&state, &page, e))?;
+    let scope = policy::ticket_list_scope(&auth.actor)
+        .map_err(|d| api_error_page(&state, &page, ApiError::forbidden(d.0)))?;
+    let mut f = TicketFilter::new(scope, 200);
+    f.status = tickets_api::parse_statuses(q.status.as_deref()).map_err(|e| api_error_page(&state, &page, e))?;
     let list = rows(&state, &page, f).await?;
     Ok(render(
         &state,
@@ -391,7 +355,8 @@ async fn ticket_render(
     let uploads = state
         .engine
         .store()
-        .read(move |c| onego_store::uploads::of_case(c, id))
+        .uploads()
+        .of(id)
         .await
         .unwrap_or_default();
     Ok(render(
@@ -416,13 +381,13 @@ async fn ticket_render(
     ))
 }
 
-fn action_from(form: &FormData) -> Result<TicketAction, ApiError> {
+fn command_from(form: &FormData) -> Result<TicketCommand, ApiError> {
     let code = |k: &str| {
         onego_domain::values::Code::parse(&form.text(k))
             .map_err(|e| ApiError::unprocessable(format!("{k}: {e}")))
     };
     Ok(match form.text("command").as_str() {
-        "dispatch" => TicketAction::Dispatch {
+        "dispatch" => TicketCommand::Dispatch {
             lead: code("lead")?,
             assisting: form
                 .all("assisting")
@@ -440,27 +405,27 @@ fn action_from(form: &FormData) -> Result<TicketAction, ApiError> {
             },
             note: form.text("note"),
         },
-        "sign" => TicketAction::Sign,
-        "return" => TicketAction::Return {
+        "sign" => TicketCommand::Sign,
+        "return" => TicketCommand::Return {
             reason: form.text("reason"),
         },
-        "give_feedback" => TicketAction::GiveFeedback {
+        "give_feedback" => TicketCommand::GiveFeedback {
             text: form.text("text"),
         },
-        "request_extension" => TicketAction::RequestExtension {
+        "request_extension" => TicketCommand::RequestExtension {
             limit: form.text("limit").parse().map_err(|_| {
                 ApiError::unprocessable("write the extra time like 5wd (working days) or 12h (hours)")
             })?,
             reason: form.text("reason"),
         },
-        "decide_extension" => TicketAction::DecideExtension {
+        "decide_extension" => TicketCommand::DecideExtension {
             granted: form.text("granted") == "yes",
             reason: form.text("reason"),
         },
-        "reply" => TicketAction::Reply {
+        "reply" => TicketCommand::Reply {
             answer: form.text("answer"),
         },
-        "return_visit" => TicketAction::ReturnVisit {
+        "return_visit" => TicketCommand::ReturnVisit {
             solved: form.text("solved") == "yes",
             satisfaction: form
                 .text("satisfaction")
@@ -468,17 +433,17 @@ fn action_from(form: &FormData) -> Result<TicketAction, ApiError> {
                 .map_err(|_| ApiError::unprocessable("choose a satisfaction level"))?,
             note: form.text("note"),
         },
-        "merge" => TicketAction::Merge {
+        "merge" => TicketCommand::Merge {
             into: form.text("into"),
         },
-        "supervise" => TicketAction::Supervise {
+        "supervise" => TicketCommand::Supervise {
             reason: form.text("reason"),
         },
-        "report" => TicketAction::Report,
-        "resolve_in_grid" => TicketAction::ResolveInGrid {
+        "report" => TicketCommand::Report,
+        "resolve_in_grid" => TicketCommand::ResolveInGrid {
             answer: form.text("answer"),
         },
-        "escalate" => TicketAction::Escalate {
+        "escalate" => TicketCommand::Escalate {
             reason: form.text("reason"),
         },
         other => return Err(ApiError::bad_request(format!("unknown command \"{other}\""))),
@@ -494,10 +459,10 @@ pub async fn ticket_act(
     let auth = page.require()?.clone();
     let form = FormData::parse(&body);
     page.check_csrf(&state, form.get("csrf"))?;
-    let result = match action_from(&form) {
-        Ok(a) => state
+    let result = match command_from(&form) {
+        Ok(c) => state
             .engine
-            .act_on_ticket(&auth.actor, id, &a, now())
+            .run_ticket(&auth.actor, id, &c, now())
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
@@ -543,7 +508,8 @@ async fn grid_render(
     let held = state
         .engine
         .store()
-        .read(move |c| cases::inbox(c, &a, 100, 0))
+        .inbox()
+        .tasks(&a, None, 100, 0)
         .await
         .map_err(|e| api_error_page(state, page, e.into()))?;
     let area_name = state
@@ -560,7 +526,7 @@ async fn grid_render(
         context! {
             area => area_name, categories => categories(state), error => error,
             f => context! { category => form.text("category"), content => form.text("content"), lat => form.text("lat"), lon => form.text("lon"), address => form.text("address") },
-            held => held.iter().map(|r| context! { id => r.case_id, number => r.number.clone(), title => r.title.clone(), task => r.task_name.clone(), opened => time(r.opened_at) }).collect::<Vec<_>>(),
+            held => held.iter().map(|r| context! { id => r.aggregate_id, number => r.number.clone(), title => r.title.clone(), task => crate::api::task_name(&r.task), opened => time(r.opened_at) }).collect::<Vec<_>>(),
         },
     ))
 }
@@ -584,8 +550,8 @@ pub async fn grid_report_submit(State(state): State<AppState>, page: Page, mp: M
         Ok(f) => f,
         Err(e) => return grid_render(&state, &page, e.status, &form, &e.message).await,
     };
-    match state.engine.intake_with(&auth.actor, intake, &files, now()).await {
-        Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=reported", out.ticket.id)).into_response()),
+    match state.engine.open_ticket(&auth.actor, intake, &files, now()).await {
+        Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=reported", out.state.id)).into_response()),
         Err(e) => {
             held_files::discard(&state, auth.user.id, &files).await;
             let e = ApiError::from(e);
@@ -609,15 +575,17 @@ pub async fn ticket_photo(
     let info = state
         .engine
         .store()
-        .read(move |c| onego_store::uploads::info(c, upload))
+        .uploads()
+        .info(upload)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?
-        .filter(|i| i.case_id == Some(id))
+        .filter(|i| i.aggregate_id == Some(id))
         .ok_or_else(|| api_error_page(&state, &page, ApiError::not_found("there is no such photo")))?;
     let data = state
         .engine
         .store()
-        .read(move |c| onego_store::uploads::data(c, upload))
+        .uploads()
+        .data(upload)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?
         .unwrap_or_default();
@@ -676,7 +644,7 @@ pub async fn request_submit(State(state): State<AppState>, page: Page, body: Byt
     let result = match intake_request(&form, "web").into_intake(&actor) {
         Ok(i) => state
             .engine
-            .intake(&actor, i, now())
+            .open_ticket(&actor, i, &[], now())
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
@@ -688,7 +656,7 @@ pub async fn request_submit(State(state): State<AppState>, page: Page, body: Byt
             StatusCode::CREATED,
             &FormData::parse(b""),
             "",
-            Some(out.ticket.number.clone()),
+            Some(out.state.number.clone()),
         ),
         Err(e) => request_render(&state, &page, e.status, &form, &e.message, None),
     }
@@ -714,7 +682,8 @@ pub async fn track_page(
         let id = state
             .engine
             .store()
-            .read(move |c| tickets::ticket_id_by_number(c, &n))
+            .tickets()
+            .id_by_number(&n)
             .await
             .map_err(|e| api_error_page(&state, &page, e.into()))?;
         match id {
@@ -732,7 +701,8 @@ pub async fn track_page(
                 let journal = state
                     .engine
                     .store()
-                    .read(move |c| cases::journal(c, id))
+                    .cases()
+                    .journal(id)
                     .await
                     .map_err(|e| api_error_page(&state, &page, e.into()))?;
                 let step = |a: &str| match a {

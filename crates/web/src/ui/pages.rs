@@ -9,18 +9,19 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use onego_calendar::{Limit, Timestamp};
+use onego_domain::labels::Label;
 use onego_domain::case::{
     Applicant, Case, CaseStatus, Channel, Command, DeliveryMethod, MissingMaterial, ProvidedMaterial,
     Registry, SpecialKind, SubjectRef, Submission, TaskState,
 };
 use onego_domain::catalog::{FormField, MaterialSpec, Necessity, ServiceItem};
 use onego_domain::org::Role;
-use onego_domain::policy;
+use onego_domain::aggregate::AggregateKind;
+use onego_domain::policy::{self, CaseScope};
 use onego_domain::process::{NodeKind, TaskAction};
 use onego_domain::values::{ApplicantId, Code, Mobile};
-use onego_store::cases::{self, CaseFilter};
+use onego_store::case::{CaseFilter, CaseListRow};
 use onego_store::stats::{GroupBy, StatsQuery};
-use onego_store::{uploads, users};
 
 use super::{Page, api_error_page, error_page, process_svg, qr_svg, render};
 use crate::AppState;
@@ -624,8 +625,8 @@ pub async fn apply_submit(
             })
             .collect(),
     };
-    match state.engine.submit(&auth.actor, submission, None, t).await {
-        Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.case.id)).into_response()),
+    match state.engine.open_case(&auth.actor, submission, None, t).await {
+        Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.state.id)).into_response()),
         Err(e) => {
             crate::held_files::discard(&state, auth.user.id, &files).await;
             let e = ApiError::from(e);
@@ -648,31 +649,26 @@ pub async fn cases_list(
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             .map(onego_store::day_number)
     };
-    let mut f = CaseFilter {
-        limit: 200,
-        status: form
-            .get("status")
-            .filter(|s| CaseStatus::parse(s).is_some())
-            .map(str::to_owned),
-        department: form.get("department").map(str::to_owned),
-        item_code: form.get("item").map(str::to_owned),
-        accepted_from_day: day("from"),
-        accepted_to_day: day("to"),
-        overdue: form.get("overdue").map(|o| o == "1" || o == "true"),
-        ..Default::default()
-    };
-    if let Err(e) = crate::api::scope_case_list(&mut f, &auth.user) {
+    let Ok(scope) = policy::case_list_scope(&auth.actor) else {
         return Err(error_page(
             &state,
             &page,
-            e.status,
+            StatusCode::FORBIDDEN,
             &page.tr("管理员不查阅办件。", "Administrators do not read applications."),
         ));
-    }
+    };
+    let mut f = CaseFilter::new(scope, 200);
+    f.status = form.get("status").and_then(CaseStatus::parse);
+    f.department = form.get("department").map(str::to_owned);
+    f.item_code = form.get("item").map(str::to_owned);
+    f.accepted_from_day = day("from");
+    f.accepted_to_day = day("to");
+    f.overdue = form.get("overdue").map(|o| o == "1" || o == "true");
     let rows = state
         .engine
         .store()
-        .read(move |c| cases::list(c, &f))
+        .cases()
+        .list(f)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
     let notes = {
@@ -683,7 +679,8 @@ pub async fn cases_list(
         state
             .engine
             .store()
-            .read(move |c| cases::notifications(c, id, dept.as_deref(), 10))
+            .inbox()
+            .notifications(id, dept, 10)
             .await
             .unwrap_or_default()
     };
@@ -695,11 +692,11 @@ pub async fn cases_list(
         context! {
             rows => rows.iter().map(|r| context! {
                 id => r.id, number => r.number.clone(), title => r.title.clone(),
-                status => r.status.clone(), status_zh => CaseStatus::parse(&r.status).map(|s| s.zh()).unwrap_or(""),
+                status => r.status.as_str(), status_zh => r.status.zh(),
                 department => dept_name(&state, &r.department), submitted => time(r.submitted_at),
-                due => r.due_at.map(time), overdue => r.overdue, warned => r.warned, outcome => r.outcome.clone(),
+                due => r.due_at.map(time), overdue => r.overdue, warned => r.warned, outcome => r.outcome.map(|o| o.as_str()),
             }).collect::<Vec<_>>(),
-            notifications => notes.iter().map(|n| context! { text => n.text.clone(), at => time(n.created_at), case_id => n.case_id }).collect::<Vec<_>>(),
+            notifications => notes.iter().map(|n| context! { text => n.text.clone(), at => time(n.created_at), case_id => n.aggregate_id }).collect::<Vec<_>>(),
             filtered => !form.0.is_empty(),
         },
     ))
@@ -798,7 +795,8 @@ async fn case_page(
     let journal = state
         .engine
         .store()
-        .read(move |c| cases::journal(c, id))
+        .cases()
+        .journal(id)
         .await
         .map_err(|e| api_error_page(state, page, e.into()))?;
     let at = case.stopped_at().unwrap_or_else(now);
@@ -1049,7 +1047,7 @@ pub async fn case_act(
     let result = match command_from(&form, &stored.value) {
         Ok(cmd) => state
             .engine
-            .execute(&auth.actor, id, &cmd, now())
+            .run_case(&auth.actor, id, &cmd, now())
             .await
             .map_err(ApiError::from)
             .map(|_| cmd.name()),
@@ -1118,7 +1116,7 @@ pub async fn case_supply(
         materials: codes.iter().filter_map(|c| Code::parse(c).ok()).collect(),
         files: codes.iter().cloned().zip(files.iter().copied()).collect(),
     };
-    match state.engine.execute(&auth.actor, id, &cmd, now()).await {
+    match state.engine.run_case(&auth.actor, id, &cmd, now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=ok")).into_response()),
         Err(e) => {
             crate::held_files::discard(&state, auth.user.id, &files).await;
@@ -1133,7 +1131,8 @@ pub async fn upload(State(state): State<AppState>, page: Page, Path(id): Path<i6
     let info = state
         .engine
         .store()
-        .read(move |c| uploads::info(c, id))
+        .uploads()
+        .info(id)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
     let not_found = || {
@@ -1145,7 +1144,7 @@ pub async fn upload(State(state): State<AppState>, page: Page, Path(id): Path<i6
         )
     };
     let Some(info) = info else { return Err(not_found()) };
-    let allowed = match info.case_id {
+    let allowed = match info.aggregate_id {
         Some(case_id) => state.engine.case(&auth.actor, case_id).await.is_ok(),
         None => info.owner_user_id == auth.user.id,
     };
@@ -1155,7 +1154,8 @@ pub async fn upload(State(state): State<AppState>, page: Page, Path(id): Path<i6
     let data = state
         .engine
         .store()
-        .read(move |c| uploads::data(c, id))
+        .uploads()
+        .data(id)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?
         .unwrap_or_default();
@@ -1239,15 +1239,13 @@ pub async fn window(
     // Find an applicant's cases by ID number or 统一社会信用代码 (validated first).
     match ApplicantId::parse(&wanted) {
         Ok(id) => {
-            let f = CaseFilter {
-                applicant_key: Some(id.as_str().to_owned()),
-                limit: 100,
-                ..Default::default()
-            };
+            let mut f = CaseFilter::new(CaseScope::All, 100);
+            f.applicant_key = Some(id.as_str().to_owned());
             let rows = state
                 .engine
                 .store()
-                .read(move |c| cases::list(c, &f))
+                .cases()
+                .list(f)
                 .await
                 .map_err(|e| api_error_page(&state, &page, e.into()))?;
             window_page(
@@ -1277,25 +1275,15 @@ async fn window_page(
     page: &Page,
     status: StatusCode,
     error: &str,
-    found: Option<(String, Vec<cases::CaseListRow>)>,
+    found: Option<(String, Vec<CaseListRow>)>,
 ) -> PageResult {
-    let list = |s: &str| {
-        let f = CaseFilter {
-            status: Some(s.to_owned()),
-            limit: 100,
-            ..Default::default()
-        };
-        async move {
-            state
-                .engine
-                .store()
-                .read(move |c| cases::list(c, &f))
-                .await
-                .unwrap_or_default()
-        }
+    let list = |s: CaseStatus| {
+        let mut f = CaseFilter::new(CaseScope::All, 100);
+        f.status = Some(s);
+        async move { state.engine.store().cases().list(f).await.unwrap_or_default() }
     };
-    let (waiting, to_deliver) = (list("submitted").await, list("decided").await);
-    let row = |r: &cases::CaseListRow| context! { id => r.id, number => r.number.clone(), title => r.title.clone(), submitted => time(r.submitted_at), department => dept_name(state, &r.department) };
+    let (waiting, to_deliver) = (list(CaseStatus::Submitted).await, list(CaseStatus::Decided).await);
+    let row = |r: &CaseListRow| context! { id => r.id, number => r.number.clone(), title => r.title.clone(), submitted => time(r.submitted_at), department => dept_name(state, &r.department) };
     let catalog = state.engine.catalog();
     let today = state.engine.calendar().local_date(now());
     Ok(render(
@@ -1311,7 +1299,7 @@ async fn window_page(
             error => error,
             found => found.as_ref().map(|(id, rows)| context! {
                 id => id.clone(),
-                rows => rows.iter().map(|r| context! { ..row(r), ..context! { status_zh => CaseStatus::parse(&r.status).map(|s| s.zh()).unwrap_or("") } }).collect::<Vec<_>>(),
+                rows => rows.iter().map(|r| context! { ..row(r), ..context! { status_zh => r.status.zh() } }).collect::<Vec<_>>(),
             }),
         },
     ))
@@ -1360,8 +1348,8 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
         Ok(s) => s,
         Err(m) => return window_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &m, None).await,
     };
-    match state.engine.submit(&auth.actor, submission, None, now()).await {
-        Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.case.id)).into_response()),
+    match state.engine.open_case(&auth.actor, submission, None, now()).await {
+        Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.state.id)).into_response()),
         Err(e) => {
             window_page(
                 &state,
@@ -1397,7 +1385,8 @@ pub async fn inbox(State(state): State<AppState>, page: Page) -> PageResult {
     let rows = state
         .engine
         .store()
-        .read(move |c| cases::inbox(c, &d, 300, 0))
+        .inbox()
+        .tasks(&d, None, 300, 0)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
     let t = now();
@@ -1405,7 +1394,8 @@ pub async fn inbox(State(state): State<AppState>, page: Page) -> PageResult {
     let notes = state
         .engine
         .store()
-        .read(move |c| cases::notifications(c, id, Some(&d2), 15))
+        .inbox()
+        .notifications(id, Some(d2), 15)
         .await
         .unwrap_or_default();
     Ok(render(
@@ -1417,11 +1407,15 @@ pub async fn inbox(State(state): State<AppState>, page: Page) -> PageResult {
             department => dept_name(&state, &dept),
             rows => rows.iter().map(|r| {
                 let colour = crate::api::clock_colour(r, t);
-                context! { case_id => r.case_id, href => if r.kind == "ticket" { format!("/tickets/{}", r.case_id) } else { format!("/cases/{}", r.case_id) },
-                    kind => r.kind.clone(), number => r.number.clone(), title => r.title.clone(), task => r.task_name.clone(),
+                let href = match r.kind {
+                    AggregateKind::Ticket => format!("/tickets/{}", r.aggregate_id),
+                    AggregateKind::Case => format!("/cases/{}", r.aggregate_id),
+                };
+                context! { case_id => r.aggregate_id, href => href,
+                    kind => r.kind.as_str(), number => r.number.clone(), title => r.title.clone(), task => crate::api::task_name(&r.task),
                     role => r.role.clone(), opened => time(r.opened_at), due => r.due_at.map(time), colour => colour }
             }).collect::<Vec<_>>(),
-            notifications => notes.iter().map(|n| context! { text => n.text.clone(), at => time(n.created_at), case_id => n.case_id, kind => n.kind.clone() }).collect::<Vec<_>>(),
+            notifications => notes.iter().map(|n| context! { text => n.text.clone(), at => time(n.created_at), case_id => n.aggregate_id, kind => n.kind.clone() }).collect::<Vec<_>>(),
         },
     ))
 }
@@ -1466,7 +1460,8 @@ pub async fn dashboard(
         let rows = state
             .engine
             .store()
-            .read(move |c| onego_store::stats::query(c, &q))
+            .stats()
+            .query(q)
             .await
             .map_err(|e| api_error_page(&state, &page, e.into()))?;
         let catalog = state.engine.catalog();
@@ -1507,7 +1502,8 @@ pub async fn dashboard(
     let rates = state
         .engine
         .store()
-        .read(move |c| onego_store::tickets::rates(c, a, b))
+        .tickets()
+        .rates(a, b)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
     Ok(render(
@@ -1551,7 +1547,8 @@ async fn admin_page(
     let users = state
         .engine
         .store()
-        .read(users::list)
+        .users()
+        .list()
         .await
         .map_err(|e| api_error_page(state, page, e.into()))?;
     let calendar = state.engine.calendar();
@@ -1618,7 +1615,8 @@ pub async fn admin_process(State(state): State<AppState>, page: Page, body: Byte
     if let Err(e) = state
         .engine
         .store()
-        .write(move |c| onego_store::catalog::save_process(c, &def, onego_store::now_millis()))
+        .catalog()
+        .save_process(def, onego_store::now_millis())
         .await
     {
         return admin_page(
@@ -1672,7 +1670,7 @@ pub async fn admin_user(State(state): State<AppState>, page: Page, body: Bytes) 
         )
         .await;
     };
-    let new = users::NewUser {
+    let new = onego_store::users::NewUser {
         username: form.text("username"),
         name: form.text("name"),
         role,
@@ -1692,25 +1690,12 @@ pub async fn admin_user(State(state): State<AppState>, page: Page, body: Bytes) 
         )
         .await;
     }
-    let hash = match users::hash_password(&new.password) {
-        Ok(h) => h,
-        Err(e) => {
-            return admin_page(
-                &state,
-                &page,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &e.to_string(),
-                "",
-                "",
-            )
-            .await;
-        }
-    };
     let username = new.username.clone();
     match state
         .engine
         .store()
-        .write(move |c| users::insert(c, &new, &hash, onego_store::now_millis()))
+        .users()
+        .add(new, onego_store::now_millis())
         .await
     {
         Ok(_) => {
@@ -1792,7 +1777,8 @@ pub async fn admin_department(State(state): State<AppState>, page: Page, body: B
     if let Err(e) = state
         .engine
         .store()
-        .write(move |c| onego_store::catalog::save_department(c, &d))
+        .catalog()
+        .save_department(d)
         .await
     {
         return admin_page(
@@ -2057,7 +2043,8 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
     if let Err(e) = state
         .engine
         .store()
-        .write(move |c| onego_store::catalog::save_item(c, &item))
+        .catalog()
+        .save_item(item)
         .await
     {
         return Ok(item_page(
@@ -2239,7 +2226,8 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
     if let Err(e) = state
         .engine
         .store()
-        .write(move |c| onego_store::catalog::save_bundle(c, &bundle))
+        .catalog()
+        .save_bundle(bundle)
         .await
     {
         return Ok(bundle_page(
@@ -2296,7 +2284,8 @@ pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Byt
     if let Err(e) = state
         .engine
         .store()
-        .write(move |c| onego_store::catalog::save_holiday_file(c, &n, &src, &by, onego_store::now_millis()))
+        .catalog()
+        .save_holiday_file(n, src, by, onego_store::now_millis())
         .await
     {
         return admin_page(

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
+use onego_domain::labels::Label;
 use onego_domain::org::{Role, TokenScope};
 
 use super::pages::{FormData, PageResult, time};

@@ -1,0 +1,88 @@
+//! Applications on the engine: `open_case` (a submission, accepted at once at the window when asked),
+//! `run_case` (any command on one), and reading one as a person may see it.
+
+use std::sync::Arc;
+
+use onego_calendar::{Timestamp, WorkingCalendar};
+use onego_domain::case::{Case, CaseId, Command, Context, Submission};
+use onego_domain::catalog::Catalog;
+use onego_domain::org::{Actor, Role};
+use onego_domain::policy;
+
+use super::{Engine, EngineError, Outcome};
+use crate::case::StoredCase;
+
+impl Engine {
+    fn case_context<'a>(
+        &'a self,
+        actor: &'a Actor,
+        now: Timestamp,
+        catalog: &'a Catalog,
+        calendar: &'a WorkingCalendar,
+    ) -> Context<'a> {
+        Context {
+            now,
+            actor,
+            registry: catalog,
+            calendar,
+            policy: self.config.policy,
+        }
+    }
+
+    /// Opens a new case; with `accept`, a clerk accepts it in the same step.
+    pub async fn open_case(
+        &self,
+        actor: &Actor,
+        submission: Submission,
+        accept: Option<Command>,
+        now: Timestamp,
+    ) -> Result<Outcome<Case>, EngineError> {
+        policy::authorize_submission(actor, &submission)?;
+        if accept.is_some() && actor.role != Role::Clerk {
+            return Err(EngineError::Denied(
+                "only the window clerk accepts at submission".into(),
+            ));
+        }
+        let attach = self.check_files(actor, None, &submission.files()).await?;
+        let catalog = self.catalog();
+        let (id, number) = self.next_ids_for("case_no", now).await?;
+        let calendar = self.calendar();
+        let ctx = self.case_context(actor, now, &catalog, &calendar);
+        let (case, entries) = Case::open(&ctx, id, number, submission, accept)?;
+        let stored = self.create(case, &entries, now, attach.as_ref()).await?;
+        Ok(Outcome {
+            state: Arc::new(stored.value.clone()),
+            entries,
+        })
+    }
+
+    /// Runs a command on a case, deciding again on fresh state if someone else changed it meanwhile.
+    pub async fn run_case(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        cmd: &Command,
+        now: Timestamp,
+    ) -> Result<Outcome<Case>, EngineError> {
+        let attach = self.check_files(actor, Some(id), &cmd.files()).await?;
+        let catalog = self.catalog();
+        let (stored, entries) = self
+            .run::<Case>(id, now, attach.as_ref(), |current| {
+                policy::authorize_command(actor, current, cmd)?;
+                let calendar = self.calendar();
+                let ctx = self.case_context(actor, now, &catalog, &calendar);
+                Ok(current.decide(&ctx, cmd)?)
+            })
+            .await?;
+        Ok(Outcome {
+            state: Arc::new(stored.value.clone()),
+            entries,
+        })
+    }
+
+    /// A case as the actor may see it (not found, rather than forbidden, for anyone else: whether a case
+    /// number exists is not revealed).
+    pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<Arc<StoredCase>, EngineError> {
+        self.view::<Case>(actor, id).await
+    }
+}

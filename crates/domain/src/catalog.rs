@@ -28,7 +28,6 @@ pub enum ItemKind {
     PublicService,
 }
 
-
 /// 即办件 (done on the spot) or 承诺件 (done within the promised limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,7 +81,6 @@ pub enum Necessity {
     /// May be supplied after acceptance (容缺后补).
     Deferrable,
 }
-
 
 /// 申请人自备 / 政府部门核发 (the latter can come from shared data instead of the applicant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

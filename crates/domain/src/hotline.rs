@@ -49,7 +49,10 @@ impl AttributeType {
     }
 
     pub fn is_list(self) -> bool {
-        matches!(self, AttributeType::Singlevaluelist | AttributeType::Multivaluelist)
+        matches!(
+            self,
+            AttributeType::Singlevaluelist | AttributeType::Multivaluelist
+        )
     }
 }
 

@@ -11,7 +11,8 @@ use crate::grid::GridLevel;
 use crate::hotline::AttributeType;
 use crate::org::{Role, TokenScope};
 use crate::ticket::{
-    SupervisionLevel, TicketChannel, TicketClock, TicketCommandKind, TicketStatus, TicketTask, TicketType, Urgency,
+    SupervisionLevel, TicketChannel, TicketClock, TicketCommandKind, TicketStatus, TicketTask, TicketType,
+    Urgency,
 };
 use crate::timer::Alarm;
 

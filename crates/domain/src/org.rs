@@ -71,7 +71,6 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == text.trim())
     }
 
-
     /// Roles that belong to a department and must name one.
     pub fn needs_department(self) -> bool {
         matches!(self, Role::Approver | Role::Supervisor | Role::GridMember)
@@ -132,6 +131,4 @@ impl TokenScope {
     pub fn parse(text: &str) -> Option<TokenScope> {
         TokenScope::ALL.into_iter().find(|s| s.as_str() == text.trim())
     }
-
-
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use onego_calendar::{ClockPolicy, ClockState, Limit, Timestamp, WorkingCalendar};
 use onego_domain::case::*;
 use onego_domain::catalog::*;
+use onego_domain::labels::Label;
 use onego_domain::org::{Actor, Department, Role};
 use onego_domain::policy;
 use onego_domain::process::{Outcome, ProcessDefinition, TaskAction};

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use onego_calendar::{Timestamp, WorkingCalendar};
-use onego_domain::labels::Label;
 use onego_domain::case::{Applicant, Channel, Command, ProvidedMaterial, SubjectRef, Submission};
+use onego_domain::labels::Label;
 use onego_domain::org::{Actor, Role};
 use onego_domain::process::TaskAction;
 use onego_domain::values::{ApplicantId, Code, ResidentId};
-use onego_store::engine::{Engine, EngineConfig};
 use onego_store::Store;
+use onego_store::engine::{Engine, EngineConfig};
 
 pub(crate) struct BenchArgs {
     pub cases: u64,

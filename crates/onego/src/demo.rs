@@ -10,12 +10,12 @@ use onego_domain::case::{
     Submission,
 };
 use onego_domain::catalog::{Catalog, Necessity};
+use onego_domain::labels::Label;
 use onego_domain::org::{Actor, Role};
 use onego_domain::process::TaskAction;
 use onego_domain::values::{ApplicantId, Code, Mobile, ResidentId, Uscc};
 use onego_store::Store;
 use onego_store::engine::Engine;
-use onego_domain::labels::Label;
 use onego_store::users::NewUser;
 
 /// A small deterministic generator, so every demo city is the same city.
@@ -155,7 +155,11 @@ pub(crate) fn company_id() -> anyhow::Result<ApplicantId> {
 
 /// Creates the demo users that are missing and sets every demo user's password to `password`.
 /// Creates the demo users that are missing and gives every one of them `password`.
-pub(crate) async fn ensure_users(store: &Store, catalog: &Catalog, password: &str) -> anyhow::Result<Vec<DemoUser>> {
+pub(crate) async fn ensure_users(
+    store: &Store,
+    catalog: &Catalog,
+    password: &str,
+) -> anyhow::Result<Vec<DemoUser>> {
     let list = demo_users(catalog);
     let mut new = Vec::with_capacity(list.len());
     for u in &list {
@@ -290,7 +294,8 @@ pub(crate) async fn seed_cases(
         }
         if rng.chance(4) {
             let reason = "申请事项不属于本机关职权范围，请向县级主管部门申请".to_owned();
-            engine.run_case(&clerk, id, &Command::RefuseAcceptance { reason }, t)
+            engine
+                .run_case(&clerk, id, &Command::RefuseAcceptance { reason }, t)
                 .await?;
             continue;
         }
@@ -381,7 +386,8 @@ pub(crate) async fn seed_cases(
                 },
                 _ => DeliveryMethod::Electronic,
             };
-            engine.run_case(&clerk, id, &Command::Deliver { delivery }, t)
+            engine
+                .run_case(&clerk, id, &Command::Deliver { delivery }, t)
                 .await?;
             if !window && rng.chance(75) {
                 let level = match rng.below(100) {
@@ -401,7 +407,8 @@ pub(crate) async fn seed_cases(
                     level,
                     comment: comment.into(),
                 };
-                engine.run_case(&applicant_actor, id, &rate, t.plus_millis(MS_PER_HOUR))
+                engine
+                    .run_case(&applicant_actor, id, &rate, t.plus_millis(MS_PER_HOUR))
                     .await?;
             }
         }

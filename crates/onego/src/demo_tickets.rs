@@ -13,7 +13,6 @@ use onego_domain::ticket::{
 use onego_domain::values::{Code, Mobile};
 use onego_store::engine::Engine;
 
-
 struct Rng(u64);
 
 impl Rng {

@@ -45,9 +45,7 @@ fn demo_password() -> String {
 /// Makes the database a demo city: refuses one with users the demo did not make, loads the catalog,
 /// hotline data and users that are missing, and issues a fresh Open311 key. Returns the demo users,
 /// their password and the key, to print.
-async fn prepare_demo(
-    store: &Store,
-) -> anyhow::Result<(Vec<crate::demo::DemoUser>, String, String)> {
+async fn prepare_demo(store: &Store) -> anyhow::Result<(Vec<crate::demo::DemoUser>, String, String)> {
     let catalog_now = store.catalog().load().await?;
     if store.demo().marker().await? == onego_store::demo::Marker::None {
         let known: Vec<String> = crate::demo::demo_users(&catalog_now)
@@ -109,7 +107,11 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     // Held while the demo city is loaded, so two `--demo` servers started together on one empty
     // database load it once: the second waits, then finds it there.
-    let demo_lock = if args.demo { Some(store.exclusive("demo")?) } else { None };
+    let demo_lock = if args.demo {
+        Some(store.exclusive("demo")?)
+    } else {
+        None
+    };
     let demo_users = if args.demo {
         Some(runtime.block_on(prepare_demo(&store))?)
     } else {
@@ -202,8 +204,7 @@ async fn timer_worker(state: AppState) {
         if last_sweep.elapsed() >= Duration::from_secs(600) {
             last_sweep = std::time::Instant::now();
             let now_ms = onego_store::now_millis();
-            match state.engine.store().sweep(now_ms).await
-            {
+            match state.engine.store().sweep(now_ms).await {
                 Ok(swept) if swept != onego_store::Swept::default() => {
                     tracing::info!(?swept, "housekeeping")
                 }

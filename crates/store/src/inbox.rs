@@ -75,7 +75,8 @@ pub fn inbox(
     rows.iter()
         .map(|r| {
             let kind = r.text(9)?;
-            let kind = AggregateKind::parse(&kind).ok_or_else(|| StoreError::Data(format!("task kind {kind}")))?;
+            let kind =
+                AggregateKind::parse(&kind).ok_or_else(|| StoreError::Data(format!("task kind {kind}")))?;
             Ok(InboxRow {
                 aggregate_id: r.int(0)?,
                 number: r.text(1)?,

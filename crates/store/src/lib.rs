@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use parking::Mutex;
-pub use repos::{CatalogStore, Cases, Demo, HotlineStore, Inbox, Stats, Tickets, Uploads, Users};
+pub use repos::{Cases, CatalogStore, Demo, HotlineStore, Inbox, Stats, Tickets, Uploads, Users};
 pub use sql::{Conn, Dialect, Row, Value};
 
 mod parking {

@@ -132,7 +132,9 @@ impl Tickets<'_> {
     }
     pub async fn id_by_number(&self, number: &str) -> R<Option<i64>> {
         let n = number.to_owned();
-        self.0.read(move |c| crate::ticket::ticket_id_by_number(c, &n)).await
+        self.0
+            .read(move |c| crate::ticket::ticket_id_by_number(c, &n))
+            .await
     }
     /// The ids of the requests with these numbers (those that exist).
     pub async fn ids_by_numbers(&self, numbers: Vec<String>) -> R<Vec<i64>> {
@@ -147,7 +149,9 @@ impl Tickets<'_> {
     }
     /// Rates by lead department for requests received on days [from, to] (yyyymmdd).
     pub async fn rates(&self, from_day: i64, to_day: i64) -> R<Vec<Rates>> {
-        self.0.read(move |c| crate::ticket::rates(c, from_day, to_day)).await
+        self.0
+            .read(move |c| crate::ticket::rates(c, from_day, to_day))
+            .await
     }
     pub async fn any(&self) -> R<bool> {
         self.0
@@ -161,14 +165,25 @@ pub struct Inbox<'s>(&'s Store);
 
 impl Inbox<'_> {
     /// A department's open tasks, the most urgent first; with `only`, just that kind of request task.
-    pub async fn tasks(&self, department: &str, only: Option<TicketTask>, limit: i64, offset: i64) -> R<Vec<InboxRow>> {
+    pub async fn tasks(
+        &self,
+        department: &str,
+        only: Option<TicketTask>,
+        limit: i64,
+        offset: i64,
+    ) -> R<Vec<InboxRow>> {
         let d = department.to_owned();
         self.0
             .read(move |c| crate::inbox::inbox(c, &d, only, limit, offset))
             .await
     }
     /// A person's notifications and their department's.
-    pub async fn notifications(&self, user_id: i64, department: Option<String>, limit: i64) -> R<Vec<Notification>> {
+    pub async fn notifications(
+        &self,
+        user_id: i64,
+        department: Option<String>,
+        limit: i64,
+    ) -> R<Vec<Notification>> {
         self.0
             .read(move |c| crate::inbox::notifications(c, user_id, department.as_deref(), limit))
             .await
@@ -185,7 +200,9 @@ impl Users<'_> {
         let hash = tokio::task::spawn_blocking(move || crate::users::hash_password(&password))
             .await
             .map_err(|e| StoreError::Data(e.to_string()))??;
-        self.0.write(move |c| crate::users::insert(c, &new, &hash, now)).await
+        self.0
+            .write(move |c| crate::users::insert(c, &new, &hash, now))
+            .await
     }
     /// A user and their password hash.
     pub async fn by_username(&self, username: &str) -> R<Option<(User, String)>> {
@@ -195,20 +212,39 @@ impl Users<'_> {
     pub async fn list(&self) -> R<Vec<User>> {
         self.0.read(crate::users::list).await
     }
-    pub async fn create_session(&self, user_id: i64, token: String, csrf: String, now: i64, ttl_ms: i64) -> R<()> {
+    pub async fn create_session(
+        &self,
+        user_id: i64,
+        token: String,
+        csrf: String,
+        now: i64,
+        ttl_ms: i64,
+    ) -> R<()> {
         self.0
             .write(move |c| crate::users::create_session(c, user_id, &token, &csrf, now, ttl_ms))
             .await
     }
     /// The user behind a live session, with its CSRF token.
     pub async fn session_user(&self, token: String, now: i64) -> R<Option<(User, String)>> {
-        self.0.read(move |c| crate::users::session_user(c, &token, now)).await
+        self.0
+            .read(move |c| crate::users::session_user(c, &token, now))
+            .await
     }
     pub async fn delete_session(&self, token: String) -> R<()> {
-        self.0.write(move |c| crate::users::delete_session(c, &token)).await
+        self.0
+            .write(move |c| crate::users::delete_session(c, &token))
+            .await
     }
     /// Opens a session after a successful log-in, forgetting the account's failures.
-    pub async fn logged_in(&self, account_key: String, user_id: i64, token: String, csrf: String, now: i64, ttl_ms: i64) -> R<()> {
+    pub async fn logged_in(
+        &self,
+        account_key: String,
+        user_id: i64,
+        token: String,
+        csrf: String,
+        now: i64,
+        ttl_ms: i64,
+    ) -> R<()> {
         self.0
             .write(move |c| {
                 crate::users::clear_failures(c, &account_key)?;
@@ -218,7 +254,9 @@ impl Users<'_> {
     }
     /// Until when the first of these keys is locked, if any is.
     pub async fn locked_until(&self, keys: Vec<String>, now: i64) -> R<Option<i64>> {
-        self.0.read(move |c| crate::users::locked_until(c, &keys, now)).await
+        self.0
+            .read(move |c| crate::users::locked_until(c, &keys, now))
+            .await
     }
     /// Counts a failed log-in against each (key, policy); returns until when any is now locked.
     pub async fn record_failures(&self, keys: Vec<(String, LockPolicy)>, now: i64) -> R<Option<i64>> {
@@ -251,7 +289,9 @@ impl Users<'_> {
     }
     /// The user behind a live token, with the token.
     pub async fn token_user(&self, token: String, now: i64) -> R<Option<(User, TokenInfo)>> {
-        self.0.read(move |c| crate::users::api_token_user(c, &token, now)).await
+        self.0
+            .read(move |c| crate::users::api_token_user(c, &token, now))
+            .await
     }
     pub async fn token(&self, id: i64) -> R<Option<TokenInfo>> {
         self.0.read(move |c| crate::users::token(c, id)).await
@@ -285,7 +325,9 @@ impl Users<'_> {
             .await
     }
     pub async fn revoke_token(&self, id: i64, now: i64) -> R<bool> {
-        self.0.write(move |c| crate::users::revoke_token(c, id, now)).await
+        self.0
+            .write(move |c| crate::users::revoke_token(c, id, now))
+            .await
     }
     pub async fn touch_token(&self, id: i64, now: i64) -> R<()> {
         self.0.write(move |c| crate::users::touch_token(c, id, now)).await
@@ -310,11 +352,15 @@ impl Uploads<'_> {
     }
     /// The uploads tied to an aggregate, oldest first.
     pub async fn of(&self, aggregate_id: i64) -> R<Vec<i64>> {
-        self.0.read(move |c| crate::uploads::of_case(c, aggregate_id)).await
+        self.0
+            .read(move |c| crate::uploads::of_case(c, aggregate_id))
+            .await
     }
     /// The first upload of each of these aggregates (those with any).
     pub async fn first_of(&self, ids: Vec<i64>) -> R<std::collections::HashMap<i64, i64>> {
-        self.0.read(move |c| crate::uploads::first_of_cases(c, &ids)).await
+        self.0
+            .read(move |c| crate::uploads::first_of_cases(c, &ids))
+            .await
     }
     /// Removes an owner's uploads no aggregate holds (the command they came with was refused).
     pub async fn discard(&self, owner: i64, ids: Vec<i64>) -> R<()> {
@@ -335,7 +381,9 @@ impl CatalogStore<'_> {
         self.0.read(crate::catalog::is_empty).await
     }
     pub async fn save_department(&self, d: Department) -> R<()> {
-        self.0.write(move |c| crate::catalog::save_department(c, &d)).await
+        self.0
+            .write(move |c| crate::catalog::save_department(c, &d))
+            .await
     }
     pub async fn save_item(&self, item: ServiceItem) -> R<()> {
         self.0.write(move |c| crate::catalog::save_item(c, &item)).await
@@ -344,7 +392,9 @@ impl CatalogStore<'_> {
         self.0.write(move |c| crate::catalog::save_bundle(c, &b)).await
     }
     pub async fn save_process(&self, p: ProcessDefinition, now: i64) -> R<()> {
-        self.0.write(move |c| crate::catalog::save_process(c, &p, now)).await
+        self.0
+            .write(move |c| crate::catalog::save_process(c, &p, now))
+            .await
     }
     pub async fn save_holiday_file(&self, name: String, source: String, by: String, now: i64) -> R<()> {
         self.0
@@ -364,7 +414,9 @@ impl HotlineStore<'_> {
         self.0.read(crate::hotline::load_hotline).await
     }
     pub async fn save(&self, file: HotlineFile) -> R<()> {
-        self.0.write(move |c| crate::hotline::save_hotline(c, &file)).await
+        self.0
+            .write(move |c| crate::hotline::save_hotline(c, &file))
+            .await
     }
     pub async fn save_areas(&self, areas: Vec<Area>) -> R<()> {
         self.0.write(move |c| crate::hotline::save_areas(c, &areas)).await
@@ -372,12 +424,17 @@ impl HotlineStore<'_> {
     /// Whether any category is stored yet.
     pub async fn is_empty(&self) -> R<bool> {
         self.0
-            .read(|c| Ok(c.query_one("SELECT 1 FROM ticket_categories LIMIT 1", &[])?.is_none()))
+            .read(|c| {
+                Ok(c.query_one("SELECT 1 FROM ticket_categories LIMIT 1", &[])?
+                    .is_none())
+            })
             .await
     }
     /// Past dispatches to learn routing from: (content, category, lead), oldest first.
     pub async fn past_dispatches(&self, limit: i64) -> R<Vec<(String, String, String)>> {
-        self.0.read(move |c| crate::routing::past_dispatches(c, limit)).await
+        self.0
+            .read(move |c| crate::routing::past_dispatches(c, limit))
+            .await
     }
 }
 
@@ -403,7 +460,9 @@ impl Demo<'_> {
     /// Loads the demo catalog (departments, items, bundles, processes).
     pub async fn load_catalog(&self) -> R<()> {
         let catalog = crate::demo::catalog()?;
-        self.0.write(move |c| crate::demo::save_catalog(c, &catalog)).await
+        self.0
+            .write(move |c| crate::demo::save_catalog(c, &catalog))
+            .await
     }
     /// Loads the demo hotline categories, SLA profiles and grid areas.
     pub async fn load_hotline(&self) -> R<()> {

@@ -96,7 +96,8 @@ pub fn attach(conn: &mut dyn Conn, ids: &[i64], aggregate_id: i64, owner: i64) -
     Ok(())
 }
 
-const INFO_COLUMNS: &str = "id, owner_user_id, aggregate_id, material_code, file_name, content_type, size, sm3";
+const INFO_COLUMNS: &str =
+    "id, owner_user_id, aggregate_id, material_code, file_name, content_type, size, sm3";
 
 fn info_row(r: &crate::sql::Row) -> Result<UploadInfo, StoreError> {
     Ok(UploadInfo {

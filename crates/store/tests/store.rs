@@ -4,170 +4,29 @@
 
 use std::sync::Arc;
 
-use onego_calendar::{Timestamp, WorkingCalendar};
+use onego_calendar::WorkingCalendar;
+use onego_domain::aggregate::AggregateKind;
 use onego_domain::case::*;
-use onego_domain::org::{Actor, Role};
-use onego_domain::process::TaskAction;
+use onego_domain::org::Role;
+use onego_domain::policy::CaseScope;
+use onego_domain::ticket::TicketTask;
 use onego_domain::values::*;
+use onego_store::aggregate::{self as agg, Aggregate};
 use onego_store::engine::{Engine, EngineConfig, EngineError};
+use onego_store::inbox::InboxTask;
 use onego_store::stats::{GroupBy, StatsQuery};
 use onego_store::users::{self, NewUser};
-use onego_store::{Store, StoreError, cases, demo};
+use onego_store::{Store, StoreError, case as cases, demo};
 use serde_json::json;
 
-// --- Databases --------------------------------------------------------------------------------------
-
-struct Db {
-    backend: &'static str,
-    url: String,
-    drop_schema: Option<(String, String)>,
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = self.drop_schema.clone() {
-            // The synchronous client must not run on the test's async runtime thread.
-            let _ = std::thread::spawn(move || {
-                if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
-                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-                }
-            })
-            .join();
-        }
-        if self.backend == "sqlite" {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", self.url));
-            }
-        }
-    }
-}
-
-fn pg_base() -> String {
-    std::env::var("ONEGO_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// A fresh SQLite file and, when reachable, a fresh PostgreSQL schema.
-fn databases(test: &str) -> Vec<Db> {
-    let mut out = Vec::new();
-    let path = std::env::temp_dir().join(format!("onego-{test}-{}.sqlite", std::process::id()));
-    let path = path.to_string_lossy().into_owned();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{path}{suffix}"));
-    }
-    out.push(Db {
-        backend: "sqlite",
-        url: path,
-        drop_schema: None,
-    });
-    let base = pg_base();
-    let schema = format!("t_{}_{}", test.replace('-', "_"), std::process::id());
-    let (b, s) = (base.clone(), schema.clone());
-    let created = std::thread::spawn(move || {
-        let mut c = postgres::Client::connect(&b, postgres::NoTls)?;
-        c.batch_execute(&format!("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}"))
-    })
-    .join()
-    .expect("setup thread");
-    match created {
-        Ok(()) => {
-            let sep = if base.contains('?') { '&' } else { '?' };
-            out.push(Db {
-                backend: "postgres",
-                url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
-                drop_schema: Some((base, schema)),
-            });
-        }
-        Err(e) => {
-            if std::env::var("ONEGO_REQUIRE_DATABASE").is_ok() {
-                panic!(
-                    "PostgreSQL at {base} is required (ONEGO_REQUIRE_DATABASE) but cannot be reached: {e}"
-                );
-            }
-            eprintln!("skipped: PostgreSQL half of {test} ({base} unreachable: {e})");
-        }
-    }
-    out
-}
-
-fn engine_on(db: &Db) -> Engine {
-    let store = Store::open(&db.url).unwrap_or_else(|e| panic!("{}: {e}", db.backend));
-    let empty = store.read_blocking(onego_store::catalog::is_empty).expect("read");
-    if empty {
-        let catalog = demo::catalog().expect("demo catalog");
-        store
-            .write_blocking(move |c| demo::save_catalog(c, &catalog))
-            .expect("save catalog");
-        store.write_blocking(demo::save_hotline).expect("save hotline");
-    }
-    Engine::new(store, WorkingCalendar::default(), EngineConfig::default()).expect("engine")
-}
-
-// --- Actors and helpers -----------------------------------------------------------------------------
-
-fn code(s: &str) -> Code {
-    Code::parse(s).expect("code")
-}
-
-fn applicant_id() -> ApplicantId {
-    ApplicantId::Person {
-        id_number: ResidentId::parse("11010519491231002X").expect("id"),
-    }
-}
-
-fn applicant() -> Actor {
-    Actor {
-        user_id: 100,
-        username: "zhangsan".into(),
-        name: "张三".into(),
-        role: Role::Applicant,
-        department: None,
-        applicant: Some(applicant_id()),
-    }
-}
-
-fn staff(role: Role, dept: Option<&str>) -> Actor {
-    Actor {
-        user_id: 10 + role as i64,
-        username: format!("{}-{}", role.as_str(), dept.unwrap_or("all")),
-        name: format!("{}{}", dept.unwrap_or(""), role.zh()),
-        role,
-        department: dept.map(code),
-        applicant: None,
-    }
-}
-
-fn at(s: &str) -> Timestamp {
-    Timestamp::parse_rfc3339(&format!("{s}+08:00")).expect("instant")
-}
-
-fn submission(subject: SubjectRef, materials: &[&str], form: serde_json::Value) -> Submission {
-    Submission {
-        subject,
-        channel: Channel::Online,
-        applicant: Applicant {
-            id: applicant_id(),
-            name: "张三".into(),
-            mobile: Some(Mobile::parse("13812345678").expect("mobile")),
-            user_id: Some(100),
-        },
-        form,
-        materials: materials
-            .iter()
-            .map(|m| ProvidedMaterial {
-                code: code(m),
-                at: at("2026-03-02T09:00:00"),
-                file: None,
-            })
-            .collect(),
-    }
-}
+use onego_test_support::commands::{approve, submission};
+use onego_test_support::{applicant, at, code, databases, engine_on, staff};
 
 const MALL: &[&str] = &["M-APP-MALL", "M-LICENCE", "M-FLOORPLAN"];
 
 async fn mall_case(engine: &Engine, now: &str) -> CaseId {
     let out = engine
-        .submit(
+        .open_case(
             &applicant(),
             submission(SubjectRef::Item { code: code("SP-001") }, MALL, json!({})),
             None,
@@ -175,26 +34,17 @@ async fn mall_case(engine: &Engine, now: &str) -> CaseId {
         )
         .await
         .expect("submit");
-    let id = out.case.id;
+    let id = out.state.id;
     let accept = Command::Accept {
         received: vec![],
         deferred: vec![],
         opinion: "材料齐全".into(),
     };
     engine
-        .execute(&staff(Role::Clerk, None), id, &accept, at(now))
+        .run_case(&staff(Role::Clerk, None), id, &accept, at(now))
         .await
         .expect("accept");
     id
-}
-
-fn approve(task: TaskId) -> Command {
-    Command::Act {
-        task,
-        action: TaskAction::Approve,
-        return_to: None,
-        opinion: "同意".into(),
-    }
 }
 
 fn task_of(case: &Case, dept: &str) -> TaskId {
@@ -212,7 +62,7 @@ async fn migrations_apply_once_and_reopening_changes_nothing() {
         drop(Store::open(&db.url).expect("open"));
         let store = Store::open(&db.url).expect("reopen");
         let applied = store
-            .read_blocking(|c| c.query("SELECT version FROM schema_migrations", &[]))
+            .raw_read_blocking(|c| c.query("SELECT version FROM schema_migrations", &[]))
             .expect("read");
         assert_eq!(
             applied.len(),
@@ -230,7 +80,8 @@ async fn a_case_runs_to_delivery_and_every_step_is_journaled_with_an_intact_hash
         let id = mall_case(&engine, "2026-03-02T10:00:00").await;
         let inbox = engine
             .store()
-            .read(|c| cases::inbox(c, "fire", 10, 0))
+            .inbox()
+            .tasks("fire", None, 10, 0)
             .await
             .expect("inbox");
         assert_eq!(inbox.len(), 1, "{}", db.backend);
@@ -243,7 +94,7 @@ async fn a_case_runs_to_delivery_and_every_step_is_journaled_with_an_intact_hash
                 .value
                 .clone();
             engine
-                .execute(
+                .run_case(
                     &staff(Role::Approver, Some(dept)),
                     id,
                     &approve(task_of(&case, dept)),
@@ -254,7 +105,7 @@ async fn a_case_runs_to_delivery_and_every_step_is_journaled_with_an_intact_hash
         }
         let clerk = staff(Role::Clerk, None);
         engine
-            .execute(
+            .run_case(
                 &clerk,
                 id,
                 &Command::Deliver {
@@ -269,27 +120,28 @@ async fn a_case_runs_to_delivery_and_every_step_is_journaled_with_an_intact_hash
         let engine = engine_on(&db);
         let stored = engine.case(&applicant(), id).await.expect("own case");
         assert_eq!(stored.value.status, CaseStatus::Delivered, "{}", db.backend);
-        let journal = engine.timeline(&applicant(), id).await.expect("timeline");
+        let journal = engine.timeline::<Case>(&applicant(), id).await.expect("timeline");
         let actions: Vec<&str> = journal.iter().map(|j| j.action.as_str()).collect();
         assert_eq!(actions.first(), Some(&"submitted"));
         assert_eq!(actions.last(), Some(&"delivered"));
         assert_eq!(actions.iter().filter(|a| **a == "task_completed").count(), 4);
         let check = engine
             .store()
-            .read(move |c| cases::verify_chain(c, id))
+            .raw_read(move |c| agg::verify_chain(c, id))
             .await
             .expect("verify");
         assert!(check.intact, "{}: {check:?}", db.backend);
         assert_eq!(check.entries, journal.len());
         let inbox = engine
             .store()
-            .read(|c| cases::inbox(c, "fire", 10, 0))
+            .inbox()
+            .tasks("fire", None, 10, 0)
             .await
             .expect("inbox");
         assert!(inbox.is_empty(), "done tasks leave the inbox");
         let stats = engine
             .store()
-            .read(|c| {
+            .raw_read(|c| {
                 onego_store::stats::query(
                     c,
                     &StatsQuery {
@@ -322,9 +174,9 @@ async fn tampering_with_the_journal_shows_in_the_hash_chain() {
         let id = mall_case(&engine, "2026-03-02T10:00:00").await;
         engine
             .store()
-            .write(move |c| {
+            .raw_write(move |c| {
                 c.execute(
-                    "UPDATE journal SET opinion = 'forged' WHERE case_id = $1 AND seq = 2",
+                    "UPDATE journal SET opinion = 'forged' WHERE aggregate_id = $1 AND seq = 2",
                     &[id.into()],
                 )
             })
@@ -332,7 +184,7 @@ async fn tampering_with_the_journal_shows_in_the_hash_chain() {
             .expect("tamper");
         let check = engine
             .store()
-            .read(move |c| cases::verify_chain(c, id))
+            .raw_read(move |c| agg::verify_chain(c, id))
             .await
             .expect("verify");
         assert!(!check.intact, "{}", db.backend);
@@ -366,7 +218,7 @@ async fn concurrent_approvals_of_parallel_branches_all_count_and_the_join_fires_
                 handles.push(tokio::spawn(async move {
                     let who = staff(Role::Approver, Some(dept));
                     let case = e.case(&who, id).await.expect("visible").value.clone();
-                    e.execute(
+                    e.run_case(
                         &who,
                         id,
                         &approve(task_of(&case, dept)),
@@ -382,7 +234,7 @@ async fn concurrent_approvals_of_parallel_branches_all_count_and_the_join_fires_
         for id in ids {
             let journal = engine
                 .store()
-                .read(move |c| cases::journal(c, id))
+                .raw_read(move |c| agg::journal(c, id))
                 .await
                 .expect("journal");
             let joined = journal.iter().filter(|j| j.action == "branches_joined").count();
@@ -390,7 +242,7 @@ async fn concurrent_approvals_of_parallel_branches_all_count_and_the_join_fires_
             assert_eq!((completed, joined), (3, 1), "{}: case {id}", db.backend);
             let stored = engine
                 .store()
-                .read(move |c| cases::load(c, id))
+                .raw_read(move |c| cases::load(c, id))
                 .await
                 .expect("load")
                 .expect("exists");
@@ -425,25 +277,27 @@ async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
         let id = mall_case(&engine, "2026-03-02T10:00:00").await;
         let stored = engine
             .store()
-            .read(move |c| cases::load(c, id))
+            .raw_read(move |c| cases::load(c, id))
             .await
             .expect("load")
             .expect("exists");
         let before = engine
             .store()
-            .read(move |c| cases::journal(c, id))
+            .raw_read(move |c| agg::journal(c, id))
             .await
             .expect("journal")
             .len();
-        let mut write = cases::Write {
-            table: cases::Table::Cases,
+        let mut write = agg::Write {
+            kind: AggregateKind::Case,
+            column_names: Case::COLUMNS,
             id,
             number: stored.value.number.to_string(),
             title: stored.value.title.clone(),
             expected_version: Some(stored.value.version - 1),
             new_version: stored.value.version,
             state: serde_json::to_string(&stored.value).expect("json"),
-            columns: engine.columns(&stored.value, at("2026-03-02T10:00:00")).values(),
+            columns: engine
+                .with_env(|env| cases::columns(&stored.value, env, at("2026-03-02T10:00:00")).values()),
             previous: None,
             journal: vec![],
             tasks_removed: vec![],
@@ -454,7 +308,7 @@ async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
             side_rows: vec![],
             attach: None,
         };
-        write.journal = cases::JournalRow::chain(
+        write.journal = agg::JournalRow::chain(
             id,
             stored.last_seq,
             &stored.last_hash,
@@ -473,7 +327,7 @@ async fn a_write_from_a_stale_version_is_refused_and_changes_nothing() {
         );
         let after = engine
             .store()
-            .read(move |c| cases::journal(c, id))
+            .raw_read(move |c| agg::journal(c, id))
             .await
             .expect("journal")
             .len();
@@ -511,7 +365,7 @@ async fn timers_never_fire_early_fire_after_a_restart_and_firing_twice_changes_n
         assert_eq!(fired, 3, "{}", db.backend);
         let case = engine
             .store()
-            .read(move |c| cases::load(c, id))
+            .raw_read(move |c| cases::load(c, id))
             .await
             .expect("load")
             .expect("exists")
@@ -531,7 +385,8 @@ async fn timers_never_fire_early_fire_after_a_restart_and_firing_twice_changes_n
         assert_eq!(fired, 3);
         let notes = engine
             .store()
-            .read(|c| cases::notifications(c, 0, Some("fire"), 10))
+            .inbox()
+            .notifications(0, Some("fire".into()), 10)
             .await
             .expect("notes");
         assert_eq!(
@@ -543,7 +398,7 @@ async fn timers_never_fire_early_fire_after_a_restart_and_firing_twice_changes_n
         assert!(notes[0].text.contains("已超期"), "{}", notes[0].text);
         let journal = engine
             .store()
-            .read(move |c| cases::journal(c, id))
+            .raw_read(move |c| agg::journal(c, id))
             .await
             .expect("journal");
         assert_eq!(journal.iter().filter(|j| j.action == "alarmed").count(), 6);
@@ -558,19 +413,19 @@ async fn a_claimed_timer_is_not_claimed_again_while_its_lease_lasts() {
         let now = at("2026-03-05T10:00:00").as_millis();
         let first = engine
             .store()
-            .write(move |c| cases::claim_due_timers(c, "a", now, 60_000, 100))
+            .raw_write(move |c| agg::claim_due_timers(c, "a", now, 60_000, 100))
             .await
             .expect("claim");
         let second = engine
             .store()
-            .write(move |c| cases::claim_due_timers(c, "b", now, 60_000, 100))
+            .raw_write(move |c| agg::claim_due_timers(c, "b", now, 60_000, 100))
             .await
             .expect("claim");
         assert_eq!((first.len(), second.len()), (3, 0), "{}", db.backend);
         let later = now + 61_000;
         let third = engine
             .store()
-            .write(move |c| cases::claim_due_timers(c, "b", later, 60_000, 100))
+            .raw_write(move |c| agg::claim_due_timers(c, "b", later, 60_000, 100))
             .await
             .expect("claim");
         assert_eq!(
@@ -591,9 +446,9 @@ async fn many_concurrent_submissions_share_commits_and_all_survive() {
             let e = engine.clone();
             handles.push(tokio::spawn(async move {
                 let sub = submission(SubjectRef::Item { code: code("SP-001") }, MALL, json!({"n": i}));
-                e.submit(&applicant(), sub, None, at("2026-03-02T10:00:00"))
+                e.open_case(&applicant(), sub, None, at("2026-03-02T10:00:00"))
                     .await
-                    .map(|o| o.case.number.clone())
+                    .map(|o| o.state.number.clone())
             }));
         }
         let mut numbers = Vec::new();
@@ -614,7 +469,7 @@ async fn many_concurrent_submissions_share_commits_and_all_survive() {
         drop(engine);
         let store = Store::open(&db.url).expect("reopen");
         let n = store
-            .read_blocking(|c| c.query_one("SELECT COUNT(*) FROM cases", &[]))
+            .raw_read_blocking(|c| c.query_one("SELECT COUNT(*) FROM cases", &[]))
             .expect("count")
             .expect("row")
             .int(0)
@@ -629,7 +484,7 @@ async fn case_lists_filter_by_applicant_status_and_department() {
         let engine = engine_on(&db);
         let id = mall_case(&engine, "2026-03-02T10:00:00").await;
         engine
-            .submit(
+            .open_case(
                 &applicant(),
                 submission(
                     SubjectRef::Item { code: code("GA-001") },
@@ -643,14 +498,16 @@ async fn case_lists_filter_by_applicant_status_and_department() {
             .expect("submit");
         let mine = engine
             .store()
-            .read(|c| {
+            .raw_read(|c| {
                 cases::list(
                     c,
-                    &cases::CaseFilter {
-                        applicant_user_id: Some(100),
-                        limit: 10,
-                        ..Default::default()
-                    },
+                    &cases::CaseFilter::new(
+                        CaseScope::Own {
+                            user_id: 100,
+                            applicant: None,
+                        },
+                        10,
+                    ),
                 )
             })
             .await
@@ -658,13 +515,12 @@ async fn case_lists_filter_by_applicant_status_and_department() {
         assert_eq!(mine.len(), 2, "{}", db.backend);
         let waiting = engine
             .store()
-            .read(|c| {
+            .raw_read(|c| {
                 cases::list(
                     c,
                     &cases::CaseFilter {
-                        status: Some("submitted".into()),
-                        limit: 10,
-                        ..Default::default()
+                        status: Some(CaseStatus::Submitted),
+                        ..cases::CaseFilter::new(CaseScope::All, 10)
                     },
                 )
             })
@@ -673,13 +529,12 @@ async fn case_lists_filter_by_applicant_status_and_department() {
         assert_eq!(waiting.len(), 1);
         let fire = engine
             .store()
-            .read(|c| {
+            .raw_read(|c| {
                 cases::list(
                     c,
                     &cases::CaseFilter {
                         department: Some("fire".into()),
-                        limit: 10,
-                        ..Default::default()
+                        ..cases::CaseFilter::new(CaseScope::All, 10)
                     },
                 )
             })
@@ -692,13 +547,12 @@ async fn case_lists_filter_by_applicant_status_and_department() {
         );
         let approval = engine
             .store()
-            .read(|c| {
+            .raw_read(|c| {
                 cases::list(
                     c,
                     &cases::CaseFilter {
                         department: Some("approval".into()),
-                        limit: 10,
-                        ..Default::default()
+                        ..cases::CaseFilter::new(CaseScope::All, 10)
                     },
                 )
             })
@@ -731,18 +585,18 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
         assert!(hash.starts_with("$argon2"));
         let n = new.clone();
         let user = store
-            .write(move |c| users::insert(c, &n, &hash, 0))
+            .raw_write(move |c| users::insert(c, &n, &hash, 0))
             .await
             .expect("insert");
         let n = new.clone();
-        let dup = store.write(move |c| users::insert(c, &n, "x", 0)).await;
+        let dup = store.raw_write(move |c| users::insert(c, &n, "x", 0)).await;
         assert!(
             matches!(&dup, Err(StoreError::Constraint(m)) if m.contains("exists already")),
             "{}: {dup:?}",
             db.backend
         );
         let (found, stored_hash) = store
-            .read(|c| users::by_username(c, "clerk1"))
+            .raw_read(|c| users::by_username(c, "clerk1"))
             .await
             .expect("read")
             .expect("found");
@@ -753,12 +607,12 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
         let token = users::new_token();
         let t = token.clone();
         store
-            .write(move |c| users::create_session(c, user.id, &t, "csrf", 1_000, 10_000))
+            .raw_write(move |c| users::create_session(c, user.id, &t, "csrf", 1_000, 10_000))
             .await
             .expect("session");
         let t = token.clone();
         let live = store
-            .read(move |c| users::session_user(c, &t, 5_000))
+            .raw_read(move |c| users::session_user(c, &t, 5_000))
             .await
             .expect("read");
         assert_eq!(
@@ -768,14 +622,14 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
         let t = token.clone();
         assert!(
             store
-                .read(move |c| users::session_user(c, &t, 20_000))
+                .raw_read(move |c| users::session_user(c, &t, 20_000))
                 .await
                 .expect("read")
                 .is_none(),
             "expired"
         );
         let raw = store
-            .read(|c| c.query("SELECT token_hash FROM sessions", &[]))
+            .raw_read(|c| c.query("SELECT token_hash FROM sessions", &[]))
             .await
             .expect("read");
         assert_ne!(raw[0].text(0).expect("text"), token, "tokens are stored hashed");
@@ -783,7 +637,7 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
         let api = users::new_token();
         let a = api.clone();
         let id = store
-            .write(move |c| {
+            .raw_write(move |c| {
                 users::create_api_token(
                     c,
                     user.id,
@@ -800,7 +654,7 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
             let (a, store) = (api.clone(), store.clone());
             async move {
                 store
-                    .read(move |c| users::api_token_user(c, &a, at))
+                    .raw_read(move |c| users::api_token_user(c, &a, at))
                     .await
                     .expect("read")
             }
@@ -816,12 +670,12 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
             db.backend
         );
         store
-            .write(move |c| users::touch_token(c, id, 2_000))
+            .raw_write(move |c| users::touch_token(c, id, 2_000))
             .await
             .expect("touch");
         assert_eq!(
             store
-                .read(move |c| users::token(c, id))
+                .raw_read(move |c| users::token(c, id))
                 .await
                 .expect("read")
                 .and_then(|t| t.last_used_at),
@@ -830,7 +684,7 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
         );
         assert!(
             store
-                .write(move |c| users::revoke_token(c, id, 3_000))
+                .raw_write(move |c| users::revoke_token(c, id, 3_000))
                 .await
                 .expect("revoke")
         );
@@ -841,13 +695,13 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
         );
         assert!(
             store
-                .read(|c| users::api_token_user(c, "nope", 0))
+                .raw_read(|c| users::api_token_user(c, "nope", 0))
                 .await
                 .expect("read")
                 .is_none()
         );
         let raw = store
-            .read(|c| c.query("SELECT token_hash FROM api_tokens", &[]))
+            .raw_read(|c| c.query("SELECT token_hash FROM api_tokens", &[]))
             .await
             .expect("read");
         assert_ne!(raw[0].text(0).expect("text"), api, "API tokens are stored hashed");
@@ -883,7 +737,7 @@ async fn the_catalog_round_trips_and_a_stored_version_cannot_be_overwritten() {
         let item = expected.items[0].clone();
         let err = engine
             .store()
-            .write(move |c| onego_store::catalog::save_item(c, &item))
+            .raw_write(move |c| onego_store::catalog::save_item(c, &item))
             .await
             .unwrap_err();
         assert!(err.to_string().contains("save the change as version 2"), "{err}");
@@ -908,7 +762,7 @@ async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
         ];
         let form = json!({"company_name": "菏泽云帆科技有限公司", "registered_capital": 500000, "business_scope_standard": true});
         let out = engine
-            .submit(
+            .open_case(
                 &applicant(),
                 submission(SubjectRef::Bundle { code: code("QYKB") }, &materials, form),
                 None,
@@ -916,9 +770,9 @@ async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
             )
             .await
             .expect("submit");
-        let id = out.case.id;
+        let id = out.state.id;
         let accepted = engine
-            .execute(
+            .run_case(
                 &staff(Role::Clerk, None),
                 id,
                 &Command::Accept {
@@ -932,14 +786,14 @@ async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
             .expect("accept");
         // 设立登记 passes its 秒批 rule at once; the other four members wait for their departments.
         let depts: Vec<&str> = accepted
-            .case
+            .state
             .open_tasks()
             .map(|t| t.department.as_str())
             .collect();
         assert_eq!(depts, ["police", "tax", "hrss", "hpf"], "{}", db.backend);
         let items = engine
             .store()
-            .read(move |c| {
+            .raw_read(move |c| {
                 c.query(
                     "SELECT item_code FROM case_items WHERE case_id = $1 ORDER BY item_code",
                     &[id.into()],
@@ -956,7 +810,7 @@ async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
                 .value
                 .clone();
             engine
-                .execute(
+                .run_case(
                     &staff(Role::Approver, Some(dept)),
                     id,
                     &approve(task_of(&case, dept)),
@@ -969,7 +823,7 @@ async fn a_bundle_application_is_one_case_with_a_flow_per_member() {
         assert_eq!(case.outcome, Some(CaseOutcome::Approved), "{}", db.backend);
         let by_item = engine
             .store()
-            .read(|c| {
+            .raw_read(|c| {
                 onego_store::stats::query(
                     c,
                     &StatsQuery {
@@ -1009,35 +863,39 @@ async fn uploads_are_checked_by_content_stored_with_their_hash_and_tied_to_a_cas
         let store = Store::open(&db.url).expect("open");
         let bytes = b"%PDF-1.4 demo".to_vec();
         let id = store
-            .write(move |c| uploads::insert(c, 7, "M-ID", "身份证.pdf", "application/pdf", bytes, 0))
+            .raw_write(move |c| uploads::insert(c, 7, "M-ID", "身份证.pdf", "application/pdf", bytes, 0))
             .await
             .expect("insert");
         store
-            .write(move |c| uploads::attach(c, &[id], 42, 99))
+            .raw_write(move |c| uploads::attach(c, &[id], 42, 99))
             .await
             .expect("attach");
         let info = store
-            .read(move |c| uploads::info(c, id))
-            .await
-            .expect("read")
-            .expect("exists");
-        assert_eq!(info.case_id, None, "{}: only the owner can attach", db.backend);
-        store
-            .write(move |c| uploads::attach(c, &[id], 42, 7))
-            .await
-            .expect("attach");
-        let info = store
-            .read(move |c| uploads::info(c, id))
+            .raw_read(move |c| uploads::info(c, id))
             .await
             .expect("read")
             .expect("exists");
         assert_eq!(
-            (info.case_id, info.size, info.file_name.as_str()),
+            info.aggregate_id, None,
+            "{}: only the owner can attach",
+            db.backend
+        );
+        store
+            .raw_write(move |c| uploads::attach(c, &[id], 42, 7))
+            .await
+            .expect("attach");
+        let info = store
+            .raw_read(move |c| uploads::info(c, id))
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(
+            (info.aggregate_id, info.size, info.file_name.as_str()),
             (Some(42), 13, "身份证.pdf")
         );
         assert_eq!(info.sm3.len(), 64);
         let data = store
-            .read(move |c| uploads::data(c, id))
+            .raw_read(move |c| uploads::data(c, id))
             .await
             .expect("read")
             .expect("exists");
@@ -1049,10 +907,11 @@ async fn uploads_are_checked_by_content_stored_with_their_hash_and_tied_to_a_cas
 
 mod tickets {
     use super::*;
+    use onego_domain::ticket::TicketCommand as TicketAction;
     use onego_domain::ticket::{
         Category, Intake, Location, Requester, TicketChannel, TicketStatus, TicketType, Urgency,
     };
-    use onego_store::tickets::{self as t, TicketAction};
+    use onego_store::ticket as t;
 
     fn intake(category: &str, content: &str, lat: f64, lon: f64) -> Intake {
         Intake {
@@ -1107,54 +966,57 @@ mod tickets {
             let urban = staff(Role::Approver, Some("urban"));
             // Monday 2026-03-02, 09:00.
             let out = engine
-                .intake(
+                .open_ticket(
                     &operator,
                     intake("CG01", "中华路路口有流动摊贩占道经营，影响通行", 35.23, 115.42),
+                    &[],
                     at("2026-03-02T09:00:00"),
                 )
                 .await
                 .unwrap_or_else(|e| panic!("{b}: {e}"));
-            let id = out.ticket.id;
+            let id = out.state.id;
             assert_eq!(
-                out.ticket.category.level2, "占道经营",
+                out.state.category.level2, "占道经营",
                 "{b}: the category is filled in from its code"
             );
             assert_eq!(
-                out.ticket.grid,
+                out.state.grid,
                 Some(code("zhonghua-1")),
                 "{b}: the coordinates land in their grid"
             );
             assert!(
-                out.ticket.number.starts_with("R371700"),
+                out.state.number.starts_with("R371700"),
                 "{b}: {}",
-                out.ticket.number
+                out.state.number
             );
             let inbox = engine
                 .store()
-                .read(|c| cases::inbox(c, "hotline", 10, 0))
+                .inbox()
+                .tasks("hotline", None, 10, 0)
                 .await
                 .expect("inbox");
             assert!(
-                inbox
-                    .iter()
-                    .any(|r| r.case_id == id && r.kind == "ticket" && r.task_name == "派单"),
+                inbox.iter().any(|r| r.aggregate_id == id
+                    && r.kind == AggregateKind::Ticket
+                    && r.task == InboxTask::Ticket(TicketTask::Dispatch)),
                 "{b}: {inbox:?}"
             );
 
             engine
-                .act_on_ticket(&centre, id, &dispatch("urban"), at("2026-03-02T09:10:00"))
+                .run_ticket(&centre, id, &dispatch("urban"), at("2026-03-02T09:10:00"))
                 .await
                 .expect("dispatched");
             let inbox = engine
                 .store()
-                .read(|c| cases::inbox(c, "urban", 10, 0))
+                .inbox()
+                .tasks("urban", None, 10, 0)
                 .await
                 .expect("inbox");
             let sign = inbox
                 .iter()
-                .find(|r| r.case_id == id)
+                .find(|r| r.aggregate_id == id)
                 .unwrap_or_else(|| panic!("{b}: {inbox:?}"));
-            assert_eq!(sign.task_name, "签收");
+            assert_eq!(sign.task, InboxTask::Ticket(TicketTask::Sign));
             assert_eq!(
                 sign.due_at,
                 Some(at("2026-03-02T11:10:00")),
@@ -1182,7 +1044,8 @@ mod tickets {
             );
             let notes = engine
                 .store()
-                .read(|c| cases::notifications(c, 0, Some("urban"), 20))
+                .inbox()
+                .notifications(0, Some("urban".into()), 20)
                 .await
                 .expect("notes");
             assert!(
@@ -1193,7 +1056,7 @@ mod tickets {
             assert!(
                 matches!(
                     engine
-                        .act_on_ticket(
+                        .run_ticket(
                             &urban,
                             id,
                             &TicketAction::Return {
@@ -1202,16 +1065,16 @@ mod tickets {
                             at("2026-03-02T11:40:00")
                         )
                         .await,
-                    Err(EngineError::Invalid(_))
+                    Err(EngineError::NotAllowedNow(_))
                 ),
                 "{b}: a return after the deadline is refused"
             );
             engine
-                .act_on_ticket(&urban, id, &TicketAction::Sign, at("2026-03-02T11:45:00"))
+                .run_ticket(&urban, id, &TicketAction::Sign, at("2026-03-02T11:45:00"))
                 .await
                 .expect("signed");
             engine
-                .act_on_ticket(
+                .run_ticket(
                     &urban,
                     id,
                     &TicketAction::Reply {
@@ -1222,7 +1085,7 @@ mod tickets {
                 .await
                 .expect("replied");
             engine
-                .act_on_ticket(
+                .run_ticket(
                     &centre,
                     id,
                     &TicketAction::ReturnVisit {
@@ -1238,42 +1101,44 @@ mod tickets {
             assert_eq!(stored.value.status, TicketStatus::Closed, "{b}");
             let check = engine
                 .store()
-                .read(move |c| cases::verify_chain(c, id))
+                .raw_read(move |c| agg::verify_chain(c, id))
                 .await
                 .expect("verify");
             assert!(check.intact && check.entries >= 7, "{b}: {check:?}");
             let inbox = engine
                 .store()
-                .read(|c| cases::inbox(c, "urban", 10, 0))
+                .inbox()
+                .tasks("urban", None, 10, 0)
                 .await
                 .expect("inbox");
             assert!(
-                !inbox.iter().any(|r| r.case_id == id),
+                !inbox.iter().any(|r| r.aggregate_id == id),
                 "{b}: a closed request leaves every inbox"
             );
 
             // A second request goes to the wrong department first, which returns it in time.
             let other = engine
-                .intake(
+                .open_ticket(
                     &operator,
                     intake("JT02", "和平路路面塌陷出现大坑", 35.25, 115.35),
+                    &[],
                     at("2026-03-02T09:00:00"),
                 )
                 .await
                 .expect("intake");
             engine
-                .act_on_ticket(
+                .run_ticket(
                     &centre,
-                    other.ticket.id,
+                    other.state.id,
                     &dispatch("market"),
                     at("2026-03-02T09:05:00"),
                 )
                 .await
                 .expect("dispatched");
             engine
-                .act_on_ticket(
+                .run_ticket(
                     &staff(Role::Approver, Some("market")),
-                    other.ticket.id,
+                    other.state.id,
                     &TicketAction::Return {
                         reason: "道路不归市场监管".into(),
                     },
@@ -1284,7 +1149,7 @@ mod tickets {
 
             let rates = engine
                 .store()
-                .read(|c| t::rates(c, 20260301, 20260331))
+                .raw_read(|c| t::rates(c, 20260301, 20260331))
                 .await
                 .expect("rates");
             let urban_rates = rates
@@ -1323,12 +1188,12 @@ mod tickets {
             for (n, (cat, text)) in texts.iter().enumerate() {
                 let when = at(&format!("2026-03-02T09:{:02}:00", n));
                 let out = engine
-                    .intake(&operator, intake(cat, text, 35.23, 115.42), when)
+                    .open_ticket(&operator, intake(cat, text, 35.23, 115.42), &[], when)
                     .await
                     .expect("intake");
                 let lead = if *cat == "HB01" { "ecology" } else { "water" };
                 engine
-                    .act_on_ticket(&centre, out.ticket.id, &dispatch(lead), when)
+                    .run_ticket(&centre, out.state.id, &dispatch(lead), when)
                     .await
                     .expect("dispatch");
             }
@@ -1354,17 +1219,18 @@ mod tickets {
             // The dispatcher sends a noise complaint to the urban department instead, twice: overrides weigh more.
             for n in 0..2 {
                 let out = engine
-                    .intake(
+                    .open_ticket(
                         &operator,
                         intake("HB01", "施工噪音扰民，渣土车", 35.23, 115.42),
+                        &[],
                         at(&format!("2026-03-02T10:0{n}:00")),
                     )
                     .await
                     .expect("intake");
                 engine
-                    .act_on_ticket(
+                    .run_ticket(
                         &centre,
-                        out.ticket.id,
+                        out.state.id,
                         &dispatch("urban"),
                         at("2026-03-02T10:05:00"),
                     )
@@ -1385,10 +1251,10 @@ mod tickets {
 /// decision must still see the committed version.
 mod scale_out {
     use super::*;
+    use onego_domain::ticket::TicketCommand as TicketAction;
     use onego_domain::ticket::{
         Category, Intake, Location, Requester, TicketChannel, TicketStatus, TicketType, Urgency,
     };
-    use onego_store::tickets::TicketAction;
 
     fn phone_intake(n: usize) -> Intake {
         Intake {
@@ -1425,7 +1291,7 @@ mod scale_out {
             let (a, other) = (engine_on(&db), engine_on(&db));
             let clerk = staff(Role::Clerk, None);
             let out = a
-                .submit(
+                .open_case(
                     &applicant(),
                     submission(SubjectRef::Item { code: code("SP-001") }, MALL, json!({})),
                     None,
@@ -1433,7 +1299,7 @@ mod scale_out {
                 )
                 .await
                 .expect("submit");
-            let id = out.case.id;
+            let id = out.state.id;
             // Server A has the case cached as submitted; server B accepts it.
             assert_eq!(
                 a.case(&clerk, id).await.expect("seen").value.status,
@@ -1445,7 +1311,7 @@ mod scale_out {
                 opinion: "材料齐全".into(),
             };
             other
-                .execute(&clerk, id, &accept, at("2026-03-02T09:30:00"))
+                .run_case(&clerk, id, &accept, at("2026-03-02T09:30:00"))
                 .await
                 .expect("accepted on B");
             let seen = a.case(&clerk, id).await.expect("seen on A");
@@ -1461,7 +1327,7 @@ mod scale_out {
                 let (reader, writer) = if turn % 2 == 0 { (&other, &a) } else { (&a, &other) };
                 let case = reader.case(&who, id).await.expect("visible").value.clone();
                 writer
-                    .execute(
+                    .run_case(
                         &who,
                         id,
                         &approve(task_of(&case, dept)),
@@ -1480,7 +1346,7 @@ mod scale_out {
             }
             let check = a
                 .store()
-                .read(move |c| cases::verify_chain(c, id))
+                .raw_read(move |c| agg::verify_chain(c, id))
                 .await
                 .expect("chain");
             assert!(check.intact, "{b}: {check:?}");
@@ -1498,15 +1364,15 @@ mod scale_out {
             // Server A takes in the requests (and caches them as received) …
             for n in 0..4 {
                 let out = a
-                    .intake(&operator, phone_intake(n), at("2026-03-02T09:00:00"))
+                    .open_ticket(&operator, phone_intake(n), &[], at("2026-03-02T09:00:00"))
                     .await
                     .expect("intake");
-                ids.push(out.ticket.id);
+                ids.push(out.state.id);
             }
             // … server B dispatches them, which sets their response and solve timers.
             for &id in &ids {
                 other
-                    .act_on_ticket(
+                    .run_ticket(
                         &centre,
                         id,
                         &TicketAction::Dispatch {
@@ -1526,12 +1392,12 @@ mod scale_out {
                 let store = e.store().clone();
                 async move {
                     store
-                        .read(move |c| {
+                        .raw_read(move |c| {
                             let mut n = 0;
                             for id in &ids {
                                 n += c
                                     .query_one(
-                                        "SELECT COUNT(*) FROM timers WHERE case_id = $1",
+                                        "SELECT COUNT(*) FROM timers WHERE aggregate_id = $1",
                                         &[onego_store::Value::Int(*id)],
                                     )?
                                     .map(|r| r.int(0))
@@ -1598,12 +1464,12 @@ mod scale_out {
             item.version += 1;
             item.name = "大型商场消防安全检查（新版）".into();
             a.store()
-                .write(move |c| onego_store::catalog::save_item(c, &item))
+                .raw_write(move |c| onego_store::catalog::save_item(c, &item))
                 .await
                 .expect("saved on A");
             let holidays = "[[year]]\nyear = 2030\nnotice = \"test\"\n[[year.holiday]]\nname = \"元旦\"\nrest = [\"2030-01-01\", \"2030-01-01\"]\nwork = []\n";
             a.store()
-                .write(move |c| onego_store::catalog::save_holiday_file(c, "2030", holidays, "admin", 0))
+                .raw_write(move |c| onego_store::catalog::save_holiday_file(c, "2030", holidays, "admin", 0))
                 .await
                 .expect("holidays saved on A");
             assert!(
@@ -1641,7 +1507,9 @@ async fn the_sqlite_write_ahead_log_stays_bounded_under_steady_writes() {
     for n in 0..240 {
         let data = vec![(n % 251) as u8; 512 * 1024];
         store
-            .write(move |c| onego_store::uploads::insert(c, 1, "M-X", "x.pdf", "application/pdf", data, 0))
+            .raw_write(move |c| {
+                onego_store::uploads::insert(c, 1, "M-X", "x.pdf", "application/pdf", data, 0)
+            })
             .await
             .expect("write");
         largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
@@ -1670,15 +1538,15 @@ async fn text_with_nul_is_refused_alike_on_both_databases_and_changes_nothing() 
             uscc: None,
         };
         let result = store
-            .write(move |c| onego_store::catalog::save_department(c, &department))
+            .raw_write(move |c| onego_store::catalog::save_department(c, &department))
             .await;
         assert_eq!(result, Err(StoreError::InvalidText), "{}", db.backend);
         let found = store
-            .read(|c| c.query_one("SELECT 1 FROM departments WHERE code = 'nul-dept'", &[]))
+            .raw_read(|c| c.query_one("SELECT 1 FROM departments WHERE code = 'nul-dept'", &[]))
             .await
             .expect("read");
         assert!(found.is_none(), "{}: nothing stored", db.backend);
-        let looked_up = store.read(|c| users::by_username(c, "a\u{0}b")).await;
+        let looked_up = store.raw_read(|c| users::by_username(c, "a\u{0}b")).await;
         assert_eq!(
             looked_up,
             Err(StoreError::InvalidText),
@@ -1699,12 +1567,12 @@ async fn uploads_keep_to_a_daily_quota_and_orphans_are_swept() {
         };
         let now = 10 * 86_400_000;
         let ids = store
-            .write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(600), pdf(300)], now, 1_000))
+            .raw_write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(600), pdf(300)], now, 1_000))
             .await
             .expect("within the quota");
         assert_eq!(ids.len(), 2);
         let over = store
-            .write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(200)], now, 1_000))
+            .raw_write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(200)], now, 1_000))
             .await;
         assert!(
             matches!(over, Err(StoreError::Quota { .. })),
@@ -1713,22 +1581,22 @@ async fn uploads_keep_to_a_daily_quota_and_orphans_are_swept() {
         );
         let tomorrow = now + 86_400_000 + 1;
         store
-            .write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(200)], tomorrow, 1_000))
+            .raw_write(move |c| onego_store::uploads::insert_all(c, 7, vec![pdf(200)], tomorrow, 1_000))
             .await
             .expect("a day later the quota is free again");
         // One upload is tied to a case; the others are orphans an hour later.
         let first = ids[0];
         store
-            .write(move |c| onego_store::uploads::attach(c, &[first], 99, 7))
+            .raw_write(move |c| onego_store::uploads::attach(c, &[first], 99, 7))
             .await
             .expect("attach");
         let swept = store
-            .write(move |c| onego_store::housekeeping(c, tomorrow + 3_600_001))
+            .raw_write(move |c| onego_store::housekeeping(c, tomorrow + 3_600_001))
             .await
             .expect("sweep");
         assert_eq!(swept.orphan_uploads, 2, "{}", db.backend);
         let left = store
-            .read(|c| onego_store::uploads::of_case(c, 99))
+            .raw_read(|c| onego_store::uploads::of_case(c, 99))
             .await
             .expect("read");
         assert_eq!(left, vec![first], "{}: the case keeps its file", db.backend);
@@ -1751,14 +1619,14 @@ async fn a_material_file_must_be_the_actors_own_upload_not_yet_tied_elsewhere() 
         let applicant_id = applicant().user_id;
         let mine = engine
             .store()
-            .write(move |c| {
+            .raw_write(move |c| {
                 onego_store::uploads::insert_all(c, applicant_id, vec![pdf(), pdf()], 0, i64::MAX)
             })
             .await
             .expect("upload");
         let theirs = engine
             .store()
-            .write(move |c| onego_store::uploads::insert_all(c, 555, vec![pdf()], 0, i64::MAX))
+            .raw_write(move |c| onego_store::uploads::insert_all(c, 555, vec![pdf()], 0, i64::MAX))
             .await
             .expect("upload");
         let with_file = |file: i64| {
@@ -1767,7 +1635,7 @@ async fn a_material_file_must_be_the_actors_own_upload_not_yet_tied_elsewhere() 
             s
         };
         let err = engine
-            .submit(
+            .open_case(
                 &applicant(),
                 with_file(theirs[0]),
                 None,
@@ -1777,23 +1645,23 @@ async fn a_material_file_must_be_the_actors_own_upload_not_yet_tied_elsewhere() 
             .expect_err("another's upload");
         assert!(err.to_string().contains("not uploaded by you"), "{b}: {err}");
         let err = engine
-            .submit(&applicant(), with_file(987_654), None, at("2026-03-02T09:00:00"))
+            .open_case(&applicant(), with_file(987_654), None, at("2026-03-02T09:00:00"))
             .await
             .expect_err("no such upload");
         assert!(err.to_string().contains("does not exist"), "{b}: {err}");
         let out = engine
-            .submit(&applicant(), with_file(mine[0]), None, at("2026-03-02T09:00:00"))
+            .open_case(&applicant(), with_file(mine[0]), None, at("2026-03-02T09:00:00"))
             .await
             .expect("own upload");
-        let id = out.case.id;
+        let id = out.state.id;
         let tied = engine
             .store()
-            .read(move |c| onego_store::uploads::of_case(c, id))
+            .raw_read(move |c| onego_store::uploads::of_case(c, id))
             .await
             .expect("read");
         assert_eq!(tied, vec![mine[0]], "{b}: tied in the same commit");
         let err = engine
-            .submit(&applicant(), with_file(mine[0]), None, at("2026-03-02T09:05:00"))
+            .open_case(&applicant(), with_file(mine[0]), None, at("2026-03-02T09:05:00"))
             .await
             .expect_err("already another case's");
         assert!(

@@ -11,11 +11,11 @@ use onego_domain::case::{
     Applicant, Case, CaseStatus, Channel, Command, ProvidedMaterial, SubjectRef, Submission,
 };
 use onego_domain::catalog::{Bundle, ServiceItem};
+use onego_domain::labels::Label;
 use onego_domain::org::Role;
 use onego_domain::policy;
 use onego_domain::process::{NodeKind, ProcessDefinition};
 use onego_domain::values::{ApplicantId, Code, Mobile};
-use onego_domain::labels::Label;
 use onego_store::aggregate::{ChainCheck, JournalView};
 use onego_store::case::CaseFilter;
 use onego_store::inbox::{InboxRow, InboxTask, Notification};
@@ -809,14 +809,7 @@ pub async fn verify(
 ) -> ApiResult<Json<ChainCheck>> {
     let id = resolve_id(&state, &id).await?;
     state.engine.case(&auth.actor, id).await?;
-    Ok(Json(
-        state
-            .engine
-            .store()
-            .cases()
-            .verify_chain(id)
-            .await?,
-    ))
+    Ok(Json(state.engine.store().cases().verify_chain(id).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -865,8 +858,9 @@ pub async fn list_cases(
     let mut f = CaseFilter::new(scope, limit);
     f.offset = offset;
     if let Some(s) = &p.status {
-        f.status =
-            Some(CaseStatus::parse(s).ok_or_else(|| ApiError::bad_request(format!("unknown status \"{s}\"")))?);
+        f.status = Some(
+            CaseStatus::parse(s).ok_or_else(|| ApiError::bad_request(format!("unknown status \"{s}\"")))?,
+        );
     }
     f.item_code = p.item.clone();
     f.accepted_from_day = p.from.as_deref().map(|d| parse_day("from", d)).transpose()?;
@@ -1000,21 +994,13 @@ pub async fn inbox(
 /// My notifications (and my department's).
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "cases",
     responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody)))]
-pub async fn notifications(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> ApiResult<Json<Vec<Notification>>> {
+pub async fn notifications(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Notification>>> {
     let (id, dept) = (
         auth.user.id,
         auth.user.department.as_ref().map(ToString::to_string),
     );
     Ok(Json(
-        state
-            .engine
-            .store()
-            .inbox()
-            .notifications(id, dept, 100)
-            .await?,
+        state.engine.store().inbox().notifications(id, dept, 100).await?,
     ))
 }
 
@@ -1101,12 +1087,7 @@ pub async fn statistics(
             "from is after to; give the earlier date first",
         ));
     }
-    let mut rows = state
-        .engine
-        .store()
-        .stats()
-        .query(rows_query)
-        .await?;
+    let mut rows = state.engine.store().stats().query(rows_query).await?;
     let catalog = state.engine.catalog();
     for r in &mut rows {
         r.label = stats_label(&catalog, group_by, &r.key);

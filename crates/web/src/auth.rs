@@ -270,7 +270,12 @@ pub async fn log_in(
         format!("user:{}", u.to_lowercase()),
         format!("addr:{}", origin.addr),
     ];
-    if let Some(until) = state.engine.store().users().locked_until(keys.to_vec(), now).await?
+    if let Some(until) = state
+        .engine
+        .store()
+        .users()
+        .locked_until(keys.to_vec(), now)
+        .await?
     {
         tracing::warn!(username = %u, addr = %origin.addr, "log-in refused: locked after failures");
         return Err(LoginError::Locked { until });
@@ -293,7 +298,10 @@ pub async fn log_in(
                 .engine
                 .store()
                 .users()
-                .record_failures(vec![(account, users::ACCOUNT_LOCK), (address, users::ADDRESS_LOCK)], now)
+                .record_failures(
+                    vec![(account, users::ACCOUNT_LOCK), (address, users::ADDRESS_LOCK)],
+                    now,
+                )
                 .await?;
             return Err(match locked {
                 Some(until) => LoginError::Locked { until },
@@ -306,7 +314,14 @@ pub async fn log_in(
         .engine
         .store()
         .users()
-        .logged_in(keys[0].clone(), user.id, token.clone(), csrf.clone(), now, SESSION_TTL_MS)
+        .logged_in(
+            keys[0].clone(),
+            user.id,
+            token.clone(),
+            csrf.clone(),
+            now,
+            SESSION_TTL_MS,
+        )
         .await?;
     let cookie = HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",

@@ -135,8 +135,7 @@ pub async fn discard(state: &AppState, owner: i64, files: &[FileRef]) {
         return;
     }
     let ids: Vec<i64> = files.iter().map(|f| f.upload_id()).collect();
-    if let Err(e) = state.engine.store().uploads().discard(owner, ids).await
-    {
+    if let Err(e) = state.engine.store().uploads().discard(owner, ids).await {
         tracing::warn!(error = %e, "uploads of a refused command were left for the sweep");
     }
 }

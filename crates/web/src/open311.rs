@@ -12,14 +12,14 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onego_calendar::{Clock, Timestamp};
+use onego_domain::hotline::TicketCategory;
 use onego_domain::org::Actor;
+use onego_domain::policy::TicketScope;
+use onego_domain::ticket::TicketStatus;
 use onego_domain::ticket::{
     Category, Intake, Location, Requester, Ticket, TicketChannel, TicketType, Urgency,
 };
 use onego_domain::values::Mobile;
-use onego_domain::hotline::TicketCategory;
-use onego_domain::policy::TicketScope;
-use onego_domain::ticket::TicketStatus;
 use onego_store::ticket::{TicketFilter, TicketRow};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -486,8 +486,12 @@ async fn list(
         f.category = list_of("service_code");
         for s in list_of("status") {
             match s.as_str() {
-                "open" => f.status.extend(TicketStatus::ALL.into_iter().filter(|s| s.is_open())),
-                "closed" => f.status.extend(TicketStatus::ALL.into_iter().filter(|s| !s.is_open())),
+                "open" => f
+                    .status
+                    .extend(TicketStatus::ALL.into_iter().filter(|s| s.is_open())),
+                "closed" => f
+                    .status
+                    .extend(TicketStatus::ALL.into_iter().filter(|s| !s.is_open())),
                 other => return Err(bad(format!("status \"{other}\" is neither open nor closed"))),
             }
         }

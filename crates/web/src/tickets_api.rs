@@ -3,10 +3,10 @@
 
 use axum::extract::State;
 use onego_calendar::{ClockState, Timestamp};
-use onego_domain::org::{Actor, Role};
-use onego_domain::policy;
 use onego_domain::hotline::TicketCategory;
 use onego_domain::labels::Label;
+use onego_domain::org::{Actor, Role};
+use onego_domain::policy;
 use onego_domain::ticket::{
     Category, Intake, Location, Requester, Ticket, TicketChannel, TicketClock, TicketCommand, TicketStatus,
     TicketType, Urgency,
@@ -310,7 +310,10 @@ pub fn parse_statuses(text: Option<&str>) -> ApiResult<Vec<TicketStatus>> {
         .map(|x| {
             TicketStatus::parse(x).ok_or_else(|| {
                 let known: Vec<&str> = TicketStatus::ALL.iter().map(|s| s.as_str()).collect();
-                ApiError::bad_request(format!("unknown status \"{x}\"; give one of {}", known.join(", ")))
+                ApiError::bad_request(format!(
+                    "unknown status \"{x}\"; give one of {}",
+                    known.join(", ")
+                ))
             })
         })
         .collect()

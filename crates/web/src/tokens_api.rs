@@ -139,16 +139,14 @@ pub async fn issue(state: &AppState, issuer: &Auth, new: NewToken) -> ApiResult<
     authorize_issue(issuer, new.for_user.is_some())?;
     let holder: User = match &new.for_user {
         None => issuer.user.clone(),
-        Some(name) => {
-            state
-                .engine
-                .store()
-                .users()
-                .by_username(name)
-                .await?
-                .map(|(u, _)| u)
-                .ok_or_else(|| ApiError::unprocessable(format!("there is no user \"{name}\"")))?
-        }
+        Some(name) => state
+            .engine
+            .store()
+            .users()
+            .by_username(name)
+            .await?
+            .map(|(u, _)| u)
+            .ok_or_else(|| ApiError::unprocessable(format!("there is no user \"{name}\"")))?,
     };
     policy::may_hold_token(holder.role, new.scope).map_err(|d| ApiError::unprocessable(d.0))?;
     let token = users::new_token();

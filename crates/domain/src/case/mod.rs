@@ -32,8 +32,8 @@ use crate::process::{ITEM_DEPARTMENT, NodeKind, Outcome, ProcessDefinition, Task
 use crate::values::{ApplicantId, CaseNumber, Code, FileRef, Mobile};
 
 pub use crate::timer::Alarm;
-pub use clocks::{ClockTarget, TimerSpec};
 pub use available::Available;
+pub use clocks::{ClockTarget, TimerSpec};
 pub use commands::{CaseCommandKind, CaseError, Command, Context, SubjectRef, Submission};
 use commands::{invalid, now_illegal};
 pub use events::{Entry, Event};

@@ -66,7 +66,6 @@ impl CaseStatus {
         }
     }
 
-
     pub fn parse(text: &str) -> Option<CaseStatus> {
         [
             CaseStatus::Submitted,
@@ -193,7 +192,6 @@ pub enum SpecialKind {
     /// 现场勘验
     Inspection,
 }
-
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]

@@ -35,7 +35,9 @@ impl Ticket {
             K::Return if overdue(TicketClock::Response) => {
                 now_illegal("the time to return this request has passed; sign it and handle it")
             }
-            K::GiveFeedback if status != TicketStatus::Handling => now_illegal("feedback is given while handling"),
+            K::GiveFeedback if status != TicketStatus::Handling => {
+                now_illegal("feedback is given while handling")
+            }
             K::RequestExtension if status != TicketStatus::Handling => {
                 now_illegal("more time can be asked only while handling")
             }
@@ -52,7 +54,9 @@ impl Ticket {
             K::Reply if status != TicketStatus::Handling => {
                 now_illegal("a request is answered while it is being handled")
             }
-            K::ReturnVisit if status != TicketStatus::Replied => now_illegal("the return visit follows the answer"),
+            K::ReturnVisit if status != TicketStatus::Replied => {
+                now_illegal("the return visit follows the answer")
+            }
             K::Merge if status == TicketStatus::Closed => now_illegal("a closed request is not merged"),
             K::Supervise if matches!(status, TicketStatus::Closed | TicketStatus::Received) => {
                 now_illegal("supervision applies to requests that are with a department")
@@ -91,14 +95,19 @@ impl Ticket {
         TicketCommandKind::BY_PEOPLE
             .into_iter()
             .filter(|k| {
-                policy::authorize_ticket_kind(ctx.actor, self, *k).is_ok() && self.allowed_now(*k, ctx).is_ok()
+                policy::authorize_ticket_kind(ctx.actor, self, *k).is_ok()
+                    && self.allowed_now(*k, ctx).is_ok()
             })
             .collect()
     }
 
     /// Decides a command: the entries to record, or why it cannot be done. Authorisation is checked
     /// before (see [`crate::policy`]); this checks what the state allows and what the command carries.
-    pub fn decide(&self, ctx: &TicketContext<'_>, cmd: &TicketCommand) -> Result<Vec<TicketEntry>, TicketError> {
+    pub fn decide(
+        &self,
+        ctx: &TicketContext<'_>,
+        cmd: &TicketCommand,
+    ) -> Result<Vec<TicketEntry>, TicketError> {
         self.allowed_now(cmd.kind(), ctx)?;
         let mut run = Run {
             ticket: self,

@@ -27,7 +27,6 @@ pub enum TicketType {
     Suggestion,
 }
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
@@ -203,7 +202,6 @@ pub enum SupervisionLevel {
 }
 
 impl SupervisionLevel {
-
     pub(super) fn next(self) -> Option<SupervisionLevel> {
         match self {
             SupervisionLevel::Urge => Some(SupervisionLevel::Supervise),

@@ -22,7 +22,6 @@ pub use load::{Loaded, load_if_changed};
 pub use timers::{DueTimer, claim_due_timers, drop_timer, next_timer_at, replace_timers_at};
 pub use write::{Attach, Write, write_batch};
 
-
 /// An aggregate as stored: its state and where its journal chain stands. Cases and tickets are both
 /// kept this way.
 #[derive(Debug, Clone)]
@@ -124,5 +123,11 @@ pub trait Aggregate: Clone + serde::Serialize + serde::de::DeserializeOwned + Se
     fn derive(&self, env: Env<'_>, now: Timestamp) -> Derived;
     fn notifications(&self, entries: &[Self::Entry], now: Timestamp) -> Vec<NotificationRow>;
     /// Rows of the aggregate's own side tables that these entries add.
-    fn side_rows(&self, env: Env<'_>, created: bool, entries: &[Self::Entry], first_seq: i64) -> Vec<SideRows>;
+    fn side_rows(
+        &self,
+        env: Env<'_>,
+        created: bool,
+        entries: &[Self::Entry],
+        first_seq: i64,
+    ) -> Vec<SideRows>;
 }

@@ -115,7 +115,12 @@ pub fn replace_timers_at(
             ]
         })
         .collect();
-    insert_many(conn, "timers", &["aggregate_id", "target", "alarm", "fire_at"], rows)?;
+    insert_many(
+        conn,
+        "timers",
+        &["aggregate_id", "target", "alarm", "fire_at"],
+        rows,
+    )?;
     Ok(true)
 }
 

@@ -4,9 +4,9 @@
 use onego_domain::aggregate::AggregateKind;
 
 use super::{GENESIS_HASH, JournalRow, NotificationRow, SideRows, TaskRow, TimerRow, table_of};
-use onego_domain::case::TaskId;
 use crate::StoreError;
 use crate::sql::{Conn, Dialect, Value, insert_many};
+use onego_domain::case::TaskId;
 
 /// Everything one command changes in one aggregate, written in one transaction.
 #[derive(Debug, Clone)]
@@ -273,7 +273,12 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
             })
         })
         .collect();
-    insert_many(conn, "timers", &["aggregate_id", "target", "alarm", "fire_at"], timers)?;
+    insert_many(
+        conn,
+        "timers",
+        &["aggregate_id", "target", "alarm", "fire_at"],
+        timers,
+    )?;
 
     let notes: Vec<Vec<Value>> = ok()
         .flat_map(|w| {
@@ -292,7 +297,14 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
     insert_many(
         conn,
         "notifications",
-        &["user_id", "department", "aggregate_id", "kind", "text", "created_at"],
+        &[
+            "user_id",
+            "department",
+            "aggregate_id",
+            "kind",
+            "text",
+            "created_at",
+        ],
         notes,
     )?;
     Ok(results)

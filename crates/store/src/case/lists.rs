@@ -131,7 +131,9 @@ fn list_row(r: &Row) -> Result<CaseListRow, StoreError> {
         due_at: r.opt_int(6)?.map(Timestamp::from_millis),
         decided_at: r.opt_int(7)?.map(Timestamp::from_millis),
         outcome: match r.opt_text(8)? {
-            Some(o) => Some(CaseOutcome::parse(&o).ok_or_else(|| StoreError::Data(format!("case outcome {o}")))?),
+            Some(o) => {
+                Some(CaseOutcome::parse(&o).ok_or_else(|| StoreError::Data(format!("case outcome {o}")))?)
+            }
             None => None,
         },
         warned: r.int(9)? != 0,

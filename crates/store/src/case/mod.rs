@@ -11,7 +11,8 @@ use onego_domain::org::Actor;
 
 use crate::StoreError;
 use crate::aggregate::{
-    Aggregate, Derived, Env, Journaled, Loaded, NotificationRow, SideRows, Stored, TaskRow, TimerRow, load_if_changed,
+    Aggregate, Derived, Env, Journaled, Loaded, NotificationRow, SideRows, Stored, TaskRow, TimerRow,
+    load_if_changed,
 };
 use crate::sql::{Conn, Value};
 
@@ -158,7 +159,6 @@ pub fn parse_target(s: &str) -> Option<ClockTarget> {
         .map(ClockTarget::Task)
 }
 
-
 const CASE_COLUMNS: &[&str] = &[
     "number",
     "status",
@@ -229,7 +229,6 @@ pub fn timer_rows(case: &Case, env: Env<'_>) -> Vec<TimerRow> {
         .collect()
 }
 
-
 /// A case's open tasks as its departments' inboxes show them.
 pub fn task_rows(case: &Case, env: Env<'_>) -> Vec<TaskRow> {
     case.open_tasks()
@@ -251,7 +250,6 @@ pub fn task_rows(case: &Case, env: Env<'_>) -> Vec<TaskRow> {
         .collect()
 }
 
-
 /// A limit in days (working hours counted in office days).
 fn limit_days(limit: Limit, env: Env<'_>) -> f64 {
     match limit {
@@ -264,16 +262,13 @@ fn limit_days(limit: Limit, env: Env<'_>) -> f64 {
     }
 }
 
-
 /// The columns kept beside a case for lists and statistics.
 pub fn columns(case: &Case, env: Env<'_>, now: Timestamp) -> CaseColumns {
     let policy = env.policy;
     let at = case.decided_at.unwrap_or(now);
     let calendar = env.calendar;
     let reading = case.clock().and_then(|c| c.read(calendar, policy, at).ok());
-    let legal = case
-        .legal_clock()
-        .and_then(|c| c.read(calendar, policy, at).ok());
+    let legal = case.legal_clock().and_then(|c| c.read(calendar, policy, at).ok());
     let decided =
         case.decided_at.is_some() && case.accepted_at.is_some() && case.status != CaseStatus::Withdrawn;
     let used_days = reading.filter(|_| decided).map(|r| {
@@ -328,7 +323,6 @@ pub fn columns(case: &Case, env: Env<'_>, now: Timestamp) -> CaseColumns {
         overdue: case.overdue,
     }
 }
-
 
 /// The notices a case's new entries cause.
 fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<NotificationRow> {
@@ -409,4 +403,3 @@ fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<Notifica
     }
     out
 }
-

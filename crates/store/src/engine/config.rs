@@ -32,7 +32,10 @@ pub(super) fn load_config(conn: &mut dyn crate::Conn) -> Result<LoadedConfig, St
 
 /// The base calendar with the stored holiday files laid over it, oldest first. Each file was checked
 /// when it was stored; one that no longer fits (the base changed) is reported and left out.
-pub(super) fn with_holiday_files(base: &WorkingCalendar, files: &[crate::catalog::HolidayFile]) -> WorkingCalendar {
+pub(super) fn with_holiday_files(
+    base: &WorkingCalendar,
+    files: &[crate::catalog::HolidayFile],
+) -> WorkingCalendar {
     let mut table = base.table().clone();
     for f in files {
         match onego_calendar::HolidayTable::from_toml_str(&f.source, &f.name)
@@ -76,5 +79,4 @@ impl Engine {
             .store(loaded.generation, std::sync::atomic::Ordering::Release);
         Ok(())
     }
-
 }

@@ -246,5 +246,4 @@ impl Engine {
         })?;
         Ok((id, number))
     }
-
 }

@@ -9,8 +9,8 @@ use onego_domain::org::Actor;
 use onego_domain::values::FileRef;
 
 use super::{Engine, EngineError};
-use crate::aggregate::{Aggregate, Attach, Derived, GENESIS_HASH, JournalRow, Loaded, Stored, Write};
 use crate::StoreError;
+use crate::aggregate::{Aggregate, Attach, Derived, GENESIS_HASH, JournalRow, Loaded, Stored, Write};
 
 const MAX_ATTEMPTS: usize = 8;
 
@@ -187,7 +187,11 @@ impl Engine {
     }
 
     /// An aggregate as the actor may see it: not found, rather than forbidden, for anyone else.
-    pub(crate) async fn view<A: Aggregate>(&self, actor: &Actor, id: i64) -> Result<Arc<Stored<A>>, EngineError> {
+    pub(crate) async fn view<A: Aggregate>(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Arc<Stored<A>>, EngineError> {
         let stored = self.load_current::<A>(id).await?;
         if !stored.value.visible_to(actor) {
             return Err(EngineError::NotFound(format!(

@@ -38,7 +38,11 @@ impl Engine {
     }
 
     fn departments(&self) -> Vec<Code> {
-        self.catalog().departments.iter().map(|d| d.code.clone()).collect()
+        self.catalog()
+            .departments
+            .iter()
+            .map(|d| d.code.clone())
+            .collect()
     }
 
     fn ticket_context<'a>(
@@ -101,7 +105,8 @@ impl Engine {
             match (&intake.grid, &actor.department) {
                 (None, _) => {
                     return Err(EngineError::Invalid(
-                        "the location is outside every grid; check the coordinates (latitude, longitude)".into(),
+                        "the location is outside every grid; check the coordinates (latitude, longitude)"
+                            .into(),
                     ));
                 }
                 (Some(g), Some(mine)) if actor.role == Role::GridMember => {
@@ -159,7 +164,9 @@ impl Engine {
     ) -> Result<Outcome<Ticket>, EngineError> {
         let current = self.load_current::<Ticket>(id).await?;
         if !policy::can_view_ticket(actor, &current.value) && actor.role != Role::Dispatcher {
-            return Err(EngineError::NotFound(format!("there is no request {id} you can see")));
+            return Err(EngineError::NotFound(format!(
+                "there is no request {id} you can see"
+            )));
         }
         let merge_target = match cmd {
             TicketCommand::Merge { into } => self.merge_target(into).await?,
@@ -180,8 +187,14 @@ impl Engine {
             .run::<Ticket>(id, now, None, |t| {
                 policy::authorize_ticket_command(actor, t, cmd)?;
                 let calendar = self.calendar();
-                let ctx =
-                    self.ticket_context(actor, now, &calendar, &hotline, &departments, merge_target.clone());
+                let ctx = self.ticket_context(
+                    actor,
+                    now,
+                    &calendar,
+                    &hotline,
+                    &departments,
+                    merge_target.clone(),
+                );
                 Ok(t.decide(&ctx, cmd)?)
             })
             .await?;

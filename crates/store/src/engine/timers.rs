@@ -25,15 +25,30 @@ impl Engine {
                 Ok(Fired::Nothing { kind, version, rows }) => {
                     // Nothing to mark (the clock moved, or the work finished): set its timers right, but
                     // only if no one changed the aggregate since this decision (their commit set them).
-                    let (owner, target, id, alarm) = (self.config.node.clone(), t.target.clone(), t.aggregate_id, t.alarm);
+                    let (owner, target, id, alarm) = (
+                        self.config.node.clone(),
+                        t.target.clone(),
+                        t.aggregate_id,
+                        t.alarm,
+                    );
                     let replaced = self
                         .store
                         .write(move |c| {
-                            aggregate::replace_timers_at(c, kind, id, version, &rows, (&owner, &target, alarm))
+                            aggregate::replace_timers_at(
+                                c,
+                                kind,
+                                id,
+                                version,
+                                &rows,
+                                (&owner, &target, alarm),
+                            )
                         })
                         .await?;
                     if !replaced {
-                        tracing::debug!(id, "a timer's aggregate changed meanwhile; its timers stay as committed");
+                        tracing::debug!(
+                            id,
+                            "a timer's aggregate changed meanwhile; its timers stay as committed"
+                        );
                     }
                 }
                 Err(EngineError::NotFound(_)) => {
@@ -44,7 +59,9 @@ impl Engine {
                         .write(move |c| aggregate::drop_timer(c, id, &target, alarm))
                         .await?;
                 }
-                Err(e) => tracing::warn!(id = t.aggregate_id, error = %e, "a timer could not fire; it will be retried"),
+                Err(e) => {
+                    tracing::warn!(id = t.aggregate_id, error = %e, "a timer could not fire; it will be retried")
+                }
             }
         }
         Ok(fired)
@@ -54,7 +71,10 @@ impl Engine {
     async fn fire(&self, t: &DueTimer, now: Timestamp) -> Result<Fired, EngineError> {
         let system = Actor::system();
         if let Some(clock) = crate::ticket::parse_timer_target(&t.target) {
-            let cmd = TicketCommand::CheckClock { clock, alarm: t.alarm };
+            let cmd = TicketCommand::CheckClock {
+                clock,
+                alarm: t.alarm,
+            };
             let out = self.run_ticket(&system, t.aggregate_id, &cmd, now).await?;
             return Ok(if out.entries.is_empty() {
                 Fired::Nothing {
@@ -70,7 +90,15 @@ impl Engine {
             return Err(EngineError::NotFound(format!("timer target {}", t.target)));
         };
         let out = self
-            .run_case(&system, t.aggregate_id, &Command::CheckClock { target, alarm: t.alarm }, now)
+            .run_case(
+                &system,
+                t.aggregate_id,
+                &Command::CheckClock {
+                    target,
+                    alarm: t.alarm,
+                },
+                now,
+            )
             .await?;
         Ok(if out.entries.is_empty() {
             Fired::Nothing {

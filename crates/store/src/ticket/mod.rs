@@ -344,8 +344,20 @@ fn ticket_tasks(t: &Ticket, env: Env<'_>) -> Vec<TaskRow> {
     let mut out = Vec::new();
     match t.status {
         TicketStatus::Received => match &t.holder {
-            Some(area) => out.push(task(TASK_GRID, area.as_str(), TicketTask::GridHandling, None, (None, None))),
-            None => out.push(task(TASK_DISPATCH, CENTRE, TicketTask::Dispatch, None, (None, None))),
+            Some(area) => out.push(task(
+                TASK_GRID,
+                area.as_str(),
+                TicketTask::GridHandling,
+                None,
+                (None, None),
+            )),
+            None => out.push(task(
+                TASK_DISPATCH,
+                CENTRE,
+                TicketTask::Dispatch,
+                None,
+                (None, None),
+            )),
         },
         TicketStatus::Dispatched => {
             if let Some(lead) = &t.lead {
@@ -369,10 +381,22 @@ fn ticket_tasks(t: &Ticket, env: Env<'_>) -> Vec<TaskRow> {
                 ));
             }
             if t.pending_extension.is_some() {
-                out.push(task(TASK_EXTENSION, CENTRE, TicketTask::ExtensionReview, None, (None, None)));
+                out.push(task(
+                    TASK_EXTENSION,
+                    CENTRE,
+                    TicketTask::ExtensionReview,
+                    None,
+                    (None, None),
+                ));
             }
         }
-        TicketStatus::Replied => out.push(task(TASK_VISIT, CENTRE, TicketTask::Visit, t.replied_at, (None, None))),
+        TicketStatus::Replied => out.push(task(
+            TASK_VISIT,
+            CENTRE,
+            TicketTask::Visit,
+            t.replied_at,
+            (None, None),
+        )),
         TicketStatus::Closed | TicketStatus::Merged => {}
     }
     if matches!(t.status, TicketStatus::Dispatched | TicketStatus::Handling) {

@@ -267,7 +267,11 @@ pub async fn supervision_board(State(state): State<AppState>, page: Page) -> Pag
     let auth = page
         .require_role(&state, &[Role::Dispatcher, Role::Leader])?
         .clone();
-    let open = vec![TicketStatus::Dispatched, TicketStatus::Handling, TicketStatus::Replied];
+    let open = vec![
+        TicketStatus::Dispatched,
+        TicketStatus::Handling,
+        TicketStatus::Replied,
+    ];
     let mut f = TicketFilter::new(TicketScope::All, 300);
     f.status = open;
     f.supervised = Some(true);
@@ -297,7 +301,8 @@ pub async fn ticket_list(
     let scope = policy::ticket_list_scope(&auth.actor)
         .map_err(|d| api_error_page(&state, &page, ApiError::forbidden(d.0)))?;
     let mut f = TicketFilter::new(scope, 200);
-    f.status = tickets_api::parse_statuses(q.status.as_deref()).map_err(|e| api_error_page(&state, &page, e))?;
+    f.status =
+        tickets_api::parse_statuses(q.status.as_deref()).map_err(|e| api_error_page(&state, &page, e))?;
     let list = rows(&state, &page, f).await?;
     Ok(render(
         &state,
@@ -352,13 +357,7 @@ async fn ticket_render(
         .get("lead")
         .and_then(|v| v.as_str())
         .map(|d| dept_name(state, d));
-    let uploads = state
-        .engine
-        .store()
-        .uploads()
-        .of(id)
-        .await
-        .unwrap_or_default();
+    let uploads = state.engine.store().uploads().of(id).await.unwrap_or_default();
     Ok(render(
         state,
         page,

@@ -9,14 +9,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use onego_calendar::{Limit, Timestamp};
-use onego_domain::labels::Label;
+use onego_domain::aggregate::AggregateKind;
 use onego_domain::case::{
     Applicant, Case, CaseStatus, Channel, Command, DeliveryMethod, MissingMaterial, ProvidedMaterial,
     Registry, SpecialKind, SubjectRef, Submission, TaskState,
 };
 use onego_domain::catalog::{FormField, MaterialSpec, Necessity, ServiceItem};
+use onego_domain::labels::Label;
 use onego_domain::org::Role;
-use onego_domain::aggregate::AggregateKind;
 use onego_domain::policy::{self, CaseScope};
 use onego_domain::process::{NodeKind, TaskAction};
 use onego_domain::values::{ApplicantId, Code, Mobile};
@@ -1774,13 +1774,7 @@ pub async fn admin_department(State(state): State<AppState>, page: Page, body: B
     }
     let d = onego_domain::org::Department { code, name, uscc };
     let label = d.name.clone();
-    if let Err(e) = state
-        .engine
-        .store()
-        .catalog()
-        .save_department(d)
-        .await
-    {
+    if let Err(e) = state.engine.store().catalog().save_department(d).await {
         return admin_page(
             &state,
             &page,
@@ -2040,13 +2034,7 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
         ));
     }
     let name = item.name.clone();
-    if let Err(e) = state
-        .engine
-        .store()
-        .catalog()
-        .save_item(item)
-        .await
-    {
+    if let Err(e) = state.engine.store().catalog().save_item(item).await {
         return Ok(item_page(
             &state,
             &page,
@@ -2223,13 +2211,7 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
         }
     };
     let name = bundle.name.clone();
-    if let Err(e) = state
-        .engine
-        .store()
-        .catalog()
-        .save_bundle(bundle)
-        .await
-    {
+    if let Err(e) = state.engine.store().catalog().save_bundle(bundle).await {
         return Ok(bundle_page(
             &state,
             &page,

@@ -27,7 +27,8 @@ async fn actor_of(app: &App, username: &str) -> Actor {
     app.state
         .engine
         .store()
-        .read(move |c| onego_store::users::by_username(c, &u))
+        .users()
+        .by_username(&u)
         .await
         .expect("read")
         .expect("user")
@@ -184,13 +185,12 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         .as_str()
         .expect("number")
         .to_owned();
-    let t2 = onego_store::tickets::ticket_id_by_number;
-    let n2 = number2.clone();
     let t2 = app
         .state
         .engine
         .store()
-        .read(move |c| t2(c, &n2))
+        .tickets()
+        .id_by_number(&number2)
         .await
         .expect("read")
         .expect("id");

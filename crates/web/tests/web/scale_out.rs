@@ -161,12 +161,12 @@ async fn two_servers_on_one_database_alternate_commands_and_timers_on_cases_and_
         .state
         .engine
         .store()
-        .read(move |c| {
+        .raw_read(move |c| {
             let mut n = 0;
             for id in &ids {
                 n += c
                     .query_one(
-                        "SELECT COUNT(*) FROM timers WHERE case_id = $1 AND target = 'ticket:solve'",
+                        "SELECT COUNT(*) FROM timers WHERE aggregate_id = $1 AND target = 'ticket:solve'",
                         &[onego_store::Value::Int(*id)],
                     )?
                     .map(|r| r.int(0))

@@ -1,0 +1,109 @@
+//! Builders of the commands tests send most, so a test says what it does rather than how a command is
+//! spelled.
+
+use onego_domain::case::{Applicant, Channel, Command, ProvidedMaterial, SubjectRef, Submission, TaskId};
+use onego_domain::process::TaskAction;
+use onego_domain::ticket::{
+    Category, Intake, Location, Requester, TicketChannel, TicketCommand, TicketType, Urgency,
+};
+use onego_domain::values::Mobile;
+
+use crate::actors::{applicant_id, code};
+use crate::at;
+
+/// The reference item 大型商场开业前消防安全检查 and its required materials.
+pub const MALL_ITEM: &str = "SP-001";
+pub const MALL_MATERIALS: &[&str] = &["M-APP-MALL", "M-LICENCE", "M-FLOORPLAN"];
+
+/// 张三 applies online for `subject` with these materials (given at 2026-03-02 09:00).
+pub fn submission(subject: SubjectRef, materials: &[&str], form: serde_json::Value) -> Submission {
+    Submission {
+        subject,
+        channel: Channel::Online,
+        applicant: Applicant {
+            id: applicant_id(),
+            name: "张三".into(),
+            mobile: Some(Mobile::parse("13812345678").expect("mobile")),
+            user_id: Some(100),
+        },
+        form,
+        materials: materials
+            .iter()
+            .map(|m| ProvidedMaterial {
+                code: code(m),
+                at: at("2026-03-02T09:00:00"),
+                file: None,
+            })
+            .collect(),
+    }
+}
+
+/// 张三's application for the mall's fire-safety check, complete.
+pub fn mall_submission() -> Submission {
+    submission(
+        SubjectRef::Item {
+            code: code(MALL_ITEM),
+        },
+        MALL_MATERIALS,
+        serde_json::json!({}),
+    )
+}
+
+/// Acceptance with every material received.
+pub fn accept() -> Command {
+    Command::Accept {
+        received: vec![],
+        deferred: vec![],
+        opinion: "材料齐全".into(),
+    }
+}
+
+/// Approves a task.
+pub fn approve(task: TaskId) -> Command {
+    Command::Act {
+        task,
+        action: TaskAction::Approve,
+        return_to: None,
+        opinion: "同意".into(),
+    }
+}
+
+/// A complaint by phone in a category, at a place in the centre of the test city.
+pub fn phone_intake(category: &str, content: &str, lat: f64, lon: f64) -> Intake {
+    Intake {
+        channel: TicketChannel::Phone,
+        kind: TicketType::Complaint,
+        category: Category {
+            code: code(category),
+            level1: String::new(),
+            level2: String::new(),
+        },
+        content: content.into(),
+        location: Some(Location {
+            lat,
+            lon,
+            address: "中华路".into(),
+        }),
+        requester: Requester {
+            name: Some("王先生".into()),
+            phone: Some(Mobile::parse("13912345678").expect("mobile")),
+            user_id: None,
+        },
+        urgency: Urgency::Normal,
+        attachments: vec![],
+        grid: None,
+        summoned: vec![],
+        attributes: vec![],
+    }
+}
+
+/// Dispatches a request to a lead department with the category's own time limits.
+pub fn dispatch(lead: &str) -> TicketCommand {
+    TicketCommand::Dispatch {
+        lead: code(lead),
+        assisting: vec![],
+        category: None,
+        sla: None,
+        note: String::new(),
+    }
+}

@@ -182,7 +182,9 @@ impl Router {
                 (label, score, evidence)
             })
             .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Equal scores in label order, so the same text always gets the same list (the labels sit in
+        // a hash map, whose order changes from process to process).
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         // Softmax over log scores for confidences.
         let best = scored.first().map(|s| s.1).unwrap_or(0.0);
         let z: f64 = scored.iter().map(|s| (s.1 - best).exp()).sum();

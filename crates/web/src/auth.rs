@@ -236,7 +236,7 @@ impl From<LoginError> for ApiError {
                     StatusCode::TOO_MANY_REQUESTS,
                     format!(
                         "too many failed log-ins; try again after {}",
-                        crate::ui::pages::time(onego_calendar::Timestamp::from_millis(until))
+                        crate::ui::view::time(onego_calendar::Timestamp::from_millis(until))
                     ),
                 );
                 err.retry_after = Some(((until - onego_store::now_millis()) / 1000).max(1));

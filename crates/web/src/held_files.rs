@@ -10,7 +10,7 @@ use onego_store::uploads::NewFile;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::ui::pages::FormData;
+use crate::ui::form::FormData;
 
 /// A file sent with a form: the field it came in, its name, its checked content type and bytes.
 #[derive(Debug)]

@@ -10,8 +10,6 @@ pub mod held_files;
 pub mod metrics;
 pub mod open311;
 pub mod privacy;
-pub mod tickets_api;
-pub mod tokens_api;
 pub mod ui;
 
 use std::sync::Arc;
@@ -76,11 +74,11 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
     paths(
         api::catalog_list, api::item_guide, api::bundle_guide,
         api::login, api::logout, api::whoami,
-        tokens_api::create_token, tokens_api::list_tokens, tokens_api::revoke_token,
+        api::tokens::create_token, api::tokens::list_tokens, api::tokens::revoke_token,
         api::create_case, api::list_cases, api::get_case, api::act, api::verify,
         api::inbox, api::notifications, api::statistics,
-        tickets_api::create_ticket, tickets_api::list_tickets, tickets_api::get_ticket, tickets_api::act_on_ticket,
-        tickets_api::suggest, tickets_api::rates, tickets_api::categories,
+        api::tickets::create_ticket, api::tickets::list_tickets, api::tickets::get_ticket, api::tickets::act_on_ticket,
+        api::tickets::suggest, api::tickets::rates, api::tickets::categories,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
@@ -260,9 +258,9 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(api::whoami))
         .route(
             "/tokens",
-            post(tokens_api::create_token).get(tokens_api::list_tokens),
+            post(api::tokens::create_token).get(api::tokens::list_tokens),
         )
-        .route("/tokens/{id}", axum::routing::delete(tokens_api::revoke_token))
+        .route("/tokens/{id}", axum::routing::delete(api::tokens::revoke_token))
         .route("/cases", post(api::create_case).get(api::list_cases))
         .route("/cases/{id}", get(api::get_case))
         .route("/cases/{id}/commands", post(api::act))
@@ -272,71 +270,73 @@ pub fn router(state: AppState) -> Router {
         .route("/statistics", get(api::statistics))
         .route(
             "/tickets",
-            post(tickets_api::create_ticket).get(tickets_api::list_tickets),
+            post(api::tickets::create_ticket).get(api::tickets::list_tickets),
         )
-        .route("/tickets/suggest", post(tickets_api::suggest))
-        .route("/tickets/rates", get(tickets_api::rates))
-        .route("/tickets/categories", get(tickets_api::categories))
-        .route("/tickets/{id}", get(tickets_api::get_ticket))
-        .route("/tickets/{id}/commands", post(tickets_api::act_on_ticket))
+        .route("/tickets/suggest", post(api::tickets::suggest))
+        .route("/tickets/rates", get(api::tickets::rates))
+        .route("/tickets/categories", get(api::tickets::categories))
+        .route("/tickets/{id}", get(api::tickets::get_ticket))
+        .route("/tickets/{id}/commands", post(api::tickets::act_on_ticket))
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    use ui::{hotline, pages};
     let uploads = Router::new()
         .route(
             "/apply/{kind}/{code}",
-            get(pages::apply_page).post(pages::apply_submit),
+            get(ui::apply::apply_page).post(ui::apply::apply_submit),
         )
-        .route("/cases/{id}/supply", post(pages::case_supply))
+        .route("/cases/{id}/supply", post(ui::cases::case_supply))
         .route(
             "/grid/report",
-            get(hotline::grid_report_page).post(hotline::grid_report_submit),
+            get(ui::grid::grid_report_page).post(ui::grid::grid_report_submit),
         )
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT));
     let pages = Router::new()
-        .route("/", get(pages::home))
-        .route("/items/{code}", get(pages::item_guide))
-        .route("/bundles/{code}", get(pages::bundle_guide))
-        .route("/prefs", get(pages::prefs))
-        .route("/login", get(pages::login_page).post(pages::login_submit))
-        .route("/logout", post(pages::logout))
-        .route("/cases", get(pages::cases_list))
-        .route("/cases/{id}", get(pages::case_view))
-        .route("/cases/{id}/act", post(pages::case_act))
-        .route("/cases/{id}/notice/{kind}", get(pages::notice))
-        .route("/uploads/{id}", get(pages::upload))
-        .route("/window", get(pages::window))
-        .route("/window/register", post(pages::window_register))
-        .route("/inbox", get(pages::inbox))
-        .route("/dashboard", get(pages::dashboard))
-        .route("/admin", get(pages::admin))
-        .route("/admin/processes", post(pages::admin_process))
-        .route("/admin/users", post(pages::admin_user))
-        .route("/admin/departments", post(pages::admin_department))
-        .route("/admin/holidays", post(pages::admin_holidays))
-        .route("/admin/items", post(pages::admin_item_save))
-        .route("/admin/items/{code}", get(pages::admin_item_edit))
-        .route("/admin/bundles", post(pages::admin_bundle_save))
-        .route("/admin/bundles/{code}", get(pages::admin_bundle_edit))
+        .route("/", get(ui::portal::home))
+        .route("/items/{code}", get(ui::portal::item_guide))
+        .route("/bundles/{code}", get(ui::portal::bundle_guide))
+        .route("/prefs", get(ui::session::prefs))
+        .route(
+            "/login",
+            get(ui::session::login_page).post(ui::session::login_submit),
+        )
+        .route("/logout", post(ui::session::logout))
+        .route("/cases", get(ui::cases::cases_list))
+        .route("/cases/{id}", get(ui::cases::case_view))
+        .route("/cases/{id}/act", post(ui::cases::case_act))
+        .route("/cases/{id}/notice/{kind}", get(ui::cases::notice))
+        .route("/uploads/{id}", get(ui::cases::upload))
+        .route("/window", get(ui::window::window))
+        .route("/window/register", post(ui::window::window_register))
+        .route("/inbox", get(ui::inbox::inbox))
+        .route("/dashboard", get(ui::dashboard::dashboard))
+        .route("/admin", get(ui::admin::admin))
+        .route("/admin/processes", post(ui::admin::admin_process))
+        .route("/admin/users", post(ui::admin::admin_user))
+        .route("/admin/departments", post(ui::admin::admin_department))
+        .route("/admin/holidays", post(ui::admin::admin_holidays))
+        .route("/admin/items", post(ui::catalog_edit::admin_item_save))
+        .route("/admin/items/{code}", get(ui::catalog_edit::admin_item_edit))
+        .route("/admin/bundles", post(ui::catalog_edit::admin_bundle_save))
+        .route("/admin/bundles/{code}", get(ui::catalog_edit::admin_bundle_edit))
         .route(
             "/hotline/intake",
-            get(hotline::intake_page).post(hotline::intake_submit),
+            get(ui::hotline::intake_page).post(ui::hotline::intake_submit),
         )
-        .route("/hotline/dispatch", get(hotline::dispatch_board))
-        .route("/hotline/visits", get(hotline::visits_board))
-        .route("/hotline/supervision", get(hotline::supervision_board))
-        .route("/hotline/tickets", get(hotline::ticket_list))
-        .route("/tickets/{id}", get(hotline::ticket_page))
-        .route("/tickets/{id}/act", post(hotline::ticket_act))
-        .route("/tickets/{id}/photos/{upload}", get(hotline::ticket_photo))
+        .route("/hotline/dispatch", get(ui::hotline::dispatch_board))
+        .route("/hotline/visits", get(ui::hotline::visits_board))
+        .route("/hotline/supervision", get(ui::hotline::supervision_board))
+        .route("/hotline/tickets", get(ui::hotline::ticket_list))
+        .route("/tickets/{id}", get(ui::hotline::ticket_page))
+        .route("/tickets/{id}/act", post(ui::hotline::ticket_act))
+        .route("/tickets/{id}/photos/{upload}", get(ui::grid::ticket_photo))
         .route(
             "/request",
-            get(hotline::request_page).post(hotline::request_submit),
+            get(ui::public::request_page).post(ui::public::request_submit),
         )
-        .route("/track", get(hotline::track_page))
+        .route("/track", get(ui::public::track_page))
         .route("/tokens", get(ui::tokens::tokens).post(ui::tokens::create))
         .route("/tokens/{id}/revoke", post(ui::tokens::revoke))
         .route("/static/{*path}", get(ui::static_file))

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::held_files;
-use crate::ui::pages::FormData;
+use crate::ui::form::FormData;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -253,7 +253,7 @@ fn expected(state: &AppState, row: &TicketRow) -> Option<Timestamp> {
 
 /// A request as GeoReport shows it; `media` is the first photo sent with it, if any.
 fn request_json(state: &AppState, base: &str, row: &TicketRow, media: Option<i64>) -> Value {
-    let lead_name = row.lead.as_deref().map(|d| crate::ui::pages::dept_name(state, d));
+    let lead_name = row.lead.as_deref().map(|d| crate::ui::view::dept_name(state, d));
     let (status, notes) = status_of(row.status, lead_name.as_deref());
     let name = state
         .engine

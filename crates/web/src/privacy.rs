@@ -67,9 +67,9 @@ pub fn case_state(actor: &Actor, case: &Case) -> serde_json::Value {
 }
 
 /// A request's requester as the viewer may see them.
-pub fn requester(actor: &Actor, t: &Ticket) -> crate::tickets_api::RequesterView {
+pub fn requester(actor: &Actor, t: &Ticket) -> crate::api::tickets::RequesterView {
     let sees = policy::sees_requester(actor, t);
-    crate::tickets_api::RequesterView {
+    crate::api::tickets::RequesterView {
         anonymous: t.requester.is_anonymous(),
         name: t
             .requester

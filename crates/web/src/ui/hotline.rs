@@ -1,4 +1,4 @@
-//! Pages of the 12345 loop and the grid: operator intake with routing suggestions, the dispatch board,
+//! Pages of the 12345 centre and the departments: operator intake with routing suggestions, the dispatch board,
 //! return visits, supervision, request lists and details with their actions, the grid member's
 //! phone-first report page, and the public request form and tracking page. All go through the same
 //! engine, policy and views as the JSON API.
@@ -7,7 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -18,21 +18,21 @@ use onego_domain::policy::{self, TicketScope};
 use onego_domain::ticket::{TicketCommand, TicketStatus, TicketTask};
 use onego_store::routing::RouteSuggestion;
 use onego_store::ticket::{TicketFilter, TicketRow};
-use std::collections::BTreeMap;
 
-use super::pages::{FormData, PageResult, dept_name, now, time};
-use super::{Page, api_error_page, render};
 use crate::AppState;
+use crate::api::tickets::{self as tickets_api};
 use crate::error::ApiError;
-use crate::held_files;
-use crate::tickets_api::{self, IntakeRequest};
+use crate::ui::commands::*;
+use crate::ui::form::FormData;
+use crate::ui::view::{PageResult, dept_name, now, time};
+use crate::ui::{Page, api_error_page, render};
 
 /// Any serde value as a template value.
-fn ser<T: serde::Serialize>(v: T) -> Value {
+pub(crate) fn ser<T: serde::Serialize>(v: T) -> Value {
     Value::from(minijinja::value::Serde(v))
 }
 
-fn categories(state: &AppState) -> Vec<Value> {
+pub(crate) fn categories(state: &AppState) -> Vec<Value> {
     state
         .engine
         .hotline()
@@ -46,7 +46,7 @@ fn categories(state: &AppState) -> Vec<Value> {
         .collect()
 }
 
-fn departments(state: &AppState) -> Vec<Value> {
+pub(crate) fn departments(state: &AppState) -> Vec<Value> {
     state
         .engine
         .catalog()
@@ -57,7 +57,7 @@ fn departments(state: &AppState) -> Vec<Value> {
         .collect()
 }
 
-fn row_view(state: &AppState, r: &TicketRow) -> Value {
+pub(crate) fn row_view(state: &AppState, r: &TicketRow) -> Value {
     let t = now();
     let colour = match (r.solve_due_at.or(r.response_due_at), r.overdue, r.warned) {
         (_, true, _) => "red",
@@ -76,7 +76,7 @@ fn row_view(state: &AppState, r: &TicketRow) -> Value {
     }
 }
 
-async fn rows(state: &AppState, page: &Page, f: TicketFilter) -> Result<Vec<TicketRow>, Response> {
+pub(crate) async fn rows(state: &AppState, page: &Page, f: TicketFilter) -> Result<Vec<TicketRow>, Response> {
     state
         .engine
         .store()
@@ -100,7 +100,7 @@ pub async fn intake_page(State(state): State<AppState>, page: Page) -> PageResul
     )
 }
 
-fn intake_render(
+pub(crate) fn intake_render(
     state: &AppState,
     page: &Page,
     status: StatusCode,
@@ -129,43 +129,6 @@ fn intake_render(
                 lon => form.text("lon"), address => form.text("address"), name => form.text("name"), phone => form.text("phone"), urgency => form.text("urgency") },
         },
     ))
-}
-
-fn intake_request(form: &FormData, channel: &str) -> IntakeRequest {
-    let num = |k: &str| form.text(k).parse::<f64>().ok();
-    let mut attributes = Vec::new();
-    for key in form.keys() {
-        if let Some(code) = key.strip_prefix("attr_") {
-            for v in form.all(key) {
-                if !v.trim().is_empty() {
-                    attributes.push((code.to_owned(), v.trim().to_owned()));
-                }
-            }
-        }
-    }
-    IntakeRequest {
-        channel: if channel.is_empty() {
-            form.text("channel")
-        } else {
-            channel.to_owned()
-        },
-        kind: if form.text("kind").is_empty() {
-            "complaint".into()
-        } else {
-            form.text("kind")
-        },
-        category: form.text("category"),
-        content: form.text("content"),
-        lat: num("lat"),
-        lon: num("lon"),
-        address: Some(form.text("address")),
-        name: Some(form.text("name")),
-        phone: Some(form.text("phone")),
-        urgency: Some(form.text("urgency")),
-        summoned: form.all("summoned"),
-        attributes,
-        attachments: Vec::new(),
-    }
 }
 
 pub async fn intake_submit(State(state): State<AppState>, page: Page, body: Bytes) -> PageResult {
@@ -203,7 +166,11 @@ pub struct BoardQuery {
 }
 
 /// The centre's tasks of one kind, newest requests last.
-async fn centre_rows(state: &AppState, page: &Page, task: TicketTask) -> Result<Vec<TicketRow>, Response> {
+pub(crate) async fn centre_rows(
+    state: &AppState,
+    page: &Page,
+    task: TicketTask,
+) -> Result<Vec<TicketRow>, Response> {
     let inbox = state
         .engine
         .store()
@@ -339,7 +306,7 @@ pub async fn ticket_page(
     .await
 }
 
-async fn ticket_render(
+pub(crate) async fn ticket_render(
     state: &AppState,
     page: &Page,
     actor: &Actor,
@@ -380,75 +347,6 @@ async fn ticket_render(
     ))
 }
 
-fn command_from(form: &FormData) -> Result<TicketCommand, ApiError> {
-    let code = |k: &str| {
-        onego_domain::values::Code::parse(&form.text(k))
-            .map_err(|e| ApiError::unprocessable(format!("{k}: {e}")))
-    };
-    Ok(match form.text("command").as_str() {
-        "dispatch" => TicketCommand::Dispatch {
-            lead: code("lead")?,
-            assisting: form
-                .all("assisting")
-                .iter()
-                .filter(|a| !a.is_empty())
-                .map(|a| {
-                    onego_domain::values::Code::parse(a).map_err(|e| ApiError::unprocessable(e.to_string()))
-                })
-                .collect::<Result<_, _>>()?,
-            category: Some(code("category")?).filter(|_| !form.text("category").is_empty()),
-            sla: if form.text("sla").is_empty() {
-                None
-            } else {
-                Some(code("sla")?)
-            },
-            note: form.text("note"),
-        },
-        "sign" => TicketCommand::Sign,
-        "return" => TicketCommand::Return {
-            reason: form.text("reason"),
-        },
-        "give_feedback" => TicketCommand::GiveFeedback {
-            text: form.text("text"),
-        },
-        "request_extension" => TicketCommand::RequestExtension {
-            limit: form.text("limit").parse().map_err(|_| {
-                ApiError::unprocessable("write the extra time like 5wd (working days) or 12h (hours)")
-            })?,
-            reason: form.text("reason"),
-        },
-        "decide_extension" => TicketCommand::DecideExtension {
-            granted: form.text("granted") == "yes",
-            reason: form.text("reason"),
-        },
-        "reply" => TicketCommand::Reply {
-            answer: form.text("answer"),
-        },
-        "return_visit" => TicketCommand::ReturnVisit {
-            solved: form.text("solved") == "yes",
-            satisfaction: form
-                .text("satisfaction")
-                .parse()
-                .map_err(|_| ApiError::unprocessable("choose a satisfaction level"))?,
-            note: form.text("note"),
-        },
-        "merge" => TicketCommand::Merge {
-            into: form.text("into"),
-        },
-        "supervise" => TicketCommand::Supervise {
-            reason: form.text("reason"),
-        },
-        "report" => TicketCommand::Report,
-        "resolve_in_grid" => TicketCommand::ResolveInGrid {
-            answer: form.text("answer"),
-        },
-        "escalate" => TicketCommand::Escalate {
-            reason: form.text("reason"),
-        },
-        other => return Err(ApiError::bad_request(format!("unknown command \"{other}\""))),
-    })
-}
-
 pub async fn ticket_act(
     State(state): State<AppState>,
     page: Page,
@@ -458,7 +356,7 @@ pub async fn ticket_act(
     let auth = page.require()?.clone();
     let form = FormData::parse(&body);
     page.check_csrf(&state, form.get("csrf"))?;
-    let result = match command_from(&form) {
+    let result = match TicketCommand::try_from(&form) {
         Ok(c) => state
             .engine
             .run_ticket(&auth.actor, id, &c, now())
@@ -480,256 +378,4 @@ pub async fn ticket_act(
         }
         Err(e) => ticket_render(&state, &page, &auth.actor, id, e.status, &e.message, "").await,
     }
-}
-
-// ---- Grid member ----
-
-pub async fn grid_report_page(State(state): State<AppState>, page: Page) -> PageResult {
-    page.require_role(&state, &[Role::GridMember])?;
-    grid_render(&state, &page, StatusCode::OK, &FormData::parse(b""), "").await
-}
-
-async fn grid_render(
-    state: &AppState,
-    page: &Page,
-    status: StatusCode,
-    form: &FormData,
-    error: &str,
-) -> PageResult {
-    let auth = page.require()?.clone();
-    let area = auth
-        .user
-        .department
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let a = area.clone();
-    let held = state
-        .engine
-        .store()
-        .inbox()
-        .tasks(&a, None, 100, 0)
-        .await
-        .map_err(|e| api_error_page(state, page, e.into()))?;
-    let area_name = state
-        .engine
-        .hotline()
-        .area(&area)
-        .map(|a| a.name.clone())
-        .unwrap_or(area.clone());
-    Ok(render(
-        state,
-        page,
-        "grid_report.html",
-        status,
-        context! {
-            area => area_name, categories => categories(state), error => error,
-            f => context! { category => form.text("category"), content => form.text("content"), lat => form.text("lat"), lon => form.text("lon"), address => form.text("address") },
-            held => held.iter().map(|r| context! { id => r.aggregate_id, number => r.number.clone(), title => r.title.clone(), task => crate::api::task_name(&r.task), opened => time(r.opened_at) }).collect::<Vec<_>>(),
-        },
-    ))
-}
-
-/// A grid member's report: fields and an optional photo (checked by content, stored only once the
-/// report is accepted, tied to it in the same commit).
-pub async fn grid_report_submit(State(state): State<AppState>, page: Page, mp: Multipart) -> PageResult {
-    let auth = page.require_role(&state, &[Role::GridMember])?.clone();
-    let (form, photos, problem) = held_files::read_form(mp, |f| f == "photo").await;
-    page.check_csrf(&state, form.get("csrf"))?;
-    if let Some(problem) = problem {
-        let message = problem.message(page.en());
-        return grid_render(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &form, &message).await;
-    }
-    let intake = match intake_request(&form, "grid").into_intake(&auth.actor) {
-        Ok(i) => i,
-        Err(e) => return grid_render(&state, &page, e.status, &form, &e.message).await,
-    };
-    let held = photos.into_iter().map(|f| ("photo".to_owned(), f)).collect();
-    let files = match held_files::store(&state, auth.user.id, held).await {
-        Ok(f) => f,
-        Err(e) => return grid_render(&state, &page, e.status, &form, &e.message).await,
-    };
-    match state.engine.open_ticket(&auth.actor, intake, &files, now()).await {
-        Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=reported", out.state.id)).into_response()),
-        Err(e) => {
-            held_files::discard(&state, auth.user.id, &files).await;
-            let e = ApiError::from(e);
-            grid_render(&state, &page, e.status, &form, &e.message).await
-        }
-    }
-}
-
-/// A photo of a request, for those who may see the request.
-pub async fn ticket_photo(
-    State(state): State<AppState>,
-    page: Page,
-    Path((id, upload)): Path<(i64, i64)>,
-) -> PageResult {
-    let auth = page.require()?.clone();
-    state
-        .engine
-        .ticket(&auth.actor, id)
-        .await
-        .map_err(|e| api_error_page(&state, &page, e.into()))?;
-    let info = state
-        .engine
-        .store()
-        .uploads()
-        .info(upload)
-        .await
-        .map_err(|e| api_error_page(&state, &page, e.into()))?
-        .filter(|i| i.aggregate_id == Some(id))
-        .ok_or_else(|| api_error_page(&state, &page, ApiError::not_found("there is no such photo")))?;
-    let data = state
-        .engine
-        .store()
-        .uploads()
-        .data(upload)
-        .await
-        .map_err(|e| api_error_page(&state, &page, e.into()))?
-        .unwrap_or_default();
-    Ok(([(axum::http::header::CONTENT_TYPE, info.content_type)], data).into_response())
-}
-
-// ---- Public ----
-
-/// Whoever uses the public form without logging in.
-fn public_actor() -> Actor {
-    Actor {
-        user_id: 0,
-        username: "public".into(),
-        name: "网上公众".into(),
-        role: Role::Applicant,
-        department: None,
-        applicant: None,
-    }
-}
-
-pub async fn request_page(State(state): State<AppState>, page: Page) -> PageResult {
-    request_render(&state, &page, StatusCode::OK, &FormData::parse(b""), "", None)
-}
-
-fn request_render(
-    state: &AppState,
-    page: &Page,
-    status: StatusCode,
-    form: &FormData,
-    error: &str,
-    created: Option<String>,
-) -> PageResult {
-    Ok(render(
-        state,
-        page,
-        "request.html",
-        status,
-        context! {
-            categories => categories(state), error => error, created => created,
-            f => context! { category => form.text("category"), kind => form.text("kind"), content => form.text("content"), address => form.text("address"),
-                lat => form.text("lat"), lon => form.text("lon"), name => form.text("name"), phone => form.text("phone") },
-        },
-    ))
-}
-
-pub async fn request_submit(State(state): State<AppState>, page: Page, body: Bytes) -> PageResult {
-    let form = FormData::parse(&body);
-    // Logged-in applicants raise it in their own name; everyone else as the public.
-    let actor = match &page.auth {
-        Some(a) if a.user.role == Role::Applicant => {
-            page.check_csrf(&state, form.get("csrf"))?;
-            a.actor.clone()
-        }
-        _ => public_actor(),
-    };
-    let result = match intake_request(&form, "web").into_intake(&actor) {
-        Ok(i) => state
-            .engine
-            .open_ticket(&actor, i, &[], now())
-            .await
-            .map_err(ApiError::from),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(out) => request_render(
-            &state,
-            &page,
-            StatusCode::CREATED,
-            &FormData::parse(b""),
-            "",
-            Some(out.state.number.clone()),
-        ),
-        Err(e) => request_render(&state, &page, e.status, &form, &e.message, None),
-    }
-}
-
-#[derive(serde::Deserialize, Default)]
-pub struct TrackQuery {
-    pub number: Option<String>,
-}
-
-/// Tracking by number: where the request stands and its steps, without anyone's personal details.
-pub async fn track_page(
-    State(state): State<AppState>,
-    page: Page,
-    Query(q): Query<TrackQuery>,
-) -> PageResult {
-    let number = q.number.unwrap_or_default().trim().to_owned();
-    let mut ctx: BTreeMap<&str, Value> = BTreeMap::new();
-    ctx.insert("number", Value::from(number.clone()));
-    let mut status = StatusCode::OK;
-    if !number.is_empty() {
-        let n = number.clone();
-        let id = state
-            .engine
-            .store()
-            .tickets()
-            .id_by_number(&n)
-            .await
-            .map_err(|e| api_error_page(&state, &page, e.into()))?;
-        match id {
-            None => {
-                status = StatusCode::NOT_FOUND;
-                ctx.insert("missing", Value::from(true));
-            }
-            Some(id) => {
-                let stored = state
-                    .engine
-                    .ticket_public(id)
-                    .await
-                    .map_err(|e| api_error_page(&state, &page, e.into()))?;
-                let t = &stored.value;
-                let journal = state
-                    .engine
-                    .store()
-                    .cases()
-                    .journal(id)
-                    .await
-                    .map_err(|e| api_error_page(&state, &page, e.into()))?;
-                let step = |a: &str| match a {
-                    "received" => "已受理",
-                    "dispatched" => "已派单",
-                    "signed" => "承办单位已签收",
-                    "returned" => "退回重新派单",
-                    "feedback_given" => "承办单位已联系反馈",
-                    "extension_requested" | "extension_decided" => "办理期限调整",
-                    "replied" => "已答复",
-                    "return_visited" => "已回访",
-                    "closed" => "已办结",
-                    "reopened" => "重新办理",
-                    "merged" => "与相同诉求合并办理",
-                    "supervised" => "已督办",
-                    "reported" => "部门已报到",
-                    "resolved_in_grid" => "网格内已处置",
-                    "escalated" => "上报处理",
-                    _ => "",
-                };
-                ctx.insert("ticket", context! {
-                    number => t.number.clone(), status_zh => t.status.zh(), category => format!("{} / {}", t.category.level1, t.category.level2),
-                    received => time(t.received_at), lead => t.lead.as_ref().map(|d| dept_name(&state, d.as_str())),
-                    answer => t.answer.clone().filter(|_| matches!(t.status, TicketStatus::Replied | TicketStatus::Closed)),
-                    steps => journal.iter().filter(|j| !step(&j.action).is_empty()).map(|j| context! { at => time(onego_calendar::Timestamp::from_millis(j.at)), what => step(&j.action) }).collect::<Vec<_>>(),
-                });
-            }
-        }
-    }
-    Ok(render(&state, &page, "track.html", status, ser(&ctx)))
 }

@@ -2,10 +2,23 @@
 //! switch, an elder-friendly mode on every page, and vendored front-end files (no download at build or
 //! run time).
 
+pub mod admin;
+pub mod apply;
+pub mod cases;
+pub mod catalog_edit;
+pub mod commands;
+pub mod dashboard;
 mod diagram;
+pub mod form;
+pub mod grid;
 pub mod hotline;
-pub mod pages;
+pub mod inbox;
+pub mod portal;
+pub mod public;
+pub mod session;
 pub mod tokens;
+pub mod view;
+pub mod window;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -78,6 +91,12 @@ fn t(state: &minijinja::State<'_, '_>, zh: String, en: String) -> String {
 impl Templates {
     pub fn new() -> Result<Templates, minijinja::Error> {
         let mut env = Environment::new();
+        // In debug and test builds a template that prints or reads into a variable its view does not
+        // have fails loudly (an error page, a failing test) instead of rendering empty; `{% if x %}` on
+        // a missing value stays allowed. Release builds stay lenient: a person never sees a template error.
+        if cfg!(debug_assertions) {
+            env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+        }
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
         }
@@ -359,5 +378,29 @@ pub async fn static_file(axum::extract::Path(path): axum::extract::Path<String>)
                 .into_response()
         }
         None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_template_that_prints_a_variable_its_view_lacks_fails_in_test_builds() {
+        let t = super::Templates::new().expect("templates");
+        assert!(t.env.render_str("{{ missing }}", minijinja::context! {}).is_err());
+        assert!(
+            t.env
+                .render_str(
+                    "{{ view.missing }}",
+                    minijinja::context! { view => minijinja::context! {} }
+                )
+                .is_err()
+        );
+        // Asking whether it is there stays allowed.
+        assert_eq!(
+            t.env
+                .render_str("{% if missing %}x{% else %}y{% endif %}", minijinja::context! {})
+                .expect("renders"),
+            "y"
+        );
     }
 }

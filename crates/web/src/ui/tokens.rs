@@ -12,10 +12,11 @@ use minijinja::context;
 use onego_domain::labels::Label;
 use onego_domain::org::{Role, TokenScope};
 
-use super::pages::{FormData, PageResult, time};
 use super::{Page, render};
 use crate::AppState;
-use crate::tokens_api::{self, NewToken};
+use crate::api::tokens::{self as tokens_api, NewToken};
+use crate::ui::form::FormData;
+use crate::ui::view::{PageResult, time};
 
 fn scope_label(page: &Page, s: TokenScope) -> &'static str {
     if page.en() { s.en() } else { s.zh() }

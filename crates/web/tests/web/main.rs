@@ -1,9 +1,11 @@
 //! onego-web's tests: one binary, the JSON API and the HTML pages, each driven through the router.
 
 mod api;
+mod layers;
 mod matrix;
 mod pages;
 mod privacy;
 mod scale_out;
 mod security;
+mod snapshots;
 mod support;

@@ -1,0 +1,351 @@
+//! Administration: users, departments, processes and holiday files.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use minijinja::context;
+use onego_domain::labels::Label;
+use onego_domain::org::Role;
+use onego_domain::values::{ApplicantId, Code};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::ui::{Page, api_error_page, process_svg, render};
+
+use crate::ui::form::FormData;
+use crate::ui::view::*;
+
+// --- Administration ---------------------------------------------------------------------------------
+
+pub async fn admin(State(state): State<AppState>, page: Page) -> PageResult {
+    page.require_role(&state, &[Role::Admin])?;
+    admin_page(&state, &page, StatusCode::OK, "", "", "").await
+}
+
+pub(crate) async fn admin_page(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    error: &str,
+    done: &str,
+    source: &str,
+) -> PageResult {
+    let catalog = state.engine.catalog();
+    let depts = departments(state);
+    let users = state
+        .engine
+        .store()
+        .users()
+        .list()
+        .await
+        .map_err(|e| api_error_page(state, page, e.into()))?;
+    let calendar = state.engine.calendar();
+    let table = calendar.table();
+    let today = state.engine.calendar().local_date(now());
+    let mut latest: BTreeMap<String, &onego_domain::process::ProcessDefinition> = BTreeMap::new();
+    for p in &catalog.processes {
+        if latest.get(p.code.as_str()).is_none_or(|x| x.version < p.version) {
+            latest.insert(p.code.to_string(), p);
+        }
+    }
+    Ok(render(
+        state,
+        page,
+        "admin.html",
+        status,
+        context! {
+            error => error, done => done, source => source,
+            processes => latest.values().map(|p| context! { code => p.code.to_string(), version => p.version, name => p.name.clone(), nodes => p.nodes.len(), svg => process_svg(p, &depts, None) }).collect::<Vec<_>>(),
+            items => catalog.items_on(today).iter().map(|i| context! { ..item_view(state, page, i), ..context! { process => i.process.to_string(), materials => i.materials.len(), version => i.version } }).collect::<Vec<_>>(),
+            bundles => catalog.bundles_on(today).iter().map(|b| context! { code => b.code.to_string(), name => b.name.clone(), members => b.members.iter().map(ToString::to_string).collect::<Vec<_>>().join("、"), lead => dept_name(state, b.lead_department.as_str()), promised => limit_text(page, b.promised_limit) }).collect::<Vec<_>>(),
+            departments => catalog.departments.iter().map(|d| context! { code => d.code.to_string(), name => d.name.clone(), uscc => d.uscc.as_ref().map(ToString::to_string) }).collect::<Vec<_>>(),
+            // Staff act in office under their names; applicants' accounts are citizens', shown masked.
+            users => users.iter().map(|u| context! { username => u.username.clone(),
+                name => match &u.applicant { Some(id) => onego_domain::privacy::applicant_name(id, &u.name, false), None => u.name.clone() },
+                role => u.role.zh(), department => u.department.as_ref().map(|d| dept_name(state, d.as_str())) }).collect::<Vec<_>>(),
+            years => table.years().map(|(y, n)| context! { year => y, notice => n }).collect::<Vec<_>>(),
+            source_name => table.source(),
+            roles => Role::ALL.iter().filter(|r| **r != Role::System).map(|r| context! { code => r.as_str(), name => r.zh() }).collect::<Vec<_>>(),
+        },
+    ))
+}
+
+pub async fn admin_process(State(state): State<AppState>, page: Page, body: Bytes) -> PageResult {
+    page.require_role(&state, &[Role::Admin])?;
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let source = form.get("source").unwrap_or("").to_owned();
+    let def = match onego_domain::process::ProcessDefinition::from_toml(&source) {
+        Ok(d) => d,
+        Err(e) => {
+            return admin_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+                "",
+                &source,
+            )
+            .await;
+        }
+    };
+    if form.get("check_only").is_some() {
+        let msg = format!(
+            "{} {} v{}：{}",
+            page.tr("校验通过", "Valid"),
+            def.code,
+            def.version,
+            def.name
+        );
+        return admin_page(&state, &page, StatusCode::OK, "", &msg, &source).await;
+    }
+    let (code, version) = (def.code.to_string(), def.version);
+    if let Err(e) = state
+        .engine
+        .store()
+        .catalog()
+        .save_process(def, onego_store::now_millis())
+        .await
+    {
+        return admin_page(
+            &state,
+            &page,
+            StatusCode::CONFLICT,
+            &ApiError::from(e).message,
+            "",
+            &source,
+        )
+        .await;
+    }
+    let _ = state.engine.reload_config().await;
+    admin_page(
+        &state,
+        &page,
+        StatusCode::OK,
+        "",
+        &format!("{} {code} v{version}", page.tr("已导入流程", "Imported process")),
+        "",
+    )
+    .await
+}
+
+pub async fn admin_user(State(state): State<AppState>, page: Page, body: Bytes) -> PageResult {
+    page.require_role(&state, &[Role::Admin])?;
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let role = Role::parse(&form.text("role")).filter(|r| *r != Role::System);
+    let department = form
+        .get("department")
+        .filter(|d| !d.is_empty())
+        .map(Code::parse)
+        .transpose();
+    let applicant = form
+        .get("applicant_id")
+        .filter(|d| !d.trim().is_empty())
+        .map(ApplicantId::parse)
+        .transpose();
+    let (Some(role), Ok(department), Ok(applicant)) = (role, department, applicant) else {
+        return admin_page(
+            &state,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page.tr(
+                "角色、部门或证件号码无效。",
+                "The role, department or ID is invalid.",
+            ),
+            "",
+            "",
+        )
+        .await;
+    };
+    let new = onego_store::users::NewUser {
+        username: form.text("username"),
+        name: form.text("name"),
+        role,
+        department,
+        applicant,
+        mobile: None,
+        password: form.get("password").unwrap_or("").to_owned(),
+    };
+    if let Err(e) = new.validate() {
+        return admin_page(
+            &state,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &e.to_string(),
+            "",
+            "",
+        )
+        .await;
+    }
+    let username = new.username.clone();
+    match state
+        .engine
+        .store()
+        .users()
+        .add(new, onego_store::now_millis())
+        .await
+    {
+        Ok(_) => {
+            admin_page(
+                &state,
+                &page,
+                StatusCode::OK,
+                "",
+                &format!("{} {username}", page.tr("已添加用户", "Added user")),
+                "",
+            )
+            .await
+        }
+        Err(e) => {
+            admin_page(
+                &state,
+                &page,
+                StatusCode::CONFLICT,
+                &ApiError::from(e).message,
+                "",
+                "",
+            )
+            .await
+        }
+    }
+}
+
+pub async fn admin_department(State(state): State<AppState>, page: Page, body: Bytes) -> PageResult {
+    page.require_role(&state, &[Role::Admin])?;
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let code = match Code::parse(&form.text("code")) {
+        Ok(c) => c,
+        Err(e) => {
+            return admin_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+                "",
+                "",
+            )
+            .await;
+        }
+    };
+    let uscc = match form
+        .get("uscc")
+        .filter(|u| !u.trim().is_empty())
+        .map(onego_domain::values::Uscc::parse)
+        .transpose()
+    {
+        Ok(u) => u,
+        Err(e) => {
+            return admin_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+                "",
+                "",
+            )
+            .await;
+        }
+    };
+    let name = form.text("name");
+    if name.is_empty() {
+        return admin_page(
+            &state,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page.tr("请填写部门名称。", "Give the department's name."),
+            "",
+            "",
+        )
+        .await;
+    }
+    let d = onego_domain::org::Department { code, name, uscc };
+    let label = d.name.clone();
+    if let Err(e) = state.engine.store().catalog().save_department(d).await {
+        return admin_page(
+            &state,
+            &page,
+            StatusCode::CONFLICT,
+            &ApiError::from(e).message,
+            "",
+            "",
+        )
+        .await;
+    }
+    let _ = state.engine.reload_config().await;
+    admin_page(
+        &state,
+        &page,
+        StatusCode::OK,
+        "",
+        &format!("{} {label}", page.tr("已保存部门", "Saved department")),
+        "",
+    )
+    .await
+}
+
+/// An administrator loads a holiday table file (a new year's notice, local rest days): validated against
+/// the table in force, stored, and put in force at once.
+pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Bytes) -> PageResult {
+    let auth = page.require_role(&state, &[Role::Admin])?.clone();
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let source = form.get("holidays").unwrap_or("").to_owned();
+    let name = format!("admin upload {}", time(now()));
+    let current = state.engine.calendar();
+    let merged = onego_calendar::HolidayTable::from_toml_str(&source, &name)
+        .and_then(|extra| current.table().clone().overlay(extra));
+    let table = match merged {
+        Ok(t) => t,
+        Err(e) => {
+            return admin_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+                "",
+                "",
+            )
+            .await;
+        }
+    };
+    let span = table
+        .year_span()
+        .map(|(a, b)| format!("{a}-{b}"))
+        .unwrap_or_default();
+    let (n, src, by) = (name.clone(), source.clone(), auth.user.username.clone());
+    if let Err(e) = state
+        .engine
+        .store()
+        .catalog()
+        .save_holiday_file(n, src, by, onego_store::now_millis())
+        .await
+    {
+        return admin_page(
+            &state,
+            &page,
+            StatusCode::CONFLICT,
+            &ApiError::from(e).message,
+            "",
+            "",
+        )
+        .await;
+    }
+    // Every server reloads the stored files (this one at once, the others within a second).
+    let _ = state.engine.reload_config().await;
+    admin_page(
+        &state,
+        &page,
+        StatusCode::OK,
+        "",
+        &format!(
+            "{} {span}",
+            page.tr("节假日表已生效，覆盖年份", "Holiday table in force, covering")
+        ),
+        "",
+    )
+    .await
+}

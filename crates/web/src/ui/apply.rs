@@ -1,0 +1,241 @@
+//! Applying online: the form of an item or bundle, with its materials uploaded.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use minijinja::context;
+use onego_domain::case::{Applicant, Channel, ProvidedMaterial, Registry, SubjectRef, Submission};
+use onego_domain::catalog::{FormField, MaterialSpec, ServiceItem};
+use onego_domain::org::Role;
+use onego_domain::process::NodeKind;
+use onego_domain::values::{Code, Mobile};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::ui::{Page, api_error_page, error_page, render};
+
+use crate::ui::view::*;
+
+// --- Applying online -------------------------------------------------------------------------------
+
+/// The form fields an application asks: a bundle's merged form, or the fields an item's process rules read.
+pub(crate) fn form_fields(
+    state: &AppState,
+    kind: &str,
+    code: &Code,
+) -> Option<(String, Vec<FormField>, Vec<MaterialSpec>)> {
+    let catalog = state.engine.catalog();
+    let today = state.engine.calendar().local_date(now());
+    if kind == "bundle" {
+        let b = catalog.bundle(code, today)?;
+        let items: Vec<ServiceItem> = b
+            .members
+            .iter()
+            .filter_map(|m| catalog.item(m, today).cloned())
+            .collect();
+        let materials = b.merged_materials(&items).into_iter().map(|m| m.spec).collect();
+        return Some((b.name.clone(), b.form_fields.clone(), materials));
+    }
+    let item = catalog.item(code, today)?;
+    let mut fields = vec![FormField {
+        key: "description".into(),
+        label: "申请事项说明".into(),
+        required: false,
+        field_type: "text".into(),
+        choices: vec![],
+    }];
+    if let Some(def) = catalog.latest_process(&item.process) {
+        for n in &def.nodes {
+            let rules: Vec<&onego_domain::rule::Rule> = match &n.kind {
+                NodeKind::Auto { rule, .. } => vec![rule],
+                NodeKind::Choice { when, .. } => when.iter().map(|w| &w.0).collect(),
+                _ => vec![],
+            };
+            for r in rules {
+                for f in r.fields() {
+                    if !fields.iter().any(|x| x.key == f) {
+                        let (label, field_type, choices) = match f {
+                            "registered_capital" => ("注册资本（元）", "number", vec![]),
+                            "business_scope_standard" => (
+                                "经营范围选用规范表述",
+                                "choice",
+                                vec!["true".into(), "false".into()],
+                            ),
+                            "floor_area" => ("经营面积（平方米）", "number", vec![]),
+                            other => (other, "text", vec![]),
+                        };
+                        fields.push(FormField {
+                            key: f.to_owned(),
+                            label: label.into(),
+                            required: true,
+                            field_type: field_type.into(),
+                            choices,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Some((item.name.clone(), fields, item.materials.clone()))
+}
+
+pub async fn apply_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path((kind, code)): Path<(String, String)>,
+) -> PageResult {
+    page.require_role(&state, &[Role::Applicant])?;
+    let Some((title, fields, materials)) = Code::parse(&code)
+        .ok()
+        .and_then(|c| form_fields(&state, &kind, &c))
+    else {
+        return Err(error_page(
+            &state,
+            &page,
+            StatusCode::NOT_FOUND,
+            &page.tr("没有这个事项。", "There is no such service item."),
+        ));
+    };
+    Ok(render(
+        &state,
+        &page,
+        "apply.html",
+        StatusCode::OK,
+        context! {
+            title => title, kind => kind, code => code, error => "",
+            fields => fields.iter().map(|f| context! { key => f.key.clone(), label => f.label.clone(), required => f.required, field_type => f.field_type.clone(), choices => f.choices.clone() }).collect::<Vec<_>>(),
+            materials => materials.iter().map(|m| material_view(&page, m)).collect::<Vec<_>>(),
+        },
+    ))
+}
+
+/// Material files come in fields named `file_<material code>`.
+pub(crate) fn material_of(field: &str) -> Option<Code> {
+    field.strip_prefix("file_").and_then(|c| Code::parse(c).ok())
+}
+
+/// Held material files as (material code, file), or the message for a field that names no material.
+pub(crate) fn material_files(
+    page: &Page,
+    files: Vec<crate::held_files::HeldFile>,
+) -> Result<Vec<(String, crate::held_files::HeldFile)>, String> {
+    files
+        .into_iter()
+        .map(|f| match material_of(&f.field) {
+            Some(code) => Ok((code.to_string(), f)),
+            None => Err(page.tr(
+                "上传的文件不属于任何材料。",
+                "An uploaded file belongs to no material.",
+            )),
+        })
+        .collect()
+}
+
+pub async fn apply_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Path((kind, code)): Path<(String, String)>,
+    mp: Multipart,
+) -> PageResult {
+    // Who may apply is known before the body is read; the files wait in memory until every check passed.
+    let auth = page.require_role(&state, &[Role::Applicant])?.clone();
+    let code = Code::parse(&code)
+        .map_err(|e| api_error_page(&state, &page, ApiError::unprocessable(e.to_string())))?;
+    let (fields, held, problem) = crate::held_files::read_form(mp, |f| f.starts_with("file_")).await;
+    page.check_csrf(&state, fields.get("csrf"))?;
+    let Some((title, form_spec, materials)) = form_fields(&state, &kind, &code) else {
+        return Err(error_page(
+            &state,
+            &page,
+            StatusCode::NOT_FOUND,
+            &page.tr("没有这个事项。", "There is no such service item."),
+        ));
+    };
+    let again = |status: StatusCode, msg: String| {
+        render(
+            &state,
+            &page,
+            "apply.html",
+            status,
+            context! {
+                title => title.clone(), kind => kind.clone(), code => code.to_string(), error => msg,
+                fields => form_spec.iter().map(|f| context! { key => f.key.clone(), label => f.label.clone(), required => f.required, field_type => f.field_type.clone(), choices => f.choices.clone() }).collect::<Vec<_>>(),
+                materials => materials.iter().map(|m| material_view(&page, m)).collect::<Vec<_>>(),
+            },
+        )
+    };
+    if let Some(problem) = problem {
+        return Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem.message(page.en()),
+        ));
+    }
+    let held = match material_files(&page, held) {
+        Ok(h) => h,
+        Err(m) => return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, m)),
+    };
+    let mut form = serde_json::Map::new();
+    for f in &form_spec {
+        let v = fields.text(&f.key);
+        if f.required && v.is_empty() {
+            let msg = format!("{}{}", page.tr("请填写：", "Please fill in: "), f.label);
+            return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, msg));
+        }
+        let value = match f.field_type.as_str() {
+            "number" => v
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::String(v)),
+            "choice" if v == "true" || v == "false" => serde_json::Value::Bool(v == "true"),
+            _ => serde_json::Value::String(v),
+        };
+        form.insert(f.key.clone(), value);
+    }
+    let t = now();
+    let applicant = Applicant {
+        id: auth
+            .user
+            .applicant
+            .clone()
+            .ok_or_else(|| error_page(&state, &page, StatusCode::FORBIDDEN, "no applicant identity"))?,
+        name: auth.user.name.clone(),
+        mobile: auth.user.mobile.as_deref().and_then(|m| Mobile::parse(m).ok()),
+        user_id: Some(auth.user.id),
+    };
+    let codes: Vec<String> = held.iter().map(|(c, _)| c.clone()).collect();
+    let files = match crate::held_files::store(&state, auth.user.id, held).await {
+        Ok(f) => f,
+        Err(e) => return Ok(again(e.status, e.message)),
+    };
+    let submission = Submission {
+        subject: if kind == "bundle" {
+            SubjectRef::Bundle { code: code.clone() }
+        } else {
+            SubjectRef::Item { code: code.clone() }
+        },
+        channel: Channel::Online,
+        applicant,
+        form: serde_json::Value::Object(form),
+        materials: codes
+            .iter()
+            .zip(&files)
+            .filter_map(|(c, f)| {
+                Some(ProvidedMaterial {
+                    code: Code::parse(c).ok()?,
+                    at: t,
+                    file: Some(*f),
+                })
+            })
+            .collect(),
+    };
+    match state.engine.open_case(&auth.actor, submission, None, t).await {
+        Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.state.id)).into_response()),
+        Err(e) => {
+            crate::held_files::discard(&state, auth.user.id, &files).await;
+            let e = ApiError::from(e);
+            Ok(again(e.status, e.message))
+        }
+    }
+}

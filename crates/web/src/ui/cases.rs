@@ -1,0 +1,518 @@
+//! Applications: the list, one case with its clocks, timeline and actions, supplying materials,
+//! files and notices.
+
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Redirect};
+use minijinja::{Value, context};
+use onego_calendar::Timestamp;
+use onego_domain::case::{
+    Case, CaseStatus, Channel, Command, DeliveryMethod, Registry, SpecialKind, TaskState,
+};
+use onego_domain::catalog::MaterialSpec;
+use onego_domain::labels::Label;
+use onego_domain::org::Role;
+use onego_domain::policy::{self};
+use onego_domain::process::{NodeKind, TaskAction};
+use onego_domain::values::Code;
+use onego_store::case::CaseFilter;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::ui::{Page, api_error_page, error_page, render};
+
+use crate::ui::apply::material_files;
+use crate::ui::commands::*;
+use crate::ui::form::FormData;
+use crate::ui::view::*;
+
+// --- Cases ----------------------------------------------------------------------------------------
+
+pub async fn cases_list(
+    State(state): State<AppState>,
+    page: Page,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
+    let auth = page.require()?.clone();
+    let form = FormData::parse(q.unwrap_or_default().as_bytes());
+    let day = |k: &str| {
+        form.get(k)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(onego_store::day_number)
+    };
+    let Ok(scope) = policy::case_list_scope(&auth.actor) else {
+        return Err(error_page(
+            &state,
+            &page,
+            StatusCode::FORBIDDEN,
+            &page.tr("管理员不查阅办件。", "Administrators do not read applications."),
+        ));
+    };
+    let mut f = CaseFilter::new(scope, 200);
+    f.status = form.get("status").and_then(CaseStatus::parse);
+    f.department = form.get("department").map(str::to_owned);
+    f.item_code = form.get("item").map(str::to_owned);
+    f.accepted_from_day = day("from");
+    f.accepted_to_day = day("to");
+    f.overdue = form.get("overdue").map(|o| o == "1" || o == "true");
+    let rows = state
+        .engine
+        .store()
+        .cases()
+        .list(f)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let notes = {
+        let (id, dept) = (
+            auth.user.id,
+            auth.user.department.as_ref().map(ToString::to_string),
+        );
+        state
+            .engine
+            .store()
+            .inbox()
+            .notifications(id, dept, 10)
+            .await
+            .unwrap_or_default()
+    };
+    Ok(render(
+        &state,
+        &page,
+        "cases.html",
+        StatusCode::OK,
+        context! {
+            rows => rows.iter().map(|r| context! {
+                id => r.id, number => r.number.clone(), title => r.title.clone(),
+                status => r.status.as_str(), status_zh => r.status.zh(),
+                department => dept_name(&state, &r.department), submitted => time(r.submitted_at),
+                due => r.due_at.map(time), overdue => r.overdue, warned => r.warned, outcome => r.outcome.map(|o| o.as_str()),
+            }).collect::<Vec<_>>(),
+            notifications => notes.iter().map(|n| context! { text => n.text.clone(), at => time(n.created_at), case_id => n.aggregate_id }).collect::<Vec<_>>(),
+            filtered => !form.0.is_empty(),
+        },
+    ))
+}
+
+pub(crate) fn clock_view(
+    state: &AppState,
+    page: &Page,
+    clock: Option<onego_calendar::Clock>,
+    at: Timestamp,
+) -> Value {
+    let Some(c) = clock else { return Value::from(()) };
+    let Ok(r) = c.read(&state.engine.calendar(), state.engine.config().policy, at) else {
+        return Value::from(());
+    };
+    let days = |ms: i64| ((ms as f64) / onego_calendar::MS_PER_DAY as f64 * 10.0).round() / 10.0;
+    context! {
+        state => r.state.as_str(),
+        state_zh => match r.state {
+            onego_calendar::ClockState::Running => page.tr("正常", "on time"),
+            onego_calendar::ClockState::Warning => page.tr("即将到期", "due soon"),
+            onego_calendar::ClockState::Overdue => page.tr("已超期", "overdue"),
+            onego_calendar::ClockState::Paused => page.tr("暂停计时", "paused"),
+        },
+        due => r.due.map(time),
+        limit => limit_text(page, r.total),
+        elapsed => days(r.elapsed_ms), remaining => days(r.remaining_ms.max(0)),
+        provisional => r.provisional,
+    }
+}
+
+pub(crate) fn action_label(page: &Page, action: &str, data: &serde_json::Value) -> String {
+    let tr = |zh: &str, en: &str| page.tr(zh, en);
+    match action {
+        "submitted" => tr("提交申请", "Application submitted"),
+        "accepted" => tr("窗口受理", "Accepted at the window"),
+        "not_accepted" => tr("不予受理", "Not accepted"),
+        "supplement_requested" => tr("一次性告知补正材料", "Supplement requested (one-time notice)"),
+        "materials_supplied" => tr("补齐材料", "Materials supplied"),
+        "task_opened" => format!(
+            "{}{}",
+            tr("进入环节：", "Step started: "),
+            data.pointer("/task/name").and_then(|v| v.as_str()).unwrap_or("")
+        ),
+        "task_completed" => match data.get("action").and_then(|v| v.as_str()) {
+            Some("approve") => tr("审查同意", "Approved"),
+            Some("return") => tr("退回重审", "Returned"),
+            Some("refuse") => tr("不予许可", "Refused"),
+            _ => tr("环节办结", "Step done"),
+        },
+        "task_cancelled" => tr("环节取消", "Step cancelled"),
+        "auto_decided" => {
+            if data.get("passed").and_then(|v| v.as_bool()) == Some(true) {
+                tr("智能秒批通过", "Auto-approved by rule")
+            } else {
+                tr("转人工审查", "Passed to a reviewer")
+            }
+        }
+        "choice_taken" => tr("按条件分流", "Routed by condition"),
+        "branch_arrived" => tr("并联环节完成", "Parallel branch done"),
+        "branches_joined" => tr("并联意见汇总", "Parallel branches joined"),
+        "flow_ended" => tr("事项办结", "Item finished"),
+        "decided" => tr("作出决定", "Decided"),
+        "special_procedure_started" => tr(
+            "启动特别程序（暂停计时）",
+            "Special procedure started (clock paused)",
+        ),
+        "special_procedure_ended" => tr("特别程序结束", "Special procedure ended"),
+        "extension_requested" => tr("申请延期", "Extension requested"),
+        "extension_denied" => tr("延期未获批准", "Extension denied"),
+        "extension_granted" => tr("批准延期", "Extension granted"),
+        "delivered" => tr("结果送达", "Result delivered"),
+        "withdrawn" => tr("申请人撤回", "Withdrawn"),
+        "rated" => tr("好差评", "Rated"),
+        "alarmed" => {
+            if data.get("alarm").and_then(|v| v.as_str()) == Some("overdue") {
+                tr("红牌：已超期", "Red card: overdue")
+            } else {
+                tr("黄牌：即将到期", "Yellow card: due soon")
+            }
+        }
+        other => other.to_owned(),
+    }
+}
+
+pub(crate) async fn case_page(
+    state: &AppState,
+    page: &Page,
+    id: i64,
+    status: StatusCode,
+    error: &str,
+    done: &str,
+) -> PageResult {
+    let auth = page.require()?.clone();
+    let stored = state
+        .engine
+        .case(&auth.actor, id)
+        .await
+        .map_err(|e| api_error_page(state, page, e.into()))?;
+    let case: &Case = &stored.value;
+    let journal = state
+        .engine
+        .store()
+        .cases()
+        .journal(id)
+        .await
+        .map_err(|e| api_error_page(state, page, e.into()))?;
+    let at = case.stopped_at().unwrap_or_else(now);
+    let personal = policy::sees_personal_data(&auth.actor, case);
+    let catalog = state.engine.catalog();
+    let mut specs: Vec<MaterialSpec> = Vec::new();
+    for f in &case.flows {
+        if let Some(item) = catalog.item_version(&f.item, f.item_version) {
+            for m in &item.materials {
+                if !specs.iter().any(|s| s.code == m.code) {
+                    specs.push(m.clone());
+                }
+            }
+        }
+    }
+    let materials: Vec<Value> = specs
+        .iter()
+        .map(|m| {
+            let have = case.materials.iter().find(|x| x.code == m.code);
+            context! { ..material_view(page, m), ..context! {
+                received => have.is_some(), file => have.and_then(|h| h.file).map(|f| f.to_string()),
+                deferred => case.deferred.contains(&m.code),
+            } }
+        })
+        .collect();
+    let can = |cmd: &Command| policy::authorize_command(&auth.actor, case, cmd).is_ok();
+    let my_tasks: Vec<Value> = case
+        .open_tasks()
+        .filter(|t| can(&Command::Act { task: t.id, action: TaskAction::Approve, return_to: None, opinion: String::new() }))
+        .map(|t| {
+            let def = catalog.process(&case.flows[t.flow].process, case.flows[t.flow].process_version);
+            let (actions, returns) = match def.and_then(|d| d.node(&t.node)).map(|n| &n.kind) {
+                Some(NodeKind::Task { actions, return_to, .. }) => (actions.iter().map(|a| format!("{a:?}").to_lowercase()).collect::<Vec<_>>(), return_to.clone()),
+                _ => (vec!["approve".to_owned(), "refuse".to_owned()], vec![]),
+            };
+            context! { id => t.id, name => t.name.clone(), actions => actions, returns => returns, countersign => t.group.is_some() }
+        })
+        .collect();
+    let ext = Command::GrantExtension {
+        limit: case.promised_limit,
+        reason: "x".into(),
+    };
+    let request_ext = Command::RequestExtension {
+        limit: case.promised_limit,
+        reason: "x".into(),
+    };
+    let supply = Command::SupplyMaterials {
+        materials: vec![],
+        files: Default::default(),
+    };
+    let is_applicant = auth.user.role == Role::Applicant;
+    let actions = context! {
+        accept => case.status == CaseStatus::Submitted && can(&Command::Accept { received: vec![], deferred: vec![], opinion: String::new() }),
+        supplement => matches!(case.status, CaseStatus::Submitted | CaseStatus::InReview) && case.supplement.is_none()
+            && can(&Command::RequestSupplement { missing: vec![], note: String::new() }),
+        supply => (case.supplement.is_some() || !case.deferred.is_empty()) && can(&supply),
+        deliver => case.status == CaseStatus::Decided && can(&Command::Deliver { delivery: DeliveryMethod::Window }),
+        withdraw => matches!(case.status, CaseStatus::Submitted | CaseStatus::InReview) && can(&Command::Withdraw { reason: String::new() }),
+        rate => matches!(case.status, CaseStatus::Delivered | CaseStatus::NotAccepted) && case.rating.is_none() && is_applicant && can(&Command::Rate { level: 5, comment: String::new() }),
+        request_extension => case.status == CaseStatus::InReview && case.extension_request.is_none() && can(&request_ext) && auth.user.role == Role::Approver,
+        grant_extension => case.status == CaseStatus::InReview && can(&ext),
+        special_start => case.status == CaseStatus::InReview && case.special.is_none() && can(&Command::StartSpecialProcedure { kind: SpecialKind::Hearing, reason: "x".into() }),
+        special_end => case.special.is_some() && can(&Command::EndSpecialProcedure { result: String::new() }),
+        tasks => my_tasks,
+    };
+    let timeline: Vec<Value> = crate::privacy::journal(&journal, personal)
+        .into_iter()
+        .filter(|j| !matches!(j.action.as_str(), "branch_arrived" | "choice_taken"))
+        .map(|j| {
+            let dept = j.data.pointer("/task/department").and_then(|v| v.as_str()).map(|d| dept_name(state, d));
+            context! {
+                at => time(j.at), actor => j.actor_name.clone(),
+                role => onego_domain::org::Role::parse(&j.actor_role).map(|r| r.zh()).unwrap_or(""),
+                label => action_label(page, &j.action, &j.data), action => j.action.clone(),
+                opinion => j.opinion.clone(), department => dept, hash => j.hash.chars().take(12).collect::<String>(),
+            }
+        })
+        .collect();
+    let person = crate::privacy::applicant(&auth.actor, case);
+    let tasks: Vec<Value> = case
+        .tasks
+        .iter()
+        .map(|t| context! {
+            id => t.id, name => t.name.clone(), department => dept_name(state, t.department.as_str()),
+            state => match &t.state { TaskState::Open => "open", TaskState::Done { .. } => "done", TaskState::Cancelled { .. } => "cancelled" },
+            by => match &t.state { TaskState::Done { by, at, .. } => format!("{by} {}", time(*at)), _ => String::new() },
+            clock => if t.is_open() { clock_view(state, page, Some(case.task_clock(t)), at) } else { Value::from(()) },
+        })
+        .collect();
+    let ctx = context! {
+        case => context! {
+            id => case.id, number => case.number.to_string(), title => case.title.clone(),
+            status => case.status.as_str(), status_zh => case.status.zh(), outcome => case.outcome.map(|o| o.as_str()),
+            reason => case.decision_reason.clone(), department => dept_name(state, case.department.as_str()),
+            applicant => person.name, applicant_id => person.id,
+            channel => match case.channel { Channel::Online => page.tr("网上申请", "online"), Channel::Window => page.tr("窗口申请", "at the window") },
+            submitted => time(case.submitted_at), accepted => case.accepted_at.map(time), decided => case.decided_at.map(time),
+            supplement => case.supplement.as_ref().map(|s| context! { missing => s.missing.iter().map(|m| context! { code => m.code.to_string(), name => m.name.clone(), reason => m.reason.clone() }).collect::<Vec<_>>(), note => s.note.clone() }),
+            special => case.special.as_ref().map(|s| format!("{}：{}", s.kind.zh(), s.reason)),
+            extension_request => case.extension_request.as_ref().map(|r| format!("{} · {} · {}", r.by, limit_text(page, r.limit), r.reason)),
+            rating => case.rating.as_ref().map(|r| r.level),
+            form => if personal { case.form.as_object().map(|o| o.iter().map(|(k, v)| context! { key => k.clone(), value => v.to_string().trim_matches('"').to_owned() }).collect::<Vec<_>>()) } else { None },
+        },
+        clock => clock_view(state, page, case.clock(), at),
+        legal_clock => clock_view(state, page, case.legal_clock(), at),
+        materials => materials,
+        tasks => tasks,
+        timeline => timeline,
+        actions => actions,
+        error => error, done => done,
+        unit => case.promised_limit.compact().trim_start_matches(char::is_numeric).to_owned(),
+    };
+    Ok(render(state, page, "case.html", status, ctx))
+}
+
+pub async fn case_view(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
+    let form = FormData::parse(q.unwrap_or_default().as_bytes());
+    let done = match form.get("done") {
+        Some("ok") => page.tr("已办理。", "Done."),
+        _ => String::new(),
+    };
+    case_page(&state, &page, id, StatusCode::OK, "", &done).await
+}
+
+pub async fn case_act(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    let auth = page.require()?.clone();
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let stored = state
+        .engine
+        .case(&auth.actor, id)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let result = match Command::try_from(CaseForm(&form, &stored.value)) {
+        Ok(cmd) => state
+            .engine
+            .run_case(&auth.actor, id, &cmd, now())
+            .await
+            .map_err(ApiError::from)
+            .map(|_| cmd.name()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(name) => {
+            state.metrics.count_command(name);
+            Ok(Redirect::to(&format!("/cases/{id}?done=ok")).into_response())
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
+            Err(api_error_page(&state, &page, e))
+        }
+        Err(e) => case_page(&state, &page, id, e.status, &e.message, "").await,
+    }
+}
+
+/// Supplying materials with files (补正, 容缺后补). The files wait in memory until the form and the
+/// caller's access are checked; they are tied to the case in the same commit as the command.
+pub async fn case_supply(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> PageResult {
+    let auth = page.require()?.clone();
+    let (fields, held, problem) = crate::held_files::read_form(mp, |f| f.starts_with("file_")).await;
+    page.check_csrf(&state, fields.get("csrf"))?;
+    let stored = state
+        .engine
+        .case(&auth.actor, id)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let probe = Command::SupplyMaterials {
+        materials: vec![],
+        files: Default::default(),
+    };
+    if let Err(d) = policy::authorize_command(&auth.actor, &stored.value, &probe) {
+        return Err(api_error_page(&state, &page, ApiError::forbidden(d.0)));
+    }
+    if let Some(problem) = problem {
+        return case_page(
+            &state,
+            &page,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &problem.message(page.en()),
+            "",
+        )
+        .await;
+    }
+    let held = match material_files(&page, held) {
+        Ok(h) if !h.is_empty() => h,
+        Ok(_) => {
+            let m = page.tr("请选择要上传的材料文件。", "Choose the files to upload.");
+            return case_page(&state, &page, id, StatusCode::UNPROCESSABLE_ENTITY, &m, "").await;
+        }
+        Err(m) => return case_page(&state, &page, id, StatusCode::UNPROCESSABLE_ENTITY, &m, "").await,
+    };
+    let codes: Vec<String> = held.iter().map(|(c, _)| c.clone()).collect();
+    let files = match crate::held_files::store(&state, auth.user.id, held).await {
+        Ok(f) => f,
+        Err(e) => return case_page(&state, &page, id, e.status, &e.message, "").await,
+    };
+    let cmd = Command::SupplyMaterials {
+        materials: codes.iter().filter_map(|c| Code::parse(c).ok()).collect(),
+        files: codes.iter().cloned().zip(files.iter().copied()).collect(),
+    };
+    match state.engine.run_case(&auth.actor, id, &cmd, now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=ok")).into_response()),
+        Err(e) => {
+            crate::held_files::discard(&state, auth.user.id, &files).await;
+            let e = ApiError::from(e);
+            case_page(&state, &page, id, e.status, &e.message, "").await
+        }
+    }
+}
+
+pub async fn upload(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> PageResult {
+    let auth = page.require()?.clone();
+    let info = state
+        .engine
+        .store()
+        .uploads()
+        .info(id)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let not_found = || {
+        error_page(
+            &state,
+            &page,
+            StatusCode::NOT_FOUND,
+            &page.tr("没有这个文件。", "There is no such file."),
+        )
+    };
+    let Some(info) = info else { return Err(not_found()) };
+    let allowed = match info.aggregate_id {
+        Some(case_id) => state.engine.case(&auth.actor, case_id).await.is_ok(),
+        None => info.owner_user_id == auth.user.id,
+    };
+    if !allowed {
+        return Err(not_found());
+    }
+    let data = state
+        .engine
+        .store()
+        .uploads()
+        .data(id)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?
+        .unwrap_or_default();
+    let name: String = info
+        .file_name
+        .chars()
+        .filter(|c| c.is_alphanumeric() || ".-_".contains(*c))
+        .collect();
+    Ok((
+        [
+            (CONTENT_TYPE, info.content_type.clone()),
+            (CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+/// Printable notices: 受理通知书 and 一次性告知书.
+pub async fn notice(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, kind)): Path<(i64, String)>,
+) -> PageResult {
+    let auth = page.require()?.clone();
+    let stored = state
+        .engine
+        .case(&auth.actor, id)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let case = &stored.value;
+    let applicant = crate::privacy::applicant(&auth.actor, case).name;
+    let reading = case.clock().and_then(|c| {
+        c.read(
+            &state.engine.calendar(),
+            state.engine.config().policy,
+            case.accepted_at.unwrap_or_else(now),
+        )
+        .ok()
+    });
+    let ctx = match kind.as_str() {
+        "acceptance" if case.accepted_at.is_some() => context! {
+            heading => "受理通知书", case_number => case.number.to_string(), applicant => applicant.clone(),
+            title => case.title.clone(), accepted => case.accepted_at.map(time), promised => limit_text(&page, case.promised_limit),
+            due => reading.and_then(|r| r.due).map(|d| time(Timestamp::from_millis(d.as_millis() - 1))),
+            department => dept_name(&state, case.department.as_str()), kind => "acceptance",
+        },
+        "supplement" if case.supplement.is_some() => context! {
+            heading => "补正材料一次性告知书", case_number => case.number.to_string(), applicant => applicant.clone(),
+            title => case.title.clone(), kind => "supplement",
+            missing => case.supplement.as_ref().map(|s| s.missing.iter().map(|m| context! { name => m.name.clone(), reason => m.reason.clone() }).collect::<Vec<_>>()),
+            note => case.supplement.as_ref().map(|s| s.note.clone()),
+            asked => case.supplement.as_ref().map(|s| time(s.at)),
+            department => dept_name(&state, case.department.as_str()),
+        },
+        _ => {
+            return Err(error_page(
+                &state,
+                &page,
+                StatusCode::NOT_FOUND,
+                &page.tr("此办件没有这份通知书。", "This case has no such notice."),
+            ));
+        }
+    };
+    Ok(render(&state, &page, "notice.html", StatusCode::OK, ctx))
+}

@@ -1,0 +1,319 @@
+//! Forms parsed into commands, in one place: a case command from the case page's forms, a request's
+//! intake and commands from the hotline, grid and public forms, and an item from the catalog editor.
+//! Each parse either gives the command or says, in the reader's terms, what is wrong; nothing is stored
+//! before it succeeds and the engine has decided.
+
+use onego_calendar::Limit;
+use onego_domain::case::{Case, Command, DeliveryMethod, MissingMaterial, SpecialKind};
+use onego_domain::catalog::{MaterialSpec, ServiceItem};
+use onego_domain::process::TaskAction;
+use onego_domain::ticket::TicketCommand;
+use onego_domain::values::Code;
+
+use crate::api::tickets::IntakeRequest;
+use crate::error::ApiError;
+use crate::ui::form::FormData;
+
+/// A case page's form, read against the case it acts on (tasks and materials are the case's).
+pub struct CaseForm<'a>(pub &'a FormData, pub &'a Case);
+
+impl TryFrom<CaseForm<'_>> for Command {
+    type Error = ApiError;
+    fn try_from(f: CaseForm<'_>) -> Result<Command, ApiError> {
+        case_command(f.0, f.1)
+    }
+}
+
+impl TryFrom<&FormData> for TicketCommand {
+    type Error = ApiError;
+    fn try_from(form: &FormData) -> Result<TicketCommand, ApiError> {
+        ticket_command(form)
+    }
+}
+
+pub(crate) fn codes(form: &FormData, key: &str) -> Result<Vec<Code>, ApiError> {
+    form.all(key)
+        .iter()
+        .map(|c| Code::parse(c).map_err(|e| ApiError::unprocessable(e.to_string())))
+        .collect()
+}
+
+/// Turns a posted action form into a domain command.
+pub(crate) fn case_command(form: &FormData, case: &Case) -> Result<Command, ApiError> {
+    let opinion = form.text("opinion");
+    let limit = || -> Result<Limit, ApiError> {
+        let n: u32 = form
+            .text("amount")
+            .parse()
+            .map_err(|_| ApiError::unprocessable("give the extension as a whole number"))?;
+        let unit = case
+            .promised_limit
+            .compact()
+            .trim_start_matches(char::is_numeric)
+            .to_owned();
+        format!("{n}{unit}")
+            .parse()
+            .map_err(|e: onego_calendar::LimitParseError| ApiError::unprocessable(e.to_string()))
+    };
+    Ok(match form.get("command").unwrap_or("") {
+        "accept" => Command::Accept {
+            received: codes(form, "received")?,
+            deferred: codes(form, "deferred")?,
+            opinion,
+        },
+        "refuse_acceptance" => Command::RefuseAcceptance {
+            reason: form.text("reason"),
+        },
+        "request_supplement" => Command::RequestSupplement {
+            missing: codes(form, "missing")?
+                .into_iter()
+                .map(|code| MissingMaterial {
+                    code,
+                    name: String::new(),
+                    reason: form.text("reason"),
+                })
+                .collect(),
+            note: form.text("note"),
+        },
+        "act" => Command::Act {
+            task: form
+                .text("task")
+                .parse()
+                .map_err(|_| ApiError::unprocessable("which task?"))?,
+            action: match form.get("action") {
+                Some("approve") => TaskAction::Approve,
+                Some("return") => TaskAction::Return,
+                Some("refuse") => TaskAction::Refuse,
+                _ => return Err(ApiError::unprocessable("choose approve, return or refuse")),
+            },
+            return_to: form.get("return_to").filter(|s| !s.is_empty()).map(str::to_owned),
+            opinion,
+        },
+        "deliver" => Command::Deliver {
+            delivery: match form.get("method") {
+                Some("mail") => DeliveryMethod::Mail {
+                    tracking_number: form.text("tracking"),
+                },
+                Some("electronic") => DeliveryMethod::Electronic,
+                _ => DeliveryMethod::Window,
+            },
+        },
+        "withdraw" => Command::Withdraw {
+            reason: form.text("reason"),
+        },
+        "rate" => Command::Rate {
+            level: form
+                .text("level")
+                .parse()
+                .map_err(|_| ApiError::unprocessable("choose a rating from 1 to 5"))?,
+            comment: form.text("comment"),
+        },
+        "request_extension" => Command::RequestExtension {
+            limit: limit()?,
+            reason: form.text("reason"),
+        },
+        "grant_extension" => Command::GrantExtension {
+            limit: limit()?,
+            reason: form.text("reason"),
+        },
+        "deny_extension" => Command::DenyExtension {
+            reason: form.text("reason"),
+        },
+        "start_special" => Command::StartSpecialProcedure {
+            kind: match form.get("kind") {
+                Some("testing") => SpecialKind::Testing,
+                Some("expert_review") => SpecialKind::ExpertReview,
+                Some("inspection") => SpecialKind::Inspection,
+                _ => SpecialKind::Hearing,
+            },
+            reason: form.text("reason"),
+        },
+        "end_special" => Command::EndSpecialProcedure {
+            result: form.text("result"),
+        },
+        other => return Err(ApiError::bad_request(format!("unknown action \"{other}\""))),
+    })
+}
+
+pub(crate) fn intake_request(form: &FormData, channel: &str) -> IntakeRequest {
+    let num = |k: &str| form.text(k).parse::<f64>().ok();
+    let mut attributes = Vec::new();
+    for key in form.keys() {
+        if let Some(code) = key.strip_prefix("attr_") {
+            for v in form.all(key) {
+                if !v.trim().is_empty() {
+                    attributes.push((code.to_owned(), v.trim().to_owned()));
+                }
+            }
+        }
+    }
+    IntakeRequest {
+        channel: if channel.is_empty() {
+            form.text("channel")
+        } else {
+            channel.to_owned()
+        },
+        kind: if form.text("kind").is_empty() {
+            "complaint".into()
+        } else {
+            form.text("kind")
+        },
+        category: form.text("category"),
+        content: form.text("content"),
+        lat: num("lat"),
+        lon: num("lon"),
+        address: Some(form.text("address")),
+        name: Some(form.text("name")),
+        phone: Some(form.text("phone")),
+        urgency: Some(form.text("urgency")),
+        summoned: form.all("summoned"),
+        attributes,
+        attachments: Vec::new(),
+    }
+}
+
+pub(crate) fn ticket_command(form: &FormData) -> Result<TicketCommand, ApiError> {
+    let code = |k: &str| {
+        onego_domain::values::Code::parse(&form.text(k))
+            .map_err(|e| ApiError::unprocessable(format!("{k}: {e}")))
+    };
+    Ok(match form.text("command").as_str() {
+        "dispatch" => TicketCommand::Dispatch {
+            lead: code("lead")?,
+            assisting: form
+                .all("assisting")
+                .iter()
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    onego_domain::values::Code::parse(a).map_err(|e| ApiError::unprocessable(e.to_string()))
+                })
+                .collect::<Result<_, _>>()?,
+            category: Some(code("category")?).filter(|_| !form.text("category").is_empty()),
+            sla: if form.text("sla").is_empty() {
+                None
+            } else {
+                Some(code("sla")?)
+            },
+            note: form.text("note"),
+        },
+        "sign" => TicketCommand::Sign,
+        "return" => TicketCommand::Return {
+            reason: form.text("reason"),
+        },
+        "give_feedback" => TicketCommand::GiveFeedback {
+            text: form.text("text"),
+        },
+        "request_extension" => TicketCommand::RequestExtension {
+            limit: form.text("limit").parse().map_err(|_| {
+                ApiError::unprocessable("write the extra time like 5wd (working days) or 12h (hours)")
+            })?,
+            reason: form.text("reason"),
+        },
+        "decide_extension" => TicketCommand::DecideExtension {
+            granted: form.text("granted") == "yes",
+            reason: form.text("reason"),
+        },
+        "reply" => TicketCommand::Reply {
+            answer: form.text("answer"),
+        },
+        "return_visit" => TicketCommand::ReturnVisit {
+            solved: form.text("solved") == "yes",
+            satisfaction: form
+                .text("satisfaction")
+                .parse()
+                .map_err(|_| ApiError::unprocessable("choose a satisfaction level"))?,
+            note: form.text("note"),
+        },
+        "merge" => TicketCommand::Merge {
+            into: form.text("into"),
+        },
+        "supervise" => TicketCommand::Supervise {
+            reason: form.text("reason"),
+        },
+        "report" => TicketCommand::Report,
+        "resolve_in_grid" => TicketCommand::ResolveInGrid {
+            answer: form.text("answer"),
+        },
+        "escalate" => TicketCommand::Escalate {
+            reason: form.text("reason"),
+        },
+        other => return Err(ApiError::bad_request(format!("unknown command \"{other}\""))),
+    })
+}
+
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
+        .map_err(|_| format!("{what} \"{}\" is not one of the allowed values", text.trim()))
+}
+
+pub(crate) fn item_from_form(
+    form: &FormData,
+    version: u32,
+    today: chrono::NaiveDate,
+) -> Result<ServiceItem, String> {
+    let code = |k: &str| Code::parse(&form.text(k)).map_err(|e| format!("{k}: {e}"));
+    let limit = |k: &str| form.text(k).parse::<Limit>().map_err(|e| format!("{k}: {e}"));
+    let lines = |k: &str| {
+        form.text(k)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mut materials = Vec::new();
+    for (n, line) in lines("materials").iter().enumerate() {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        if parts.len() != 5 {
+            return Err(format!(
+                "material line {}: write code | name | necessity | source | kind",
+                n + 1
+            ));
+        }
+        materials.push(MaterialSpec {
+            code: Code::parse(parts[0]).map_err(|e| format!("material line {}: {e}", n + 1))?,
+            name: parts[1].to_owned(),
+            necessity: parse_enum("necessity", parts[2])?,
+            source: parse_enum("source", parts[3])?,
+            kind: parse_enum("kind", parts[4])?,
+            form: onego_domain::catalog::MaterialForm::Either,
+            copies: 1,
+            blank_form: None,
+            note: None,
+        });
+    }
+    let item = ServiceItem {
+        base_code: code("base")?,
+        impl_code: code("code")?,
+        version,
+        effective_from: today,
+        effective_until: None,
+        name: form.text("name"),
+        kind: parse_enum("kind", &form.text("kind"))?,
+        department: code("department")?,
+        legal_limit: limit("legal")?,
+        promised_limit: limit("promised")?,
+        handling: parse_enum("handling", &form.text("handling"))?,
+        visits_required: form
+            .text("visits")
+            .parse()
+            .map_err(|_| "visits must be 0 or 1".to_owned())?,
+        online_depth: if form.text("visits") == "0" {
+            onego_domain::catalog::OnlineDepth::FullyOnline
+        } else {
+            onego_domain::catalog::OnlineDepth::Online
+        },
+        conditions: lines("conditions"),
+        materials,
+        fees: lines("fees"),
+        result_name: form.text("result"),
+        result_type: form.text("result_type"),
+        place: form.text("place"),
+        hours: form.text("hours"),
+        consult_phone: form.text("consult"),
+        complaint_phone: form.text("complaint"),
+        process: code("process")?,
+    };
+    item.validate().map_err(|e| e.to_string())?;
+    Ok(item)
+}

@@ -1,0 +1,34 @@
+//! A submitted form (URL-encoded body or query) as name → values, read in one place.
+
+use std::collections::BTreeMap;
+
+pub struct FormData(pub(crate) BTreeMap<String, Vec<String>>);
+
+impl FormData {
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> FormData {
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in pairs {
+            map.entry(k).or_default().push(v);
+        }
+        FormData(map)
+    }
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.keys()
+    }
+    pub(crate) fn parse(body: &[u8]) -> FormData {
+        FormData::from_pairs(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.first()).map(String::as_str)
+    }
+    pub(crate) fn text(&self, key: &str) -> String {
+        self.get(key).unwrap_or("").trim().to_owned()
+    }
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
+        self.0.get(key).cloned().unwrap_or_default()
+    }
+}

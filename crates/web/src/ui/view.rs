@@ -1,0 +1,90 @@
+//! Helpers that turn domain values into what a page shows (times, department names, limits,
+//! materials, items): one copy each, shared by every page.
+
+use std::collections::BTreeMap;
+
+use axum::response::Response;
+use minijinja::{Value, context};
+use onego_calendar::{Limit, Timestamp};
+use onego_domain::catalog::{MaterialSpec, Necessity, ServiceItem};
+use onego_domain::labels::Label;
+use onego_domain::values::Code;
+
+use crate::AppState;
+use crate::ui::Page;
+
+pub(crate) type PageResult = Result<Response, Response>;
+
+pub(crate) use crate::api::now;
+
+pub(crate) fn time(t: Timestamp) -> String {
+    t.to_rfc3339_in(onego_calendar::china_standard_time())
+        .replace('T', " ")
+        .chars()
+        .take(16)
+        .collect()
+}
+
+/// A form body as name → values (repeated names keep every value).
+pub(crate) fn departments(state: &AppState) -> BTreeMap<String, String> {
+    state
+        .engine
+        .catalog()
+        .departments
+        .iter()
+        .map(|d| (d.code.to_string(), d.name.clone()))
+        .collect()
+}
+
+/// A department's name (its code when unknown), looked up directly rather than through a fresh map.
+pub(crate) fn dept_name(state: &AppState, code: &str) -> String {
+    Code::parse(code)
+        .ok()
+        .and_then(|c| state.engine.catalog().department(&c).map(|d| d.name.clone()))
+        .unwrap_or_else(|| code.to_owned())
+}
+
+pub(crate) fn limit_text(page: &Page, l: Limit) -> String {
+    if page.en() {
+        l.to_string()
+    } else {
+        format!("{}{}", l.amount(), l.unit_zh())
+    }
+}
+
+pub(crate) fn necessity(page: &Page, n: Necessity) -> String {
+    match n {
+        Necessity::Required => page.tr("必要", "required"),
+        Necessity::Optional => page.tr("非必要", "optional"),
+        Necessity::Deferrable => page.tr("容缺后补", "may follow later"),
+    }
+}
+
+pub(crate) fn material_view(page: &Page, m: &MaterialSpec) -> Value {
+    context! {
+        code => m.code.to_string(),
+        name => m.name.clone(),
+        necessity => necessity(page, m.necessity),
+        necessity_code => format!("{:?}", m.necessity).to_lowercase(),
+        source => if m.source == onego_domain::catalog::MaterialSource::Government {
+            page.tr("政府部门核发（可共享获取）", "issued by government (can be fetched by data sharing)")
+        } else {
+            page.tr("申请人自备", "supplied by the applicant")
+        },
+        form => format!("{:?}", m.form).to_lowercase(),
+        copies => m.copies,
+    }
+}
+
+pub(crate) fn item_view(state: &AppState, page: &Page, i: &ServiceItem) -> Value {
+    context! {
+        code => i.impl_code.to_string(),
+        name => i.name.clone(),
+        kind => i.kind.zh(),
+        department => dept_name(state, i.department.as_str()),
+        promised => limit_text(page, i.promised_limit),
+        legal => limit_text(page, i.legal_limit),
+        instant => i.handling == onego_domain::catalog::Handling::Instant,
+        visits => i.visits_required,
+    }
+}

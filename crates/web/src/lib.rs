@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod open311;
 pub mod privacy;
 pub mod ui;
+pub mod views;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,10 +1,8 @@
 //! A department's open tasks and a person's notifications.
 
 use axum::extract::State;
-use onego_calendar::Timestamp;
-use onego_domain::labels::Label;
 use onego_domain::policy;
-use onego_store::inbox::{InboxRow, InboxTask, Notification};
+use onego_store::inbox::Notification;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -30,24 +28,6 @@ pub struct InboxItem {
     pub colour: String,
 }
 
-/// The name of an inbox task as people know it: a step's name, or a request task's Chinese label.
-pub fn task_name(task: &InboxTask) -> String {
-    match task {
-        InboxTask::Step(name) => name.clone(),
-        InboxTask::Ticket(t) => t.zh().to_owned(),
-    }
-}
-
-/// The inbox colour of a task at `now`: green (running), yellow (warning), red (overdue), grey (paused).
-pub fn clock_colour(row: &InboxRow, now: Timestamp) -> &'static str {
-    match (row.due_at, row.warning_at) {
-        (None, _) => "grey",
-        (Some(d), _) if now >= d => "red",
-        (_, Some(w)) if now >= w => "yellow",
-        _ => "green",
-    }
-}
-
 /// My department's open tasks, the most urgent first.
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "cases", params(Paging),
     responses((status = 200, body = Vec<InboxItem>), (status = 403, body = ErrorBody)))]
@@ -70,13 +50,13 @@ pub async fn inbox(
     Ok(Json(
         rows.into_iter()
             .map(|r| {
-                let colour = clock_colour(&r, t);
+                let colour = crate::views::Light::of(r.due_at, r.warning_at, t).as_str();
                 InboxItem {
                     case_id: r.aggregate_id,
                     number: r.number,
                     title: r.title,
                     task_id: r.task_id,
-                    task: task_name(&r.task),
+                    task: crate::views::task_name(&r.task, onego_domain::labels::Lang::Zh),
                     role: r.role,
                     opened_at: time(r.opened_at),
                     due: r.due_at.map(time),

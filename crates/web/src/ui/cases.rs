@@ -83,13 +83,8 @@ pub async fn cases_list(
         "cases.html",
         StatusCode::OK,
         context! {
-            rows => rows.iter().map(|r| context! {
-                id => r.id, number => r.number.clone(), title => r.title.clone(),
-                status => r.status.as_str(), status_zh => r.status.zh(),
-                department => dept_name(&state, &r.department), submitted => time(r.submitted_at),
-                due => r.due_at.map(time), overdue => r.overdue, warned => r.warned, outcome => r.outcome.map(|o| o.as_str()),
-            }).collect::<Vec<_>>(),
-            notifications => notes.iter().map(|n| context! { text => n.text.clone(), at => time(n.created_at), case_id => n.aggregate_id }).collect::<Vec<_>>(),
+            rows => rows.iter().map(|r| crate::views::value(crate::views::CaseRowView::new(&state, r, page.lang))).collect::<Vec<_>>(),
+            notifications => notes.iter().map(|n| crate::views::value(crate::views::NotificationView::from(n))).collect::<Vec<_>>(),
             filtered => !form.0.is_empty(),
         },
     ))

@@ -62,7 +62,7 @@ pub(crate) async fn grid_render(
         context! {
             area => area_name, categories => categories(state), error => error,
             f => context! { category => form.text("category"), content => form.text("content"), lat => form.text("lat"), lon => form.text("lon"), address => form.text("address") },
-            held => held.iter().map(|r| context! { id => r.aggregate_id, number => r.number.clone(), title => r.title.clone(), task => crate::api::task_name(&r.task), opened => time(r.opened_at) }).collect::<Vec<_>>(),
+            held => held.iter().map(|r| context! { id => r.aggregate_id, number => r.number.clone(), title => r.title.clone(), task => crate::views::task_name(&r.task, page.lang), opened => time(r.opened_at) }).collect::<Vec<_>>(),
         },
     ))
 }

@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use onego_domain::hotline::CENTRE;
-use onego_domain::labels::Label;
 use onego_domain::org::{Actor, Role};
 use onego_domain::policy::{self, TicketScope};
 use onego_domain::ticket::{TicketCommand, TicketStatus, TicketTask};
@@ -57,23 +56,8 @@ pub(crate) fn departments(state: &AppState) -> Vec<Value> {
         .collect()
 }
 
-pub(crate) fn row_view(state: &AppState, r: &TicketRow) -> Value {
-    let t = now();
-    let colour = match (r.solve_due_at.or(r.response_due_at), r.overdue, r.warned) {
-        (_, true, _) => "red",
-        (_, _, true) => "yellow",
-        (Some(d), _, _) if t >= d => "red",
-        (Some(_), _, _) => "green",
-        (None, _, _) => "grey",
-    };
-    context! {
-        id => r.id, number => r.number.clone(), title => r.title.clone(), content => r.content.clone(), category => r.category.clone(),
-        category_code => r.category_code.clone(), status => r.status.as_str(), status_zh => r.status.zh(),
-        lead => r.lead.as_deref().map(|d| dept_name(state, d)), received => time(r.received_at),
-        due => r.solve_due_at.or(r.response_due_at).map(time), supervision => r.supervision.map(|l| l.zh()),
-        satisfaction => r.satisfaction, returns => r.returns, reopens => r.reopens, colour => colour,
-        address => r.address.clone(),
-    }
+pub(crate) fn row_view(state: &AppState, page: &Page, r: &TicketRow) -> Value {
+    crate::views::value(crate::views::TicketRowView::new(state, r, page.lang, now()))
 }
 
 pub(crate) async fn rows(state: &AppState, page: &Page, f: TicketFilter) -> Result<Vec<TicketRow>, Response> {
@@ -197,7 +181,7 @@ pub async fn dispatch_board(State(state): State<AppState>, page: Page) -> PageRe
             let s = state.engine.suggest(&r.content, 3);
             let top = s.first();
             context! {
-                row => row_view(&state, r),
+                row => row_view(&state, &page, r),
                 suggest_category => top.map(|t| t.category.clone()).unwrap_or(r.category_code.clone()),
                 suggest_department => top.map(|t| t.department.clone()),
                 suggestions => s.iter().map(|x| context! { name => x.category_name.clone(), department => dept_name(&state, &x.department),
@@ -213,7 +197,7 @@ pub async fn dispatch_board(State(state): State<AppState>, page: Page) -> PageRe
         context! {
             mode => "dispatch", waiting => list, categories => categories(&state), departments => departments(&state),
             sla => state.engine.hotline().sla.iter().map(|s| context! { code => s.code.as_str(), name => s.name.clone() }).collect::<Vec<_>>(),
-            extensions => extensions.iter().map(|r| row_view(&state, r)).collect::<Vec<_>>(),
+            extensions => extensions.iter().map(|r| row_view(&state, &page, r)).collect::<Vec<_>>(),
         },
     ))
 }
@@ -226,7 +210,7 @@ pub async fn visits_board(State(state): State<AppState>, page: Page) -> PageResu
         &page,
         "hotline_board.html",
         StatusCode::OK,
-        context! { mode => "visits", visits => waiting.iter().map(|r| row_view(&state, r)).collect::<Vec<_>>() },
+        context! { mode => "visits", visits => waiting.iter().map(|r| row_view(&state, &page, r)).collect::<Vec<_>>() },
     ))
 }
 
@@ -253,8 +237,8 @@ pub async fn supervision_board(State(state): State<AppState>, page: Page) -> Pag
         StatusCode::OK,
         context! {
             mode => "supervision", can_supervise => auth.user.role == Role::Dispatcher,
-            supervised => supervised.iter().map(|r| row_view(&state, r)).collect::<Vec<_>>(),
-            overdue => overdue.iter().map(|r| row_view(&state, r)).collect::<Vec<_>>(),
+            supervised => supervised.iter().map(|r| row_view(&state, &page, r)).collect::<Vec<_>>(),
+            overdue => overdue.iter().map(|r| row_view(&state, &page, r)).collect::<Vec<_>>(),
         },
     ))
 }
@@ -276,7 +260,7 @@ pub async fn ticket_list(
         &page,
         "hotline_board.html",
         StatusCode::OK,
-        context! { mode => "list", status => q.status.unwrap_or_default(), list => list.iter().map(|r| row_view(&state, r)).collect::<Vec<_>>() },
+        context! { mode => "list", status => q.status.unwrap_or_default(), list => list.iter().map(|r| row_view(&state, &page, r)).collect::<Vec<_>>() },
     ))
 }
 

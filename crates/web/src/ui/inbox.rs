@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use minijinja::context;
-use onego_domain::aggregate::AggregateKind;
 use onego_domain::org::Role;
 
 use crate::AppState;
@@ -53,17 +52,8 @@ pub async fn inbox(State(state): State<AppState>, page: Page) -> PageResult {
         StatusCode::OK,
         context! {
             department => dept_name(&state, &dept),
-            rows => rows.iter().map(|r| {
-                let colour = crate::api::clock_colour(r, t);
-                let href = match r.kind {
-                    AggregateKind::Ticket => format!("/tickets/{}", r.aggregate_id),
-                    AggregateKind::Case => format!("/cases/{}", r.aggregate_id),
-                };
-                context! { case_id => r.aggregate_id, href => href,
-                    kind => r.kind.as_str(), number => r.number.clone(), title => r.title.clone(), task => crate::api::task_name(&r.task),
-                    role => r.role.clone(), opened => time(r.opened_at), due => r.due_at.map(time), colour => colour }
-            }).collect::<Vec<_>>(),
-            notifications => notes.iter().map(|n| context! { text => n.text.clone(), at => time(n.created_at), case_id => n.aggregate_id, kind => n.kind.clone() }).collect::<Vec<_>>(),
+            rows => rows.iter().map(|r| crate::views::value(crate::views::InboxRowView::new(r, page.lang, t))).collect::<Vec<_>>(),
+            notifications => notes.iter().map(|n| crate::views::value(crate::views::NotificationView::from(n))).collect::<Vec<_>>(),
         },
     ))
 }

@@ -105,11 +105,8 @@ impl Templates {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
+/// The page's language: the one the domain's labels know.
+pub use onego_domain::labels::Lang;
 
 /// Everything a page needs about the request: who (if anyone), language, elder mode, the path.
 pub struct Page {

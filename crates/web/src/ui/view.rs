@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 
 use axum::response::Response;
 use minijinja::{Value, context};
-use onego_calendar::{Limit, Timestamp};
+use onego_calendar::Limit;
 use onego_domain::catalog::{MaterialSpec, Necessity, ServiceItem};
 use onego_domain::labels::Label;
-use onego_domain::values::Code;
 
 use crate::AppState;
 use crate::ui::Page;
@@ -17,15 +16,9 @@ pub(crate) type PageResult = Result<Response, Response>;
 
 pub(crate) use crate::api::now;
 
-pub(crate) fn time(t: Timestamp) -> String {
-    t.to_rfc3339_in(onego_calendar::china_standard_time())
-        .replace('T', " ")
-        .chars()
-        .take(16)
-        .collect()
-}
+pub(crate) use crate::views::{dept_name, time};
 
-/// A form body as name → values (repeated names keep every value).
+/// Every department's name by code.
 pub(crate) fn departments(state: &AppState) -> BTreeMap<String, String> {
     state
         .engine
@@ -34,14 +27,6 @@ pub(crate) fn departments(state: &AppState) -> BTreeMap<String, String> {
         .iter()
         .map(|d| (d.code.to_string(), d.name.clone()))
         .collect()
-}
-
-/// A department's name (its code when unknown), looked up directly rather than through a fresh map.
-pub(crate) fn dept_name(state: &AppState, code: &str) -> String {
-    Code::parse(code)
-        .ok()
-        .and_then(|c| state.engine.catalog().department(&c).map(|d| d.name.clone()))
-        .unwrap_or_else(|| code.to_owned())
 }
 
 pub(crate) fn limit_text(page: &Page, l: Limit) -> String {

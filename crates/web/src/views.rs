@@ -1,0 +1,216 @@
+//! Typed views of list rows, shared by the JSON and HTML sides: what a row shows, in the reader's
+//! language, with the traffic-light colour computed in one place. A template reads these fields; a
+//! field it asks for that the view lacks fails in debug and test builds.
+
+use onego_calendar::Timestamp;
+use onego_domain::aggregate::AggregateKind;
+use onego_domain::labels::{Label, Lang};
+use onego_store::case::CaseListRow;
+use onego_store::inbox::{InboxRow, InboxTask, Notification};
+use onego_store::ticket::TicketRow;
+use serde::Serialize;
+
+use crate::AppState;
+
+/// A time as people read it: `2026-03-02 09:30`, China Standard Time.
+pub fn time(t: Timestamp) -> String {
+    t.to_rfc3339_in(onego_calendar::china_standard_time())
+        .replace('T', " ")
+        .chars()
+        .take(16)
+        .collect()
+}
+
+/// A department's name from its code (the code itself when the catalog has no such department).
+pub fn dept_name(state: &AppState, code: &str) -> String {
+    onego_domain::values::Code::parse(code)
+        .ok()
+        .and_then(|c| state.engine.catalog().department(&c).map(|d| d.name.clone()))
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// Green (running), yellow (warning), red (overdue) or grey (paused, or no clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    Green,
+    Yellow,
+    Red,
+    Grey,
+}
+
+impl Light {
+    /// From a due and a warning instant at `now`.
+    pub fn of(due: Option<Timestamp>, warning: Option<Timestamp>, now: Timestamp) -> Light {
+        match (due, warning) {
+            (None, _) => Light::Grey,
+            (Some(d), _) if now >= d => Light::Red,
+            (_, Some(w)) if now >= w => Light::Yellow,
+            _ => Light::Green,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Light::Green => "green",
+            Light::Yellow => "yellow",
+            Light::Red => "red",
+            Light::Grey => "grey",
+        }
+    }
+}
+
+/// The name of an inbox task as people know it: a step's name, or a request task's label.
+pub fn task_name(task: &InboxTask, lang: Lang) -> String {
+    match task {
+        InboxTask::Step(name) => name.clone(),
+        InboxTask::Ticket(t) => t.label(lang).to_owned(),
+    }
+}
+
+/// A request in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketRowView {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    pub content: String,
+    pub category: String,
+    pub category_code: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub lead: Option<String>,
+    pub received: String,
+    pub due: Option<String>,
+    pub supervision: Option<&'static str>,
+    pub satisfaction: Option<i64>,
+    pub returns: i64,
+    pub reopens: i64,
+    pub colour: &'static str,
+    pub address: Option<String>,
+}
+
+impl TicketRowView {
+    pub fn new(state: &AppState, r: &TicketRow, lang: Lang, now: Timestamp) -> TicketRowView {
+        let due = r.solve_due_at.or(r.response_due_at);
+        let colour = match (due, r.overdue, r.warned) {
+            (_, true, _) => Light::Red,
+            (_, _, true) => Light::Yellow,
+            (Some(d), _, _) if now >= d => Light::Red,
+            (Some(_), _, _) => Light::Green,
+            (None, _, _) => Light::Grey,
+        };
+        TicketRowView {
+            id: r.id,
+            number: r.number.clone(),
+            title: r.title.clone(),
+            content: r.content.clone(),
+            category: r.category.clone(),
+            category_code: r.category_code.clone(),
+            status: r.status.as_str(),
+            status_label: r.status.label(lang),
+            lead: r.lead.as_deref().map(|d| dept_name(state, d)),
+            received: time(r.received_at),
+            due: due.map(time),
+            supervision: r.supervision.map(|l| l.label(lang)),
+            satisfaction: r.satisfaction,
+            returns: r.returns,
+            reopens: r.reopens,
+            colour: colour.as_str(),
+            address: r.address.clone(),
+        }
+    }
+}
+
+/// An application in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRowView {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub department: String,
+    pub submitted: String,
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub warned: bool,
+    pub outcome: Option<&'static str>,
+}
+
+impl CaseRowView {
+    pub fn new(state: &AppState, r: &CaseListRow, lang: Lang) -> CaseRowView {
+        CaseRowView {
+            id: r.id,
+            number: r.number.clone(),
+            title: r.title.clone(),
+            status: r.status.as_str(),
+            status_label: r.status.label(lang),
+            department: dept_name(state, &r.department),
+            submitted: time(r.submitted_at),
+            due: r.due_at.map(time),
+            overdue: r.overdue,
+            warned: r.warned,
+            outcome: r.outcome.map(|o| o.as_str()),
+        }
+    }
+}
+
+/// A task in an inbox: a case's step or a request's task.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxRowView {
+    pub case_id: i64,
+    pub href: String,
+    pub kind: &'static str,
+    pub number: String,
+    pub title: String,
+    pub task: String,
+    pub role: Option<String>,
+    pub opened: String,
+    pub due: Option<String>,
+    pub colour: &'static str,
+}
+
+impl InboxRowView {
+    pub fn new(r: &InboxRow, lang: Lang, now: Timestamp) -> InboxRowView {
+        InboxRowView {
+            case_id: r.aggregate_id,
+            href: match r.kind {
+                AggregateKind::Ticket => format!("/tickets/{}", r.aggregate_id),
+                AggregateKind::Case => format!("/cases/{}", r.aggregate_id),
+            },
+            kind: r.kind.as_str(),
+            number: r.number.clone(),
+            title: r.title.clone(),
+            task: task_name(&r.task, lang),
+            role: r.role.clone(),
+            opened: time(r.opened_at),
+            due: r.due_at.map(time),
+            colour: Light::of(r.due_at, r.warning_at, now).as_str(),
+        }
+    }
+}
+
+/// A notification as a list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationView {
+    pub text: String,
+    pub at: String,
+    pub case_id: Option<i64>,
+    pub kind: String,
+}
+
+impl From<&Notification> for NotificationView {
+    fn from(n: &Notification) -> NotificationView {
+        NotificationView {
+            text: n.text.clone(),
+            at: time(n.created_at),
+            case_id: n.aggregate_id,
+            kind: n.kind.clone(),
+        }
+    }
+}
+
+/// A typed view as a template value.
+pub fn value<T: Serialize>(v: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(v))
+}

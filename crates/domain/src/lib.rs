@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod grid;
 pub mod hotline;
 pub mod labels;
+pub mod messages;
 pub mod org;
 pub mod policy;
 pub mod privacy;

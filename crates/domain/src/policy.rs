@@ -7,9 +7,9 @@ use crate::org::{Actor, Role};
 /// A refusal, with a message that says who could do it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Denied(pub String);
+pub struct Denied(pub crate::messages::Msg);
 
-fn deny<T>(m: impl Into<String>) -> Result<T, Denied> {
+fn deny<T>(m: impl Into<crate::messages::Msg>) -> Result<T, Denied> {
     Err(Denied(m.into()))
 }
 

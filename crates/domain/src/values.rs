@@ -28,6 +28,73 @@ pub enum ValueError {
     FileRef(String),
 }
 
+impl ValueError {
+    /// The message for a person, in both languages.
+    pub fn msg(&self) -> crate::messages::Msg {
+        use crate::messages::Msg;
+        let why_zh = |why: &str| -> &'static str {
+            match why {
+                "it must have 18 characters" => "应为18位",
+                "it may contain only digits and capital letters other than I, O, Z, S and V" => {
+                    "只能包含数字和除 I、O、Z、S、V 以外的大写字母"
+                }
+                "characters 3 to 8 are the region code and must be digits" => {
+                    "第3至8位是行政区划码，应为数字"
+                }
+                "the check character does not match; look for a mistyped character" => {
+                    "校验码不符，请核对是否有输错的字符"
+                }
+                "the first 17 characters must be digits" => "前17位应为数字",
+                "the last character must be a digit or X" => "最后一位应为数字或 X",
+                "it must begin with a region code, which never begins with 0" => {
+                    "应以行政区划码开头，不能以0开头"
+                }
+                "characters 7 to 14 must be a birth date YYYYMMDD" => "第7至14位应为出生日期（年月日）",
+                "the check character does not match; look for a mistyped digit" => {
+                    "校验码不符，请核对是否有输错的数字"
+                }
+                _ => "格式不正确",
+            }
+        };
+        let en = self.to_string();
+        match self {
+            ValueError::Uscc(v, why) => Msg::new(
+                "uscc_invalid",
+                format!("统一社会信用代码“{v}”有误：{}", why_zh(why)),
+                en,
+            ),
+            ValueError::ResidentId(v, why) => Msg::new(
+                "id_number_invalid",
+                format!("身份证号码“{v}”有误：{}", why_zh(why)),
+                en,
+            ),
+            ValueError::Mobile(v) => Msg::new(
+                "mobile_invalid",
+                format!("手机号码“{v}”有误：应为以1开头的11位数字，例如 13812345678"),
+                en,
+            ),
+            ValueError::CaseNumber(v) => Msg::new(
+                "case_number_invalid",
+                format!("办件编号“{v}”有误：应为6位行政区划码、8位日期和6位序号"),
+                en,
+            ),
+            ValueError::Code(v) => Msg::new(
+                "code_invalid",
+                format!("代码“{v}”有误：请使用2至40个字母、数字、“-”或“_”"),
+                en,
+            ),
+            ValueError::RegionCode(v) => Msg::new(
+                "region_code_invalid",
+                format!("行政区划码“{v}”有误：请填写6位 GB/T 2260 代码，例如 370100"),
+                en,
+            ),
+            ValueError::FileRef(v) => {
+                Msg::new("file_ref_invalid", format!("“{v}”不是本申请的文件，请先上传"), en)
+            }
+        }
+    }
+}
+
 /// The characters of a 统一社会信用代码 (GB 32100-2015): digits and capitals without I, O, Z, S, V.
 const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];

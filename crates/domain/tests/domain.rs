@@ -310,10 +310,24 @@ impl World {
     }
 
     fn submit(&self, subject: SubjectRef, materials: &[&str], form: serde_json::Value, now: &str) -> Case {
-        let who = applicant_user();
+        self.submit_on(Channel::Online, subject, materials, form, now)
+    }
+
+    fn submit_on(
+        &self,
+        channel: Channel,
+        subject: SubjectRef,
+        materials: &[&str],
+        form: serde_json::Value,
+        now: &str,
+    ) -> Case {
+        let who = match channel {
+            Channel::Window => actor(Role::Clerk, None),
+            _ => applicant_user(),
+        };
         let submission = Submission {
             subject,
-            channel: Channel::Online,
+            channel,
             applicant: Applicant {
                 id: ApplicantId::Person { id_number: person() },
                 name: "张三".into(),
@@ -657,7 +671,9 @@ fn an_application_runs_through_three_departments_in_parallel_to_delivery() {
 #[test]
 fn acceptance_lists_missing_required_materials_and_changes_nothing() {
     let w = World::new();
-    let mut case = w.submit(
+    // Registered at the window, where the clerk checks the papers at acceptance.
+    let mut case = w.submit_on(
+        Channel::Window,
         SubjectRef::Item {
             code: code("FOOD-01"),
         },
@@ -679,6 +695,70 @@ fn acceptance_lists_missing_required_materials_and_changes_nothing() {
         "{err}"
     );
     assert_eq!(case, before);
+}
+
+#[test]
+fn an_online_application_without_its_required_materials_is_refused_with_their_names_in_both_languages() {
+    let w = World::new();
+    let who = applicant_user();
+    let submission = Submission {
+        subject: SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        channel: Channel::Online,
+        applicant: Applicant {
+            id: ApplicantId::Person { id_number: person() },
+            name: "张三".into(),
+            mobile: None,
+            user_id: Some(who.user_id),
+        },
+        form: json!({}),
+        materials: vec![],
+    };
+    let number = CaseNumber::new(
+        &RegionCode::parse("370100").expect("region"),
+        at("2026-03-02T09:00:00").to_utc().date_naive(),
+        1,
+    )
+    .expect("number");
+    let err =
+        Case::open(&w.ctx(&who, "2026-03-02T09:00:00"), 1, number, submission, None).expect_err("refused");
+    let CaseError::Invalid(msg) = err else {
+        panic!("refused as invalid: {err:?}")
+    };
+    assert_eq!(msg.code, "materials_missing_online");
+    assert!(
+        msg.zh.contains("场所证明") && msg.zh.contains("请上传"),
+        "{}",
+        msg.zh
+    );
+    assert!(
+        msg.en.contains("场所证明") && msg.en.contains("upload them"),
+        "{}",
+        msg.en
+    );
+}
+
+#[test]
+fn a_withdrawal_needs_a_reason() {
+    let w = World::new();
+    let mut case = w.submit(
+        SubjectRef::Item {
+            code: code("FOOD-01"),
+        },
+        &["M-ID", "M-LEASE"],
+        json!({}),
+        "2026-03-02T09:00:00",
+    );
+    let err = w
+        .run(
+            &mut case,
+            &applicant_user(),
+            Command::Withdraw { reason: "  ".into() },
+            "2026-03-02T10:00:00",
+        )
+        .expect_err("refused");
+    assert!(err.contains("reason"), "{err}");
 }
 
 #[test]

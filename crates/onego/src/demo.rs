@@ -259,7 +259,10 @@ pub(crate) async fn seed_cases(
                 }
             }
         }
-        let supplement_round = rng.chance(12) && needed.len() > 1;
+        // Online every required material comes with the application; at the window a clerk may
+        // register it with one missing and send a 补正 notice for it.
+        let window = rng.chance(45);
+        let supplement_round = window && rng.chance(25) && needed.len() > 1;
         let given: Vec<ProvidedMaterial> = needed
             .iter()
             .skip(usize::from(supplement_round))
@@ -276,7 +279,6 @@ pub(crate) async fn seed_cases(
             "floor_area": 40 + rng.below(400),
             "company_name": COMPANIES[rng.below(COMPANIES.len() as u64) as usize],
         });
-        let window = rng.chance(45);
         let submission = Submission {
             subject,
             channel: if window { Channel::Window } else { Channel::Online },

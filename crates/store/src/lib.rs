@@ -175,6 +175,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_tickets.sql")),
     (5, include_str!("../migrations/sqlite/0005_security.sql")),
     (6, include_str!("../migrations/sqlite/0006_aggregates.sql")),
+    (7, include_str!("../migrations/sqlite/0007_applicant_names.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -183,6 +184,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_tickets.sql")),
     (5, include_str!("../migrations/postgres/0005_security.sql")),
     (6, include_str!("../migrations/postgres/0006_aggregates.sql")),
+    (7, include_str!("../migrations/postgres/0007_applicant_names.sql")),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.

@@ -103,6 +103,11 @@ impl Cases<'_> {
         let n = number.to_owned();
         self.0.read(move |c| crate::case::id_by_number(c, &n)).await
     }
+    /// The name an ID number (or 统一社会信用代码) is bound to, if it has been used.
+    pub async fn applicant_name(&self, key: &str) -> R<Option<String>> {
+        let k = key.to_owned();
+        self.0.read(move |c| crate::users::applicant_name(c, &k)).await
+    }
     /// Whether any case exists yet.
     pub async fn any(&self) -> R<bool> {
         self.0

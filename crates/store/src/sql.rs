@@ -222,6 +222,17 @@ pub fn insert_many(
     columns: &[&str],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), StoreError> {
+    insert_many_then(conn, table, columns, rows, "")
+}
+
+/// [`insert_many`] with a clause after the values, such as ` ON CONFLICT DO NOTHING` (both backends).
+pub fn insert_many_then(
+    conn: &mut dyn Conn,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    then: &str,
+) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -229,7 +240,7 @@ pub fn insert_many(
         // In-process SQLite has no round trips to save; one cached single-row statement avoids
         // parsing a new multi-row statement for every batch size.
         let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
+            "INSERT INTO {table} ({}) VALUES {}{then}",
             columns.join(", "),
             values_list(1, columns.len(), 0)
         );
@@ -244,7 +255,7 @@ pub fn insert_many(
         let rest = rows.split_off(rows.len().min(per));
         let chunk = std::mem::replace(&mut rows, rest);
         let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
+            "INSERT INTO {table} ({}) VALUES {}{then}",
             columns.join(", "),
             values_list(chunk.len(), columns.len(), 0)
         );

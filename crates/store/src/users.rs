@@ -132,7 +132,37 @@ fn user_row(r: &Row) -> Result<User, StoreError> {
 }
 
 /// Adds a user (the password hashed with argon2 before it reaches here: pass `password_hash`).
+/// The name an ID number (or 统一社会信用代码) is bound to, if it has been used.
+pub fn applicant_name(conn: &mut dyn Conn, key: &str) -> Result<Option<String>, StoreError> {
+    conn.query_one(
+        "SELECT name FROM applicant_names WHERE applicant_key = $1",
+        &[key.into()],
+    )?
+    .map(|r| r.text(0))
+    .transpose()
+}
+
+/// Binds an ID to a name the first time it is used; refuses another name for it.
+pub fn bind_applicant_name(conn: &mut dyn Conn, key: &str, name: &str, now: i64) -> Result<(), StoreError> {
+    match applicant_name(conn, key)? {
+        Some(bound) if bound != name.trim() => Err(StoreError::Constraint(format!(
+            "the ID {key} is registered under another name; check the ID and the name"
+        ))),
+        Some(_) => Ok(()),
+        None => {
+            conn.execute(
+                "INSERT INTO applicant_names (applicant_key, name, bound_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[key.into(), name.trim().into(), Value::Int(now)],
+            )?;
+            Ok(())
+        }
+    }
+}
+
 pub fn insert(conn: &mut dyn Conn, u: &NewUser, password_hash: &str, now: i64) -> Result<User, StoreError> {
+    if let Some(a) = &u.applicant {
+        bind_applicant_name(conn, a.as_str(), &u.name, now)?;
+    }
     if conn
         .query_one(
             "SELECT 1 FROM users WHERE username = $1",

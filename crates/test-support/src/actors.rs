@@ -67,7 +67,7 @@ pub fn applicant() -> Actor {
     Actor {
         user_id: 100,
         username: "zhangsan".into(),
-        name: "张三".into(),
+        name: display_name("zhangsan"),
         role: Role::Applicant,
         department: None,
         applicant: Some(applicant_id()),

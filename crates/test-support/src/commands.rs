@@ -8,7 +8,7 @@ use onego_domain::ticket::{
 };
 use onego_domain::values::Mobile;
 
-use crate::actors::{applicant_id, code};
+use crate::actors::{applicant_id, code, display_name};
 use crate::at;
 
 /// The reference item 大型商场开业前消防安全检查 and its required materials.
@@ -22,7 +22,7 @@ pub fn submission(subject: SubjectRef, materials: &[&str], form: serde_json::Val
         channel: Channel::Online,
         applicant: Applicant {
             id: applicant_id(),
-            name: "张三".into(),
+            name: display_name("zhangsan"),
             mobile: Some(Mobile::parse("13812345678").expect("mobile")),
             user_id: Some(100),
         },

@@ -3,6 +3,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use onego_domain::labels::Lang;
+use onego_domain::messages::Msg;
 use onego_store::StoreError;
 use onego_store::engine::EngineError;
 use serde::Serialize;
@@ -14,46 +16,58 @@ pub struct ErrorBody {
     /// A stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
     /// `conflict`, `unprocessable`, `payload_too_large`, `internal`.
     pub code: &'static str,
-    /// What went wrong and what to do about it.
+    /// What went wrong and what to do about it, in English.
     pub message: String,
+    /// The same in Chinese.
+    pub message_zh: String,
+    /// A stable code of the message itself (`materials_missing`, `no_such_case`, …; `untranslated` for
+    /// the few still only in English).
+    pub reason: &'static str,
 }
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub message: String,
+    pub message: Msg,
     /// Seconds until a refused request may be tried again (sent as `Retry-After`).
     pub retry_after: Option<i64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, message: impl Into<Msg>) -> Self {
         ApiError {
             status,
             message: message.into(),
             retry_after: None,
         }
     }
-    pub fn bad_request(m: impl Into<String>) -> Self {
+    pub fn bad_request(m: impl Into<Msg>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, m)
     }
-    pub fn unauthorized(m: impl Into<String>) -> Self {
+    pub fn unauthorized(m: impl Into<Msg>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, m)
     }
-    pub fn forbidden(m: impl Into<String>) -> Self {
+    pub fn forbidden(m: impl Into<Msg>) -> Self {
         Self::new(StatusCode::FORBIDDEN, m)
     }
-    pub fn not_found(m: impl Into<String>) -> Self {
+    pub fn not_found(m: impl Into<Msg>) -> Self {
         Self::new(StatusCode::NOT_FOUND, m)
     }
-    pub fn conflict(m: impl Into<String>) -> Self {
+    pub fn conflict(m: impl Into<Msg>) -> Self {
         Self::new(StatusCode::CONFLICT, m)
     }
-    pub fn unprocessable(m: impl Into<String>) -> Self {
+    pub fn unprocessable(m: impl Into<Msg>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, m)
     }
-    pub fn internal(m: impl Into<String>) -> Self {
+    pub fn internal(m: impl Into<Msg>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, m)
+    }
+}
+
+impl ApiError {
+    /// The message in a page's language.
+    pub fn text(&self, lang: Lang) -> String {
+        self.message.text(lang).to_owned()
     }
 }
 
@@ -81,7 +95,9 @@ impl IntoResponse for ApiError {
         }
         let body = ErrorBody {
             code: code_of(self.status),
-            message: self.message,
+            reason: self.message.code,
+            message_zh: self.message.zh,
+            message: self.message.en,
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after

@@ -698,7 +698,7 @@ async fn post_inner(state: &AppState, path: &str, req: Request) -> Result<Respon
             StatusCode::INTERNAL_SERVER_ERROR => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        err(format, status, api.message)
+        err(format, status, api.message.en)
     };
     let held = files.into_iter().map(|f| ("media".to_owned(), f)).collect();
     let stored = held_files::store(state, user.id, held)

@@ -189,20 +189,20 @@ impl CaseCommandKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
     #[error("{0}")]
-    NotAllowedNow(String),
+    NotAllowedNow(Msg),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Msg),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     #[error("the catalog or process definition this case needs is missing: {0}")]
     Configuration(String),
 }
 
-pub(super) fn now_illegal<T>(message: impl Into<String>) -> Result<T, CaseError> {
+pub(super) fn now_illegal<T>(message: impl Into<Msg>) -> Result<T, CaseError> {
     Err(CaseError::NotAllowedNow(message.into()))
 }
 
-pub(super) fn invalid<T>(message: impl Into<String>) -> Result<T, CaseError> {
+pub(super) fn invalid<T>(message: impl Into<Msg>) -> Result<T, CaseError> {
     Err(CaseError::Invalid(message.into()))
 }
 

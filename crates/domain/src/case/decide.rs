@@ -18,7 +18,11 @@ impl Case {
         let (subject, title, department, handling, promised, legal, items) = match &submission.subject {
             SubjectRef::Item { code } => {
                 let item = ctx.registry.item(code, today).ok_or_else(|| {
-                    CaseError::NotFound(format!("no service item {code} is in force today"))
+                    CaseError::NotFound(Msg::new(
+                        "item_not_in_force",
+                        format!("事项 {code} 今日不在办理期内，请查看事项目录"),
+                        format!("no service item {code} is in force today"),
+                    ))
                 })?;
                 (
                     Subject::Item {
@@ -34,10 +38,13 @@ impl Case {
                 )
             }
             SubjectRef::Bundle { code } => {
-                let bundle = ctx
-                    .registry
-                    .bundle(code, today)
-                    .ok_or_else(|| CaseError::NotFound(format!("no bundle {code} is in force today")))?;
+                let bundle = ctx.registry.bundle(code, today).ok_or_else(|| {
+                    CaseError::NotFound(Msg::new(
+                        "bundle_not_in_force",
+                        format!("“一件事” {code} 今日不在办理期内，请查看事项目录"),
+                        format!("no bundle {code} is in force today"),
+                    ))
+                })?;
                 let mut items = Vec::new();
                 for m in &bundle.members {
                     items.push(ctx.registry.item(m, today).ok_or_else(|| {
@@ -73,9 +80,31 @@ impl Case {
             .collect();
         for m in &submission.materials {
             if !known.contains(&&m.code) {
-                return invalid(format!(
-                    "material {} is not one this application asks for",
-                    m.code
+                return invalid(Msg::new(
+                    "material_not_asked",
+                    format!("材料 {} 不是本申请需要的材料", m.code),
+                    format!("material {} is not one this application asks for", m.code),
+                ));
+            }
+        }
+        // Online, nobody receives the papers: every required material must come with the application
+        // (容缺后补 materials may follow; a window clerk checks the papers at acceptance instead).
+        if submission.channel == Channel::Online {
+            let mut missing: Vec<&str> = Vec::new();
+            for m in items.iter().flat_map(|i| &i.materials) {
+                if m.necessity == Necessity::Required
+                    && !submission.materials.iter().any(|p| p.code == m.code)
+                    && !missing.contains(&m.name.as_str())
+                {
+                    missing.push(&m.name);
+                }
+            }
+            if !missing.is_empty() {
+                let (zh, en) = crate::messages::names(&missing);
+                return invalid(Msg::new(
+                    "materials_missing_online",
+                    format!("以下必要材料尚未上传：{zh}。请上传后再提交"),
+                    format!("these required materials are not uploaded: {en}; upload them and submit again"),
                 ));
             }
         }
@@ -455,7 +484,11 @@ impl<'a> Run<'_, 'a> {
                     && (tracking_number.trim().len() < 6
                         || !tracking_number.trim().chars().all(|c| c.is_ascii_alphanumeric()))
                 {
-                    return invalid("give the mail tracking number (6 or more letters and digits)");
+                    return invalid(Msg::new(
+                        "tracking_number_needed",
+                        "请填写快递单号（6位以上字母或数字）",
+                        "give the mail tracking number (6 or more letters and digits)",
+                    ));
                 }
                 self.emit(Event::Delivered {
                     delivery: delivery.clone(),
@@ -464,9 +497,20 @@ impl<'a> Run<'_, 'a> {
             }
             Command::Withdraw { reason } => {
                 if !matches!(status, CaseStatus::Submitted | CaseStatus::InReview) {
-                    return now_illegal(format!(
-                        "a case can be withdrawn only before its decision; this one is {}",
-                        status.zh()
+                    return now_illegal(Msg::new(
+                        "withdraw_too_late",
+                        format!("办件作出决定前才能撤回；该办件{}", status.zh()),
+                        format!(
+                            "a case can be withdrawn only before its decision; this one is {}",
+                            status.en()
+                        ),
+                    ));
+                }
+                if reason.trim().is_empty() {
+                    return invalid(Msg::new(
+                        "withdraw_needs_reason",
+                        "请写明撤回原因；撤回后如需办理须重新申请",
+                        "give the reason for withdrawing; to go on later, apply again",
                     ));
                 }
                 let open: Vec<TaskId> = self.case.open_tasks().map(|t| t.id).collect();
@@ -480,18 +524,32 @@ impl<'a> Run<'_, 'a> {
             }
             Command::Rate { level, comment } => {
                 if !matches!(status, CaseStatus::Delivered | CaseStatus::NotAccepted) {
-                    return now_illegal("a case can be rated once it is finished");
+                    return now_illegal(Msg::new(
+                        "rating_too_early",
+                        "办件办结后才能评价",
+                        "a case can be rated once it is finished",
+                    ));
                 }
                 if self.case.rating.is_some() {
-                    return now_illegal("this case has been rated already");
+                    return now_illegal(Msg::new(
+                        "rated_already",
+                        "该办件已评价过",
+                        "this case has been rated already",
+                    ));
                 }
                 if !(1..=5).contains(level) {
-                    return invalid("rate from 1 (非常不满意) to 5 (非常满意)");
+                    return invalid(Msg::new(
+                        "rating_out_of_range",
+                        "请选择评价等级：1（非常不满意）至5（非常满意）",
+                        "rate from 1 (非常不满意) to 5 (非常满意)",
+                    ));
                 }
                 if *level <= 2 && comment.trim().is_empty() {
-                    return invalid(
+                    return invalid(Msg::new(
+                        "rating_needs_comment",
+                        "差评（1或2分）请写明哪里不满意，以便整改",
                         "a 差评 (1 or 2) needs a comment saying what went wrong, so it can be put right",
-                    );
+                    ));
                 }
                 self.emit(Event::Rated {
                     level: *level,
@@ -568,9 +626,13 @@ impl<'a> Run<'_, 'a> {
             .map(|s| s.name.as_str())
             .collect();
         if !missing.is_empty() {
-            return now_illegal(format!(
-                "required materials are missing: {}; request a supplement (补正) listing them, or receive them first",
-                missing.join("、")
+            let (zh, en) = crate::messages::names(&missing);
+            return now_illegal(Msg::new(
+                "materials_missing_at_acceptance",
+                format!("必要材料尚缺：{zh}。请先收取这些材料，或发出补正通知一次性告知申请人"),
+                format!(
+                    "required materials are missing: {en}; request a supplement (补正) listing them, or receive them first"
+                ),
             ));
         }
         let received: Vec<ProvidedMaterial> = received

@@ -192,10 +192,19 @@ impl<'a> Run<'_, 'a> {
         return_to: Option<&str>,
         opinion: &str,
     ) -> Result<(), CaseError> {
-        let task =
-            self.case.task(task_id).cloned().ok_or_else(|| {
-                CaseError::NotFound(format!("case {} has no task {task_id}", self.case.number))
-            })?;
+        let task = self.case.task(task_id).cloned().ok_or_else(|| {
+            CaseError::NotFound(Msg::new(
+                "no_such_task",
+                format!(
+                    "办件 {} 没有第 {task_id} 号环节，请刷新页面后重试",
+                    self.case.number
+                ),
+                format!(
+                    "case {} has no task {task_id}; reload the page and try again",
+                    self.case.number
+                ),
+            ))
+        })?;
         if !task.is_open() {
             return now_illegal(format!("task {task_id} ({}) is already closed", task.name));
         }

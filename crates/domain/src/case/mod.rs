@@ -27,6 +27,7 @@ use serde_json::Value;
 
 use crate::catalog::{Bundle, Handling, MaterialSpec, Necessity, ServiceItem};
 use crate::labels::Label;
+use crate::messages::Msg;
 use crate::org::Actor;
 use crate::process::{ITEM_DEPARTMENT, NodeKind, Outcome, ProcessDefinition, TaskAction};
 use crate::values::{ApplicantId, CaseNumber, Code, FileRef, Mobile};

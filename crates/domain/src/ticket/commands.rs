@@ -152,16 +152,16 @@ impl TicketCommand {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TicketError {
     #[error("{0}")]
-    NotAllowedNow(String),
+    NotAllowedNow(crate::messages::Msg),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(crate::messages::Msg),
 }
 
-pub(super) fn now_illegal<T>(m: impl Into<String>) -> Result<T, TicketError> {
+pub(super) fn now_illegal<T>(m: impl Into<crate::messages::Msg>) -> Result<T, TicketError> {
     Err(TicketError::NotAllowedNow(m.into()))
 }
 
-pub(super) fn invalid<T>(m: impl Into<String>) -> Result<T, TicketError> {
+pub(super) fn invalid<T>(m: impl Into<crate::messages::Msg>) -> Result<T, TicketError> {
     Err(TicketError::Invalid(m.into()))
 }
 

@@ -173,7 +173,7 @@ impl Run<'_, '_, '_> {
             .actor
             .department
             .clone()
-            .ok_or_else(|| TicketError::Invalid(format!("{what} as a department")))
+            .ok_or_else(|| TicketError::Invalid(Msg::from(format!("{what} as a department"))))
     }
 
     fn dispatch(
@@ -187,23 +187,36 @@ impl Run<'_, '_, '_> {
         let ctx = self.ctx;
         for d in std::iter::once(lead).chain(assisting) {
             if !ctx.departments.contains(d) {
-                return invalid(format!("there is no department {d}"));
+                return invalid(Msg::new(
+                    "no_such_department",
+                    format!("没有单位 {d}，请从列表中选择"),
+                    format!("there is no department {d}; choose one from the list"),
+                ));
             }
         }
         if assisting.contains(lead) {
-            return invalid("the lead department cannot also assist");
+            return invalid(Msg::new(
+                "lead_cannot_assist",
+                "主办单位不能同时是协办单位",
+                "the lead department cannot also assist",
+            ));
         }
         let category = category.unwrap_or(&self.ticket.category.code);
-        let cat = ctx
-            .hotline
-            .category(category.as_str())
-            .ok_or_else(|| TicketError::Invalid(format!("there is no category {category}")))?;
+        let cat = ctx.hotline.category(category.as_str()).ok_or_else(|| {
+            TicketError::Invalid(Msg::new(
+                "no_such_category",
+                format!("没有分类 {category}，请从列表中选择"),
+                format!("there is no category {category}; choose one from the list"),
+            ))
+        })?;
         let sla = sla.unwrap_or(&cat.sla);
-        let sla = ctx
-            .hotline
-            .sla(sla.as_str())
-            .cloned()
-            .ok_or_else(|| TicketError::Invalid(format!("there is no SLA profile {sla}")))?;
+        let sla = ctx.hotline.sla(sla.as_str()).cloned().ok_or_else(|| {
+            TicketError::Invalid(Msg::new(
+                "no_such_sla",
+                format!("没有时限标准 {sla}，请从列表中选择"),
+                format!("there is no SLA profile {sla}; choose one from the list"),
+            ))
+        })?;
         self.emit(TicketEvent::Dispatched {
             lead: lead.clone(),
             assisting: assisting.to_vec(),
@@ -308,7 +321,13 @@ impl Run<'_, '_, '_> {
             .merge_target
             .as_ref()
             .filter(|t| t.number == into.trim())
-            .ok_or_else(|| TicketError::Invalid(format!("there is no request {into} to merge into")))?;
+            .ok_or_else(|| {
+                TicketError::Invalid(Msg::new(
+                    "no_merge_target",
+                    format!("没有编号为 {into} 的诉求，无法并单；请核对编号"),
+                    format!("there is no request {into} to merge into; check the number"),
+                ))
+            })?;
         if target.id == self.ticket.id {
             return invalid("a request cannot be merged into itself");
         }

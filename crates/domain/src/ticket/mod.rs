@@ -20,6 +20,7 @@ use onego_calendar::{Clock, ClockPolicy, ClockState, Limit, Timestamp, WorkingCa
 use serde::{Deserialize, Serialize};
 
 use crate::labels::Label;
+use crate::messages::Msg;
 use crate::org::Actor;
 pub use crate::timer::Alarm;
 use crate::values::{Code, Mobile};

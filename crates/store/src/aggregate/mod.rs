@@ -77,6 +77,8 @@ pub struct SideRows {
     pub table: &'static str,
     pub columns: &'static [&'static str],
     pub rows: Vec<Vec<Value>>,
+    /// Rows whose key is already there are skipped (a binding made once, such as an ID's name).
+    pub keep_existing: bool,
 }
 
 /// A journal entry of any aggregate: who did what when, and the event as JSON.

@@ -5,7 +5,7 @@ use onego_domain::aggregate::AggregateKind;
 
 use super::{GENESIS_HASH, JournalRow, NotificationRow, SideRows, TaskRow, TimerRow, table_of};
 use crate::StoreError;
-use crate::sql::{Conn, Dialect, Value, insert_many};
+use crate::sql::{Conn, Dialect, Value, insert_many, insert_many_then};
 use onego_domain::case::TaskId;
 
 /// Everything one command changes in one aggregate, written in one transaction.
@@ -165,10 +165,15 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
         }
     }
     let mut side: Vec<&SideRows> = ok().flat_map(|w| w.side_rows.iter()).collect();
-    side.sort_by_key(|s| s.table);
-    for group in side.chunk_by(|a, b| a.table == b.table) {
+    side.sort_by_key(|s| (s.table, s.keep_existing));
+    for group in side.chunk_by(|a, b| a.table == b.table && a.keep_existing == b.keep_existing) {
         let rows = group.iter().flat_map(|s| s.rows.iter().cloned()).collect();
-        insert_many(conn, group[0].table, group[0].columns, rows)?;
+        let on_conflict = if group[0].keep_existing {
+            " ON CONFLICT DO NOTHING"
+        } else {
+            ""
+        };
+        insert_many_then(conn, group[0].table, group[0].columns, rows, on_conflict)?;
     }
     let journal: Vec<Vec<Value>> = ok()
         .flat_map(|w| w.journal.iter())

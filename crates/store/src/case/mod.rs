@@ -59,21 +59,35 @@ impl Aggregate for Case {
         if !created {
             return Vec::new();
         }
-        vec![SideRows {
-            table: "case_items",
-            columns: &["case_id", "item_code", "department"],
-            rows: self
-                .flows
-                .iter()
-                .map(|f| {
-                    vec![
-                        Value::Int(self.id),
-                        f.item.to_string().into(),
-                        f.department.to_string().into(),
-                    ]
-                })
-                .collect(),
-        }]
+        vec![
+            SideRows {
+                table: "case_items",
+                columns: &["case_id", "item_code", "department"],
+                rows: self
+                    .flows
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            Value::Int(self.id),
+                            f.item.to_string().into(),
+                            f.department.to_string().into(),
+                        ]
+                    })
+                    .collect(),
+                keep_existing: false,
+            },
+            // The first name an ID is used with stays its name (checked before deciding: `Engine::open_case`).
+            SideRows {
+                table: "applicant_names",
+                columns: &["applicant_key", "name", "bound_at"],
+                rows: vec![vec![
+                    self.applicant.id.as_str().into(),
+                    self.applicant.name.trim().into(),
+                    Value::Int(self.submitted_at.as_millis()),
+                ]],
+                keep_existing: true,
+            },
+        ]
     }
 }
 

@@ -9,6 +9,8 @@ use onego_domain::catalog::Catalog;
 use onego_domain::org::{Actor, Role};
 use onego_domain::policy;
 
+use onego_domain::messages::Msg;
+
 use super::{Engine, EngineError, Outcome};
 use crate::case::StoredCase;
 
@@ -42,6 +44,23 @@ impl Engine {
             return Err(EngineError::Denied(
                 "only the window clerk accepts at submission".into(),
             ));
+        }
+        // One ID, one name: a person's or organisation's ID number is bound to the name it was first used
+        // with (or its account's), so nobody files in another's name and lands in their "my cases".
+        let key = submission.applicant.id.as_str().to_owned();
+        if let Some(bound) = self.store.cases().applicant_name(&key).await?
+            && bound != submission.applicant.name.trim()
+        {
+            let shown = onego_domain::privacy::mask_name(&bound);
+            return Err(EngineError::Invalid(Msg::new(
+                "id_bound_to_another_name",
+                format!(
+                    "证件号码 {key} 已登记为另一名称（{shown}）。请核对证件号码和姓名（单位名称）是否一致"
+                ),
+                format!(
+                    "the ID {key} is registered under another name ({shown}); check that the ID and the name belong together"
+                ),
+            )));
         }
         let attach = self.check_files(actor, None, &submission.files()).await?;
         let catalog = self.catalog();

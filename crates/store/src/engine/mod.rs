@@ -20,6 +20,7 @@ use onego_calendar::{ClockPolicy, Timestamp, WorkingCalendar};
 use onego_domain::case::CaseError;
 use onego_domain::catalog::Catalog;
 use onego_domain::hotline::Hotline;
+use onego_domain::messages::Msg;
 use onego_domain::policy;
 use onego_domain::ticket::TicketError;
 use onego_domain::values::{CaseNumber, RegionCode};
@@ -35,16 +36,16 @@ use crate::{Store, StoreError};
 pub enum EngineError {
     /// The policy does not let this actor do it (403).
     #[error("{0}")]
-    Denied(String),
+    Denied(Msg),
     /// There is no such thing, or none this actor may see (404).
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     /// The state does not allow it now (409): e.g. signing a request already signed.
     #[error("{0}")]
-    NotAllowedNow(String),
+    NotAllowedNow(Msg),
     /// What was sent does not fit (422): a missing reason, an unknown code.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Msg),
     /// The catalog or a process definition the work needs is missing (500).
     #[error("the catalog is misconfigured: {0}")]
     Configuration(String),

@@ -11,6 +11,7 @@ use onego_domain::values::FileRef;
 use super::{Engine, EngineError};
 use crate::StoreError;
 use crate::aggregate::{Aggregate, Attach, Derived, GENESIS_HASH, JournalRow, Loaded, Stored, Write};
+use onego_domain::messages::Msg;
 
 const MAX_ATTEMPTS: usize = 8;
 
@@ -141,7 +142,7 @@ impl Engine {
     }
 
     fn not_found<A: Aggregate>(id: i64) -> EngineError {
-        EngineError::NotFound(format!("there is no {} {id}", A::KIND.as_str()))
+        EngineError::NotFound(not_found_msg(A::KIND, id))
     }
 
     /// The committed state, read from the database.
@@ -194,10 +195,7 @@ impl Engine {
     ) -> Result<Arc<Stored<A>>, EngineError> {
         let stored = self.load_current::<A>(id).await?;
         if !stored.value.visible_to(actor) {
-            return Err(EngineError::NotFound(format!(
-                "there is no {} {id} you can see",
-                A::KIND.as_str()
-            )));
+            return Err(EngineError::NotFound(not_found_msg(A::KIND, id)));
         }
         Ok(stored)
     }
@@ -231,9 +229,9 @@ impl Engine {
                 Some(_) => None,
             };
             if let Some(why) = refused {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::Invalid(Msg::from(format!(
                     "file /uploads/{id} {why}; a material's file must be one you uploaded for this application"
-                )));
+                ))));
             }
         }
         Ok(Some(Attach {
@@ -307,5 +305,23 @@ impl Engine {
             attach: attach.cloned(),
         };
         Ok((write, new))
+    }
+}
+
+/// "There is no case 42" — for a thing that does not exist and for one the reader may not see alike, so
+/// a refusal tells nobody what exists.
+pub(crate) fn not_found_msg(kind: onego_domain::aggregate::AggregateKind, id: i64) -> Msg {
+    use onego_domain::aggregate::AggregateKind as K;
+    match kind {
+        K::Case => Msg::new(
+            "no_such_case",
+            format!("没有找到第 {id} 号办件，或您无权查看；请核对编号"),
+            format!("there is no case {id} you can see; check the number"),
+        ),
+        K::Ticket => Msg::new(
+            "no_such_request",
+            format!("没有找到第 {id} 号诉求，或您无权查看；请核对编号"),
+            format!("there is no request {id} you can see; check the number"),
+        ),
     }
 }

@@ -15,6 +15,8 @@ use onego_domain::ticket::{
 };
 use onego_domain::values::{Code, FileRef};
 
+use onego_domain::messages::Msg;
+
 use super::{Engine, EngineError, Outcome};
 use crate::StoreError;
 use crate::aggregate::Stored;
@@ -75,20 +77,29 @@ impl Engine {
     ) -> Result<Outcome<Ticket>, EngineError> {
         policy::authorize_intake(actor, &intake)?;
         for a in &intake.attachments {
-            crate::ticket::check_media_url(a).map_err(EngineError::Invalid)?;
+            crate::ticket::check_media_url(a).map_err(|m| EngineError::Invalid(m.into()))?;
         }
         let attach = self.check_files(actor, None, photos).await?;
         let hotline = self.hotline();
         let departments = self.departments();
-        let category = hotline
-            .category(intake.category.code.as_str())
-            .ok_or_else(|| EngineError::Invalid(format!("there is no category {}", intake.category.code)))?;
+        let category = hotline.category(intake.category.code.as_str()).ok_or_else(|| {
+            let c = &intake.category.code;
+            EngineError::Invalid(Msg::new(
+                "no_such_category",
+                format!("没有分类 {c}，请从列表中选择"),
+                format!("there is no category {c}; choose one from the list"),
+            ))
+        })?;
         category
             .check_attributes(&intake.attributes)
-            .map_err(EngineError::Invalid)?;
+            .map_err(|m| EngineError::Invalid(m.into()))?;
         intake.category = category.category();
         if let Some(d) = intake.summoned.iter().find(|d| !departments.contains(d)) {
-            return Err(EngineError::Invalid(format!("there is no department {d}")));
+            return Err(EngineError::Invalid(Msg::new(
+                "no_such_department",
+                format!("没有单位 {d}，请从列表中选择"),
+                format!("there is no department {d}; choose one from the list"),
+            )));
         }
         if !intake.summoned.is_empty() && intake.channel != TicketChannel::Enterprise {
             return Err(EngineError::Invalid(
@@ -116,8 +127,14 @@ impl Engine {
                     })
                     .any(|a| a.code == *mine);
                     if !inside {
-                        return Err(EngineError::Denied(format!(
-                            "the location lies in {g}, outside your area {mine}"
+                        return Err(EngineError::Denied(Msg::new(
+                            "outside_own_area",
+                            format!(
+                                "该地点位于{g}，不在您负责的网格（{mine}）内；请核对位置，或转交该网格上报"
+                            ),
+                            format!(
+                                "the location lies in {g}, outside your area {mine}; check the location, or pass it to that grid"
+                            ),
                         )));
                     }
                 }
@@ -164,8 +181,9 @@ impl Engine {
     ) -> Result<Outcome<Ticket>, EngineError> {
         let current = self.load_current::<Ticket>(id).await?;
         if !policy::can_view_ticket(actor, &current.value) && actor.role != Role::Dispatcher {
-            return Err(EngineError::NotFound(format!(
-                "there is no request {id} you can see"
+            return Err(EngineError::NotFound(super::path::not_found_msg(
+                onego_domain::aggregate::AggregateKind::Ticket,
+                id,
             )));
         }
         let merge_target = match cmd {

@@ -87,7 +87,7 @@ impl Engine {
             });
         }
         let Some(target) = crate::case::parse_target(&t.target) else {
-            return Err(EngineError::NotFound(format!("timer target {}", t.target)));
+            return Err(EngineError::NotFound(format!("timer target {}", t.target).into()));
         };
         let out = self
             .run_case(

@@ -293,6 +293,7 @@ impl Aggregate for Ticket {
             table: "ticket_returns",
             columns: &["ticket_id", "seq", "department", "at", "day"],
             rows,
+            keep_existing: false,
         }]
     }
 }

@@ -266,7 +266,7 @@ pub async fn create_case(
     };
     let applicant = match (&req.applicant, auth.user.role) {
         (Some(a), Role::Clerk) => Applicant {
-            id: ApplicantId::parse(&a.id).map_err(|e| ApiError::unprocessable(e.to_string()))?,
+            id: ApplicantId::parse(&a.id).map_err(|e| ApiError::unprocessable(e.msg()))?,
             name: {
                 let n = a.name.trim();
                 if n.is_empty() || n.chars().count() > 100 {
@@ -281,7 +281,7 @@ pub async fn create_case(
                 .as_deref()
                 .map(Mobile::parse)
                 .transpose()
-                .map_err(|e| ApiError::unprocessable(e.to_string()))?,
+                .map_err(|e| ApiError::unprocessable(e.msg()))?,
             user_id: None,
         },
         (None, Role::Clerk) => {

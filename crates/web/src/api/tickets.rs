@@ -87,9 +87,10 @@ impl IntakeRequest {
             _ => return Err(ApiError::unprocessable("give both lat and lon, or neither")),
         };
         let phone = match self.phone.as_deref().map(str::trim) {
-            Some(p) if !p.is_empty() => {
-                Some(Mobile::parse(p).map_err(|e| ApiError::unprocessable(format!("phone: {e}")))?)
-            }
+            Some(p) if !p.is_empty() => Some(
+                Mobile::parse(p)
+                    .map_err(|e| ApiError::unprocessable(e.msg().prefixed("联系电话：", "phone: ")))?,
+            ),
             _ => None,
         };
         let name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());

@@ -113,7 +113,7 @@ pub async fn admin_process(State(state): State<AppState>, page: Page, body: Byte
             &state,
             &page,
             StatusCode::CONFLICT,
-            &ApiError::from(e).message,
+            &ApiError::from(e).text(page.lang),
             "",
             &source,
         )
@@ -204,7 +204,7 @@ pub async fn admin_user(State(state): State<AppState>, page: Page, body: Bytes) 
                 &state,
                 &page,
                 StatusCode::CONFLICT,
-                &ApiError::from(e).message,
+                &ApiError::from(e).text(page.lang),
                 "",
                 "",
             )
@@ -269,7 +269,7 @@ pub async fn admin_department(State(state): State<AppState>, page: Page, body: B
             &state,
             &page,
             StatusCode::CONFLICT,
-            &ApiError::from(e).message,
+            &ApiError::from(e).text(page.lang),
             "",
             "",
         )
@@ -328,7 +328,7 @@ pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Byt
             &state,
             &page,
             StatusCode::CONFLICT,
-            &ApiError::from(e).message,
+            &ApiError::from(e).text(page.lang),
             "",
             "",
         )

@@ -207,7 +207,7 @@ pub async fn apply_submit(
     let codes: Vec<String> = held.iter().map(|(c, _)| c.clone()).collect();
     let files = match crate::held_files::store(&state, auth.user.id, held).await {
         Ok(f) => f,
-        Err(e) => return Ok(again(e.status, e.message)),
+        Err(e) => return Ok(again(e.status, e.text(page.lang))),
     };
     let submission = Submission {
         subject: if kind == "bundle" {
@@ -235,7 +235,7 @@ pub async fn apply_submit(
         Err(e) => {
             crate::held_files::discard(&state, auth.user.id, &files).await;
             let e = ApiError::from(e);
-            Ok(again(e.status, e.message))
+            Ok(again(e.status, e.text(page.lang)))
         }
     }
 }

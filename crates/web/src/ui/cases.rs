@@ -350,7 +350,7 @@ pub async fn case_act(
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
             Err(api_error_page(&state, &page, e))
         }
-        Err(e) => case_page(&state, &page, id, e.status, &e.message, "").await,
+        Err(e) => case_page(&state, &page, id, e.status, &e.text(page.lang), "").await,
     }
 }
 
@@ -399,7 +399,7 @@ pub async fn case_supply(
     let codes: Vec<String> = held.iter().map(|(c, _)| c.clone()).collect();
     let files = match crate::held_files::store(&state, auth.user.id, held).await {
         Ok(f) => f,
-        Err(e) => return case_page(&state, &page, id, e.status, &e.message, "").await,
+        Err(e) => return case_page(&state, &page, id, e.status, &e.text(page.lang), "").await,
     };
     let cmd = Command::SupplyMaterials {
         materials: codes.iter().filter_map(|c| Code::parse(c).ok()).collect(),
@@ -410,7 +410,7 @@ pub async fn case_supply(
         Err(e) => {
             crate::held_files::discard(&state, auth.user.id, &files).await;
             let e = ApiError::from(e);
-            case_page(&state, &page, id, e.status, &e.message, "").await
+            case_page(&state, &page, id, e.status, &e.text(page.lang), "").await
         }
     }
 }

@@ -193,7 +193,7 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
             StatusCode::CONFLICT,
             echo(),
             version,
-            &ApiError::from(e).message,
+            &ApiError::from(e).text(page.lang),
         ));
     }
     let _ = state.engine.reload_config().await;
@@ -370,7 +370,7 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
             StatusCode::CONFLICT,
             echo(),
             version,
-            &ApiError::from(e).message,
+            &ApiError::from(e).text(page.lang),
         ));
     }
     let _ = state.engine.reload_config().await;

@@ -79,19 +79,19 @@ pub async fn grid_report_submit(State(state): State<AppState>, page: Page, mp: M
     }
     let intake = match intake_request(&form, "grid").into_intake(&auth.actor) {
         Ok(i) => i,
-        Err(e) => return grid_render(&state, &page, e.status, &form, &e.message).await,
+        Err(e) => return grid_render(&state, &page, e.status, &form, &e.text(page.lang)).await,
     };
     let held = photos.into_iter().map(|f| ("photo".to_owned(), f)).collect();
     let files = match held_files::store(&state, auth.user.id, held).await {
         Ok(f) => f,
-        Err(e) => return grid_render(&state, &page, e.status, &form, &e.message).await,
+        Err(e) => return grid_render(&state, &page, e.status, &form, &e.text(page.lang)).await,
     };
     match state.engine.open_ticket(&auth.actor, intake, &files, now()).await {
         Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=reported", out.state.id)).into_response()),
         Err(e) => {
             held_files::discard(&state, auth.user.id, &files).await;
             let e = ApiError::from(e);
-            grid_render(&state, &page, e.status, &form, &e.message).await
+            grid_render(&state, &page, e.status, &form, &e.text(page.lang)).await
         }
     }
 }

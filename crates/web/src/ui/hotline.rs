@@ -137,7 +137,7 @@ pub async fn intake_submit(State(state): State<AppState>, page: Page, body: Byte
         Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=received", out.state.id)).into_response()),
         Err(e) => {
             let s = state.engine.suggest(&form.text("content"), 3);
-            intake_render(&state, &page, e.status, &form, s, &e.message)
+            intake_render(&state, &page, e.status, &form, s, &e.text(page.lang))
         }
     }
 }
@@ -360,6 +360,6 @@ pub async fn ticket_act(
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
             Err(api_error_page(&state, &page, e))
         }
-        Err(e) => ticket_render(&state, &page, &auth.actor, id, e.status, &e.message, "").await,
+        Err(e) => ticket_render(&state, &page, &auth.actor, id, e.status, &e.text(page.lang), "").await,
     }
 }

@@ -309,7 +309,7 @@ pub fn error_page(state: &AppState, page: &Page, status: StatusCode, message: &s
 
 /// An API error shown as a page.
 pub fn api_error_page(state: &AppState, page: &Page, e: ApiError) -> Response {
-    error_page(state, page, e.status, &e.message)
+    error_page(state, page, e.status, &e.text(page.lang))
 }
 
 /// A QR code of `url` as inline SVG.

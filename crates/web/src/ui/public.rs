@@ -87,7 +87,7 @@ pub async fn request_submit(State(state): State<AppState>, page: Page, body: Byt
             "",
             Some(out.state.number.clone()),
         ),
-        Err(e) => request_render(&state, &page, e.status, &form, &e.message, None),
+        Err(e) => request_render(&state, &page, e.status, &form, &e.text(page.lang), None),
     }
 }
 

@@ -105,7 +105,7 @@ pub async fn create(State(state): State<AppState>, page: Page, body: Bytes) -> P
             };
             tokens_page(&state, &page, StatusCode::CREATED, "", &done, Some(token)).await
         }
-        Err(e) => tokens_page(&state, &page, e.status, &e.message, "", None).await,
+        Err(e) => tokens_page(&state, &page, e.status, &e.text(page.lang), "", None).await,
     }
 }
 
@@ -130,6 +130,6 @@ pub async fn revoke(
             };
             tokens_page(&state, &page, StatusCode::OK, "", &done, None).await
         }
-        Err(e) => tokens_page(&state, &page, e.status, &e.message, "", None).await,
+        Err(e) => tokens_page(&state, &page, e.status, &e.text(page.lang), "", None).await,
     }
 }

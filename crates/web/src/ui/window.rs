@@ -58,7 +58,7 @@ pub async fn window(
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &e.to_string(),
+                e.msg().text(page.lang),
                 None,
             )
             .await
@@ -107,7 +107,8 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
     let form = FormData::parse(&body);
     page.check_csrf(&state, form.get("csrf"))?;
     let parsed = (|| -> Result<Submission, String> {
-        let id = ApplicantId::parse(&form.text("applicant_id")).map_err(|e| e.to_string())?;
+        let id =
+            ApplicantId::parse(&form.text("applicant_id")).map_err(|e| e.msg().text(page.lang).to_owned())?;
         let name = form.text("applicant_name");
         if name.is_empty() {
             return Err(page.tr("请填写申请人姓名或单位名称。", "Give the applicant's name."));
@@ -117,7 +118,7 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
             .filter(|m| !m.trim().is_empty())
             .map(Mobile::parse)
             .transpose()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.msg().text(page.lang).to_owned())?;
         let subject = match form.text("subject").split_once(':') {
             Some(("item", c)) => SubjectRef::Item {
                 code: Code::parse(c).map_err(|e| e.to_string())?,
@@ -151,7 +152,7 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ApiError::from(e).message,
+                &ApiError::from(e).text(page.lang),
                 None,
             )
             .await

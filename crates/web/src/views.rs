@@ -21,6 +21,19 @@ pub fn time(t: Timestamp) -> String {
         .collect()
 }
 
+/// A due instant as people read it, the same on every page and notice: a limit in days ends at the
+/// close of its last day, which the clock stores as the next midnight; that is shown as "24:00" of the
+/// last day (届满之日24时), never as 00:00 of the day after nor as 23:59.
+pub fn due_text(t: Timestamp) -> String {
+    let local = time(t);
+    if local.ends_with(" 00:00") {
+        let before = time(Timestamp::from_millis(t.as_millis() - 1));
+        format!("{} 24:00", &before[..10])
+    } else {
+        local
+    }
+}
+
 /// A department's name from its code (the code itself when the catalog has no such department).
 pub fn dept_name(state: &AppState, code: &str) -> String {
     onego_domain::values::Code::parse(code)
@@ -110,7 +123,7 @@ impl TicketRowView {
             status_label: r.status.label(lang),
             lead: r.lead.as_deref().map(|d| dept_name(state, d)),
             received: time(r.received_at),
-            due: due.map(time),
+            due: due.map(due_text),
             supervision: r.supervision.map(|l| l.label(lang)),
             satisfaction: r.satisfaction,
             returns: r.returns,
@@ -147,7 +160,7 @@ impl CaseRowView {
             status_label: r.status.label(lang),
             department: dept_name(state, &r.department),
             submitted: time(r.submitted_at),
-            due: r.due_at.map(time),
+            due: r.due_at.map(due_text),
             overdue: r.overdue,
             warned: r.warned,
             outcome: r.outcome.map(|o| o.as_str()),
@@ -184,7 +197,7 @@ impl InboxRowView {
             task: task_name(&r.task, lang),
             role: r.role.clone(),
             opened: time(r.opened_at),
-            due: r.due_at.map(time),
+            due: r.due_at.map(due_text),
             colour: Light::of(r.due_at, r.warning_at, now).as_str(),
         }
     }

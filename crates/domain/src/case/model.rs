@@ -280,7 +280,7 @@ impl Case {
             .collect()
     }
 
-    pub(super) fn material_specs<'r>(
+    pub fn material_specs<'r>(
         &self,
         registry: &'r dyn Registry,
     ) -> Result<Vec<&'r MaterialSpec>, CaseError> {

@@ -109,7 +109,7 @@ pub(crate) fn clock_view(
             onego_calendar::ClockState::Overdue => page.tr("已超期", "overdue"),
             onego_calendar::ClockState::Paused => page.tr("暂停计时", "paused"),
         },
-        due => r.due.map(time),
+        due => r.due.map(crate::views::due_text),
         limit => limit_text(page, r.total),
         elapsed => days(r.elapsed_ms), remaining => days(r.remaining_ms.max(0)),
         provisional => r.provisional,
@@ -485,11 +485,23 @@ pub async fn notice(
         )
         .ok()
     });
+    // 容缺 materials still to come: the notice must say so rather than "材料齐全".
+    let deferred_names: Vec<String> = case
+        .material_specs(state.engine.catalog().as_ref())
+        .map(|specs| {
+            case.deferred
+                .iter()
+                .map(|c| specs.iter().find(|s| &s.code == c).map(|s| s.name.clone()).unwrap_or_else(|| c.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
     let ctx = match kind.as_str() {
         "acceptance" if case.accepted_at.is_some() => context! {
             heading => "受理通知书", case_number => case.number.to_string(), applicant => applicant.clone(),
-            title => case.title.clone(), accepted => case.accepted_at.map(time), promised => limit_text(&page, case.promised_limit),
-            due => reading.and_then(|r| r.due).map(|d| time(Timestamp::from_millis(d.as_millis() - 1))),
+            title => case.title.clone(), submitted => time(case.submitted_at), accepted => case.accepted_at.map(time),
+            promised => limit_text(&page, case.promised_limit),
+            due => reading.and_then(|r| r.due).map(crate::views::due_text),
+            deferred => deferred_names,
             department => dept_name(&state, case.department.as_str()), kind => "acceptance",
         },
         "supplement" if case.supplement.is_some() => context! {

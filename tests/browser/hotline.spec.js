@@ -93,6 +93,11 @@ test("the centre visits back, the request closes and anyone can track it by numb
   await login(page, "dispatcher");
   await page.goto("/hotline/visits");
   const card = page.locator("section.visit", { hasText: ticketNumber });
+  // The card shows the department's answer and the number to call; nothing is chosen for the caller.
+  await expect(card.locator(".answer")).not.toContainText("—");
+  await card.getByRole("button", { name: "提交回访" }).click();
+  await expect(page.locator("section.visit", { hasText: ticketNumber })).toHaveCount(1);
+  await card.getByLabel("是否解决").selectOption("yes");
   await card.getByLabel("满意度").selectOption("5");
   await card.getByRole("button", { name: "提交回访" }).click();
   await expect(page.locator("section.visit", { hasText: ticketNumber })).toHaveCount(0);
@@ -101,7 +106,8 @@ test("the centre visits back, the request closes and anyone can track it by numb
   await page.goto(`/track?number=${ticketNumber}`);
   await expect(page.locator("#progress")).toContainText("已办结");
   await expect(page.locator("#progress")).toContainText("生态环境局");
-  await expect(page.locator("#progress")).toContainText("已回访");
+  await expect(page.locator("#progress")).toContainText("回访");
+  await expect(page.locator("#progress .next")).toContainText("已办结");
   await expect(page.locator("body")).not.toContainText("13905301234");
 });
 

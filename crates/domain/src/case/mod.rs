@@ -17,6 +17,7 @@ mod decide;
 mod events;
 mod flow;
 mod model;
+mod next;
 
 use std::collections::BTreeMap;
 

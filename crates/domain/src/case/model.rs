@@ -280,10 +280,7 @@ impl Case {
             .collect()
     }
 
-    pub fn material_specs<'r>(
-        &self,
-        registry: &'r dyn Registry,
-    ) -> Result<Vec<&'r MaterialSpec>, CaseError> {
+    pub fn material_specs<'r>(&self, registry: &'r dyn Registry) -> Result<Vec<&'r MaterialSpec>, CaseError> {
         let mut specs: Vec<&MaterialSpec> = Vec::new();
         for item in self.items(registry)? {
             for m in &item.materials {

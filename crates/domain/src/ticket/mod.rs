@@ -14,6 +14,7 @@ mod commands;
 mod decide;
 mod events;
 mod model;
+mod next;
 mod receive;
 
 use onego_calendar::{Clock, ClockPolicy, ClockState, Limit, Timestamp, WorkingCalendar};
@@ -29,3 +30,4 @@ pub use commands::{Intake, MergeTarget, TicketCommand, TicketCommandKind, Ticket
 use commands::{invalid, now_illegal};
 pub use events::{TicketEntry, TicketEvent};
 pub use model::*;
+pub use next::step_label;

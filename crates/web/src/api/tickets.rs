@@ -157,6 +157,9 @@ pub struct TicketView {
     pub timeline: Vec<JournalView>,
     /// The commands the reader may issue now.
     pub actions: Vec<String>,
+    /// What happens next, in both languages.
+    #[schema(value_type = Object)]
+    pub next_step: onego_domain::messages::Msg,
 }
 
 pub fn clocks(state: &AppState, t: &Ticket, at: Timestamp) -> Vec<ClockView> {
@@ -212,6 +215,7 @@ pub async fn ticket_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<
         clocks: clocks(state, t, now()),
         timeline: crate::privacy::journal(&timeline, policy::sees_requester(actor, t)),
         actions: available_actions(state, actor, t),
+        next_step: t.next_step(),
     })
 }
 

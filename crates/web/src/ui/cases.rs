@@ -193,6 +193,18 @@ pub(crate) async fn case_page(
         .await
         .map_err(|e| api_error_page(state, page, e.into()))?;
     let at = case.stopped_at().unwrap_or_else(now);
+    let catalog_now = state.engine.catalog();
+    let material_specs = case.material_specs(catalog_now.as_ref()).unwrap_or_default();
+    let next = case
+        .next_step(&|code| {
+            material_specs
+                .iter()
+                .find(|s| &s.code == code)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| code.to_string())
+        })
+        .text(page.lang)
+        .to_owned();
     let personal = policy::sees_personal_data(&auth.actor, case);
     let catalog = state.engine.catalog();
     let mut specs: Vec<MaterialSpec> = Vec::new();
@@ -282,7 +294,7 @@ pub(crate) async fn case_page(
     let ctx = context! {
         case => context! {
             id => case.id, number => case.number.to_string(), title => case.title.clone(),
-            status => case.status.as_str(), status_zh => case.status.zh(), outcome => case.outcome.map(|o| o.as_str()),
+            status => case.status.as_str(), status_zh => case.status.label(page.lang), outcome => case.outcome.map(|o| o.as_str()),
             reason => case.decision_reason.clone(), department => dept_name(state, case.department.as_str()),
             applicant => person.name, applicant_id => person.id,
             channel => match case.channel { Channel::Online => page.tr("网上申请", "online"), Channel::Window => page.tr("窗口申请", "at the window") },
@@ -299,7 +311,7 @@ pub(crate) async fn case_page(
         tasks => tasks,
         timeline => timeline,
         actions => actions,
-        error => error, done => done,
+        error => error, done => done, next => next,
         unit => case.promised_limit.compact().trim_start_matches(char::is_numeric).to_owned(),
     };
     Ok(render(state, page, "case.html", status, ctx))
@@ -312,10 +324,17 @@ pub async fn case_view(
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> PageResult {
     let form = FormData::parse(q.unwrap_or_default().as_bytes());
-    let done = match form.get("done") {
-        Some("ok") => page.tr("已办理。", "Done."),
-        _ => String::new(),
-    };
+    // After a command: what was done (the page below shows what comes next).
+    let done = form
+        .get("done")
+        .and_then(|d| {
+            serde_json::from_value::<onego_domain::case::CaseCommandKind>(serde_json::Value::String(
+                d.to_owned(),
+            ))
+            .ok()
+        })
+        .map(|k| k.done().text(page.lang).to_owned())
+        .unwrap_or_default();
     case_page(&state, &page, id, StatusCode::OK, "", &done).await
 }
 
@@ -345,7 +364,7 @@ pub async fn case_act(
     match result {
         Ok(name) => {
             state.metrics.count_command(name);
-            Ok(Redirect::to(&format!("/cases/{id}?done=ok")).into_response())
+            Ok(Redirect::to(&format!("/cases/{id}?done={name}")).into_response())
         }
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
             Err(api_error_page(&state, &page, e))
@@ -406,7 +425,7 @@ pub async fn case_supply(
         files: codes.iter().cloned().zip(files.iter().copied()).collect(),
     };
     match state.engine.run_case(&auth.actor, id, &cmd, now()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=ok")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=supply_materials")).into_response()),
         Err(e) => {
             crate::held_files::discard(&state, auth.user.id, &files).await;
             let e = ApiError::from(e);
@@ -491,7 +510,13 @@ pub async fn notice(
         .map(|specs| {
             case.deferred
                 .iter()
-                .map(|c| specs.iter().find(|s| &s.code == c).map(|s| s.name.clone()).unwrap_or_else(|| c.to_string()))
+                .map(|c| {
+                    specs
+                        .iter()
+                        .find(|s| &s.code == c)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_else(|| c.to_string())
+                })
                 .collect()
         })
         .unwrap_or_default();

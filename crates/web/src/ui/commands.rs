@@ -6,6 +6,7 @@
 use onego_calendar::Limit;
 use onego_domain::case::{Case, Command, DeliveryMethod, MissingMaterial, SpecialKind};
 use onego_domain::catalog::{MaterialSpec, ServiceItem};
+use onego_domain::messages::Msg;
 use onego_domain::process::TaskAction;
 use onego_domain::ticket::TicketCommand;
 use onego_domain::values::Code;
@@ -102,10 +103,13 @@ pub(crate) fn case_command(form: &FormData, case: &Case) -> Result<Command, ApiE
             reason: form.text("reason"),
         },
         "rate" => Command::Rate {
-            level: form
-                .text("level")
-                .parse()
-                .map_err(|_| ApiError::unprocessable("choose a rating from 1 to 5"))?,
+            level: form.text("level").parse().map_err(|_| {
+                ApiError::unprocessable(Msg::new(
+                    "choose_rating",
+                    "请选择评价等级（1至5）",
+                    "choose a rating from 1 to 5",
+                ))
+            })?,
             comment: form.text("comment"),
         },
         "request_extension" => Command::RequestExtension {
@@ -217,11 +221,25 @@ pub(crate) fn ticket_command(form: &FormData) -> Result<TicketCommand, ApiError>
             answer: form.text("answer"),
         },
         "return_visit" => TicketCommand::ReturnVisit {
-            solved: form.text("solved") == "yes",
-            satisfaction: form
-                .text("satisfaction")
-                .parse()
-                .map_err(|_| ApiError::unprocessable("choose a satisfaction level"))?,
+            // Nothing is preselected: the caller's words are recorded, not a default.
+            solved: match form.text("solved").as_str() {
+                "yes" => true,
+                "no" => false,
+                _ => {
+                    return Err(ApiError::unprocessable(Msg::new(
+                        "choose_solved",
+                        "请选择诉求人反映的问题是否已解决",
+                        "choose whether the requester says it is solved",
+                    )));
+                }
+            },
+            satisfaction: form.text("satisfaction").parse().map_err(|_| {
+                ApiError::unprocessable(Msg::new(
+                    "choose_satisfaction",
+                    "请选择诉求人的满意度",
+                    "choose how satisfied the requester is",
+                ))
+            })?,
             note: form.text("note"),
         },
         "merge" => TicketCommand::Merge {

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use onego_domain::hotline::CENTRE;
+use onego_domain::labels::Label;
 use onego_domain::org::{Actor, Role};
 use onego_domain::policy::{self, TicketScope};
 use onego_domain::ticket::{TicketCommand, TicketStatus, TicketTask};
@@ -23,7 +24,7 @@ use crate::api::tickets::{self as tickets_api};
 use crate::error::ApiError;
 use crate::ui::commands::*;
 use crate::ui::form::FormData;
-use crate::ui::view::{PageResult, dept_name, now, time};
+use crate::ui::view::{PageResult, dept_name, limit_text, now, time};
 use crate::ui::{Page, api_error_page, render};
 
 /// Any serde value as a template value.
@@ -203,14 +204,26 @@ pub async fn dispatch_board(State(state): State<AppState>, page: Page) -> PageRe
 }
 
 pub async fn visits_board(State(state): State<AppState>, page: Page) -> PageResult {
-    page.require_role(&state, &[Role::Dispatcher])?;
+    let auth = page.require_role(&state, &[Role::Dispatcher])?.clone();
     let waiting = centre_rows(&state, &page, TicketTask::Visit).await?;
+    // The caller is asked about the department's answer: the card shows it, and the number to call.
+    let mut visits = Vec::with_capacity(waiting.len());
+    for r in &waiting {
+        let Ok(stored) = state.engine.ticket(&auth.actor, r.id).await else {
+            continue;
+        };
+        let requester = crate::privacy::requester(&auth.actor, &stored.value);
+        visits.push(context! {
+            row => row_view(&state, &page, r), answer => stored.value.answer.clone(),
+            caller => requester.name, phone => requester.phone,
+        });
+    }
     Ok(render(
         &state,
         &page,
         "hotline_board.html",
         StatusCode::OK,
-        context! { mode => "visits", visits => waiting.iter().map(|r| row_view(&state, &page, r)).collect::<Vec<_>>() },
+        context! { mode => "visits", visits => visits },
     ))
 }
 
@@ -309,6 +322,83 @@ pub(crate) async fn ticket_render(
         .and_then(|v| v.as_str())
         .map(|d| dept_name(state, d));
     let uploads = state.engine.store().uploads().of(id).await.unwrap_or_default();
+    let lang = page.lang;
+    let hotline = state.engine.hotline();
+    let area_name = |code: &str| {
+        hotline
+            .area(code)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let channel = serde_json::from_value::<onego_domain::ticket::TicketChannel>(
+        t.get("channel").cloned().unwrap_or_default(),
+    )
+    .map(|c| c.label(lang).to_owned())
+    .unwrap_or_default();
+    // Answers to the category's questions by their question and, for a choice, the chosen words.
+    let category_code = t
+        .get("category")
+        .and_then(|c| c.get("code"))
+        .and_then(|c| c.as_str())
+        .unwrap_or("")
+        .to_owned();
+    let questions = hotline
+        .category(&category_code)
+        .map(|c| c.attributes.clone())
+        .unwrap_or_default();
+    let attributes: Vec<Value> = t
+        .get("attributes")
+        .and_then(|a| a.as_array())
+        .map(|list| {
+            list.iter()
+                .filter_map(|pair| {
+                    let code = pair.get(0)?.as_str()?;
+                    let value = pair.get(1)?.as_str()?;
+                    let q = questions.iter().find(|q| q.code == code);
+                    let label = q
+                        .map(|q| q.description.clone())
+                        .unwrap_or_else(|| code.to_owned());
+                    let shown = q
+                        .and_then(|q| q.values.iter().find(|(k, _)| k == value).map(|(_, n)| n.clone()))
+                        .unwrap_or_else(|| value.to_owned());
+                    Some(context! { question => label, answer => shown })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let clocks: Vec<Value> = view
+        .clocks
+        .iter()
+        .map(|c| {
+            let name = match c.clock.as_str() {
+                "response" => page.tr("签收/到场", "Response"),
+                "feedback" => page.tr("首次反馈", "First feedback"),
+                _ => page.tr("办结", "Solve"),
+            };
+            let state_text = match c.state.as_str() {
+                "met" => page.tr("按时完成", "met on time"),
+                "met_late" => page.tr("超时完成", "met late"),
+                "overdue" => page.tr("已超期", "overdue"),
+                "warning" => page.tr("即将到期", "due soon"),
+                _ => page.tr("计时中", "running"),
+            };
+            let limit = c
+                .limit
+                .parse::<onego_calendar::Limit>()
+                .map(|l| limit_text(page, l))
+                .unwrap_or_else(|_| c.limit.clone());
+            context! { name => name, state => c.state.clone(), state_text => state_text, limit => limit, due => c.due.map(crate::views::due_text) }
+        })
+        .collect();
+    let done_text = match done {
+        "received" => page.tr("已受理登记。", "Registered."),
+        "reported" => page.tr("事件已上报。", "Reported."),
+        other => serde_json::from_value::<onego_domain::ticket::TicketCommandKind>(
+            serde_json::Value::String(other.to_owned()),
+        )
+        .map(|k| k.done().text(lang).to_owned())
+        .unwrap_or_default(),
+    };
     Ok(render(
         state,
         page,
@@ -317,15 +407,19 @@ pub(crate) async fn ticket_render(
         context! {
             id => id, number => text("number"), title => view.title.clone(), status => text("status"), status_zh => view.status_zh.clone(),
             content => text("content"), category => t.get("category").map(ser), lead => lead,
-            location => t.get("location").map(ser), grid => t.get("grid").map(ser),
-            holder => t.get("holder").and_then(|v| v.as_str()).map(|h| h.to_owned()),
+            location => t.get("location").map(ser), grid => t.get("grid").and_then(|v| v.as_str()).map(area_name),
+            holder => t.get("holder").and_then(|v| v.as_str()).map(area_name),
             answer => t.get("answer").map(ser), supervision => t.get("supervision").map(ser),
-            satisfaction => t.get("satisfaction").map(ser), channel => text("channel"),
-            summoned => t.get("summoned").map(ser), attributes => t.get("attributes").map(ser),
-            requester => ser(&view.requester), clocks => ser(&view.clocks),
-            timeline => view.timeline.iter().map(|j| context! { at => time(j.at), who => j.actor_name.clone(), action => j.action.clone(), opinion => j.opinion.clone() }).collect::<Vec<_>>(),
+            satisfaction => t.get("satisfaction").map(ser), channel => channel,
+            summoned => t.get("summoned").and_then(|v| v.as_array()).map(|l| l.iter().filter_map(|d| d.as_str()).map(|d| dept_name(state, d)).collect::<Vec<_>>()),
+            attributes => attributes, next => view.next_step.text(lang),
+            requester => ser(&view.requester), clocks => clocks,
+            timeline => view.timeline.iter().filter_map(|j| {
+                let (zh, en) = onego_domain::ticket::step_label(&j.action)?;
+                Some(context! { at => time(j.at), who => j.actor_name.clone(), action => lang.pick(zh, en), opinion => j.opinion.clone() })
+            }).collect::<Vec<_>>(),
             actions => view.actions.clone(), departments => departments(state), categories => categories(state),
-            photos => uploads, error => error, done => done,
+            photos => uploads, error => error, done => done_text,
             category_code => t.get("category").and_then(|c| c.get("code")).and_then(|c| c.as_str()).unwrap_or("").to_owned(),
         },
     ))
@@ -345,16 +439,18 @@ pub async fn ticket_act(
             .engine
             .run_ticket(&auth.actor, id, &c, now())
             .await
-            .map_err(ApiError::from),
+            .map_err(ApiError::from)
+            .map(|_| c.kind().as_str()),
         Err(e) => Err(e),
     };
+    let done_kind = result.as_ref().map(|k| *k).unwrap_or("");
     let back = form.text("back");
     match result {
         Ok(_) => {
             state.metrics.count_command("ticket_command");
             let to = crate::edge::local_path(&back)
                 .map(str::to_owned)
-                .unwrap_or_else(|| format!("/tickets/{id}?done=ok"));
+                .unwrap_or_else(|| format!("/tickets/{id}?done={done_kind}"));
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {

@@ -134,29 +134,13 @@ pub async fn track_page(
                     .journal(id)
                     .await
                     .map_err(|e| api_error_page(&state, &page, e.into()))?;
-                let step = |a: &str| match a {
-                    "received" => "已受理",
-                    "dispatched" => "已派单",
-                    "signed" => "承办单位已签收",
-                    "returned" => "退回重新派单",
-                    "feedback_given" => "承办单位已联系反馈",
-                    "extension_requested" | "extension_decided" => "办理期限调整",
-                    "replied" => "已答复",
-                    "return_visited" => "已回访",
-                    "closed" => "已办结",
-                    "reopened" => "重新办理",
-                    "merged" => "与相同诉求合并办理",
-                    "supervised" => "已督办",
-                    "reported" => "部门已报到",
-                    "resolved_in_grid" => "网格内已处置",
-                    "escalated" => "上报处理",
-                    _ => "",
-                };
+                let lang = page.lang;
+                let step = |a: &str| onego_domain::ticket::step_label(a).map(|(zh, en)| lang.pick(zh, en));
                 ctx.insert("ticket", context! {
-                    number => t.number.clone(), status_zh => t.status.zh(), category => format!("{} / {}", t.category.level1, t.category.level2),
+                    number => t.number.clone(), status_zh => t.status.label(lang), next => t.next_step().text(lang), category => format!("{} / {}", t.category.level1, t.category.level2),
                     received => time(t.received_at), lead => t.lead.as_ref().map(|d| dept_name(&state, d.as_str())),
                     answer => t.answer.clone().filter(|_| matches!(t.status, TicketStatus::Replied | TicketStatus::Closed)),
-                    steps => journal.iter().filter(|j| !step(&j.action).is_empty()).map(|j| context! { at => time(onego_calendar::Timestamp::from_millis(j.at)), what => step(&j.action) }).collect::<Vec<_>>(),
+                    steps => journal.iter().filter_map(|j| Some(context! { at => time(onego_calendar::Timestamp::from_millis(j.at)), what => step(&j.action)? })).collect::<Vec<_>>(),
                 });
             }
         }

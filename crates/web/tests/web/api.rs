@@ -174,7 +174,10 @@ async fn a_clerk_registers_and_accepts_at_the_window_in_one_step_and_validates_t
             .contains("check character"),
         "{err}"
     );
-    assert!(err["message_zh"].as_str().expect("message_zh").contains("校验码"), "{err}");
+    assert!(
+        err["message_zh"].as_str().expect("message_zh").contains("校验码"),
+        "{err}"
+    );
     // One ID, one name: 张三丰's ID number under another name is refused, and nothing is stored.
     let (status, err) = app
         .post(
@@ -186,9 +189,16 @@ async fn a_clerk_registers_and_accepts_at_the_window_in_one_step_and_validates_t
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(err["reason"], "id_bound_to_another_name", "{err}");
-    assert!(!err["message_zh"].as_str().expect("zh").contains("张三丰"), "the bound name is masked: {err}");
+    assert!(
+        !err["message_zh"].as_str().expect("zh").contains("张三丰"),
+        "the bound name is masked: {err}"
+    );
     let (_, listed) = app.get("/api/v1/cases", Some(&clerk)).await;
-    assert_eq!(listed.as_array().map(Vec::len), Some(0), "nothing stored: {listed}");
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(0),
+        "nothing stored: {listed}"
+    );
     let (status, case) = app
         .post(
             "/api/v1/cases",

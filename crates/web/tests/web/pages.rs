@@ -127,8 +127,14 @@ async fn the_acceptance_notice_states_the_real_materials_and_times_and_the_same_
     let cookie = login(&app, "zhangsan").await;
     let (status, notice) = get(&app, &format!("/cases/{id}/notice/acceptance"), Some(&cookie)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(!notice.contains("申请材料齐全"), "a 容缺 material is outstanding: {notice}");
-    assert!(notice.contains("容缺") && notice.contains("经营场所平面布局图"), "{notice}");
+    assert!(
+        !notice.contains("申请材料齐全"),
+        "a 容缺 material is outstanding: {notice}"
+    );
+    assert!(
+        notice.contains("容缺") && notice.contains("经营场所平面布局图"),
+        "{notice}"
+    );
     // One rule for a due instant: the notice and the case page show the same text.
     let due = notice
         .split("<strong>")
@@ -136,27 +142,57 @@ async fn the_acceptance_notice_states_the_real_materials_and_times_and_the_same_
         .and_then(|s| s.split("</strong>").next())
         .expect("the due time in bold")
         .to_owned();
-    assert!(due.ends_with("24:00"), "a limit in working days ends at 24:00 of its last day: {due}");
+    assert!(
+        due.ends_with("24:00"),
+        "a limit in working days ends at 24:00 of its last day: {due}"
+    );
     let (_, page) = get(&app, &format!("/cases/{id}"), Some(&cookie)).await;
     assert!(page.contains(&due), "the case page shows {due} too");
     assert!(!page.contains("00:00"), "never 00:00 of the next day");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_online_application_without_its_required_materials_is_refused_on_the_page_in_the_readers_language() {
+async fn an_online_application_without_its_required_materials_is_refused_on_the_page_in_the_readers_language()
+{
     let app = App::new("apply-missing");
     let cookie = login(&app, "zhangsan").await;
     let csrf = app.csrf_of(&cookie).await;
     let (status, body) = app
-        .multipart("/apply/item/SCJG-002", Some(&cookie), &[("csrf", &csrf), ("shop_name", "老张面馆"), ("address", "中华路1号"), ("floor_area", "60")], &[])
+        .multipart(
+            "/apply/item/SCJG-002",
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("shop_name", "老张面馆"),
+                ("address", "中华路1号"),
+                ("floor_area", "60"),
+            ],
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body.contains("以下必要材料尚未上传") && body.contains("食品经营许可申请书"), "{body}");
+    assert!(
+        body.contains("以下必要材料尚未上传") && body.contains("食品经营许可申请书"),
+        "{body}"
+    );
     let (status, body) = app
-        .multipart("/apply/item/SCJG-002", Some(&format!("{cookie}; lang=en")), &[("csrf", &csrf), ("shop_name", "老张面馆"), ("address", "中华路1号"), ("floor_area", "60")], &[])
+        .multipart(
+            "/apply/item/SCJG-002",
+            Some(&format!("{cookie}; lang=en")),
+            &[
+                ("csrf", &csrf),
+                ("shop_name", "老张面馆"),
+                ("address", "中华路1号"),
+                ("floor_area", "60"),
+            ],
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("these required materials are not uploaded"), "{body}");
+    assert!(
+        body.contains("these required materials are not uploaded"),
+        "{body}"
+    );
     let (_, list) = app.get("/api/v1/cases", Some(&app.login("zhangsan").await)).await;
     assert_eq!(list.as_array().map(Vec::len), Some(0), "nothing stored");
 }

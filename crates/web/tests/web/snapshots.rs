@@ -156,7 +156,8 @@ async fn every_page_as_each_role_sees_it() {
         for (lang, cookie) in [("zh", None), ("en", Some("lang=en")), ("elder", Some("elder=1"))] {
             let (status, body) = app.page(path, cookie).await;
             assert_eq!(status, StatusCode::OK, "{path} ({lang})");
-            insta::assert_snapshot!(name("page", &format!("public_{lang}"), path), body);
+            let shown = path.replace(&number, "NUMBER");
+            insta::assert_snapshot!(name("page", &format!("public_{lang}"), &shown), body);
         }
     }
     for (who, paths) in by_role {

@@ -9,6 +9,8 @@ exports.test = base.test.extend({
       if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
     });
     page.on("pageerror", (e) => problems.push(String(e)));
+    // Irreversible actions ask first; a test that clicks one means it (see the test that refuses).
+    page.on("dialog", (d) => d.accept());
     await use(page);
     base.expect(problems, "no script errors and nothing refused by the content security policy").toEqual([]);
   },

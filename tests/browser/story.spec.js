@@ -128,15 +128,23 @@ test("the applicant rates the service", async ({ page }) => {
 });
 
 test("a supplement round trip: one-time notice, upload, then acceptance", async ({ page }) => {
+  // Online, an application without its required materials is refused and names them.
   await login(page, "zhangsan");
   await page.goto("/apply/item/GJJ-002");
   await page.getByLabel(/本人身份证件/).setInputFiles(pdf("id.pdf"));
   await page.getByRole("button", { name: "提交申请" }).click();
+  await expect(page.locator(".error")).toContainText("购房合同或不动产权证书");
+
+  // At the window, the clerk registers 张三's papers and checks them.
+  await login(page, "window1");
+  await page.goto("/window");
+  const register = page.locator("form[action='/window/register']");
+  await register.getByLabel("身份证号码或统一社会信用代码").fill("371702198805160020");
+  await page.getByLabel("申请人姓名或单位名称").fill("张三");
+  await page.getByLabel("办理事项").selectOption({ label: "住房公积金提取（购房）" });
+  await page.getByRole("button", { name: "登记并核对材料" }).click();
   await expect(page.locator(".status")).toContainText("待受理");
   const url = new URL(page.url()).pathname;
-
-  await login(page, "window1");
-  await page.goto(url);
   // Accepting without the purchase contract names what is missing and changes nothing.
   await page.locator("#accept-form").getByRole("button", { name: "受理" }).click();
   await expect(page.locator(".error")).toContainText("购房合同");
@@ -160,8 +168,11 @@ test("a supplement round trip: one-time notice, upload, then acceptance", async 
 
   await login(page, "window1");
   await page.goto(url);
+  await page.locator("#accept-form").getByLabel("本人身份证件").check();
   await page.locator("#accept-form").getByRole("button", { name: "受理" }).click();
   await expect(page.locator(".status")).toContainText("审查中");
+  await expect(page.locator(".done")).toContainText("已受理");
+  await expect(page.locator(".next")).toContainText("正在审查");
 });
 
 test("the window refuses acceptance with a reason, after the ID number is checked", async ({ page }) => {
@@ -175,14 +186,24 @@ test("the window refuses acceptance with a reason, after the ID number is checke
   await page.getByLabel("申请人姓名或单位名称").fill("李四");
   await page.getByLabel("办理事项").selectOption({ label: "企业投资项目备案" });
   await page.getByRole("button", { name: "登记并核对材料" }).click();
-  await expect(page.locator(".error")).toContainText("check character");
+  await expect(page.locator(".error")).toContainText("校验码");
+  // One ID, one name: 张三's ID number under another name is refused.
   await register.getByLabel("身份证号码或统一社会信用代码").fill("371702198805160020");
   await page.getByLabel("申请人姓名或单位名称").fill("李四");
   await page.getByLabel("办理事项").selectOption({ label: "企业投资项目备案" });
   await page.getByRole("button", { name: "登记并核对材料" }).click();
+  await expect(page.locator(".error")).toContainText("已登记为另一名称");
+  await register.getByLabel("身份证号码或统一社会信用代码").fill("371702198805160020");
+  await page.getByLabel("申请人姓名或单位名称").fill("张三");
+  await page.getByLabel("办理事项").selectOption({ label: "企业投资项目备案" });
+  await page.getByRole("button", { name: "登记并核对材料" }).click();
   await expect(page.locator(".status")).toContainText("待受理");
   await page.getByLabel("不予受理理由").fill("该项目属于核准类项目，不适用备案");
+  // An irreversible action asks first.
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); });
   await page.getByRole("button", { name: "不予受理" }).click();
+  await expect.poll(() => asked).toContain("不能撤销");
   await expect(page.locator(".status")).toContainText("不予受理");
   await expect(page.locator(".case-head")).toContainText("不适用备案");
 });

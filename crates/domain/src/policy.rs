@@ -176,10 +176,17 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
             }
         }
         K::Withdraw => {
-            if own || clerk {
+            // The window withdraws on the applicant's behalf only while the papers are still at the
+            // counter; once accepted, only the applicant can take it back.
+            let at_the_counter = clerk && case.status == crate::case::CaseStatus::Submitted;
+            if own || at_the_counter {
                 Ok(())
             } else {
-                deny("only the applicant (or the window on their behalf) can withdraw")
+                deny(crate::messages::Msg::new(
+                    "withdraw_not_yours",
+                    "只有申请人本人可以撤回；窗口只能在受理前代为撤回",
+                    "only the applicant can withdraw; the window can do it on their behalf only before acceptance",
+                ))
             }
         }
         K::Rate => {

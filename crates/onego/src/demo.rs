@@ -337,7 +337,7 @@ pub(crate) async fn seed_cases(
                 let withdraw = Command::Withdraw {
                     reason: "经营计划调整，申请撤回".into(),
                 };
-                let owner = if window { &clerk } else { &applicant_actor };
+                let owner = &applicant_actor;
                 case = engine.run_case(owner, id, &withdraw, t).await?.state;
                 break;
             }

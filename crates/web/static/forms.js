@@ -17,6 +17,13 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   if (cat && document.querySelector("fieldset.attrs")) { cat.addEventListener("change", showAttrs); }
 
+  // Irreversible actions ask first: the button's data-confirm says what cannot be undone.
+  document.querySelectorAll("[data-confirm]").forEach(function (el) {
+    el.addEventListener("click", function (e) {
+      if (!window.confirm(el.getAttribute("data-confirm"))) e.preventDefault();
+    });
+  });
+
   // With a browser that knows where it is, one tap fills the coordinates; without, they are typed.
   var b = document.getElementById("locate");
   if (!navigator.geolocation || !b) return;

@@ -115,10 +115,11 @@ impl Engine {
         if intake.channel == TicketChannel::Grid {
             match (&intake.grid, &actor.department) {
                 (None, _) => {
-                    return Err(EngineError::Invalid(
-                        "the location is outside every grid; check the coordinates (latitude, longitude)"
-                            .into(),
-                    ));
+                    return Err(EngineError::Invalid(Msg::new(
+                        "outside_every_grid",
+                        "该位置不在任何网格内，请核对经纬度",
+                        "the location is outside every grid; check the coordinates (latitude, longitude)",
+                    )));
                 }
                 (Some(g), Some(mine)) if actor.role == Role::GridMember => {
                     // A grid member reports in their own area (or an area inside it).
@@ -127,6 +128,13 @@ impl Engine {
                     })
                     .any(|a| a.code == *mine);
                     if !inside {
+                        let name = |code: &str| {
+                            hotline
+                                .area(code)
+                                .map(|a| a.name.clone())
+                                .unwrap_or_else(|| code.to_owned())
+                        };
+                        let (there, mine) = (name(g.as_str()), name(mine.as_str()));
                         return Err(EngineError::Denied(Msg::new(
                             "outside_own_area",
                             format!(

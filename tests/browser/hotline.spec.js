@@ -158,7 +158,7 @@ test("a grid member cannot report outside the grid's boundary", async ({ page })
   await page.getByLabel("经度").fill("115.32");
   await page.getByRole("button", { name: "上报", exact: true }).click();
   await expect(page.locator(".error")).toContainText("不在您负责的网格");
-  await expect(page.locator(".error")).not.toContainText("zhonghua-1");
+  await expect(page.locator(".error")).not.toContainText(/[a-z]+-\d/);
 });
 
 test("a leader reads the rates by department on the dashboard and the supervision list", async ({ page }) => {

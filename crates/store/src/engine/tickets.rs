@@ -138,10 +138,10 @@ impl Engine {
                         return Err(EngineError::Denied(Msg::new(
                             "outside_own_area",
                             format!(
-                                "该地点位于{g}，不在您负责的网格（{mine}）内；请核对位置，或转交该网格上报"
+                                "该地点位于{there}，不在您负责的网格（{mine}）内；请核对位置，或转交该网格上报"
                             ),
                             format!(
-                                "the location lies in {g}, outside your area {mine}; check the location, or pass it to that grid"
+                                "the location lies in {there}, outside your area {mine}; check the location, or pass it to that grid"
                             ),
                         )));
                     }

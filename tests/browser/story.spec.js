@@ -251,7 +251,7 @@ test("the administrator saves a new version of an item and the guide shows it", 
   await login(page, "admin");
   await page.goto("/admin/items/GA-003");
   await expect(page.getByLabel(/实施编码/)).toHaveValue("GA-003");
-  await page.getByLabel("承诺时限").fill("15wd");
+  await page.getByLabel("承诺时限").fill("15");
   await page.getByLabel(/申请材料/).fill("M-HOUSEHOLD | 居民户口簿 | required | applicant | licence\nbad line");
   await page.getByRole("button", { name: "保存为新版本" }).click();
   await expect(page.locator(".error")).toContainText("material line 2");

@@ -34,11 +34,87 @@ pub fn due_text(t: Timestamp) -> String {
     }
 }
 
+/// A time limit in words: "3个工作日", "3 working days".
+pub fn limit_words(l: onego_calendar::Limit, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}{}", l.amount(), l.unit_zh()),
+        Lang::En => l.to_string(),
+    }
+}
+
+/// Every application form field's label by its key, from every item and bundle in the catalog.
+pub fn field_labels(state: &AppState) -> std::collections::BTreeMap<String, String> {
+    let catalog = state.engine.catalog();
+    let mut out: std::collections::BTreeMap<String, String> = RULE_FIELDS
+        .iter()
+        .map(|(k, label, _)| ((*k).to_owned(), (*label).to_owned()))
+        .collect();
+    for f in catalog.bundles.iter().flat_map(|b| b.form_fields.iter()) {
+        out.entry(f.key.clone()).or_insert_with(|| f.label.clone());
+    }
+    out
+}
+
+/// The form fields the rules of automatic steps (秒批) and choices read, with their labels and kinds:
+/// an item's application form asks for them.
+pub const RULE_FIELDS: &[(&str, &str, &str)] = &[
+    ("registered_capital", "注册资本（元）", "number"),
+    ("business_scope_standard", "经营范围选用规范表述", "choice"),
+    ("floor_area", "经营面积（平方米）", "number"),
+];
+
+/// A value from an application form as people read it: yes/no for a choice of true or false, a number
+/// without a needless ".0", text as written.
+pub fn form_value(v: &serde_json::Value, lang: Lang) -> String {
+    match v {
+        serde_json::Value::Bool(yes) => lang
+            .pick(if *yes { "是" } else { "否" }, if *yes { "yes" } else { "no" })
+            .to_owned(),
+        serde_json::Value::String(s) if s == "true" || s == "false" => {
+            let yes = s == "true";
+            lang.pick(if yes { "是" } else { "否" }, if yes { "yes" } else { "no" })
+                .to_owned()
+        }
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A rule of an automatic step (秒批) in words: the form's field labels instead of their keys, and the
+/// comparison in the reader's language.
+pub fn rule_words(rule: &str, fields: &std::collections::BTreeMap<String, String>, lang: Lang) -> String {
+    let mut out = Vec::new();
+    for token in rule.split_whitespace() {
+        let word = match token {
+            "and" => lang.pick("且", "and").to_owned(),
+            "or" => lang.pick("或", "or").to_owned(),
+            "not" => lang.pick("非", "not").to_owned(),
+            "==" => lang.pick("为", "is").to_owned(),
+            "!=" => lang.pick("不为", "is not").to_owned(),
+            "<=" => "≤".to_owned(),
+            ">=" => "≥".to_owned(),
+            "true" => lang.pick("是", "yes").to_owned(),
+            "false" => lang.pick("否", "no").to_owned(),
+            "in" => lang.pick("属于", "is one of").to_owned(),
+            other => fields.get(other).cloned().unwrap_or_else(|| other.to_owned()),
+        };
+        out.push(word);
+    }
+    out.join(" ")
+}
+
 /// A department's name from its code (the code itself when the catalog has no such department).
 pub fn dept_name(state: &AppState, code: &str) -> String {
     onego_domain::values::Code::parse(code)
         .ok()
         .and_then(|c| state.engine.catalog().department(&c).map(|d| d.name.clone()))
+        // Grid staff work for a governance area rather than a department.
+        .or_else(|| state.engine.hotline().area(code).map(|a| a.name.clone()))
         .unwrap_or_else(|| code.to_owned())
 }
 

@@ -34,6 +34,7 @@ pub(crate) async fn admin_page(
 ) -> PageResult {
     let catalog = state.engine.catalog();
     let depts = departments(state);
+    let fields = crate::views::field_labels(state);
     let users = state
         .engine
         .store()
@@ -57,7 +58,7 @@ pub(crate) async fn admin_page(
         status,
         context! {
             error => error, done => done, source => source,
-            processes => latest.values().map(|p| context! { code => p.code.to_string(), version => p.version, name => p.name.clone(), nodes => p.nodes.len(), svg => process_svg(p, &depts, None) }).collect::<Vec<_>>(),
+            processes => latest.values().map(|p| context! { code => p.code.to_string(), version => p.version, name => p.name.clone(), nodes => p.nodes.len(), svg => process_svg(p, &depts, None, &fields, page.lang) }).collect::<Vec<_>>(),
             items => catalog.items_on(today).iter().map(|i| context! { ..item_view(state, page, i), ..context! { process => i.process.to_string(), materials => i.materials.len(), version => i.version } }).collect::<Vec<_>>(),
             bundles => catalog.bundles_on(today).iter().map(|b| context! { code => b.code.to_string(), name => b.name.clone(), members => b.members.iter().map(ToString::to_string).collect::<Vec<_>>().join("、"), lead => dept_name(state, b.lead_department.as_str()), promised => limit_text(page, b.promised_limit) }).collect::<Vec<_>>(),
             departments => catalog.departments.iter().map(|d| context! { code => d.code.to_string(), name => d.name.clone(), uscc => d.uscc.as_ref().map(ToString::to_string) }).collect::<Vec<_>>(),

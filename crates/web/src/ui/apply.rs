@@ -54,15 +54,15 @@ pub(crate) fn form_fields(
             for r in rules {
                 for f in r.fields() {
                     if !fields.iter().any(|x| x.key == f) {
-                        let (label, field_type, choices) = match f {
-                            "registered_capital" => ("注册资本（元）", "number", vec![]),
-                            "business_scope_standard" => (
-                                "经营范围选用规范表述",
-                                "choice",
-                                vec!["true".into(), "false".into()],
-                            ),
-                            "floor_area" => ("经营面积（平方米）", "number", vec![]),
-                            other => (other, "text", vec![]),
+                        let (label, field_type) = crate::views::RULE_FIELDS
+                            .iter()
+                            .find(|(k, _, _)| *k == f)
+                            .map(|(_, l, t)| (*l, *t))
+                            .unwrap_or((f, "text"));
+                        let choices = if field_type == "choice" {
+                            vec!["true".into(), "false".into()]
+                        } else {
+                            vec![]
                         };
                         fields.push(FormField {
                             key: f.to_owned(),

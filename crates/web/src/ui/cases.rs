@@ -303,7 +303,12 @@ pub(crate) async fn case_page(
             special => case.special.as_ref().map(|s| format!("{}：{}", s.kind.zh(), s.reason)),
             extension_request => case.extension_request.as_ref().map(|r| format!("{} · {} · {}", r.by, limit_text(page, r.limit), r.reason)),
             rating => case.rating.as_ref().map(|r| r.level),
-            form => if personal { case.form.as_object().map(|o| o.iter().map(|(k, v)| context! { key => k.clone(), value => v.to_string().trim_matches('"').to_owned() }).collect::<Vec<_>>()) } else { None },
+            form => if personal {
+                let labels = crate::views::field_labels(state);
+                case.form.as_object().map(|o| o.iter().map(|(k, v)| context! {
+                    key => labels.get(k).cloned().unwrap_or_else(|| k.clone()), value => crate::views::form_value(v, page.lang),
+                }).collect::<Vec<_>>())
+            } else { None },
         },
         clock => clock_view(state, page, case.clock(), at),
         legal_clock => clock_view(state, page, case.legal_clock(), at),
@@ -312,7 +317,7 @@ pub(crate) async fn case_page(
         timeline => timeline,
         actions => actions,
         error => error, done => done, next => next,
-        unit => case.promised_limit.compact().trim_start_matches(char::is_numeric).to_owned(),
+        unit => crate::views::limit_words(case.promised_limit, page.lang).trim_start_matches(char::is_numeric).trim().to_owned(),
     };
     Ok(render(state, page, "case.html", status, ctx))
 }

@@ -152,7 +152,14 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
         ];
         let mut map: BTreeMap<String, Value> = keys
             .iter()
-            .map(|k| (k.to_string(), Value::from(form.text(k))))
+            .map(|k| {
+                let v = if matches!(*k, "legal" | "promised") {
+                    form.limit_text(k)
+                } else {
+                    form.text(k)
+                };
+                (k.to_string(), Value::from(v))
+            })
             .collect();
         map.insert(
             "visits".into(),
@@ -295,7 +302,14 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
         ];
         Value::from(
             keys.iter()
-                .map(|k| (k.to_string(), Value::from(form.text(k))))
+                .map(|k| {
+                    let v = if matches!(*k, "legal" | "promised") {
+                        form.limit_text(k)
+                    } else {
+                        form.text(k)
+                    };
+                    (k.to_string(), Value::from(v))
+                })
                 .collect::<BTreeMap<_, _>>(),
         )
     };
@@ -338,7 +352,7 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
             members,
             lead_department: Code::parse(&form.text("lead")).map_err(|e| e.to_string())?,
             promised_limit: form
-                .text("promised")
+                .limit_text("promised")
                 .parse::<Limit>()
                 .map_err(|e| e.to_string())?,
             result_name: form.text("result"),

@@ -270,7 +270,11 @@ pub(crate) fn item_from_form(
     today: chrono::NaiveDate,
 ) -> Result<ServiceItem, String> {
     let code = |k: &str| Code::parse(&form.text(k)).map_err(|e| format!("{k}: {e}"));
-    let limit = |k: &str| form.text(k).parse::<Limit>().map_err(|e| format!("{k}: {e}"));
+    let limit = |k: &str| {
+        form.limit_text(k)
+            .parse::<Limit>()
+            .map_err(|e| format!("{k}: {e}"))
+    };
     let lines = |k: &str| {
         form.text(k)
             .lines()

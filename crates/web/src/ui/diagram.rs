@@ -17,7 +17,10 @@ pub fn svg(
     def: &ProcessDefinition,
     departments: &BTreeMap<String, String>,
     item_department: Option<&str>,
+    fields: &BTreeMap<String, String>,
+    lang: onego_domain::labels::Lang,
 ) -> String {
+    let words = |l: onego_calendar::Limit| crate::views::limit_words(l, lang);
     // Layer = longest distance from the start (the graph is acyclic), so joins sit below every branch.
     let mut layer: BTreeMap<&str, usize> = BTreeMap::new();
     layer.insert(def.start.as_str(), 0);
@@ -94,37 +97,60 @@ pub fn svg(
         let (fill, sub) = match &n.kind {
             NodeKind::Task {
                 department, limit, ..
-            } => ("#e8f0fb", format!("{} · {}", dept(department), limit.compact())),
+            } => ("#e8f0fb", format!("{} · {}", dept(department), words(*limit))),
             NodeKind::Countersign {
                 departments, limit, ..
             } => (
                 "#fdf1dc",
                 format!(
-                    "会签：{} · {}",
+                    "{}{} · {}",
+                    lang.pick("会签：", "countersign: "),
                     departments.iter().map(|d| dept(d)).collect::<Vec<_>>().join("、"),
-                    limit.compact()
+                    words(*limit)
                 ),
             ),
-            NodeKind::Auto { rule_text, .. } => ("#e6f4ea", format!("规则：{rule_text}")),
-            NodeKind::Choice { .. } => ("#f3e8fb", "按条件选择".to_owned()),
-            NodeKind::Parallel { .. } => ("#eeeeee", "并联分发".to_owned()),
-            NodeKind::Join { .. } => ("#eeeeee", "汇合".to_owned()),
+            NodeKind::Auto { rule_text, .. } => (
+                "#e6f4ea",
+                format!(
+                    "{}{}",
+                    lang.pick("规则：", "rule: "),
+                    crate::views::rule_words(rule_text, fields, lang)
+                ),
+            ),
+            NodeKind::Choice { .. } => ("#f3e8fb", lang.pick("按条件选择", "by condition").to_owned()),
+            NodeKind::Parallel { .. } => ("#eeeeee", lang.pick("并联分发", "in parallel").to_owned()),
+            NodeKind::Join { .. } => ("#eeeeee", lang.pick("汇合", "join").to_owned()),
             NodeKind::End { outcome } => (
                 "#ffffff",
                 match outcome {
-                    onego_domain::process::Outcome::Approved => "办结（准予）".to_owned(),
-                    onego_domain::process::Outcome::Refused => "办结（不予）".to_owned(),
+                    onego_domain::process::Outcome::Approved => {
+                        lang.pick("办结（准予）", "end (approved)").to_owned()
+                    }
+                    onego_domain::process::Outcome::Refused => {
+                        lang.pick("办结（不予）", "end (refused)").to_owned()
+                    }
                 },
             ),
         };
         let sub: String = sub.chars().take(22).collect();
+        // A node given no name of its own is called by what it is, never by its id.
+        let title = if n.name == n.id {
+            match &n.kind {
+                NodeKind::End { .. } => lang.pick("办结", "end").to_owned(),
+                NodeKind::Auto { .. } => lang.pick("自动审批", "automatic").to_owned(),
+                NodeKind::Parallel { .. } | NodeKind::Join { .. } | NodeKind::Choice { .. } => String::new(),
+                _ => lang.pick("审查", "review").to_owned(),
+            }
+        } else {
+            n.name.clone()
+        };
         out.push_str(&format!(
             "<g><rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"8\" fill=\"{fill}\" stroke=\"#1a5fb4\"/>\
              <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">{}</text>\
              <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#333\">{}</text></g>",
             x + w / 2.0,
             y + 21.0,
-            esc(&n.name),
+            esc(&title),
             x + w / 2.0,
             y + 40.0,
             esc(&sub)

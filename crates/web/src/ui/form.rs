@@ -5,6 +5,15 @@ use std::collections::BTreeMap;
 pub struct FormData(pub(crate) BTreeMap<String, Vec<String>>);
 
 impl FormData {
+    /// A time limit from a number field `{key}_n` and a unit choice `{key}_unit` (`20` and `wd` give
+    /// `20wd`), or from one text field `key`.
+    pub fn limit_text(&self, key: &str) -> String {
+        match (self.get(&format!("{key}_n")), self.get(&format!("{key}_unit"))) {
+            (Some(n), Some(u)) => format!("{}{}", n.trim(), u.trim()),
+            _ => self.text(key),
+        }
+    }
+
     pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> FormData {
         let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (k, v) in pairs {

@@ -101,6 +101,13 @@ impl Templates {
             env.add_template(name, source)?;
         }
         env.add_function("t", t);
+        // A limit written as 20wd, split for a number field and a unit choice.
+        env.add_function("limit_n", |v: String| -> String {
+            v.chars().take_while(char::is_ascii_digit).collect()
+        });
+        env.add_function("limit_unit", |v: String| -> String {
+            v.chars().skip_while(char::is_ascii_digit).collect()
+        });
         Ok(Templates { env })
     }
 }
@@ -253,7 +260,7 @@ pub fn render(state: &AppState, page: &Page, name: &str, status: StatusCode, ctx
             name => a.user.name.clone(),
             username => a.user.username.clone(),
             role => a.user.role.as_str(),
-            role_zh => a.user.role.zh(),
+            role_label => a.user.role.label(page.lang),
             department => a.user.department.as_ref().map(ToString::to_string),
         }
     });

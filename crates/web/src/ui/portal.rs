@@ -65,11 +65,20 @@ pub async fn home(
     )
 }
 
-pub(crate) fn steps_svg(state: &AppState, item: &ServiceItem) -> String {
+pub(crate) fn steps_svg(state: &AppState, page: &Page, item: &ServiceItem) -> String {
     let catalog = state.engine.catalog();
+    let fields = crate::views::field_labels(state);
     catalog
         .latest_process(&item.process)
-        .map(|d| process_svg(d, &departments(state), Some(item.department.as_str())))
+        .map(|d| {
+            process_svg(
+                d,
+                &departments(state),
+                Some(item.department.as_str()),
+                &fields,
+                page.lang,
+            )
+        })
         .unwrap_or_default()
 }
 
@@ -107,7 +116,7 @@ pub async fn item_guide(
         result => format!("{}（{}）", item.result_name, item.result_type),
         place => item.place.clone(), hours => item.hours.clone(),
         consult => item.consult_phone.clone(), complaint => item.complaint_phone.clone(),
-        flow => steps_svg(&state, item),
+        flow => steps_svg(&state, &page, item),
         qr => qr_svg(&url), url => url,
         apply => format!("/apply/item/{}", item.impl_code),
     };
@@ -151,7 +160,7 @@ pub async fn bundle_guide(
         promised => limit_text(&page, bundle.promised_limit),
         lead => dept_name(&state, bundle.lead_department.as_str()),
         members => items.iter().map(|i| item_view(&state, &page, i)).collect::<Vec<_>>(),
-        flows => items.iter().map(|i| context! { name => i.name.clone(), flow => steps_svg(&state, i) }).collect::<Vec<_>>(),
+        flows => items.iter().map(|i| context! { name => i.name.clone(), flow => steps_svg(&state, &page, i) }).collect::<Vec<_>>(),
         materials => merged.iter().map(|m| {
             let needed: Vec<String> = m.needed_by.iter().filter_map(|c| items.iter().find(|i| &i.impl_code == c).map(|i| i.name.clone())).collect();
             context! { ..material_view(&page, &m.spec), ..context! { needed_by => needed.join("、") } }

@@ -2,6 +2,7 @@
 //! refusal to 403.
 
 use crate::case::{Case, CaseCommandKind, Channel, Command, Submission, Task};
+use crate::messages::Msg;
 use crate::org::{Actor, Role};
 
 /// A refusal, with a message that says who could do it.
@@ -64,36 +65,62 @@ pub fn authorize_submission(actor: &Actor, submission: &Submission) -> Result<()
             if own {
                 Ok(())
             } else {
-                deny("applicants apply for themselves; the applicant must be you")
+                deny(Msg::new(
+                    "apply_for_yourself",
+                    "申请人只能为本人申请，申请人须是您自己",
+                    "applicants apply for themselves; the applicant must be you",
+                ))
             }
         }
-        (Role::Applicant, Channel::Window) => deny("applications at a window are registered by the clerk"),
+        (Role::Applicant, Channel::Window) => deny(Msg::new(
+            "window_application_by_clerk",
+            "窗口申请由窗口人员登记；您可以在网上申请，或到窗口办理",
+            "applications at a window are registered by the clerk",
+        )),
         (Role::Clerk, Channel::Window) => Ok(()),
-        (Role::Clerk, Channel::Online) => {
-            deny("a clerk registers applications at the window; use channel \"window\"")
-        }
-        _ => deny("only applicants (online) and window clerks (at the window) submit applications"),
+        (Role::Clerk, Channel::Online) => deny(Msg::new(
+            "clerk_registers_at_window",
+            "窗口人员在窗口登记申请，申请渠道请选择“窗口”",
+            "a clerk registers applications at the window; use channel \"window\"",
+        )),
+        _ => deny(Msg::new(
+            "submission_not_allowed",
+            "只有申请人（网上）和窗口人员（在窗口）可以提交申请",
+            "only applicants (online) and window clerks (at the window) submit applications",
+        )),
     }
 }
 
 /// Acting on one task: its department's approvers (and its supervisor, for a supervisor's task).
 pub fn may_act_on_task(actor: &Actor, task: &Task) -> Result<(), Denied> {
     if !matches!(actor.role, Role::Approver | Role::Supervisor) {
-        return deny("tasks are handled by the approvers of the task's department");
+        return deny(Msg::new(
+            "task_by_department_approvers",
+            "环节由该环节所属部门的审批人员办理",
+            "tasks are handled by the approvers of the task's department",
+        ));
     }
     if !in_department(actor, &task.department) {
-        return deny(format!(
-            "task \"{}\" belongs to department {}, not yours",
-            task.name, task.department
+        return deny(Msg::new(
+            "task_of_other_department",
+            format!(
+                "环节“{}”属于部门 {}，不是您所在部门的环节",
+                task.name, task.department
+            ),
+            format!(
+                "task \"{}\" belongs to department {}, not yours",
+                task.name, task.department
+            ),
         ));
     }
     if let Some(role) = &task.role
         && role == "supervisor"
         && actor.role != Role::Supervisor
     {
-        return deny(format!(
-            "task \"{}\" is for the department's supervisor",
-            task.name
+        return deny(Msg::new(
+            "task_for_supervisor",
+            format!("环节“{}”须由本部门的科室负责人办理", task.name),
+            format!("task \"{}\" is for the department's supervisor", task.name),
         ));
     }
     Ok(())
@@ -104,11 +131,19 @@ pub fn authorize_command(actor: &Actor, case: &Case, cmd: &Command) -> Result<()
     match cmd {
         Command::Act { task, .. } => {
             if !can_view_case(actor, case) {
-                return deny("you have no access to this case");
+                return deny(Msg::new(
+                    "case_no_access",
+                    "您无权查看或办理此办件",
+                    "you have no access to this case",
+                ));
             }
             match case.task(*task) {
                 Some(t) => may_act_on_task(actor, t),
-                None => deny(format!("case {} has no task {task}", case.number)),
+                None => deny(Msg::new(
+                    "no_such_task",
+                    format!("办件 {} 没有第 {task} 号环节，请刷新页面后重试", case.number),
+                    format!("case {} has no task {task}", case.number),
+                )),
             }
         }
         other => authorize_case_kind(actor, case, other.kind()),
@@ -119,7 +154,11 @@ pub fn authorize_command(actor: &Actor, case: &Case, cmd: &Command) -> Result<()
 pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) -> Result<(), Denied> {
     use CaseCommandKind as K;
     if !can_view_case(actor, case) {
-        return deny("you have no access to this case");
+        return deny(Msg::new(
+            "case_no_access",
+            "您无权查看或办理此办件",
+            "you have no access to this case",
+        ));
     }
     let clerk = actor.role == Role::Clerk;
     let own = is_own_case(actor, case);
@@ -130,49 +169,77 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
             if clerk {
                 Ok(())
             } else {
-                deny("acceptance and delivery are done by the window clerk")
+                deny(Msg::new(
+                    "accept_deliver_by_clerk",
+                    "受理和出件由窗口人员办理",
+                    "acceptance and delivery are done by the window clerk",
+                ))
             }
         }
         K::RequestSupplement => {
             if clerk || reviewing_department {
                 Ok(())
             } else {
-                deny("a supplement is requested by the window clerk or by a department reviewing the case")
+                deny(Msg::new(
+                    "supplement_by_clerk_or_reviewer",
+                    "补正由窗口人员或正在审查该办件的部门发起",
+                    "a supplement is requested by the window clerk or by a department reviewing the case",
+                ))
             }
         }
         K::SupplyMaterials => {
             if clerk || own {
                 Ok(())
             } else {
-                deny("materials are supplied by the applicant or at the window")
+                deny(Msg::new(
+                    "supply_by_applicant_or_window",
+                    "补交材料须由申请人本人在网上提交，或到窗口补交",
+                    "materials are supplied by the applicant or at the window",
+                ))
             }
         }
         K::Act => {
             if case.open_tasks().any(|t| may_act_on_task(actor, t).is_ok()) {
                 Ok(())
             } else {
-                deny("tasks are handled by the approvers of the task's department")
+                deny(Msg::new(
+                    "task_by_department_approvers",
+                    "环节由该环节所属部门的审批人员办理",
+                    "tasks are handled by the approvers of the task's department",
+                ))
             }
         }
         K::StartSpecialProcedure | K::EndSpecialProcedure => {
             if reviewing_department {
                 Ok(())
             } else {
-                deny("a special procedure is started by a department reviewing the case")
+                deny(Msg::new(
+                    "special_procedure_by_reviewer",
+                    "特别程序由正在审查该办件的部门启动和结束",
+                    "a special procedure is started by a department reviewing the case",
+                ))
             }
         }
         K::RequestExtension => {
             if reviewing_department {
                 Ok(())
             } else {
-                deny("more time is asked by a department reviewing the case")
+                deny(Msg::new(
+                    "extension_by_reviewer",
+                    "延期由正在审查该办件的部门申请",
+                    "more time is asked by a department reviewing the case",
+                ))
             }
         }
         K::GrantExtension | K::DenyExtension => {
             if actor.role == Role::Supervisor && department_involved(actor, case) {
                 Ok(())
             } else {
-                deny("an extension is granted by the supervisor of a department responsible for the case")
+                deny(Msg::new(
+                    "extension_by_supervisor",
+                    "延期由负责该办件的部门的科室负责人审批",
+                    "an extension is granted by the supervisor of a department responsible for the case",
+                ))
             }
         }
         K::Withdraw => {
@@ -182,7 +249,7 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
             if own || at_the_counter {
                 Ok(())
             } else {
-                deny(crate::messages::Msg::new(
+                deny(Msg::new(
                     "withdraw_not_yours",
                     "只有申请人本人可以撤回；窗口只能在受理前代为撤回",
                     "only the applicant can withdraw; the window can do it on their behalf only before acceptance",
@@ -193,14 +260,22 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
             if own {
                 Ok(())
             } else {
-                deny("only the applicant rates their case")
+                deny(Msg::new(
+                    "rate_own_case_only",
+                    "只有申请人本人可以评价自己的办件",
+                    "only the applicant rates their case",
+                ))
             }
         }
         K::CheckClock => {
             if actor.role == Role::System {
                 Ok(())
             } else {
-                deny("clocks are checked by onego itself")
+                deny(Msg::new(
+                    "clock_check_by_system",
+                    "时限由系统自动检查，无需人工操作",
+                    "clocks are checked by onego itself",
+                ))
             }
         }
     }
@@ -210,9 +285,11 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
 pub fn can_read_inbox(actor: &Actor) -> Result<&crate::values::Code, Denied> {
     match (&actor.role, &actor.department) {
         (Role::Approver | Role::Supervisor | Role::GridMember, Some(d)) => Ok(d),
-        _ => deny(
+        _ => deny(Msg::new(
+            "inbox_not_allowed",
+            "待办箱供各部门审批人员、科室负责人使用，网格员可查看本网格的待办",
             "the inbox belongs to department approvers and supervisors, and to grid members for their area",
-        ),
+        )),
     }
 }
 
@@ -226,7 +303,11 @@ pub fn authorize_admin(actor: &Actor) -> Result<(), Denied> {
     if actor.role == Role::Admin {
         Ok(())
     } else {
-        deny("only administrators change the catalog and users")
+        deny(Msg::new(
+            "admin_only",
+            "只有系统管理员可以修改事项目录和用户",
+            "only administrators change the catalog and users",
+        ))
     }
 }
 
@@ -248,20 +329,40 @@ pub fn authorize_intake_channel(
     match (actor.role, channel) {
         (Role::Operator | Role::Dispatcher | Role::System, _) => Ok(()),
         (Role::GridMember, TicketChannel::Grid) => Ok(()),
-        (Role::GridMember, _) => deny("grid members report events found in their grid (channel \"grid\")"),
+        (Role::GridMember, _) => deny(Msg::new(
+            "grid_member_reports_grid",
+            "网格员上报本网格内发现的事件，渠道请选择“网格上报”",
+            "grid members report events found in their grid (channel \"grid\")",
+        )),
         (Role::Applicant, TicketChannel::Web | TicketChannel::App) => {
             if requester.is_none_or(|u| u == actor.user_id) {
                 Ok(())
             } else {
-                deny("you can raise a request only in your own name")
+                deny(Msg::new(
+                    "request_own_name_only",
+                    "您只能以本人名义提出诉求",
+                    "you can raise a request only in your own name",
+                ))
             }
         }
         (Role::Applicant, TicketChannel::Enterprise) => match &actor.applicant {
             Some(crate::values::ApplicantId::Organisation { .. }) => Ok(()),
-            _ => deny("the enterprise whistle is for enterprises (log in with the enterprise's account)"),
+            _ => deny(Msg::new(
+                "whistle_enterprise_only",
+                "“企业吹哨”仅供企业使用，请用企业账号登录后提交",
+                "the enterprise whistle is for enterprises (log in with the enterprise's account)",
+            )),
         },
-        (Role::Applicant, _) => deny("online requests use channel \"web\" or \"app\""),
-        _ => deny("requests are registered by hotline operators, grid members and the requesters themselves"),
+        (Role::Applicant, _) => deny(Msg::new(
+            "online_request_channel",
+            "网上提出诉求，渠道请选择“网站”或“App”",
+            "online requests use channel \"web\" or \"app\"",
+        )),
+        _ => deny(Msg::new(
+            "intake_not_allowed",
+            "诉求由12345话务员、网格员或诉求人本人登记",
+            "requests are registered by hotline operators, grid members and the requesters themselves",
+        )),
     }
 }
 
@@ -320,35 +421,55 @@ pub fn authorize_ticket_kind(actor: &Actor, t: &Ticket, kind: TicketCommandKind)
             if is_centre(actor) {
                 Ok(())
             } else {
-                deny("the 12345 centre dispatches, decides extensions, visits back, merges and supervises")
+                deny(Msg::new(
+                    "ticket_centre_only",
+                    "派单、延期审核、回访、并单和督办由12345中心办理",
+                    "the 12345 centre dispatches, decides extensions, visits back, merges and supervises",
+                ))
             }
         }
         K::Sign | K::Return | K::GiveFeedback | K::RequestExtension | K::Reply => {
             if department() && actor.department.is_some() && actor.department == t.lead {
                 Ok(())
             } else {
-                deny("the lead department's staff sign, return, give feedback, ask for time and answer")
+                deny(Msg::new(
+                    "ticket_lead_department_only",
+                    "签收、退单、反馈、申请延期和答复由承办单位的工作人员办理",
+                    "the lead department's staff sign, return, give feedback, ask for time and answer",
+                ))
             }
         }
         K::Report => {
             if department() && named_department(actor, t) {
                 Ok(())
             } else {
-                deny("a department named on the request reports to it")
+                deny(Msg::new(
+                    "report_by_named_department",
+                    "报到由诉求点名的单位的工作人员进行",
+                    "a department named on the request reports to it",
+                ))
             }
         }
         K::ResolveInGrid | K::Escalate => {
             if actor.role == Role::GridMember && actor.department.is_some() && actor.department == t.holder {
                 Ok(())
             } else {
-                deny("the grid staff of the area holding the matter resolve or escalate it")
+                deny(Msg::new(
+                    "grid_staff_of_holder_only",
+                    "就地办结或上报由事项所在网格（社区、街道）的网格员办理",
+                    "the grid staff of the area holding the matter resolve or escalate it",
+                ))
             }
         }
         K::CheckClock => {
             if actor.role == Role::System {
                 Ok(())
             } else {
-                deny("clocks are checked by onego itself")
+                deny(Msg::new(
+                    "clock_check_by_system",
+                    "时限由系统自动检查，无需人工操作",
+                    "clocks are checked by onego itself",
+                ))
             }
         }
     }
@@ -370,16 +491,24 @@ pub enum Surface {
 /// Whether a token of this scope may be used where the request arrives.
 pub fn token_reaches(scope: TokenScope, surface: Surface) -> Result<(), Denied> {
     match (scope, surface) {
-        (_, Surface::Pages) => deny("pages are used with a logged-in session, not a token"),
+        (_, Surface::Pages) => deny(Msg::new(
+            "pages_need_session",
+            "页面须登录后使用，不能用令牌访问",
+            "pages are used with a logged-in session, not a token",
+        )),
         (TokenScope::Api, Surface::ApiRead | Surface::ApiWrite | Surface::Open311Submit) => Ok(()),
         (TokenScope::ApiRead, Surface::ApiRead) => Ok(()),
-        (TokenScope::ApiRead, _) => {
-            deny("this token reads only; use a read-and-write token to change anything")
-        }
+        (TokenScope::ApiRead, _) => deny(Msg::new(
+            "token_read_only",
+            "此令牌只能读取；如需修改，请使用可读写的令牌",
+            "this token reads only; use a read-and-write token to change anything",
+        )),
         (TokenScope::Open311, Surface::Open311Submit) => Ok(()),
-        (TokenScope::Open311, _) => {
-            deny("this is an Open311 partner key: it submits requests at /open311/v2 and opens nothing else")
-        }
+        (TokenScope::Open311, _) => deny(Msg::new(
+            "open311_key_only",
+            "这是 Open311 合作方密钥：只能在 /open311/v2 提交诉求，不能用于其他功能",
+            "this is an Open311 partner key: it submits requests at /open311/v2 and opens nothing else",
+        )),
     }
 }
 
@@ -399,10 +528,11 @@ pub fn may_hold_token(role: Role, scope: TokenScope) -> Result<(), Denied> {
             None,
         )
         .map_err(|_| {
-            Denied(
-                "an Open311 partner key is given to an account that registers requests (role operator)"
-                    .into(),
-            )
+            Denied(Msg::new(
+                "open311_key_holder",
+                "Open311 合作方密钥只能发给登记诉求的账号（话务员角色）",
+                "an Open311 partner key is given to an account that registers requests (role operator)",
+            ))
         }),
         TokenScope::Api | TokenScope::ApiRead => Ok(()),
     }
@@ -435,7 +565,11 @@ pub fn case_list_scope(actor: &Actor) -> Result<CaseScope, Denied> {
         }),
         (Role::Approver | Role::Supervisor, Some(d)) => Ok(CaseScope::Department(d.clone())),
         (Role::Clerk | Role::Leader | Role::System, _) => Ok(CaseScope::All),
-        _ => deny("applications are read by applicants, the window, departments and leaders"),
+        _ => deny(Msg::new(
+            "case_list_not_allowed",
+            "办件仅供申请人、窗口、相关部门和领导查阅",
+            "applications are read by applicants, the window, departments and leaders",
+        )),
     }
 }
 
@@ -459,6 +593,10 @@ pub fn ticket_list_scope(actor: &Actor) -> Result<TicketScope, Denied> {
         (Role::Approver | Role::Supervisor, Some(d)) => Ok(TicketScope::Lead(d.clone())),
         (Role::GridMember, Some(a)) => Ok(TicketScope::Area(a.clone())),
         (Role::Applicant, _) => Ok(TicketScope::Requester(actor.user_id)),
-        _ => deny("requests are read by the hotline, departments, grid staff, leaders and the requesters"),
+        _ => deny(Msg::new(
+            "ticket_list_not_allowed",
+            "诉求仅供12345热线、承办单位、网格员、领导和诉求人本人查阅",
+            "requests are read by the hotline, departments, grid staff, leaders and the requesters",
+        )),
     }
 }

@@ -352,6 +352,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
+        .route("/favicon.ico", get(ui::favicon))
+        .fallback(ui::not_found_page)
         .route("/metrics", get(metrics_text))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -72,7 +72,11 @@ impl Case {
             }
         };
         if !submission.form.is_object() {
-            return invalid("the form must be a JSON object of field values");
+            return invalid(Msg::new(
+                "form_not_object",
+                "申请表内容格式不正确（须为各字段取值组成的 JSON 对象），请检查后重新提交",
+                "the form must be a JSON object of field values",
+            ));
         }
         let known: Vec<&Code> = items
             .iter()
@@ -261,24 +265,34 @@ impl<'a> Run<'_, 'a> {
                 opinion,
             } => {
                 if status != CaseStatus::Submitted {
-                    return now_illegal(format!(
-                        "only a submitted case can be accepted; this one is {}",
-                        status.zh()
+                    return now_illegal(Msg::new(
+                        "accept_not_submitted",
+                        format!("只有待受理的办件才能受理；该办件{}", status.zh()),
+                        format!(
+                            "only a submitted case can be accepted; this one is {}",
+                            status.zh()
+                        ),
                     ));
                 }
                 self.accept(received, deferred, opinion)
             }
             Command::RefuseAcceptance { reason } => {
                 if status != CaseStatus::Submitted {
-                    return now_illegal(format!(
-                        "only a submitted case can be refused acceptance; this one is {}",
-                        status.zh()
+                    return now_illegal(Msg::new(
+                        "refuse_acceptance_not_submitted",
+                        format!("只有待受理的办件才能不予受理；该办件{}", status.zh()),
+                        format!(
+                            "only a submitted case can be refused acceptance; this one is {}",
+                            status.zh()
+                        ),
                     ));
                 }
                 if reason.trim().is_empty() {
-                    return invalid(
+                    return invalid(Msg::new(
+                        "not_accepted_needs_reason",
+                        "请写明不予受理理由，该理由将告知申请人",
                         "give the reason for not accepting (不予受理理由); the applicant is told it",
-                    );
+                    ));
                 }
                 self.emit(Event::NotAccepted {
                     reason: reason.trim().to_owned(),
@@ -287,30 +301,45 @@ impl<'a> Run<'_, 'a> {
             }
             Command::RequestSupplement { missing, note } => {
                 if !matches!(status, CaseStatus::Submitted | CaseStatus::InReview) {
-                    return now_illegal(format!(
-                        "a supplement can be asked only before a decision; this case is {}",
-                        status.zh()
+                    return now_illegal(Msg::new(
+                        "supplement_too_late",
+                        format!("作出决定前才能要求补正；该办件{}", status.zh()),
+                        format!(
+                            "a supplement can be asked only before a decision; this case is {}",
+                            status.zh()
+                        ),
                     ));
                 }
                 if self.case.supplement.is_some() {
-                    return now_illegal(
+                    return now_illegal(Msg::new(
+                        "supplement_pending",
+                        "已有一份补正通知尚未办结；补正须一次性告知所缺全部材料，不能再次发出补正通知",
                         "a supplement request is already pending; the notice must list everything at once (一次性告知)",
-                    );
+                    ));
                 }
                 if missing.is_empty() {
-                    return invalid("list every missing material in the one-time notice");
+                    return invalid(Msg::new(
+                        "supplement_lists_nothing",
+                        "请在一次性告知书中列明所缺的全部材料",
+                        "list every missing material in the one-time notice",
+                    ));
                 }
                 let specs = self.case.material_specs(self.ctx.registry)?;
                 let mut listed = Vec::with_capacity(missing.len());
                 for m in missing {
                     let Some(spec) = specs.iter().find(|s| s.code == m.code) else {
-                        return invalid(format!(
-                            "material {} is not one this application asks for",
-                            m.code
+                        return invalid(Msg::new(
+                            "material_not_asked",
+                            format!("材料 {} 不是本申请需要的材料", m.code),
+                            format!("material {} is not one this application asks for", m.code),
                         ));
                     };
                     if listed.iter().any(|x: &MissingMaterial| x.code == m.code) {
-                        return invalid(format!("material {} is listed twice", m.code));
+                        return invalid(Msg::new(
+                            "material_listed_twice",
+                            format!("材料 {} 列了两次，请删去重复的一项", m.code),
+                            format!("material {} is listed twice", m.code),
+                        ));
                     }
                     listed.push(MissingMaterial {
                         code: m.code.clone(),
@@ -334,18 +363,27 @@ impl<'a> Run<'_, 'a> {
             }
             Command::SupplyMaterials { materials, files } => {
                 if finished || status == CaseStatus::Decided && self.case.deferred.is_empty() {
-                    return now_illegal(format!(
-                        "no materials are expected for a case that is {}",
-                        status.zh()
+                    return now_illegal(Msg::new(
+                        "no_materials_expected",
+                        format!("该办件{}，无需再补交材料", status.zh()),
+                        format!("no materials are expected for a case that is {}", status.zh()),
                     ));
                 }
                 if materials.is_empty() {
-                    return invalid("name the materials supplied");
+                    return invalid(Msg::new(
+                        "supplied_materials_unnamed",
+                        "请选择本次补交的材料",
+                        "name the materials supplied",
+                    ));
                 }
                 let specs = self.case.material_specs(self.ctx.registry)?;
                 for code in materials {
                     if !specs.iter().any(|s| &s.code == code) {
-                        return invalid(format!("material {code} is not one this application asks for"));
+                        return invalid(Msg::new(
+                            "material_not_asked",
+                            format!("材料 {code} 不是本申请需要的材料"),
+                            format!("material {code} is not one this application asks for"),
+                        ));
                     }
                 }
                 let supplied: Vec<ProvidedMaterial> = materials
@@ -380,35 +418,58 @@ impl<'a> Run<'_, 'a> {
                 opinion,
             } => {
                 if status != CaseStatus::InReview {
-                    return now_illegal(format!(
-                        "tasks can be acted on only while the case is in review; it is {}",
-                        status.zh()
+                    return now_illegal(Msg::new(
+                        "act_not_in_review",
+                        format!("办件审查中才能办理环节；该办件{}", status.zh()),
+                        format!(
+                            "tasks can be acted on only while the case is in review; it is {}",
+                            status.zh()
+                        ),
                     ));
                 }
                 if self.case.supplement.is_some() {
-                    return now_illegal(
+                    return now_illegal(Msg::new(
+                        "act_awaiting_supplement",
+                        "该办件正在等待申请人补正材料，请在材料补齐后再办理",
                         "the case waits for supplemented materials (补正); act once they arrive",
-                    );
+                    ));
                 }
                 if let Some(sp) = &self.case.special {
-                    return now_illegal(format!(
-                        "a special procedure ({}) is under way; end it first",
-                        sp.kind.zh()
+                    return now_illegal(Msg::new(
+                        "act_during_special_procedure",
+                        format!(
+                            "该办件正在进行特别程序（{}），请先结束特别程序再办理",
+                            sp.kind.zh()
+                        ),
+                        format!(
+                            "a special procedure ({}) is under way; end it first",
+                            sp.kind.zh()
+                        ),
                     ));
                 }
                 self.act(*task, *action, return_to.as_deref(), opinion)
             }
             Command::StartSpecialProcedure { kind, reason } => {
                 if status != CaseStatus::InReview {
-                    return now_illegal("a special procedure can start only while the case is in review");
+                    return now_illegal(Msg::new(
+                        "special_procedure_not_in_review",
+                        "办件审查中才能启动特别程序",
+                        "a special procedure can start only while the case is in review",
+                    ));
                 }
                 if self.case.special.is_some() {
-                    return now_illegal("a special procedure is already under way; end it first");
+                    return now_illegal(Msg::new(
+                        "special_procedure_running",
+                        "已有特别程序正在进行，请先结束该特别程序",
+                        "a special procedure is already under way; end it first",
+                    ));
                 }
                 if reason.trim().is_empty() {
-                    return invalid(
+                    return invalid(Msg::new(
+                        "special_procedure_needs_reason",
+                        "请写明启动特别程序的理由；特别程序所需时间不计入办理时限",
                         "give the reason for the special procedure; it is excluded from the time limit",
-                    );
+                    ));
                 }
                 self.emit(Event::SpecialProcedureStarted {
                     kind: *kind,
@@ -418,7 +479,11 @@ impl<'a> Run<'_, 'a> {
             }
             Command::EndSpecialProcedure { result } => {
                 if self.case.special.is_none() {
-                    return now_illegal("no special procedure is under way");
+                    return now_illegal(Msg::new(
+                        "no_special_procedure",
+                        "当前没有正在进行的特别程序",
+                        "no special procedure is under way",
+                    ));
                 }
                 self.emit(Event::SpecialProcedureEnded {
                     result: result.trim().to_owned(),
@@ -427,10 +492,18 @@ impl<'a> Run<'_, 'a> {
             }
             Command::RequestExtension { limit, reason } => {
                 if status != CaseStatus::InReview {
-                    return now_illegal("more time can be asked only while the case is in review");
+                    return now_illegal(Msg::new(
+                        "extension_not_in_review",
+                        "办件审查中才能申请延期",
+                        "more time can be asked only while the case is in review",
+                    ));
                 }
                 if self.case.extension_request.is_some() {
-                    return now_illegal("a request for more time is already waiting for the supervisor");
+                    return now_illegal(Msg::new(
+                        "extension_pending",
+                        "已有一份延期申请等待科室负责人审批，请等待审批结果",
+                        "a request for more time is already waiting for the supervisor",
+                    ));
                 }
                 self.check_extension(limit, reason)?;
                 self.emit(Event::ExtensionRequested {
@@ -445,7 +518,11 @@ impl<'a> Run<'_, 'a> {
             }
             Command::DenyExtension { reason } => {
                 if self.case.extension_request.is_none() {
-                    return now_illegal("no request for more time is waiting");
+                    return now_illegal(Msg::new(
+                        "no_extension_pending",
+                        "没有待审批的延期申请",
+                        "no request for more time is waiting",
+                    ));
                 }
                 self.emit(Event::ExtensionDenied {
                     reason: reason.trim().to_owned(),
@@ -454,7 +531,11 @@ impl<'a> Run<'_, 'a> {
             }
             Command::GrantExtension { limit, reason } => {
                 if status != CaseStatus::InReview {
-                    return now_illegal("an extension can be granted only while the case is in review");
+                    return now_illegal(Msg::new(
+                        "grant_extension_not_in_review",
+                        "办件审查中才能批准延期",
+                        "an extension can be granted only while the case is in review",
+                    ));
                 }
                 self.check_extension(limit, reason)?;
                 self.emit(Event::ExtensionGranted {
@@ -468,16 +549,24 @@ impl<'a> Run<'_, 'a> {
             }
             Command::Deliver { delivery } => {
                 if status != CaseStatus::Decided {
-                    return now_illegal(format!(
-                        "a result can be delivered only once decided; this case is {}",
-                        status.zh()
+                    return now_illegal(Msg::new(
+                        "deliver_not_decided",
+                        format!("办件作出决定后才能出件；该办件{}", status.zh()),
+                        format!(
+                            "a result can be delivered only once decided; this case is {}",
+                            status.zh()
+                        ),
                     ));
                 }
                 if self.case.outcome != Some(CaseOutcome::Refused) && !self.case.deferred.is_empty() {
                     let names: Vec<String> = self.case.deferred.iter().map(ToString::to_string).collect();
-                    return now_illegal(format!(
-                        "materials accepted with gaps (容缺) must arrive before the result is handed out: {}",
-                        names.join(", ")
+                    return now_illegal(Msg::new(
+                        "deferred_materials_outstanding",
+                        format!("容缺受理的材料须在出件前补齐，尚缺：{}", names.join("、")),
+                        format!(
+                            "materials accepted with gaps (容缺) must arrive before the result is handed out: {}",
+                            names.join(", ")
+                        ),
                     ));
                 }
                 if let DeliveryMethod::Mail { tracking_number } = delivery
@@ -566,15 +655,25 @@ impl<'a> Run<'_, 'a> {
 
     pub(super) fn check_extension(&self, limit: &Limit, reason: &str) -> Result<(), CaseError> {
         if reason.trim().is_empty() {
-            return invalid("give the reason for the extension (延期理由)");
+            return invalid(Msg::new(
+                "extension_needs_reason",
+                "请写明延期理由",
+                "give the reason for the extension (延期理由)",
+            ));
         }
         if limit.amount() == 0 {
-            return invalid("an extension must add at least one unit of time");
+            return invalid(Msg::new(
+                "extension_adds_nothing",
+                "延期至少须延长一个计时单位",
+                "an extension must add at least one unit of time",
+            ));
         }
         if !limit.same_unit(self.case.promised_limit) {
-            return invalid(format!(
-                "the case's limit is counted in {}; give the extension in the same unit",
-                self.case.promised_limit.unit_zh().trim_start_matches('个')
+            let unit = self.case.promised_limit.unit_zh().trim_start_matches('个');
+            return invalid(Msg::new(
+                "extension_unit_mismatch",
+                format!("该办件的时限按{unit}计算，请按相同单位申请延期"),
+                format!("the case's limit is counted in {unit}; give the extension in the same unit"),
             ));
         }
         Ok(())
@@ -594,27 +693,39 @@ impl<'a> Run<'_, 'a> {
                 .map(|m| m.name.as_str())
                 .collect();
             if !missing.is_empty() {
-                return now_illegal(format!(
-                    "the supplement notice is still open; missing: {}",
-                    missing.join("、")
+                let missing = missing.join("、");
+                return now_illegal(Msg::new(
+                    "supplement_still_open",
+                    format!("补正通知所列材料尚未补齐，仍缺：{missing}；请收齐后再受理"),
+                    format!("the supplement notice is still open; missing: {missing}"),
                 ));
             }
         }
         let specs = self.case.material_specs(self.ctx.registry)?;
         for code in received.iter().chain(deferred) {
             if !specs.iter().any(|s| &s.code == code) {
-                return invalid(format!("material {code} is not one this application asks for"));
+                return invalid(Msg::new(
+                    "material_not_asked",
+                    format!("材料 {code} 不是本申请需要的材料"),
+                    format!("material {code} is not one this application asks for"),
+                ));
             }
         }
         for code in deferred {
             let spec = specs.iter().find(|s| &s.code == code);
             if spec.is_some_and(|s| s.necessity != Necessity::Deferrable) {
-                return invalid(format!(
-                    "material {code} cannot be supplied later; only 容缺后补 materials can"
+                return invalid(Msg::new(
+                    "material_not_deferrable",
+                    format!("材料 {code} 不能容缺后补，只有标为“容缺后补”的材料可以后补，请现场收取"),
+                    format!("material {code} cannot be supplied later; only 容缺后补 materials can"),
                 ));
             }
             if received.contains(code) {
-                return invalid(format!("material {code} is both received and deferred"));
+                return invalid(Msg::new(
+                    "material_received_and_deferred",
+                    format!("材料 {code} 不能既标为已收取又标为容缺后补，请只选其一"),
+                    format!("material {code} is both received and deferred"),
+                ));
             }
         }
         let missing: Vec<&str> = specs

@@ -206,7 +206,14 @@ impl<'a> Run<'_, 'a> {
             ))
         })?;
         if !task.is_open() {
-            return now_illegal(format!("task {task_id} ({}) is already closed", task.name));
+            return now_illegal(Msg::new(
+                "task_closed",
+                format!(
+                    "第 {task_id} 号环节（{}）已办理完毕，请刷新页面查看最新进度",
+                    task.name
+                ),
+                format!("task {task_id} ({}) is already closed", task.name),
+            ));
         }
         let def = self.definition(task.flow)?;
         let node = def
@@ -224,9 +231,19 @@ impl<'a> Run<'_, 'a> {
                 _,
             ) => {
                 if !actions.contains(&action) {
-                    return now_illegal(
+                    let action_zh = match action {
+                        TaskAction::Approve => "同意",
+                        TaskAction::Return => "退回",
+                        TaskAction::Refuse => "不予许可",
+                    };
+                    return now_illegal(Msg::new(
+                        "task_action_not_allowed",
+                        format!(
+                            "环节“{}”不允许“{action_zh}”操作，请选择该环节允许的操作",
+                            task.name
+                        ),
                         format!("task \"{}\" does not allow {:?}", task.name, action).to_lowercase(),
-                    );
+                    ));
                 }
                 match action {
                     TaskAction::Approve => {
@@ -243,21 +260,34 @@ impl<'a> Run<'_, 'a> {
                             Some(t) => t.to_owned(),
                             None if allowed.len() == 1 => allowed[0].clone(),
                             None => {
-                                return invalid(format!(
-                                    "say which task to return to: {}",
-                                    allowed.join(", ")
+                                return invalid(Msg::new(
+                                    "return_target_needed",
+                                    format!("请选择退回到哪个环节：{}", allowed.join("、")),
+                                    format!("say which task to return to: {}", allowed.join(", ")),
                                 ));
                             }
                         };
                         if !allowed.contains(&target) {
-                            return invalid(format!(
-                                "task \"{}\" can return only to: {}",
-                                task.name,
-                                allowed.join(", ")
+                            return invalid(Msg::new(
+                                "return_target_not_allowed",
+                                format!(
+                                    "环节“{}”只能退回到：{}，请重新选择",
+                                    task.name,
+                                    allowed.join("、")
+                                ),
+                                format!(
+                                    "task \"{}\" can return only to: {}",
+                                    task.name,
+                                    allowed.join(", ")
+                                ),
                             ));
                         }
                         if opinion.is_empty() {
-                            return invalid("give the reason for returning the work");
+                            return invalid(Msg::new(
+                                "return_needs_reason",
+                                "请写明退回理由",
+                                "give the reason for returning the work",
+                            ));
                         }
                         self.emit(Event::TaskCompleted {
                             task: task_id,
@@ -269,9 +299,11 @@ impl<'a> Run<'_, 'a> {
                     }
                     TaskAction::Refuse => {
                         if opinion.is_empty() {
-                            return invalid(
+                            return invalid(Msg::new(
+                                "refusal_needs_reason",
+                                "请写明不予许可理由，该理由将告知申请人",
                                 "give the reason for refusing (不予许可理由); the applicant is told it",
-                            );
+                            ));
                         }
                         self.emit(Event::TaskCompleted {
                             task: task_id,
@@ -301,7 +333,11 @@ impl<'a> Run<'_, 'a> {
             }
             (NodeKind::Countersign { .. }, TaskAction::Refuse) => {
                 if opinion.is_empty() {
-                    return invalid("give the reason for refusing (不予许可理由); the applicant is told it");
+                    return invalid(Msg::new(
+                        "refusal_needs_reason",
+                        "请写明不予许可理由，该理由将告知申请人",
+                        "give the reason for refusing (不予许可理由); the applicant is told it",
+                    ));
                 }
                 self.emit(Event::TaskCompleted {
                     task: task_id,
@@ -312,7 +348,11 @@ impl<'a> Run<'_, 'a> {
                 self.end_flow(task.flow, Outcome::Refused, &opinion);
             }
             (NodeKind::Countersign { .. }, TaskAction::Return) => {
-                return now_illegal("a countersign can approve or refuse, not return");
+                return now_illegal(Msg::new(
+                    "countersign_cannot_return",
+                    "会签环节只能同意或不予许可，不能退回",
+                    "a countersign can approve or refuse, not return",
+                ));
             }
             _ => {
                 return Err(CaseError::Configuration(format!(

@@ -13,77 +13,142 @@ impl Ticket {
         use TicketCommandKind as K;
         let status = self.status;
         if status == TicketStatus::Merged && kind != K::CheckClock {
-            return now_illegal("this request was merged into another; act on that one");
+            return now_illegal(Msg::new(
+                "ticket_merged",
+                "该诉求已并单到另一件诉求，请在那一件上办理",
+                "this request was merged into another; act on that one",
+            ));
         }
         let overdue = |clock| {
             self.read(clock, ctx.calendar, ctx.policy, ctx.now)
                 .is_some_and(|r| r.state == ClockState::Overdue)
         };
         match kind {
-            K::Dispatch if status != TicketStatus::Received => now_illegal(format!(
-                "only a request waiting for dispatch can be dispatched; it is {}",
-                status.zh()
+            K::Dispatch if status != TicketStatus::Received => now_illegal(Msg::new(
+                "dispatch_not_received",
+                format!("只有待派单的诉求才能派单；该诉求{}", status.zh()),
+                format!(
+                    "only a request waiting for dispatch can be dispatched; it is {}",
+                    status.zh()
+                ),
             )),
-            K::Sign if status != TicketStatus::Dispatched => now_illegal(format!(
-                "only a dispatched request can be signed; it is {}",
-                status.zh()
+            K::Sign if status != TicketStatus::Dispatched => now_illegal(Msg::new(
+                "sign_not_dispatched",
+                format!("只有已派单待签收的诉求才能签收；该诉求{}", status.zh()),
+                format!("only a dispatched request can be signed; it is {}", status.zh()),
             )),
-            K::Return if status != TicketStatus::Dispatched => {
-                now_illegal("a request can be returned only before it is signed")
-            }
+            K::Return if status != TicketStatus::Dispatched => now_illegal(Msg::new(
+                "return_after_sign",
+                "诉求签收前才能退单；已签收的诉求请继续办理",
+                "a request can be returned only before it is signed",
+            )),
             // A return after the response deadline is refused: the department must handle it.
-            K::Return if overdue(TicketClock::Response) => {
-                now_illegal("the time to return this request has passed; sign it and handle it")
-            }
-            K::GiveFeedback if status != TicketStatus::Handling => {
-                now_illegal("feedback is given while handling")
-            }
-            K::RequestExtension if status != TicketStatus::Handling => {
-                now_illegal("more time can be asked only while handling")
-            }
-            K::RequestExtension if self.pending_extension.is_some() => {
-                now_illegal("a request for more time is already waiting for the centre")
-            }
-            K::RequestExtension if self.sla.is_none() => now_illegal("not dispatched"),
-            K::RequestExtension if overdue(TicketClock::Solve) => {
-                now_illegal("more time must be asked before the deadline")
-            }
-            K::DecideExtension if self.pending_extension.is_none() => {
-                now_illegal("no request for more time is waiting")
-            }
-            K::Reply if status != TicketStatus::Handling => {
-                now_illegal("a request is answered while it is being handled")
-            }
-            K::ReturnVisit if status != TicketStatus::Replied => {
-                now_illegal("the return visit follows the answer")
-            }
-            K::Merge if status == TicketStatus::Closed => now_illegal("a closed request is not merged"),
+            K::Return if overdue(TicketClock::Response) => now_illegal(Msg::new(
+                "return_too_late",
+                "退单时限已过，请签收并办理该诉求",
+                "the time to return this request has passed; sign it and handle it",
+            )),
+            K::GiveFeedback if status != TicketStatus::Handling => now_illegal(Msg::new(
+                "feedback_not_handling",
+                "诉求签收后、办理期间才能反馈",
+                "feedback is given while handling",
+            )),
+            K::RequestExtension if status != TicketStatus::Handling => now_illegal(Msg::new(
+                "ticket_extension_not_handling",
+                "诉求办理期间才能申请延期",
+                "more time can be asked only while handling",
+            )),
+            K::RequestExtension if self.pending_extension.is_some() => now_illegal(Msg::new(
+                "ticket_extension_pending",
+                "已有一份延期申请等待12345中心审核，请等待审核结果",
+                "a request for more time is already waiting for the centre",
+            )),
+            K::RequestExtension if self.sla.is_none() => now_illegal(Msg::new(
+                "ticket_not_dispatched",
+                "该诉求尚未派单，没有可延期的办结时限",
+                "not dispatched",
+            )),
+            K::RequestExtension if overdue(TicketClock::Solve) => now_illegal(Msg::new(
+                "extension_after_deadline",
+                "已超过办结时限；延期须在时限届满前申请",
+                "more time must be asked before the deadline",
+            )),
+            K::DecideExtension if self.pending_extension.is_none() => now_illegal(Msg::new(
+                "ticket_no_extension_pending",
+                "没有待审核的延期申请",
+                "no request for more time is waiting",
+            )),
+            K::Reply if status != TicketStatus::Handling => now_illegal(Msg::new(
+                "reply_not_handling",
+                "诉求签收后、办理期间才能答复",
+                "a request is answered while it is being handled",
+            )),
+            K::ReturnVisit if status != TicketStatus::Replied => now_illegal(Msg::new(
+                "visit_before_reply",
+                "承办单位答复后才能回访",
+                "the return visit follows the answer",
+            )),
+            K::Merge if status == TicketStatus::Closed => now_illegal(Msg::new(
+                "merge_closed",
+                "已办结的诉求不能并单",
+                "a closed request is not merged",
+            )),
             K::Supervise if matches!(status, TicketStatus::Closed | TicketStatus::Received) => {
-                now_illegal("supervision applies to requests that are with a department")
+                now_illegal(Msg::new(
+                    "supervise_not_with_department",
+                    "诉求派单到承办单位后才能督办",
+                    "supervision applies to requests that are with a department",
+                ))
             }
-            K::Supervise if self.supervision == Some(SupervisionLevel::Listed) => {
-                now_illegal("this request is already under listed supervision (挂牌督办)")
-            }
+            K::Supervise if self.supervision == Some(SupervisionLevel::Listed) => now_illegal(Msg::new(
+                "supervision_at_top",
+                "该诉求已挂牌督办，已是最高督办级别",
+                "this request is already under listed supervision (挂牌督办)",
+            )),
             K::Report => {
                 if !matches!(status, TicketStatus::Dispatched | TicketStatus::Handling) {
-                    return now_illegal("a department reports while the request is with departments");
+                    return now_illegal(Msg::new(
+                        "report_not_with_departments",
+                        "诉求在各单位办理期间才能报到",
+                        "a department reports while the request is with departments",
+                    ));
                 }
                 let Some(department) = &ctx.actor.department else {
-                    return invalid("report as a department");
+                    return invalid(Msg::new(
+                        "report_as_department",
+                        "报到须以单位身份进行，请使用所在单位的账号",
+                        "report as a department",
+                    ));
                 };
                 if !self.summoned.contains(department) && !self.assisting.contains(department) {
-                    return now_illegal("only a department named on the request reports to it");
+                    return now_illegal(Msg::new(
+                        "report_not_named",
+                        "只有该诉求点名的单位才能报到",
+                        "only a department named on the request reports to it",
+                    ));
                 }
                 if self.reports.iter().any(|(d, _)| d == department) {
-                    return now_illegal("your department has already reported");
+                    return now_illegal(Msg::new(
+                        "reported_already",
+                        "本单位已经报到，无需重复报到",
+                        "your department has already reported",
+                    ));
                 }
                 Ok(())
             }
             K::ResolveInGrid if self.holder.is_none() || status != TicketStatus::Received => {
-                now_illegal("only a matter held in a grid, community or street is resolved there")
+                now_illegal(Msg::new(
+                    "resolve_not_in_grid",
+                    "只有由网格、社区或街道处置中的事项才能就地办结",
+                    "only a matter held in a grid, community or street is resolved there",
+                ))
             }
             K::Escalate if self.holder.is_none() || status != TicketStatus::Received => {
-                now_illegal("only a matter held in a grid, community or street is escalated")
+                now_illegal(Msg::new(
+                    "escalate_not_in_grid",
+                    "只有由网格、社区或街道处置中的事项才能上报",
+                    "only a matter held in a grid, community or street is escalated",
+                ))
             }
             _ => Ok(()),
         }
@@ -168,12 +233,20 @@ impl Run<'_, '_, '_> {
         });
     }
 
-    fn acting_department(&self, what: &str) -> Result<Code, TicketError> {
-        self.ctx
-            .actor
-            .department
-            .clone()
-            .ok_or_else(|| TicketError::Invalid(Msg::from(format!("{what} as a department"))))
+    /// The acting department; `code`, `what_zh` and `what_en` say what needs one if there is none.
+    fn acting_department(
+        &self,
+        code: &'static str,
+        what_zh: &str,
+        what_en: &str,
+    ) -> Result<Code, TicketError> {
+        self.ctx.actor.department.clone().ok_or_else(|| {
+            TicketError::Invalid(Msg::new(
+                code,
+                format!("{what_zh}须以单位身份进行，请使用所在单位的账号"),
+                format!("{what_en} as a department"),
+            ))
+        })
     }
 
     fn dispatch(
@@ -227,16 +300,20 @@ impl Run<'_, '_, '_> {
     }
 
     fn sign(&mut self) -> Result<(), TicketError> {
-        let department = self.acting_department("sign")?;
+        let department = self.acting_department("sign_as_department", "签收", "sign")?;
         self.emit(TicketEvent::Signed { department });
         Ok(())
     }
 
     fn give_back(&mut self, reason: &str) -> Result<(), TicketError> {
         if reason.trim().is_empty() {
-            return invalid("say why the request is not yours (退单理由), so the dispatcher can reassign it");
+            return invalid(Msg::new(
+                "ticket_return_needs_reason",
+                "请写明该诉求不属于本单位职责的理由（退单理由），以便12345中心重新派单",
+                "say why the request is not yours (退单理由), so the dispatcher can reassign it",
+            ));
         }
-        let department = self.acting_department("return")?;
+        let department = self.acting_department("return_as_department", "退单", "return")?;
         self.emit(TicketEvent::Returned {
             department,
             reason: reason.trim().to_owned(),
@@ -246,7 +323,11 @@ impl Run<'_, '_, '_> {
 
     fn give_feedback(&mut self, text: &str) -> Result<(), TicketError> {
         if text.trim().is_empty() {
-            return invalid("write the feedback to the requester");
+            return invalid(Msg::new(
+                "feedback_empty",
+                "请填写给诉求人的反馈内容",
+                "write the feedback to the requester",
+            ));
         }
         self.emit(TicketEvent::FeedbackGiven {
             text: text.trim().to_owned(),
@@ -256,11 +337,19 @@ impl Run<'_, '_, '_> {
 
     fn request_extension(&mut self, limit: Limit, reason: &str) -> Result<(), TicketError> {
         if reason.trim().is_empty() {
-            return invalid("give the reason for more time");
+            return invalid(Msg::new(
+                "ticket_extension_needs_reason",
+                "请写明延期理由",
+                "give the reason for more time",
+            ));
         }
         let solve = self.ticket.sla.as_ref().map(|s| s.solve);
         if solve.is_none_or(|s| !limit.same_unit(s)) || limit.amount() == 0 {
-            return invalid("ask for more time in the unit of the solve limit, at least one");
+            return invalid(Msg::new(
+                "ticket_extension_unit",
+                "请按办结时限的计时单位申请延期，至少延长一个单位",
+                "ask for more time in the unit of the solve limit, at least one",
+            ));
         }
         self.emit(TicketEvent::ExtensionRequested {
             limit,
@@ -279,7 +368,11 @@ impl Run<'_, '_, '_> {
 
     fn reply(&mut self, answer: &str) -> Result<(), TicketError> {
         if answer.trim().chars().count() < 4 {
-            return invalid("write the answer to the requester (答复内容)");
+            return invalid(Msg::new(
+                "reply_too_short",
+                "请填写给诉求人的答复内容",
+                "write the answer to the requester (答复内容)",
+            ));
         }
         self.emit(TicketEvent::Replied {
             answer: answer.trim().to_owned(),
@@ -289,7 +382,11 @@ impl Run<'_, '_, '_> {
 
     fn return_visit(&mut self, solved: bool, satisfaction: u8, note: &str) -> Result<(), TicketError> {
         if !(1..=5).contains(&satisfaction) {
-            return invalid("satisfaction is 1 (非常不满意) to 5 (非常满意)");
+            return invalid(Msg::new(
+                "satisfaction_out_of_range",
+                "请选择满意度：1（非常不满意）至5（非常满意）",
+                "satisfaction is 1 (非常不满意) to 5 (非常满意)",
+            ));
         }
         self.emit(TicketEvent::ReturnVisited {
             solved,
@@ -329,10 +426,18 @@ impl Run<'_, '_, '_> {
                 ))
             })?;
         if target.id == self.ticket.id {
-            return invalid("a request cannot be merged into itself");
+            return invalid(Msg::new(
+                "merge_into_itself",
+                "诉求不能并单到自身，请填写另一件诉求的编号",
+                "a request cannot be merged into itself",
+            ));
         }
         if target.status == TicketStatus::Merged {
-            return invalid(format!("{into} was itself merged; merge into the one it went to"));
+            return invalid(Msg::new(
+                "merge_target_merged",
+                format!("诉求 {into} 本身已并单到其他诉求，请并单到它所并入的那一件"),
+                format!("{into} was itself merged; merge into the one it went to"),
+            ));
         }
         self.emit(TicketEvent::Merged { into: target.id });
         Ok(())
@@ -348,17 +453,25 @@ impl Run<'_, '_, '_> {
     }
 
     fn report(&mut self) -> Result<(), TicketError> {
-        let department = self.acting_department("report")?;
+        let department = self.acting_department("report_as_department", "报到", "report")?;
         self.emit(TicketEvent::Reported { department });
         Ok(())
     }
 
     fn resolve_in_grid(&mut self, answer: &str) -> Result<(), TicketError> {
         if answer.trim().chars().count() < 4 {
-            return invalid("say how the matter was resolved (处置情况)");
+            return invalid(Msg::new(
+                "resolution_too_short",
+                "请写明处置情况",
+                "say how the matter was resolved (处置情况)",
+            ));
         }
         let Some(area) = self.ticket.holder.clone() else {
-            return now_illegal("only a matter held in a grid, community or street is resolved there");
+            return now_illegal(Msg::new(
+                "resolve_not_in_grid",
+                "只有由网格、社区或街道处置中的事项才能就地办结",
+                "only a matter held in a grid, community or street is resolved there",
+            ));
         };
         self.emit(TicketEvent::ResolvedInGrid {
             area,
@@ -369,10 +482,18 @@ impl Run<'_, '_, '_> {
 
     fn escalate(&mut self, reason: &str) -> Result<(), TicketError> {
         if reason.trim().is_empty() {
-            return invalid("say why the matter needs the level above (上报理由)");
+            return invalid(Msg::new(
+                "escalate_needs_reason",
+                "请写明需要上一级处置的理由（上报理由）",
+                "say why the matter needs the level above (上报理由)",
+            ));
         }
         let Some(from) = self.ticket.holder.clone() else {
-            return now_illegal("only a matter held in a grid, community or street is escalated");
+            return now_illegal(Msg::new(
+                "escalate_not_in_grid",
+                "只有由网格、社区或街道处置中的事项才能上报",
+                "only a matter held in a grid, community or street is escalated",
+            ));
         };
         let areas = &self.ctx.hotline.areas;
         let to = areas

@@ -13,18 +13,34 @@ impl Ticket {
     ) -> Result<(Ticket, TicketEntry), TicketError> {
         let content = intake.content.trim();
         if content.chars().count() < 4 {
-            return invalid("describe the matter in a few words (at least 4 characters)");
+            return invalid(Msg::new(
+                "content_too_short",
+                "请用几句话说明诉求内容（至少4个字）",
+                "describe the matter in a few words (at least 4 characters)",
+            ));
         }
         if content.chars().count() > 4_000 {
-            return invalid("the description is longer than 4,000 characters; attach documents instead");
+            return invalid(Msg::new(
+                "content_too_long",
+                "诉求内容超过4000字，请精简，详细材料请以附件上传",
+                "the description is longer than 4,000 characters; attach documents instead",
+            ));
         }
         if intake.category.level1.trim().is_empty() || intake.category.level2.trim().is_empty() {
-            return invalid("choose a category (both levels)");
+            return invalid(Msg::new(
+                "category_needed",
+                "请选择诉求分类（一级分类和二级分类都要选）",
+                "choose a category (both levels)",
+            ));
         }
         if let Some(l) = &intake.location
             && (!(-90.0..=90.0).contains(&l.lat) || !(-180.0..=180.0).contains(&l.lon))
         {
-            return invalid("the coordinates are out of range: latitude −90…90, longitude −180…180");
+            return invalid(Msg::new(
+                "coordinates_out_of_range",
+                "位置坐标超出范围：纬度须在−90至90之间，经度须在−180至180之间，请重新选择位置",
+                "the coordinates are out of range: latitude −90…90, longitude −180…180",
+            ));
         }
         let entry = TicketEntry {
             at: now,

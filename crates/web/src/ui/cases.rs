@@ -95,11 +95,19 @@ pub(crate) fn clock_view(
     page: &Page,
     clock: Option<onego_calendar::Clock>,
     at: Timestamp,
+    finished: Option<CaseStatus>,
 ) -> Value {
     let Some(c) = clock else { return Value::from(()) };
     let Ok(r) = c.read(&state.engine.calendar(), state.engine.config().policy, at) else {
         return Value::from(());
     };
+    let final_state = finished.map(|status| match status {
+        CaseStatus::Decided | CaseStatus::Delivered if r.state == onego_calendar::ClockState::Overdue => {
+            page.tr("超期办结", "finished late")
+        }
+        CaseStatus::Decided | CaseStatus::Delivered => page.tr("按时办结", "finished on time"),
+        _ => page.tr("已停止计时", "the clock has stopped"),
+    });
     let days = |ms: i64| ((ms as f64) / onego_calendar::MS_PER_DAY as f64 * 10.0).round() / 10.0;
     context! {
         state => r.state.as_str(),
@@ -111,6 +119,8 @@ pub(crate) fn clock_view(
         },
         due => r.due.map(crate::views::due_text),
         limit => limit_text(page, r.total),
+        // Once decided the clock has stopped: say how it ended, not how much is left.
+        final => final_state,
         elapsed => days(r.elapsed_ms), remaining => days(r.remaining_ms.max(0)),
         provisional => r.provisional,
     }
@@ -267,19 +277,92 @@ pub(crate) async fn case_page(
         special_end => case.special.is_some() && can(&Command::EndSpecialProcedure { result: String::new() }),
         tasks => my_tasks,
     };
-    let timeline: Vec<Value> = crate::privacy::journal(&journal, personal)
+    // The journal as people read it: an automatic approval (秒批) is onego's, not the clerk's whose
+    // acceptance set it off.
+    let entry = |j: &onego_store::aggregate::JournalView| {
+        let dept = j
+            .data
+            .pointer("/task/department")
+            .and_then(|v| v.as_str())
+            .map(|d| dept_name(state, d));
+        let automatic = j.action == "auto_decided";
+        context! {
+            at => time(j.at),
+            actor => if automatic { page.tr("onego 系统", "onego") } else { j.actor_name.clone() },
+            role => if automatic { page.tr("智能秒批", "automatic approval") } else {
+                onego_domain::org::Role::parse(&j.actor_role).map(|r| r.label(page.lang).to_owned()).unwrap_or_default()
+            },
+            label => action_label(page, &j.action, &j.data), action => j.action.clone(),
+            opinion => j.opinion.clone(), department => dept, hash => j.hash.chars().take(12).collect::<String>(),
+        }
+    };
+    let shown = crate::privacy::journal(&journal, personal);
+    // The milestones everyone follows; the engine's every step (tokens, branches, alarms) one click away
+    // for staff.
+    let milestone = |a: &str| {
+        !matches!(
+            a,
+            "branch_arrived"
+                | "choice_taken"
+                | "task_opened"
+                | "task_cancelled"
+                | "branches_joined"
+                | "flow_ended"
+                | "alarmed"
+        )
+    };
+    let timeline: Vec<Value> = shown.iter().filter(|j| milestone(&j.action)).map(entry).collect();
+    let journal_full: Vec<Value> = if auth.user.role == Role::Applicant {
+        Vec::new()
+    } else {
+        shown.iter().map(entry).collect()
+    };
+    // Where the application stands: 提交 → 受理 → 审查 → 决定 → 出件.
+    let reached = match case.status {
+        CaseStatus::Submitted => 1,
+        CaseStatus::NotAccepted | CaseStatus::Withdrawn if case.accepted_at.is_none() => 1,
+        CaseStatus::InReview | CaseStatus::Withdrawn => 2,
+        CaseStatus::NotAccepted => 2,
+        CaseStatus::Decided => 4,
+        CaseStatus::Delivered => 5,
+    };
+    let stages = [
+        (page.tr("提交", "Submitted"), Some(case.submitted_at)),
+        (page.tr("受理", "Accepted"), case.accepted_at),
+        (
+            page.tr("审查", "Review"),
+            case.accepted_at.filter(|_| reached > 2),
+        ),
+        (page.tr("决定", "Decided"), case.decided_at),
+        (page.tr("出件", "Handed over"), case.delivered_at),
+    ];
+    let stepper: Vec<Value> = stages
         .into_iter()
-        .filter(|j| !matches!(j.action.as_str(), "branch_arrived" | "choice_taken"))
-        .map(|j| {
-            let dept = j.data.pointer("/task/department").and_then(|v| v.as_str()).map(|d| dept_name(state, d));
-            context! {
-                at => time(j.at), actor => j.actor_name.clone(),
-                role => onego_domain::org::Role::parse(&j.actor_role).map(|r| r.zh()).unwrap_or(""),
-                label => action_label(page, &j.action, &j.data), action => j.action.clone(),
-                opinion => j.opinion.clone(), department => dept, hash => j.hash.chars().take(12).collect::<String>(),
-            }
+        .enumerate()
+        .map(|(i, (name, at))| {
+            let state = if i < reached {
+                "done"
+            } else if i == reached {
+                "current"
+            } else {
+                "todo"
+            };
+            context! { name => name, state => state, at => at.map(time) }
         })
         .collect();
+    let finished = matches!(
+        case.status,
+        CaseStatus::Decided | CaseStatus::Delivered | CaseStatus::NotAccepted | CaseStatus::Withdrawn
+    )
+    .then_some(case.status);
+    let delivery = case.delivery.as_ref().map(|d| match d {
+        DeliveryMethod::Window => page.tr("窗口领取", "collected at the window"),
+        DeliveryMethod::Electronic => page.tr("电子送达", "sent electronically"),
+        DeliveryMethod::Mail { tracking_number } => format!(
+            "{}{tracking_number}",
+            page.tr("邮寄送达，快递单号 ", "sent by mail, tracking number ")
+        ),
+    });
     let person = crate::privacy::applicant(&auth.actor, case);
     let tasks: Vec<Value> = case
         .tasks
@@ -288,7 +371,7 @@ pub(crate) async fn case_page(
             id => t.id, name => t.name.clone(), department => dept_name(state, t.department.as_str()),
             state => match &t.state { TaskState::Open => "open", TaskState::Done { .. } => "done", TaskState::Cancelled { .. } => "cancelled" },
             by => match &t.state { TaskState::Done { by, at, .. } => format!("{by} {}", time(*at)), _ => String::new() },
-            clock => if t.is_open() { clock_view(state, page, Some(case.task_clock(t)), at) } else { Value::from(()) },
+            clock => if t.is_open() { clock_view(state, page, Some(case.task_clock(t)), at, None) } else { Value::from(()) },
         })
         .collect();
     let ctx = context! {
@@ -310,11 +393,14 @@ pub(crate) async fn case_page(
                 }).collect::<Vec<_>>())
             } else { None },
         },
-        clock => clock_view(state, page, case.clock(), at),
-        legal_clock => clock_view(state, page, case.legal_clock(), at),
+        clock => clock_view(state, page, case.clock(), at, finished),
+        legal_clock => clock_view(state, page, case.legal_clock(), at, finished),
         materials => materials,
         tasks => tasks,
         timeline => timeline,
+        journal_full => journal_full,
+        stepper => stepper,
+        delivery => delivery,
         actions => actions,
         error => error, done => done, next => next,
         unit => crate::views::limit_words(case.promised_limit, page.lang).trim_start_matches(char::is_numeric).trim().to_owned(),

@@ -349,6 +349,7 @@ const STATIC: &[(&str, &str, &[u8])] = &[
         "text/css; charset=utf-8",
         include_bytes!("../../static/docs.css"),
     ),
+    ("favicon.svg", "image/svg+xml", FAVICON),
     (
         "forms.js",
         "text/javascript; charset=utf-8",
@@ -366,24 +367,98 @@ const STATIC: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-pub async fn static_file(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
-    match STATIC.iter().find(|(name, _, _)| *name == path) {
-        Some((name, mime, bytes)) => {
-            // Vendored files carry their version in the name and never change: cache them for a year.
-            let cache = if name.starts_with("vendor/") {
-                "public, max-age=31536000, immutable"
-            } else {
-                "public, max-age=300"
-            };
-            (
-                [(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, cache)],
-                *bytes,
-            )
-                .into_response()
-        }
-        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+/// Each static file gzipped once, at its first request (text compresses to a fraction: the charting
+/// library from 664 KB to about 220 KB).
+fn gzipped(index: usize) -> Option<&'static [u8]> {
+    static GZ: std::sync::OnceLock<Vec<Option<Vec<u8>>>> = std::sync::OnceLock::new();
+    let all = GZ.get_or_init(|| {
+        STATIC
+            .iter()
+            .map(|(_, mime, bytes)| {
+                if !(mime.starts_with("text/") || mime.starts_with("image/svg")) || bytes.len() < 1024 {
+                    return None;
+                }
+                let mut enc = libflate::gzip::Encoder::new(Vec::new()).ok()?;
+                std::io::Write::write_all(&mut enc, bytes).ok()?;
+                enc.finish().into_result().ok()
+            })
+            .collect()
+    });
+    all.get(index).and_then(|g| g.as_deref())
+}
+
+pub async fn static_file(
+    axum::extract::Path(path): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let Some((index, (name, mime, bytes))) =
+        STATIC.iter().enumerate().find(|(_, (name, _, _))| *name == path)
+    else {
+        return (StatusCode::NOT_FOUND, "no such file").into_response();
+    };
+    // Vendored files carry their version in the name and never change: cache them for a year.
+    let cache = if name.starts_with("vendor/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    let accepts_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    match gzipped(index).filter(|_| accepts_gzip) {
+        Some(gz) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, cache),
+                (header::CONTENT_ENCODING, "gzip"),
+                (header::VARY, "Accept-Encoding"),
+            ],
+            gz,
+        )
+            .into_response(),
+        None => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, cache),
+                (header::VARY, "Accept-Encoding"),
+            ],
+            *bytes,
+        )
+            .into_response(),
     }
 }
+
+/// Any address onego does not know: a page that says so and leads back, in the reader's language
+/// (the API answers its own JSON 404).
+pub async fn not_found_page(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    page: Page,
+) -> Response {
+    error_page(
+        &state,
+        &page,
+        StatusCode::NOT_FOUND,
+        &page.tr(
+            "没有这个页面。请检查地址，或从首页查找要办的事项。",
+            "There is no such page. Check the address, or start from the home page.",
+        ),
+    )
+}
+
+/// The favicon browsers ask for at the root.
+pub async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}
+
+const FAVICON: &[u8] = include_bytes!("../../static/favicon.svg");
 
 #[cfg(test)]
 mod tests {

@@ -196,3 +196,94 @@ async fn an_online_application_without_its_required_materials_is_refused_on_the_
     let (_, list) = app.get("/api/v1/cases", Some(&app.login("zhangsan").await)).await;
     assert_eq!(list.as_array().map(Vec::len), Some(0), "nothing stored");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_addresses_get_a_page_that_leads_back_and_static_files_come_compressed() {
+    let app = App::new("edges");
+    let (status, body) = get(&app, "/no/such/page", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("没有这个页面") && body.contains("href=\"/\""),
+        "{body}"
+    );
+    let (status, body) = get(&app, "/no/such/page", Some("lang=en")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("There is no such page"), "{body}");
+    let (status, _) = get(&app, "/favicon.ico", None).await;
+    assert_eq!(status, StatusCode::OK);
+    // The charting library, gzipped when the browser accepts it, and the same bytes once unpacked.
+    let path = "/static/vendor/echarts-5.6.0.common.min.js";
+    let (_, plain, _) = send(&app, Request::get(path).body(Body::empty()).expect("request")).await;
+    let req = Request::get(path)
+        .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+        .body(Body::empty())
+        .expect("request");
+    let (status, gz, headers) = app.raw(req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers.get(header::CONTENT_ENCODING).map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    assert!(
+        headers
+            .get(header::CACHE_CONTROL)
+            .expect("cache")
+            .to_str()
+            .expect("text")
+            .contains("immutable")
+    );
+    assert!(
+        gz.len() * 2 < plain.len(),
+        "{} gzipped from {}",
+        gz.len(),
+        plain.len()
+    );
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut libflate::gzip::Decoder::new(&gz[..]).expect("gzip"),
+        &mut unpacked,
+    )
+    .expect("unpack");
+    assert_eq!(unpacked, plain.into_bytes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_page_tracks_the_stages_and_says_what_comes_next() {
+    let app = App::new("tracker");
+    let zhangsan = app.login("zhangsan").await;
+    let (status, case) = app
+        .post(
+            "/api/v1/cases",
+            Some(&zhangsan),
+            serde_json::json!({"item": "SP-001", "materials": ["M-APP-MALL", "M-LICENCE", "M-FLOORPLAN"], "form": {"mall": "万达"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_i64().expect("id");
+    let cookie = login(&app, "zhangsan").await;
+    let (_, page) = get(&app, &format!("/cases/{id}"), Some(&cookie)).await;
+    assert!(page.contains("class=\"stepper\""), "a stepper");
+    assert!(page.contains("<li class=\"step-current\" aria-current=\"step\"><span class=\"dot\"></span><span class=\"name\">受理</span>"), "{page}");
+    assert!(page.contains("等待窗口审核材料并受理"), "what comes next");
+    assert!(
+        !page.contains("完整办理日志"),
+        "the applicant sees the milestones only"
+    );
+    // The window accepts; the page says so and what comes next, and staff can open the full journal.
+    let clerk = login(&app, "window1").await;
+    let csrf = app.csrf_of(&clerk).await;
+    let (status, _, headers) = app
+        .form(&format!("/cases/{id}/act"), Some(&clerk), &format!("csrf={csrf}&command=accept&received=M-APP-MALL&received=M-LICENCE&received=M-FLOORPLAN&opinion=ok"))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let to = headers
+        .get(header::LOCATION)
+        .expect("redirect")
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(to.ends_with("?done=accept"), "{to}");
+    let (_, page) = get(&app, &to, Some(&clerk)).await;
+    assert!(page.contains("已受理。") && page.contains("正在审查"), "{page}");
+    assert!(page.contains("完整办理日志"), "staff can open the full journal");
+}

@@ -88,6 +88,7 @@ const NOTHING_PERSONAL: &[&str] = &[
     "/docs",
     "/healthz",
     "/metrics",
+    "/favicon.ico",
     "/prefs",
     "/login",
     "/items/{code}",

@@ -98,6 +98,10 @@ impl Cases<'_> {
     pub async fn list(&self, f: CaseFilter) -> R<Vec<CaseListRow>> {
         self.0.read(move |c| crate::case::list(c, &f)).await
     }
+    /// How many cases a filter matches over all its pages.
+    pub async fn count(&self, f: CaseFilter) -> R<i64> {
+        self.0.read(move |c| crate::case::count(c, &f)).await
+    }
     /// The id of the case with this number.
     pub async fn id_by_number(&self, number: &str) -> R<Option<i64>> {
         let n = number.to_owned();

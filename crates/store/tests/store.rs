@@ -1681,3 +1681,52 @@ async fn a_material_file_must_be_the_actors_own_upload_not_yet_tied_elsewhere() 
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_lists_search_count_and_page_by_keyset_on_both_backends() {
+    for db in databases("listpaging") {
+        let engine = engine_on(&db);
+        let b = db.backend;
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(mall_case(&engine, &format!("2026-03-02T10:0{n}:00")).await);
+        }
+        let all = || cases::CaseFilter::new(CaseScope::All, 2);
+        let store = engine.store();
+        assert_eq!(store.cases().count(all()).await.expect("count"), 3, "{b}");
+        let first = store.cases().list(all()).await.expect("list");
+        assert_eq!(
+            first.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![ids[2], ids[1]],
+            "{b}: newest first"
+        );
+        let last = first.last().expect("a row");
+        let mut next = all();
+        next.before = Some((last.submitted_at.as_millis(), last.id));
+        let second = store.cases().list(next.clone()).await.expect("list");
+        assert_eq!(
+            second.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![ids[0]],
+            "{b}: the page after"
+        );
+        assert_eq!(
+            store.cases().count(next).await.expect("count"),
+            3,
+            "{b}: a count covers every page"
+        );
+        // By words of the title, by number, and % taken literally.
+        let mut words = all();
+        words.text = Some(first[0].title.chars().take(4).collect());
+        assert_eq!(store.cases().count(words).await.expect("count"), 3, "{b}");
+        let mut number = all();
+        number.text = Some(first[0].number.clone());
+        assert_eq!(store.cases().list(number).await.expect("list").len(), 1, "{b}");
+        let mut percent = all();
+        percent.text = Some("%".into());
+        assert_eq!(
+            store.cases().count(percent).await.expect("count"),
+            0,
+            "{b}: % matches only itself"
+        );
+    }
+}

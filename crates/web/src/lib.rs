@@ -305,6 +305,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(ui::session::logout))
         .route("/cases", get(ui::cases::cases_list))
+        .route("/cases.csv", get(ui::cases::cases_csv))
         .route("/cases/{id}", get(ui::cases::case_view))
         .route("/cases/{id}/act", post(ui::cases::case_act))
         .route("/cases/{id}/notice/{kind}", get(ui::cases::notice))

@@ -559,7 +559,20 @@ impl<'a> Run<'_, 'a> {
                     ));
                 }
                 if self.case.outcome != Some(CaseOutcome::Refused) && !self.case.deferred.is_empty() {
-                    let names: Vec<String> = self.case.deferred.iter().map(ToString::to_string).collect();
+                    // Named as the catalog names them: the applicant reads this.
+                    let specs = self.case.material_specs(self.ctx.registry)?;
+                    let names: Vec<String> = self
+                        .case
+                        .deferred
+                        .iter()
+                        .map(|c| {
+                            specs
+                                .iter()
+                                .find(|s| &s.code == c)
+                                .map(|s| s.name.clone())
+                                .unwrap_or_else(|| c.to_string())
+                        })
+                        .collect();
                     return now_illegal(Msg::new(
                         "deferred_materials_outstanding",
                         format!("容缺受理的材料须在出件前补齐，尚缺：{}", names.join("、")),

@@ -55,6 +55,16 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
+    /// Every status, in the order an application passes through them.
+    pub const ALL: [CaseStatus; 6] = [
+        CaseStatus::Submitted,
+        CaseStatus::InReview,
+        CaseStatus::Decided,
+        CaseStatus::Delivered,
+        CaseStatus::NotAccepted,
+        CaseStatus::Withdrawn,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CaseStatus::Submitted => "submitted",

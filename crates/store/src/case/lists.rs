@@ -21,6 +21,10 @@ pub struct CaseFilter {
     pub item_code: Option<String>,
     /// The window's search: cases in this applicant's name (ID number or 统一社会信用代码).
     pub applicant_key: Option<String>,
+    /// A case number, or words of the title.
+    pub text: Option<String>,
+    /// Keyset paging: only cases listed after this one (submitted_at, id), newest first.
+    pub before: Option<(i64, i64)>,
     pub overdue: Option<bool>,
     pub limit: i64,
     pub offset: i64,
@@ -37,6 +41,8 @@ impl CaseFilter {
             accepted_to_day: None,
             item_code: None,
             applicant_key: None,
+            text: None,
+            before: None,
             overdue: None,
             limit,
             offset: 0,
@@ -62,7 +68,8 @@ pub struct CaseListRow {
 const DEPARTMENT_CASES: &str =
     "(department = {p} OR id IN (SELECT case_id FROM case_items WHERE department = {p}))";
 
-pub fn list(conn: &mut dyn Conn, f: &CaseFilter) -> Result<Vec<CaseListRow>, StoreError> {
+/// The WHERE clause of a case list: the reader's scope, then the filters.
+fn filter_of(f: &CaseFilter) -> Filter {
     let mut w = Filter::default();
     match &f.scope {
         // An applicant's own: made by their account, or in their ID's name at a window.
@@ -104,6 +111,28 @@ pub fn list(conn: &mut dyn Conn, f: &CaseFilter) -> Result<Vec<CaseListRow>, Sto
     if let Some(o) = f.overdue {
         w.add("overdue = {p}", o.into());
     }
+    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // Words of a title as they are written: % and _ match only themselves.
+        let pattern = format!(
+            "%{}%",
+            t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        w.add_all(
+            "(number = {p1} OR title LIKE {p2} ESCAPE '\\')",
+            vec![t.into(), pattern.into()],
+        );
+    }
+    if let Some((at, id)) = f.before {
+        w.add_all(
+            "(submitted_at < {p1} OR (submitted_at = {p1} AND id < {p2}))",
+            vec![Value::Int(at), Value::Int(id)],
+        );
+    }
+    w
+}
+
+pub fn list(conn: &mut dyn Conn, f: &CaseFilter) -> Result<Vec<CaseListRow>, StoreError> {
+    let w = filter_of(f);
     let filter = w.sql();
     let mut params = w.params;
     params.push(Value::Int(f.limit.clamp(1, 500)));
@@ -115,6 +144,19 @@ pub fn list(conn: &mut dyn Conn, f: &CaseFilter) -> Result<Vec<CaseListRow>, Sto
         params.len()
     );
     conn.query(&sql, &params)?.iter().map(list_row).collect()
+}
+
+/// How many cases the filters match (all pages).
+pub fn count(conn: &mut dyn Conn, f: &CaseFilter) -> Result<i64, StoreError> {
+    let mut without_paging = f.clone();
+    without_paging.before = None;
+    let w = filter_of(&without_paging);
+    let sql = format!("SELECT COUNT(*) FROM cases {}", w.sql());
+    Ok(conn
+        .query_one(&sql, &w.params)?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0))
 }
 
 fn list_row(r: &Row) -> Result<CaseListRow, StoreError> {

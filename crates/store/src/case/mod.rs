@@ -16,7 +16,7 @@ use crate::aggregate::{
 };
 use crate::sql::{Conn, Value};
 
-pub use lists::{CaseFilter, CaseListRow, id_by_number, list, stored_bytes};
+pub use lists::{CaseFilter, CaseListRow, count, id_by_number, list, stored_bytes};
 
 pub type StoredCase = Stored<Case>;
 

@@ -67,7 +67,7 @@ pub(crate) async fn admin_page(
                 name => match &u.applicant { Some(id) => onego_domain::privacy::applicant_name(id, &u.name, false), None => u.name.clone() },
                 role => u.role.zh(), department => u.department.as_ref().map(|d| dept_name(state, d.as_str())) }).collect::<Vec<_>>(),
             years => table.years().map(|(y, n)| context! { year => y, notice => n }).collect::<Vec<_>>(),
-            source_name => table.source(),
+            source_name => table.source().replace("built-in table", &page.tr("内置节假日表（国务院办公厅通知）", "built-in table (State Council notices)")),
             roles => Role::ALL.iter().filter(|r| **r != Role::System).map(|r| context! { code => r.as_str(), name => r.zh() }).collect::<Vec<_>>(),
         },
     ))

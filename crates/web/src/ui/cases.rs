@@ -1,6 +1,9 @@
 //! Applications: the list, one case with its clocks, timeline and actions, supplying materials,
 //! files and notices.
 
+// Page handlers answer with a full response on either side, as the other pages do.
+#![allow(clippy::result_large_err)]
+
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -30,13 +33,15 @@ use crate::ui::view::*;
 
 // --- Cases ----------------------------------------------------------------------------------------
 
-pub async fn cases_list(
-    State(state): State<AppState>,
-    page: Page,
-    axum::extract::RawQuery(q): axum::extract::RawQuery,
-) -> PageResult {
-    let auth = page.require()?.clone();
-    let form = FormData::parse(q.unwrap_or_default().as_bytes());
+/// The reader's case list filter from a list page's query: scope from the policy, then status, words or
+/// number, department, item, dates, overdue, and the page (keyset: `before=<submitted_at>:<id>`).
+fn case_filter(
+    state: &AppState,
+    page: &Page,
+    form: &FormData,
+    limit: i64,
+) -> Result<CaseFilter, axum::response::Response> {
+    let auth = page.require()?;
     let day = |k: &str| {
         form.get(k)
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -44,26 +49,78 @@ pub async fn cases_list(
     };
     let Ok(scope) = policy::case_list_scope(&auth.actor) else {
         return Err(error_page(
-            &state,
-            &page,
+            state,
+            page,
             StatusCode::FORBIDDEN,
             &page.tr("管理员不查阅办件。", "Administrators do not read applications."),
         ));
     };
-    let mut f = CaseFilter::new(scope, 200);
+    let mut f = CaseFilter::new(scope, limit);
     f.status = form.get("status").and_then(CaseStatus::parse);
-    f.department = form.get("department").map(str::to_owned);
-    f.item_code = form.get("item").map(str::to_owned);
+    f.department = form
+        .get("department")
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    f.item_code = form.get("item").filter(|d| !d.is_empty()).map(str::to_owned);
     f.accepted_from_day = day("from");
     f.accepted_to_day = day("to");
     f.overdue = form.get("overdue").map(|o| o == "1" || o == "true");
-    let rows = state
-        .engine
-        .store()
+    f.text = form
+        .get("q")
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_owned);
+    f.before = form.get("before").and_then(|b| {
+        let (at, id) = b.split_once(':')?;
+        Some((at.parse().ok()?, id.parse().ok()?))
+    });
+    Ok(f)
+}
+
+/// Rows a list page shows at a time.
+const PAGE_ROWS: i64 = 50;
+
+pub async fn cases_list(
+    State(state): State<AppState>,
+    page: Page,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
+    let auth = page.require()?.clone();
+    let raw = q.unwrap_or_default();
+    let form = FormData::parse(raw.as_bytes());
+    let f = case_filter(&state, &page, &form, PAGE_ROWS)?;
+    let store = state.engine.store();
+    let total = store
+        .cases()
+        .count(f.clone())
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let rows = store
         .cases()
         .list(f)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    // The same query without its page, for the next page's link and the export.
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            form.0
+                .iter()
+                .filter(|(k, _)| k.as_str() != "before")
+                .flat_map(|(k, vs)| vs.iter().map(move |v| (k, v))),
+        )
+        .finish();
+    let next = (rows.len() as i64 == PAGE_ROWS)
+        .then(|| {
+            rows.last().map(|r| {
+                format!(
+                    "/cases?{query}{}before={}:{}",
+                    if query.is_empty() { "" } else { "&" },
+                    r.submitted_at.as_millis(),
+                    r.id
+                )
+            })
+        })
+        .flatten();
     let notes = {
         let (id, dept) = (
             auth.user.id,
@@ -85,9 +142,68 @@ pub async fn cases_list(
         context! {
             rows => rows.iter().map(|r| crate::views::value(crate::views::CaseRowView::new(&state, r, page.lang))).collect::<Vec<_>>(),
             notifications => notes.iter().map(|n| crate::views::value(crate::views::NotificationView::from(n))).collect::<Vec<_>>(),
-            filtered => !form.0.is_empty(),
+            filtered => !form.0.is_empty(), total => total, next => next, query => query,
+            q => form.text("q"), status => form.text("status"),
+            statuses => CaseStatus::ALL.iter().map(|s| context! { code => s.as_str(), label => s.label(page.lang) }).collect::<Vec<_>>(),
         },
     ))
+}
+
+/// The list as a spreadsheet (CSV, UTF-8 with a byte-order mark so Excel reads the Chinese): the same
+/// filters and scope as the page, up to 10,000 rows.
+pub async fn cases_csv(
+    State(state): State<AppState>,
+    page: Page,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
+    let form = FormData::parse(q.unwrap_or_default().as_bytes());
+    let f = case_filter(&state, &page, &form, 10_000)?;
+    let rows = state
+        .engine
+        .store()
+        .cases()
+        .list(f)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut out = String::from("\u{feff}");
+    let head = [
+        page.tr("办件编号", "Number"),
+        page.tr("事项", "Service"),
+        page.tr("状态", "Status"),
+        page.tr("部门", "Department"),
+        page.tr("提交时间", "Submitted"),
+        page.tr("办结期限", "Due"),
+        page.tr("超期", "Overdue"),
+    ];
+    out.push_str(&head.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
+    out.push_str("\r\n");
+    for r in &rows {
+        let v = crate::views::CaseRowView::new(&state, r, page.lang);
+        let line = [
+            v.number.clone(),
+            v.title.clone(),
+            v.status_label.to_owned(),
+            v.department.clone(),
+            v.submitted.clone(),
+            v.due.clone().unwrap_or_default(),
+            if v.overdue {
+                page.tr("是", "yes")
+            } else {
+                page.tr("否", "no")
+            },
+        ];
+        out.push_str(&line.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (CONTENT_DISPOSITION, "attachment; filename=\"cases.csv\""),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 pub(crate) fn clock_view(

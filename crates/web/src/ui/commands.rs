@@ -146,7 +146,16 @@ pub(crate) fn intake_request(form: &FormData, channel: &str) -> IntakeRequest {
         if let Some(code) = key.strip_prefix("attr_") {
             for v in form.all(key) {
                 if !v.trim().is_empty() {
-                    attributes.push((code.to_owned(), v.trim().to_owned()));
+                    // A browser's date-and-time field sends local time without seconds or offset
+                    // (2026-11-22T09:30); the request keeps it as an instant in China Standard Time.
+                    let v = v.trim();
+                    let local = v.len() == 16 && v.as_bytes().get(10) == Some(&b'T') && !v.contains('+');
+                    let value = if local {
+                        format!("{v}:00+08:00")
+                    } else {
+                        v.to_owned()
+                    };
+                    attributes.push((code.to_owned(), value));
                 }
             }
         }

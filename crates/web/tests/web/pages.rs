@@ -287,3 +287,36 @@ async fn the_case_page_tracks_the_stages_and_says_what_comes_next() {
     assert!(page.contains("已受理。") && page.contains("正在审查"), "{page}");
     assert!(page.contains("完整办理日志"), "staff can open the full journal");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_cases_has_a_count_a_search_and_an_export_in_the_readers_scope() {
+    let app = App::new("lists");
+    let zhangsan = app.login("zhangsan").await;
+    for _ in 0..2 {
+        let (status, body) = app
+            .post(
+                "/api/v1/cases",
+                Some(&zhangsan),
+                serde_json::json!({"item": "SP-001", "materials": ["M-APP-MALL", "M-LICENCE", "M-FLOORPLAN"], "form": {"mall": "万达"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let cookie = login(&app, "zhangsan").await;
+    let (status, page) = get(&app, "/cases", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("共 2 件"), "a count: {page}");
+    let (_, page) = get(&app, "/cases?q=%E4%B8%8D%E5%AD%98%E5%9C%A8", Some(&cookie)).await;
+    assert!(page.contains("共 0 件"), "a search that finds nothing says so");
+    let (status, csv) = get(&app, "/cases.csv", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with('\u{feff}'), "Excel reads it as UTF-8");
+    assert_eq!(csv.lines().count(), 3, "a header and two rows: {csv}");
+    assert!(csv.contains("办件编号") && csv.contains("待受理"), "{csv}");
+    // Another applicant exports nothing of 张三's.
+    let lisi = login(&app, "lisi").await;
+    let (_, csv) = get(&app, "/cases.csv", Some(&lisi)).await;
+    assert_eq!(csv.lines().count(), 1, "only the header: {csv}");
+    let (status, _) = get(&app, "/cases.csv", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "strangers log in first");
+}

@@ -237,6 +237,33 @@ impl HolidayTable {
         }
     }
 
+    /// The national holidays each year of the table lacks, by name: since 2008 a State Council notice
+    /// names seven every year (元旦, 春节, 清明, 劳动, 端午, 中秋, 国庆; 中秋 and 国庆 sometimes as one
+    /// period), before 2008 four (元旦, 春节, 劳动, 国庆). A year missing any is probably incomplete.
+    /// Years with none missing are left out.
+    pub fn incomplete_years(&self) -> Vec<(i32, Vec<&'static str>)> {
+        const SINCE_2008: [&str; 7] = ["元旦", "春节", "清明", "劳动", "端午", "中秋", "国庆"];
+        const BEFORE_2008: [&str; 4] = ["元旦", "春节", "劳动", "国庆"];
+        self.years
+            .keys()
+            .filter_map(|&year| {
+                let names: Vec<&str> = self
+                    .periods
+                    .iter()
+                    .filter(|p| !p.local && p.year() == Some(year))
+                    .map(|p| p.name.as_str())
+                    .collect();
+                let national: &[&'static str] = if year >= 2008 { &SINCE_2008 } else { &BEFORE_2008 };
+                let missing: Vec<&'static str> = national
+                    .iter()
+                    .copied()
+                    .filter(|h| !names.iter().any(|n| n.contains(h)))
+                    .collect();
+                (!missing.is_empty()).then_some((year, missing))
+            })
+            .collect()
+    }
+
     pub fn periods(&self) -> &[HolidayPeriod] {
         &self.periods
     }

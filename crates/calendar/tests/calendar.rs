@@ -533,3 +533,29 @@ proptest! {
         prop_assert_eq!(at_due.remaining_ms, 0);
     }
 }
+
+#[test]
+fn every_built_in_year_names_all_seven_national_holidays_and_a_partial_file_is_flagged() {
+    let table = onego_calendar::HolidayTable::builtin();
+    assert_eq!(
+        table.incomplete_years(),
+        Vec::<(i32, Vec<&str>)>::new(),
+        "every notice names its seven holidays"
+    );
+    let partial = onego_calendar::HolidayTable::from_toml_str(
+        r#"
+[[year]]
+year = 2027
+notice = "国办发明电〔2026〕1号"
+[[year.holiday]]
+name = "元旦"
+rest = ["2027-01-01", "2027-01-01"]
+"#,
+        "upload",
+    )
+    .expect("a valid file");
+    let flagged = partial.incomplete_years();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].0, 2027);
+    assert_eq!(flagged[0].1, vec!["春节", "清明", "劳动", "端午", "中秋", "国庆"]);
+}

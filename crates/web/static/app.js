@@ -1,3 +1,6 @@
+// Long names (items, departments) would overlap under the bars: at most eight characters, the rest
+// in the table beneath and the tooltip.
+function shortLabel(v) { return v.length > 8 ? v.slice(0, 8) + "…" : v; }
 // Dashboard charts: each statistics table carries its rows as JSON; ECharts draws volume and rates.
 // The table beneath every chart holds the same numbers, so nothing depends on this script.
 document.addEventListener("DOMContentLoaded", function () {
@@ -14,8 +17,8 @@ document.addEventListener("DOMContentLoaded", function () {
         animation: false,
         tooltip: { trigger: "axis" },
         legend: { top: 0 },
-        grid: { left: 48, right: 24, top: 40, bottom: 70 },
-        xAxis: { type: "category", data: rrows.map(function (r) { return r.label; }), axisLabel: { rotate: rrows.length > 6 ? 35 : 0, interval: 0 } },
+        grid: { left: 48, right: 24, top: 40, bottom: 10, containLabel: true },
+        xAxis: { type: "category", data: rrows.map(function (r) { return r.label; }), axisLabel: { rotate: rrows.length > 4 ? 35 : 0, interval: 0, formatter: shortLabel } },
         yAxis: { type: "value", name: "%", max: 100 },
         series: [
           line(english ? "Response %" : "响应率%", "response_value"),
@@ -39,8 +42,8 @@ document.addEventListener("DOMContentLoaded", function () {
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 48, right: 48, top: 40, bottom: 70 },
-      xAxis: { type: "category", data: rows.map(function (r) { return r.label; }), axisLabel: { rotate: rows.length > 6 ? 35 : 0, interval: 0 } },
+      grid: { left: 48, right: 48, top: 40, bottom: 10, containLabel: true },
+      xAxis: { type: "category", data: rows.map(function (r) { return r.label; }), axisLabel: { rotate: rows.length > 4 ? 35 : 0, interval: 0, formatter: shortLabel } },
       yAxis: [{ type: "value", name: en ? "cases" : "件" }, { type: "value", name: "%", max: 100 }],
       series: [
         { name: en ? "Accepted" : "受理量", type: "bar", data: rows.map(function (r) { return r.accepted; }) },

@@ -297,8 +297,13 @@ pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Byt
     let source = form.get("holidays").unwrap_or("").to_owned();
     let name = format!("admin upload {}", time(now()));
     let current = state.engine.calendar();
-    let merged = onego_calendar::HolidayTable::from_toml_str(&source, &name)
-        .and_then(|extra| current.table().clone().overlay(extra));
+    let uploaded = onego_calendar::HolidayTable::from_toml_str(&source, &name);
+    // A year whose notice lacks some national holidays is probably typed in part: say so.
+    let incomplete = uploaded
+        .as_ref()
+        .map(|t| t.incomplete_years())
+        .unwrap_or_default();
+    let merged = uploaded.and_then(|extra| current.table().clone().overlay(extra));
     let table = match merged {
         Ok(t) => t,
         Err(e) => {
@@ -342,10 +347,26 @@ pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Byt
         &page,
         StatusCode::OK,
         "",
-        &format!(
-            "{} {span}",
-            page.tr("节假日表已生效，覆盖年份", "Holiday table in force, covering")
-        ),
+        &{
+            let mut msg = format!(
+                "{} {span}",
+                page.tr("节假日表已生效，覆盖年份", "Holiday table in force, covering")
+            );
+            for (year, missing) in &incomplete {
+                msg.push_str(&if page.en() {
+                    format!(
+                        " Warning: {year} lacks {} — check the notice.",
+                        missing.join(", ")
+                    )
+                } else {
+                    format!(
+                        " 注意：{year}年缺少{}，请核对国务院办公厅通知。",
+                        missing.join("、")
+                    )
+                });
+            }
+            msg
+        },
         "",
     )
     .await

@@ -37,6 +37,7 @@ pub async fn dashboard(
         None
     };
     let mut tables = Vec::new();
+    let mut headline = Value::from(());
     for (group, zh, en) in [
         (GroupBy::Department, "按部门", "By department"),
         (GroupBy::Item, "按事项", "By item"),
@@ -56,6 +57,35 @@ pub async fn dashboard(
             .query(q)
             .await
             .map_err(|e| api_error_page(&state, &page, e.into()))?;
+        if group == GroupBy::Department {
+            // The figures leaders report upward, over the whole period (each case counts once, under
+            // its responsible department).
+            let sum = |f: fn(&onego_store::stats::StatsRow) -> i64| rows.iter().map(f).sum::<i64>();
+            let (accepted, decided, on_time, rated) = (
+                sum(|r| r.accepted),
+                sum(|r| r.decided),
+                sum(|r| r.on_time),
+                sum(|r| r.rated),
+            );
+            let satisfied: f64 = rows
+                .iter()
+                .map(|r| r.satisfaction_rate.unwrap_or(0.0) * r.rated as f64)
+                .sum();
+            let share = |part: f64, whole: i64| {
+                if whole == 0 {
+                    "—".to_owned()
+                } else {
+                    format!("{:.1}%", part * 100.0 / whole as f64)
+                }
+            };
+            headline = context! {
+                accepted => accepted, decided => decided,
+                completion => share(decided as f64, accepted),
+                on_time => share(on_time as f64, decided),
+                satisfaction => share(satisfied, rated),
+                overdue => sum(|r| r.overdue_open), warning => sum(|r| r.warning_open),
+            };
+        }
         let catalog = state.engine.catalog();
         let pct = |x: Option<f64>| {
             x.map(|v| format!("{:.1}%", v * 100.0))
@@ -104,7 +134,7 @@ pub async fn dashboard(
         "dashboard.html",
         StatusCode::OK,
         context! {
-            tables => tables, from => from.to_string(), to => to.to_string(),
+            tables => tables, headline => headline, from => from.to_string(), to => to.to_string(),
             scope => department.clone().map(|d| dept_name(&state, &d)),
             rates => rates.iter().filter(|r| department.as_ref().is_none_or(|d| *d == r.department)).map(|r| {
                 let pct = |v: Option<f64>| v.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(|| "—".into());

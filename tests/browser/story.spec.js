@@ -252,10 +252,13 @@ test("the administrator saves a new version of an item and the guide shows it", 
   await page.goto("/admin/items/GA-003");
   await expect(page.getByLabel(/实施编码/)).toHaveValue("GA-003");
   await page.getByLabel("承诺时限").fill("15");
-  await page.getByLabel(/申请材料/).fill("M-HOUSEHOLD | 居民户口簿 | required | applicant | licence\nbad line");
+  // Materials are rows with proper fields: a new row with a name and no code is refused, naming the row.
+  const n = await page.locator("input[name=m_code]").evaluateAll((els) => els.findIndex((e) => !e.value) + 1);
+  await page.getByLabel(`第${n}行 名称`, { exact: true }).fill("证件照片");
+  await page.getByLabel(`第${n}行 必要性`, { exact: true }).selectOption({ label: "必要" });
   await page.getByRole("button", { name: "保存为新版本" }).click();
-  await expect(page.locator(".error")).toContainText("material line 2");
-  await page.getByLabel(/申请材料/).fill("M-HOUSEHOLD | 居民户口簿 | required | applicant | licence\nM-PHOTO | 证件照片 | required | applicant | other");
+  await expect(page.locator(".error")).toContainText(`第 ${n} 行材料`);
+  await page.getByLabel(`第${n}行 编码`, { exact: true }).fill("M-PORTRAIT");
   await page.getByRole("button", { name: "保存为新版本" }).click();
   await expect(page.locator(".done")).toContainText("v2");
   await page.goto("/items/GA-003");

@@ -5,6 +5,7 @@ use axum::extract::State;
 use onego_calendar::{ClockState, Timestamp};
 use onego_domain::hotline::TicketCategory;
 use onego_domain::labels::Label;
+use onego_domain::messages::Msg;
 use onego_domain::org::{Actor, Role};
 use onego_domain::policy;
 use onego_domain::ticket::{
@@ -56,27 +57,42 @@ pub struct IntakeRequest {
     pub attachments: Vec<String>,
 }
 
-fn parse_word<T: serde::de::DeserializeOwned>(what: &str, text: &str, choices: &str) -> ApiResult<T> {
-    serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
-        .map_err(|_| ApiError::unprocessable(format!("{what} \"{text}\" is not one of {choices}")))
+fn parse_word<T: serde::de::DeserializeOwned>(what: (&str, &str), text: &str, choices: &str) -> ApiResult<T> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned())).map_err(|_| {
+        ApiError::unprocessable(Msg::new(
+            "unknown_choice",
+            format!("请选择{}", what.0),
+            format!("{} \"{text}\" is not one of {choices}", what.1),
+        ))
+    })
 }
 
 impl IntakeRequest {
     /// Checks and converts; the requester is the caller when an applicant raises it online.
     pub fn into_intake(self, actor: &Actor) -> ApiResult<Intake> {
         let channel: TicketChannel = parse_word(
-            "channel",
+            ("受理渠道", "channel"),
             &self.channel,
             "phone, web, app, grid, enterprise, open311",
         )?;
-        let kind: TicketType =
-            parse_word("kind", &self.kind, "enquiry, help, complaint, report, suggestion")?;
+        let kind: TicketType = parse_word(
+            ("诉求类型", "kind"),
+            &self.kind,
+            "enquiry, help, complaint, report, suggestion",
+        )?;
         let urgency: Urgency = match &self.urgency {
-            Some(u) if !u.trim().is_empty() => parse_word("urgency", u, "normal, urgent, emergency")?,
+            Some(u) if !u.trim().is_empty() => {
+                parse_word(("紧急程度", "urgency"), u, "normal, urgent, emergency")?
+            }
             _ => Urgency::Normal,
         };
-        let category = Code::parse(self.category.trim())
-            .map_err(|e| ApiError::unprocessable(format!("category: {e}")))?;
+        let category = Code::parse(self.category.trim()).map_err(|e| {
+            ApiError::unprocessable(Msg::new(
+                "choose_category",
+                "请选择诉求分类",
+                format!("category: {e}"),
+            ))
+        })?;
         let location = match (self.lat, self.lon) {
             (Some(lat), Some(lon)) => Some(Location {
                 lat,
@@ -84,7 +100,13 @@ impl IntakeRequest {
                 address: self.address.clone().unwrap_or_default().trim().to_owned(),
             }),
             (None, None) => None,
-            _ => return Err(ApiError::unprocessable("give both lat and lon, or neither")),
+            _ => {
+                return Err(ApiError::unprocessable(Msg::new(
+                    "lat_lon_together",
+                    "经度和纬度请同时填写，或都不填",
+                    "give both lat and lon, or neither",
+                )));
+            }
         };
         let phone = match self.phone.as_deref().map(str::trim) {
             Some(p) if !p.is_empty() => Some(
@@ -97,7 +119,10 @@ impl IntakeRequest {
         let summoned = self
             .summoned
             .iter()
-            .map(|d| Code::parse(d.trim()).map_err(|e| ApiError::unprocessable(format!("summoned: {e}"))))
+            .map(|d| {
+                Code::parse(d.trim())
+                    .map_err(|e| ApiError::unprocessable(e.msg().prefixed("吹哨部门：", "summoned: ")))
+            })
             .collect::<ApiResult<Vec<_>>>()?;
         Ok(Intake {
             channel,

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use onego_domain::messages::Msg;
 use onego_domain::org::{Role, TokenScope};
 use onego_domain::policy;
 use onego_store::users::{self, TokenInfo, User};
@@ -92,20 +93,28 @@ impl TryFrom<TokenRequest> for NewToken {
     fn try_from(r: TokenRequest) -> Result<Self, Self::Error> {
         let name = r.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 60 {
-            return Err(ApiError::unprocessable(
+            return Err(ApiError::unprocessable(Msg::new(
+                "token_name",
+                "请为令牌起一个1至60个字的名称",
                 "give the token a name of 1 to 60 characters",
-            ));
+            )));
         }
         let scope = match r.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => TokenScope::Api,
             Some(s) => TokenScope::parse(s).ok_or_else(|| {
-                ApiError::unprocessable(format!("scope \"{s}\" is not one of api, api_read, open311"))
+                ApiError::unprocessable(Msg::new(
+                    "token_scope",
+                    "请选择令牌用途：接口读写、接口只读或 Open311",
+                    format!("scope \"{s}\" is not one of api, api_read, open311"),
+                ))
             })?,
         };
         let days = r.expires_in_days.unwrap_or(DEFAULT_DAYS);
         if !(1..=MAX_DAYS).contains(&days) {
-            return Err(ApiError::unprocessable(format!(
-                "expires_in_days must be from 1 to {MAX_DAYS}"
+            return Err(ApiError::unprocessable(Msg::new(
+                "token_days",
+                format!("有效天数应为1至{MAX_DAYS}天"),
+                format!("expires_in_days must be from 1 to {MAX_DAYS}"),
             )));
         }
         Ok(NewToken {
@@ -128,9 +137,11 @@ pub fn authorize_issue(issuer: &Auth, for_another: bool) -> ApiResult<()> {
         ));
     }
     if for_another && issuer.user.role != Role::Admin {
-        return Err(ApiError::forbidden(
+        return Err(ApiError::forbidden(Msg::new(
+            "token_for_another",
+            "只有系统管理员可以为其他账号创建令牌",
             "only administrators create tokens for other accounts",
-        ));
+        )));
     }
     Ok(())
 }
@@ -146,7 +157,13 @@ pub async fn issue(state: &AppState, issuer: &Auth, new: NewToken) -> ApiResult<
             .by_username(name)
             .await?
             .map(|(u, _)| u)
-            .ok_or_else(|| ApiError::unprocessable(format!("there is no user \"{name}\"")))?,
+            .ok_or_else(|| {
+                ApiError::unprocessable(Msg::new(
+                    "no_such_user",
+                    format!("没有用户“{name}”"),
+                    format!("there is no user \"{name}\""),
+                ))
+            })?,
     };
     policy::may_hold_token(holder.role, new.scope).map_err(|d| ApiError::unprocessable(d.0))?;
     let token = users::new_token();
@@ -173,7 +190,13 @@ pub async fn revoke(state: &AppState, auth: &Auth, id: i64) -> ApiResult<TokenIn
         .token(id)
         .await?
         .filter(|t| t.user_id == auth.user.id || auth.user.role == Role::Admin)
-        .ok_or_else(|| ApiError::not_found(format!("there is no token {id} of yours")))?;
+        .ok_or_else(|| {
+            ApiError::not_found(Msg::new(
+                "no_such_token",
+                format!("没有您的第 {id} 号令牌"),
+                format!("there is no token {id} of yours"),
+            ))
+        })?;
     let now = onego_store::now_millis();
     state.engine.store().users().revoke_token(id, now).await?;
     tracing::info!(id, holder = %info.username, by = %auth.user.username, "API token revoked");

@@ -85,7 +85,7 @@ pub async fn admin_process(State(state): State<AppState>, page: Page, body: Byte
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &e.to_string(),
+                &format!("{}{e}", page.tr("流程定义有误，请按以下提示修改后重新提交：", "")),
                 "",
                 &source,
             )
@@ -175,7 +175,7 @@ pub async fn admin_user(State(state): State<AppState>, page: Page, body: Bytes) 
             &state,
             &page,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &e.to_string(),
+            &format!("{}{e}", page.tr("用户信息有误：", "")),
             "",
             "",
         )
@@ -225,7 +225,7 @@ pub async fn admin_department(State(state): State<AppState>, page: Page, body: B
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &e.to_string(),
+                e.msg().text(page.lang),
                 "",
                 "",
             )
@@ -244,7 +244,7 @@ pub async fn admin_department(State(state): State<AppState>, page: Page, body: B
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &e.to_string(),
+                e.msg().text(page.lang),
                 "",
                 "",
             )
@@ -311,7 +311,7 @@ pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Byt
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &e.to_string(),
+                &format!("{}{e}", page.tr("节假日表有误，请按以下提示修改后重新提交：", "")),
                 "",
                 "",
             )

@@ -9,7 +9,8 @@ use axum::response::Response;
 use minijinja::{Value, context};
 use onego_calendar::Limit;
 use onego_domain::case::Registry;
-use onego_domain::catalog::{FormField, ServiceItem};
+use onego_domain::catalog::{FormField, MaterialKind, MaterialSource, Necessity, ServiceItem};
+use onego_domain::labels::Label;
 use onego_domain::org::Role;
 use onego_domain::values::Code;
 
@@ -47,7 +48,7 @@ pub(crate) fn item_form(item: Option<&ServiceItem>) -> Value {
         return context! { code => "", base => "", name => "", kind => "licensing", department => "", legal => "20wd", promised => "10wd",
         handling => "promised", visits => 1, process => "review-decide", result => "", result_type => "证照",
         place => "市政务服务中心一楼综合受理窗口", hours => "工作日 9:00-12:00，13:30-17:30", consult => "", complaint => "12345",
-        conditions => "", fees => "", materials => "" };
+        conditions => "", fees => "", material_rows => blank_rows(4) };
     };
     context! {
         code => i.impl_code.to_string(), base => i.base_code.to_string(), name => i.name.clone(), kind => snake(&i.kind),
@@ -56,8 +57,38 @@ pub(crate) fn item_form(item: Option<&ServiceItem>) -> Value {
         result => i.result_name.clone(), result_type => i.result_type.clone(), place => i.place.clone(), hours => i.hours.clone(),
         consult => i.consult_phone.clone(), complaint => i.complaint_phone.clone(),
         conditions => i.conditions.join("\n"), fees => i.fees.join("\n"),
-        materials => i.materials.iter().map(|m| format!("{} | {} | {} | {} | {}", m.code, m.name, snake(&m.necessity), snake(&m.source), snake(&m.kind))).collect::<Vec<_>>().join("\n"),
+        material_rows => i.materials.iter().map(|m| context! {
+            code => m.code.to_string(), name => m.name.clone(), necessity => snake(&m.necessity), source => snake(&m.source), kind => snake(&m.kind),
+        }).chain(blank_rows(3)).collect::<Vec<_>>(),
     }
+}
+
+/// Empty material rows for adding materials.
+fn blank_rows(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|_| context! { code => "", name => "", necessity => "required", source => "applicant", kind => "other" })
+        .collect()
+}
+
+/// The material rows as submitted, to show again after an error (with room for more).
+pub(crate) fn material_rows_from_form(form: &FormData) -> Vec<Value> {
+    let (codes, names, nec, src, kinds) = (
+        form.all("m_code"),
+        form.all("m_name"),
+        form.all("m_necessity"),
+        form.all("m_source"),
+        form.all("m_kind"),
+    );
+    let at = |v: &Vec<String>, i: usize, d: &str| v.get(i).cloned().unwrap_or_else(|| d.to_owned());
+    (0..codes.len())
+        .map(|i| {
+            context! {
+                code => at(&codes, i, ""), name => at(&names, i, ""), necessity => at(&nec, i, "required"),
+                source => at(&src, i, "applicant"), kind => at(&kinds, i, "other"),
+            }
+        })
+        .chain(blank_rows(2))
+        .collect()
 }
 
 pub(crate) fn item_page(
@@ -79,6 +110,11 @@ pub(crate) fn item_page(
         context! {
             item => form, next_version => next_version, error => error, processes => processes,
             kinds => KINDS.iter().map(|(c, n)| context! { code => *c, name => *n }).collect::<Vec<_>>(),
+            choices => context! {
+                necessity => [Necessity::Required, Necessity::Deferrable, Necessity::Optional].iter().map(|v| context! { code => snake(v), label => v.label(page.lang) }).collect::<Vec<_>>(),
+                source => [MaterialSource::Applicant, MaterialSource::Government].iter().map(|v| context! { code => snake(v), label => v.label(page.lang) }).collect::<Vec<_>>(),
+                kind => [MaterialKind::Licence, MaterialKind::Form, MaterialKind::Proof, MaterialKind::Other].iter().map(|v| context! { code => snake(v), label => v.label(page.lang) }).collect::<Vec<_>>(),
+            },
             departments => catalog.departments.iter().map(|d| context! { code => d.code.to_string(), name => d.name.clone() }).collect::<Vec<_>>(),
         },
     )
@@ -148,7 +184,6 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
             "complaint",
             "conditions",
             "fees",
-            "materials",
         ];
         let mut map: BTreeMap<String, Value> = keys
             .iter()
@@ -164,6 +199,10 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
         map.insert(
             "visits".into(),
             Value::from(form.text("visits").parse::<i64>().unwrap_or(1)),
+        );
+        map.insert(
+            "material_rows".into(),
+            Value::from(material_rows_from_form(&form)),
         );
         Value::from(map)
     };

@@ -292,21 +292,31 @@ pub(crate) fn item_from_form(
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
+    // One row per material; a row with neither code nor name is empty and left out.
+    let (codes, names) = (form.all("m_code"), form.all("m_name"));
+    let pick = |k: &str, i: usize| form.all(k).get(i).cloned().unwrap_or_default();
     let mut materials = Vec::new();
-    for (n, line) in lines("materials").iter().enumerate() {
-        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-        if parts.len() != 5 {
+    for (i, (code, name)) in codes
+        .iter()
+        .zip(names.iter().chain(std::iter::repeat(&String::new())))
+        .enumerate()
+    {
+        let (code, name) = (code.trim(), name.trim());
+        if code.is_empty() && name.is_empty() {
+            continue;
+        }
+        let row = i + 1;
+        if code.is_empty() || name.is_empty() {
             return Err(format!(
-                "material line {}: write code | name | necessity | source | kind",
-                n + 1
+                "第 {row} 行材料：请同时填写编码和名称（row {row}: give both a code and a name）"
             ));
         }
         materials.push(MaterialSpec {
-            code: Code::parse(parts[0]).map_err(|e| format!("material line {}: {e}", n + 1))?,
-            name: parts[1].to_owned(),
-            necessity: parse_enum("necessity", parts[2])?,
-            source: parse_enum("source", parts[3])?,
-            kind: parse_enum("kind", parts[4])?,
+            code: Code::parse(code).map_err(|e| format!("第 {row} 行材料：{}", e.msg().zh))?,
+            name: name.to_owned(),
+            necessity: parse_enum("necessity", &pick("m_necessity", i))?,
+            source: parse_enum("source", &pick("m_source", i))?,
+            kind: parse_enum("kind", &pick("m_kind", i))?,
             form: onego_domain::catalog::MaterialForm::Either,
             copies: 1,
             blank_form: None,

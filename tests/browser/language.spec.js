@@ -49,7 +49,7 @@ const ROLES = {
   window1: ["/window", "/cases"],
   fire1: ["/inbox"],
   leader: ["/dashboard", "/cases", "/hotline/supervision"],
-  admin: ["/admin", "/admin/items/SCJG-001", "/admin/bundles/QYKB"],
+  admin: ["/admin", "/admin/items/SCJG-001", "/admin/bundles/QYKB", "/admin/calendar?month=2026-10"],
   operator1: ["/hotline/intake", "/hotline/tickets"],
   dispatcher: ["/hotline/dispatch", "/hotline/visits", "/hotline/tickets", "/inbox"],
   grid1: ["/grid/report", "/inbox"],

@@ -240,8 +240,18 @@ test("the administrator checks a process definition and sees where it is wrong",
   await login(page, "admin");
   await page.goto("/admin");
   await page.getByLabel(/粘贴流程定义/).fill('code = "test-flow"\nversion = 1\nname = "测试"\nstart = "a"\n[[node]]\nid = "a"\ntype = "join"\nnext = "e"\n[[node]]\nid = "e"\ntype = "end"\noutcome = "approved"\n');
-  await page.getByRole("button", { name: "校验", exact: true }).click();
+  await page.getByRole("button", { name: "校验并预览", exact: true }).click();
   await expect(page.locator(".error")).toContainText('node "a": is a join without a parallel split before it');
+  // A valid definition, loaded from a file, is checked and drawn before anything is stored.
+  await page.getByLabel(/从文件载入/).setInputFiles({
+    name: "review.toml",
+    mimeType: "text/plain",
+    buffer: Buffer.from('code = "file-flow"\nversion = 1\nname = "文件流程"\nstart = "r"\n[[node]]\nid = "r"\ntype = "task"\nname = "初审"\ndepartment = "market"\nlimit = "2wd"\nactions = ["approve", "refuse"]\nnext = "e"\n[[node]]\nid = "e"\ntype = "end"\noutcome = "approved"\n'),
+  });
+  await expect(page.getByLabel(/粘贴流程定义/)).toHaveValue(/file-flow/);
+  await page.getByRole("button", { name: "校验并预览", exact: true }).click();
+  await expect(page.locator(".preview svg")).toBeVisible();
+  await expect(page.locator(".preview")).toContainText("初审");
   await expect(page.locator("details").first()).toBeVisible();
   await page.locator("details").first().locator("summary").click();
   await shot(page, "admin");

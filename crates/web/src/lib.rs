@@ -319,6 +319,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", post(ui::admin::admin_user))
         .route("/admin/departments", post(ui::admin::admin_department))
         .route("/admin/holidays", post(ui::admin::admin_holidays))
+        .route("/admin/calendar", get(ui::admin::admin_calendar))
         .route("/admin/items", post(ui::catalog_edit::admin_item_save))
         .route("/admin/items/{code}", get(ui::catalog_edit::admin_item_edit))
         .route("/admin/bundles", post(ui::catalog_edit::admin_bundle_save))

@@ -17,6 +17,17 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   if (cat && document.querySelector("fieldset.attrs")) { cat.addEventListener("change", showAttrs); }
 
+  // A file picked for a text box is read into it (a process definition, a holiday notice): nothing is
+  // uploaded until the form is sent, and what is sent is what the box shows.
+  document.querySelectorAll("input[type=file][data-fill]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var box = document.getElementById(input.getAttribute("data-fill"));
+      var file = input.files && input.files[0];
+      if (!box || !file) return;
+      file.text().then(function (text) { box.value = text; });
+    });
+  });
+
   // Irreversible actions ask first: the button's data-confirm says what cannot be undone.
   document.querySelectorAll("[data-confirm]").forEach(function (el) {
     el.addEventListener("click", function (e) {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::Datelike;
 use minijinja::context;
 use onego_domain::labels::Label;
 use onego_domain::org::Role;
@@ -31,6 +32,19 @@ pub(crate) async fn admin_page(
     error: &str,
     done: &str,
     source: &str,
+) -> PageResult {
+    admin_page_with(state, page, status, error, done, source, None).await
+}
+
+/// The administration page; `preview` is the diagram of a process definition just checked.
+pub(crate) async fn admin_page_with(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    error: &str,
+    done: &str,
+    source: &str,
+    preview: Option<String>,
 ) -> PageResult {
     let catalog = state.engine.catalog();
     let depts = departments(state);
@@ -67,6 +81,7 @@ pub(crate) async fn admin_page(
                 name => match &u.applicant { Some(id) => onego_domain::privacy::applicant_name(id, &u.name, false), None => u.name.clone() },
                 role => u.role.zh(), department => u.department.as_ref().map(|d| dept_name(state, d.as_str())) }).collect::<Vec<_>>(),
             years => table.years().map(|(y, n)| context! { year => y, notice => n }).collect::<Vec<_>>(),
+            preview => preview,
             source_name => table.source().replace("built-in table", &page.tr("内置节假日表（国务院办公厅通知）", "built-in table (State Council notices)")),
             roles => Role::ALL.iter().filter(|r| **r != Role::System).map(|r| context! { code => r.as_str(), name => r.zh() }).collect::<Vec<_>>(),
         },
@@ -94,13 +109,25 @@ pub async fn admin_process(State(state): State<AppState>, page: Page, body: Byte
     };
     if form.get("check_only").is_some() {
         let msg = format!(
-            "{} {} v{}：{}",
+            "{} {} v{}：{}{}",
             page.tr("校验通过", "Valid"),
             def.code,
             def.version,
-            def.name
+            def.name,
+            page.tr(
+                "。下方是它的流程图；确认无误后导入。",
+                ". Its diagram is below; import it when it looks right."
+            )
         );
-        return admin_page(&state, &page, StatusCode::OK, "", &msg, &source).await;
+        // The diagram as it will be drawn on guides, before anything is stored.
+        let preview = process_svg(
+            &def,
+            &departments(&state),
+            None,
+            &crate::views::field_labels(&state),
+            page.lang,
+        );
+        return admin_page_with(&state, &page, StatusCode::OK, "", &msg, &source, Some(preview)).await;
     }
     let (code, version) = (def.code.to_string(), def.version);
     if let Err(e) = state
@@ -370,4 +397,76 @@ pub async fn admin_holidays(State(state): State<AppState>, page: Page, body: Byt
         "",
     )
     .await
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct MonthQuery {
+    /// YYYY-MM; this month when left out.
+    pub month: Option<String>,
+}
+
+/// A month of the working calendar: which days rest, which weekend days are worked (调休), by the
+/// holiday table in force, so an administrator can check a notice they loaded.
+pub async fn admin_calendar(
+    State(state): State<AppState>,
+    page: Page,
+    axum::extract::Query(q): axum::extract::Query<MonthQuery>,
+) -> PageResult {
+    page.require_role(&state, &[Role::Admin])?;
+    let calendar = state.engine.calendar();
+    let today = calendar.local_date(now());
+    let first = q
+        .month
+        .as_deref()
+        .and_then(|m| chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+    let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+    let prev = first.checked_sub_months(chrono::Months::new(1)).unwrap_or(first);
+    let mut weeks: Vec<Vec<minijinja::Value>> = Vec::new();
+    let mut week: Vec<minijinja::Value> =
+        vec![minijinja::Value::from(()); first.weekday().num_days_from_monday() as usize];
+    let mut provisional = false;
+    let mut day = first;
+    while day < next {
+        let reckoned = calendar.day_kind(day);
+        provisional |= reckoned.provisional;
+        let (kind, label) = match reckoned.value {
+            onego_calendar::DayKind::Workday => ("workday", String::new()),
+            onego_calendar::DayKind::Weekend => ("weekend", String::new()),
+            onego_calendar::DayKind::Holiday { name } => ("holiday", name),
+            onego_calendar::DayKind::MakeUpWorkday { name } => (
+                "makeup",
+                format!("{}{name}", page.tr("调休上班 · ", "worked for ")),
+            ),
+        };
+        week.push(context! { n => day.day(), kind => kind, label => label });
+        if week.len() == 7 {
+            weeks.push(std::mem::take(&mut week));
+        }
+        day = day.succ_opt().unwrap_or(next);
+    }
+    if !week.is_empty() {
+        week.resize(7, minijinja::Value::from(()));
+        weeks.push(week);
+    }
+    let weekdays: Vec<String> = if page.en() {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            .map(String::from)
+            .to_vec()
+    } else {
+        ["一", "二", "三", "四", "五", "六", "日"]
+            .map(String::from)
+            .to_vec()
+    };
+    Ok(render(
+        &state,
+        &page,
+        "admin_calendar.html",
+        StatusCode::OK,
+        context! {
+            month_name => if page.en() { first.format("%B %Y").to_string() } else { format!("{}年{}月", first.year(), first.month()) },
+            prev => prev.format("%Y-%m").to_string(), next => next.format("%Y-%m").to_string(),
+            weeks => weeks, weekdays => weekdays, provisional => provisional,
+        },
+    ))
 }

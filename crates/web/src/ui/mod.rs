@@ -69,6 +69,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("request.html", include_str!("../../templates/request.html")),
     ("track.html", include_str!("../../templates/track.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    (
+        "admin_calendar.html",
+        include_str!("../../templates/admin_calendar.html"),
+    ),
 ];
 
 /// The compiled templates, shared by every request.

@@ -320,3 +320,38 @@ async fn my_cases_has_a_count_a_search_and_an_export_in_the_readers_scope() {
     let (status, _) = get(&app, "/cases.csv", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "strangers log in first");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrator_sees_a_month_of_rest_and_make_up_days_and_previews_a_process() {
+    let app = App::new("calendar-month");
+    let admin = login(&app, "admin").await;
+    let (status, page) = get(&app, "/admin/calendar?month=2026-10", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("2026年10月"), "{page}");
+    assert!(
+        page.contains("class=\"holiday\"") && page.contains("国庆节"),
+        "the National Day rest days"
+    );
+    assert!(
+        page.contains("class=\"makeup\""),
+        "a weekend day worked for the holiday"
+    );
+    let (status, _) = get(&app, "/admin/calendar", Some(&login(&app, "zhangsan").await)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "for administrators");
+    // Checking a definition shows its diagram before anything is stored.
+    let csrf = app.csrf_of(&admin).await;
+    let toml = "code = \"preview-flow\"\nversion = 1\nname = \"预览\"\nstart = \"r\"\n[[node]]\nid = \"r\"\ntype = \"task\"\nname = \"初审\"\ndepartment = \"market\"\nlimit = \"2wd\"\nactions = [\"approve\", \"refuse\"]\nnext = \"e\"\n[[node]]\nid = \"e\"\ntype = \"end\"\noutcome = \"approved\"\n";
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("csrf", &csrf)
+        .append_pair("source", toml)
+        .append_pair("check_only", "1")
+        .finish();
+    let (status, page, _) = app.form("/admin/processes", Some(&admin), &body).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("流程图预览") && page.contains("初审") && page.contains("2个工作日"),
+        "{page}"
+    );
+    let (_, admin_page) = get(&app, "/admin", Some(&admin)).await;
+    assert!(!admin_page.contains("preview-flow"), "nothing stored by a check");
+}

@@ -89,6 +89,7 @@ const NOTHING_PERSONAL: &[&str] = &[
     "/healthz",
     "/metrics",
     "/favicon.ico",
+    "/admin/calendar",
     "/prefs",
     "/login",
     "/items/{code}",

@@ -139,6 +139,10 @@ impl Tickets<'_> {
     pub async fn list(&self, f: TicketFilter) -> R<Vec<TicketRow>> {
         self.0.read(move |c| crate::ticket::list_tickets(c, &f)).await
     }
+    /// How many requests a filter matches over all its pages.
+    pub async fn count(&self, f: TicketFilter) -> R<i64> {
+        self.0.read(move |c| crate::ticket::count_tickets(c, &f)).await
+    }
     pub async fn id_by_number(&self, number: &str) -> R<Option<i64>> {
         let n = number.to_owned();
         self.0

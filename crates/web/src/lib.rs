@@ -332,6 +332,7 @@ pub fn router(state: AppState) -> Router {
         .route("/hotline/visits", get(ui::hotline::visits_board))
         .route("/hotline/supervision", get(ui::hotline::supervision_board))
         .route("/hotline/tickets", get(ui::hotline::ticket_list))
+        .route("/hotline/tickets.csv", get(ui::hotline::ticket_csv))
         .route("/tickets/{id}", get(ui::hotline::ticket_page))
         .route("/tickets/{id}/act", post(ui::hotline::ticket_act))
         .route("/tickets/{id}/photos/{upload}", get(ui::grid::ticket_photo))

@@ -29,6 +29,10 @@ pub struct TicketFilter {
     pub updated_after: Option<i64>,
     pub supervised: Option<bool>,
     pub overdue: Option<bool>,
+    /// A request number, or words of its content.
+    pub text: Option<String>,
+    /// Keyset paging: only requests listed after this one (received_at, id), newest first.
+    pub before: Option<(i64, i64)>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -47,6 +51,8 @@ impl TicketFilter {
             updated_after: None,
             supervised: None,
             overdue: None,
+            text: None,
+            before: None,
             limit,
             offset: 0,
         }
@@ -129,7 +135,8 @@ fn ticket_row(r: &Row) -> Result<TicketRow, StoreError> {
     })
 }
 
-pub fn list_tickets(conn: &mut dyn Conn, f: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
+/// The WHERE clause of a request list: the reader's scope, then the filters.
+fn filter_of(f: &TicketFilter) -> Filter {
     let mut w = Filter::default();
     match &f.scope {
         TicketScope::All => {}
@@ -160,6 +167,41 @@ pub fn list_tickets(conn: &mut dyn Conn, f: &TicketFilter) -> Result<Vec<TicketR
     if let Some(o) = f.overdue {
         w.add("overdue = {p}", o.into());
     }
+    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // Words as they are written: % and _ match only themselves.
+        let pattern = format!(
+            "%{}%",
+            t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        w.add_all(
+            "(number = {p1} OR content LIKE {p2} ESCAPE '\\')",
+            vec![t.into(), pattern.into()],
+        );
+    }
+    if let Some((at, id)) = f.before {
+        w.add_all(
+            "(received_at < {p1} OR (received_at = {p1} AND id < {p2}))",
+            vec![Value::Int(at), Value::Int(id)],
+        );
+    }
+    w
+}
+
+/// How many requests a filter matches over all its pages.
+pub fn count_tickets(conn: &mut dyn Conn, f: &TicketFilter) -> Result<i64, StoreError> {
+    let mut without_paging = f.clone();
+    without_paging.before = None;
+    let w = filter_of(&without_paging);
+    let sql = format!("SELECT COUNT(*) FROM tickets {}", w.sql());
+    Ok(conn
+        .query_one(&sql, &w.params)?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+pub fn list_tickets(conn: &mut dyn Conn, f: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
+    let w = filter_of(f);
     let filter = w.sql();
     let mut params = w.params;
     params.push(Value::Int(f.limit.clamp(1, 1000)));

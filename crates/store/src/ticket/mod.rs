@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::aggregate::{Aggregate, Derived, Env, Journaled, NotificationRow, SideRows, TaskRow, TimerRow};
 use crate::sql::Value;
 
-pub use lists::{TicketFilter, TicketRow, list_tickets, ticket_id_by_number};
+pub use lists::{TicketFilter, TicketRow, count_tickets, list_tickets, ticket_id_by_number};
 pub use rates::{Rates, rates};
 
 pub const TICKET_COLUMNS: &[&str] = &[

@@ -148,6 +148,10 @@ pub async fn intake_submit(State(state): State<AppState>, page: Page, body: Byte
 #[derive(serde::Deserialize, Default)]
 pub struct BoardQuery {
     pub status: Option<String>,
+    /// A request number or words of its content.
+    pub q: Option<String>,
+    /// The next page: `<received_at>:<id>` of the last row shown.
+    pub before: Option<String>,
 }
 
 /// The centre's tasks of one kind, newest requests last.
@@ -264,17 +268,117 @@ pub async fn ticket_list(
     let auth = page.require()?.clone();
     let scope = policy::ticket_list_scope(&auth.actor)
         .map_err(|d| api_error_page(&state, &page, ApiError::forbidden(d.0)))?;
-    let mut f = TicketFilter::new(scope, 200);
+    let mut f = TicketFilter::new(scope, 100);
     f.status =
         tickets_api::parse_statuses(q.status.as_deref()).map_err(|e| api_error_page(&state, &page, e))?;
+    f.text = q.q.clone().filter(|t| !t.trim().is_empty());
+    f.before = q.before.as_deref().and_then(|b| {
+        let (at, id) = b.split_once(':')?;
+        Some((at.parse().ok()?, id.parse().ok()?))
+    });
+    let total = state
+        .engine
+        .store()
+        .tickets()
+        .count(f.clone())
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
     let list = rows(&state, &page, f).await?;
+    let (status, words) = (q.status.unwrap_or_default(), q.q.unwrap_or_default());
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("status", &status)
+        .append_pair("q", &words)
+        .finish();
+    let next = (list.len() == 100)
+        .then(|| {
+            list.last().map(|r| {
+                format!(
+                    "/hotline/tickets?{query}&before={}:{}",
+                    r.received_at.as_millis(),
+                    r.id
+                )
+            })
+        })
+        .flatten();
     Ok(render(
         &state,
         &page,
         "hotline_board.html",
         StatusCode::OK,
-        context! { mode => "list", status => q.status.unwrap_or_default(), list => list.iter().map(|r| row_view(&state, &page, r)).collect::<Vec<_>>() },
+        context! {
+            mode => "list", status => status, q => words, total => total, next => next, query => query,
+            statuses => TicketStatus::ALL.iter().map(|s| context! { code => s.as_str(), label => s.label(page.lang) }).collect::<Vec<_>>(),
+            list => list.iter().map(|r| row_view(&state, &page, r)).collect::<Vec<_>>(),
+        },
     ))
+}
+
+/// The request list as a spreadsheet (CSV, UTF-8 with a byte-order mark): the same scope and filters,
+/// up to 10,000 rows, and no requester's name or phone.
+pub async fn ticket_csv(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<BoardQuery>,
+) -> PageResult {
+    let auth = page.require()?.clone();
+    let scope = policy::ticket_list_scope(&auth.actor)
+        .map_err(|d| api_error_page(&state, &page, ApiError::forbidden(d.0)))?;
+    let mut f = TicketFilter::new(scope, 1000);
+    f.status =
+        tickets_api::parse_statuses(q.status.as_deref()).map_err(|e| api_error_page(&state, &page, e))?;
+    f.text = q.q.clone().filter(|t| !t.trim().is_empty());
+    let mut all = Vec::new();
+    // A thousand rows a read, newest first, up to ten thousand.
+    for _ in 0..10 {
+        let batch = rows(&state, &page, f.clone()).await?;
+        let last = batch.last().map(|r| (r.received_at.as_millis(), r.id));
+        let full = batch.len() == 1000;
+        all.extend(batch);
+        match last {
+            Some(l) if full => f.before = Some(l),
+            _ => break,
+        }
+    }
+    let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut out = String::from("\u{feff}");
+    let head = [
+        page.tr("诉求编号", "Number"),
+        page.tr("诉求", "Request"),
+        page.tr("分类", "Category"),
+        page.tr("状态", "Status"),
+        page.tr("承办单位", "Lead department"),
+        page.tr("受理时间", "Received"),
+        page.tr("办结期限", "Due"),
+        page.tr("满意度", "Satisfaction"),
+    ];
+    out.push_str(&head.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
+    out.push_str("\r\n");
+    for r in &all {
+        let v = crate::views::TicketRowView::new(&state, r, page.lang, now());
+        let line = [
+            v.number.clone(),
+            v.title.clone(),
+            v.category.clone(),
+            v.status_label.to_owned(),
+            v.lead.clone().unwrap_or_default(),
+            v.received.clone(),
+            v.due.clone().unwrap_or_default(),
+            v.satisfaction.map(|s| s.to_string()).unwrap_or_default(),
+        ];
+        out.push_str(&line.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"requests.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 // ---- One request ----

@@ -355,3 +355,41 @@ async fn the_administrator_sees_a_month_of_rest_and_make_up_days_and_previews_a_
     let (_, admin_page) = get(&app, "/admin", Some(&admin)).await;
     assert!(!admin_page.contains("preview-flow"), "nothing stored by a check");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_list_searches_counts_and_exports_without_the_callers_details() {
+    let app = App::new("ticket-lists");
+    let operator = app.login("operator1").await;
+    for content in ["中华路流动摊贩占道经营", "和平路夜间施工噪音扰民"] {
+        let (status, body) = app
+            .post(
+                "/api/v1/tickets",
+                Some(&operator),
+                serde_json::json!({"channel": "phone", "kind": "complaint", "category": "CG01", "content": content,
+                       "lat": 35.23, "lon": 115.42, "name": "王秀英", "phone": "13905309999"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let dispatcher = login(&app, "dispatcher").await;
+    let (_, page) = get(&app, "/hotline/tickets", Some(&dispatcher)).await;
+    assert!(page.contains("共 2 件"), "{page}");
+    let (_, page) = get(&app, "/hotline/tickets?q=%E5%99%AA%E9%9F%B3", Some(&dispatcher)).await;
+    assert!(
+        page.contains("共 1 件") && page.contains("噪音扰民"),
+        "a search by words: {page}"
+    );
+    let (_, page) = get(&app, "/hotline/tickets", Some(&format!("{dispatcher}; lang=en"))).await;
+    assert!(
+        page.contains("Waiting for dispatch"),
+        "statuses in the reader's language"
+    );
+    let (status, csv) = get(&app, "/hotline/tickets.csv", Some(&dispatcher)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(
+        !csv.contains("王秀英") && !csv.contains("13905309999"),
+        "no caller's name or phone: {csv}"
+    );
+}

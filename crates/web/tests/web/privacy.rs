@@ -258,6 +258,7 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         "/".into(),
         "/cases".into(),
         "/cases.csv".into(),
+        "/hotline/tickets.csv".into(),
         format!("/cases/{a}"),
         format!("/cases/{b}"),
         format!("/cases/{a}/notice/acceptance"),

@@ -187,6 +187,8 @@ test("the window refuses acceptance with a reason, after the ID number is checke
   await page.getByLabel("办理事项").selectOption({ label: "企业投资项目备案" });
   await page.getByRole("button", { name: "登记并核对材料" }).click();
   await expect(page.locator(".error")).toContainText("校验码");
+  // What the clerk typed stays in the form.
+  await expect(page.getByLabel("申请人姓名或单位名称")).toHaveValue("李四");
   // One ID, one name: 张三's ID number under another name is refused.
   await register.getByLabel("身份证号码或统一社会信用代码").fill("371702198805160020");
   await page.getByLabel("申请人姓名或单位名称").fill("李四");

@@ -30,7 +30,7 @@ pub async fn window(
     let form = FormData::parse(q.unwrap_or_default().as_bytes());
     let wanted = form.text("applicant");
     if wanted.is_empty() {
-        return window_page(&state, &page, StatusCode::OK, "", None).await;
+        return window_page(&state, &page, StatusCode::OK, "", None, None).await;
     }
     // Find an applicant's cases by ID number or 统一社会信用代码 (validated first).
     match ApplicantId::parse(&wanted) {
@@ -50,6 +50,7 @@ pub async fn window(
                 StatusCode::OK,
                 "",
                 Some((id.as_str().to_owned(), rows)),
+                None,
             )
             .await
         }
@@ -59,6 +60,7 @@ pub async fn window(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 e.msg().text(page.lang),
+                None,
                 None,
             )
             .await
@@ -72,7 +74,14 @@ pub(crate) async fn window_page(
     status: StatusCode,
     error: &str,
     found: Option<(String, Vec<CaseListRow>)>,
+    kept: Option<&FormData>,
 ) -> PageResult {
+    // After an error the clerk's entries stay in the form.
+    let text = |k: &str| kept.map(|f| f.text(k)).unwrap_or_default();
+    let kept_form = context! {
+        applicant_id => text("applicant_id"), applicant_name => text("applicant_name"),
+        mobile => text("mobile"), subject => text("subject"),
+    };
     let list = |s: CaseStatus| {
         let mut f = CaseFilter::new(CaseScope::All, 100);
         f.status = Some(s);
@@ -92,7 +101,7 @@ pub(crate) async fn window_page(
             to_deliver => to_deliver.iter().map(row).collect::<Vec<_>>(),
             items => catalog.items_on(today).iter().map(|i| context! { code => i.impl_code.to_string(), name => i.name.clone() }).collect::<Vec<_>>(),
             bundles => catalog.bundles_on(today).iter().map(|b| context! { code => b.code.to_string(), name => b.name.clone() }).collect::<Vec<_>>(),
-            error => error,
+            error => error, f => kept_form,
             found => found.as_ref().map(|(id, rows)| context! {
                 id => id.clone(),
                 rows => rows.iter().map(|r| context! { ..row(r), ..context! { status_zh => r.status.zh() } }).collect::<Vec<_>>(),
@@ -143,7 +152,17 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
     })();
     let submission = match parsed {
         Ok(s) => s,
-        Err(m) => return window_page(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, &m, None).await,
+        Err(m) => {
+            return window_page(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &m,
+                None,
+                Some(&form),
+            )
+            .await;
+        }
     };
     match state.engine.open_case(&auth.actor, submission, None, now()).await {
         Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.state.id)).into_response()),
@@ -154,6 +173,7 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &ApiError::from(e).text(page.lang),
                 None,
+                Some(&form),
             )
             .await
         }

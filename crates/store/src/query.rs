@@ -40,6 +40,32 @@ impl Filter {
         self.clauses.push(format!("{column} IN ({})", marks.join(", ")));
     }
 
+    /// A search box: the row whose `number` is the text, or whose `words` column contains it as written
+    /// (`%` and `_` match only themselves). Nothing when the text is blank.
+    pub(crate) fn number_or_words(&mut self, words: &str, text: Option<&str>) {
+        let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return;
+        };
+        let pattern = format!(
+            "%{}%",
+            t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        self.add_all(
+            &format!("(number = {{p1}} OR {words} LIKE {{p2}} ESCAPE '\\')"),
+            vec![t.into(), pattern.into()],
+        );
+    }
+
+    /// Keyset paging, newest first: only the rows listed after (`at`, id) by (`column` DESC, id DESC).
+    pub(crate) fn before(&mut self, column: &str, after: Option<(i64, i64)>) {
+        if let Some((at, id)) = after {
+            self.add_all(
+                &format!("({column} < {{p1}} OR ({column} = {{p1}} AND id < {{p2}}))"),
+                vec![Value::Int(at), Value::Int(id)],
+            );
+        }
+    }
+
     /// A condition without parameters.
     pub(crate) fn push_clause(&mut self, clause: &str) {
         self.clauses.push(clause.to_owned());

@@ -303,3 +303,37 @@ impl From<&Notification> for NotificationView {
 pub fn value<T: Serialize>(v: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(v))
 }
+
+/// A list as a spreadsheet download: CSV with every cell quoted, UTF-8 with a byte-order mark so Excel
+/// opens the Chinese, lines ended by CRLF.
+pub fn csv_response(file_name: &str, head: &[String], rows: &[Vec<String>]) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let line = |cells: &[String]| {
+        let mut l = cells
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(",");
+        l.push_str("\r\n");
+        l
+    };
+    let mut out = String::from("\u{feff}");
+    out.push_str(&line(head));
+    for r in rows {
+        out.push_str(&line(r));
+    }
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}

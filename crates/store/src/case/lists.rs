@@ -111,23 +111,8 @@ fn filter_of(f: &CaseFilter) -> Filter {
     if let Some(o) = f.overdue {
         w.add("overdue = {p}", o.into());
     }
-    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        // Words of a title as they are written: % and _ match only themselves.
-        let pattern = format!(
-            "%{}%",
-            t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-        );
-        w.add_all(
-            "(number = {p1} OR title LIKE {p2} ESCAPE '\\')",
-            vec![t.into(), pattern.into()],
-        );
-    }
-    if let Some((at, id)) = f.before {
-        w.add_all(
-            "(submitted_at < {p1} OR (submitted_at = {p1} AND id < {p2}))",
-            vec![Value::Int(at), Value::Int(id)],
-        );
-    }
+    w.number_or_words("title", f.text.as_deref());
+    w.before("submitted_at", f.before);
     w
 }
 

@@ -165,8 +165,6 @@ pub async fn cases_csv(
         .list(f)
         .await
         .map_err(|e| api_error_page(&state, &page, e.into()))?;
-    let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = String::from("\u{feff}");
     let head = [
         page.tr("办件编号", "Number"),
         page.tr("事项", "Service"),
@@ -176,34 +174,26 @@ pub async fn cases_csv(
         page.tr("办结期限", "Due"),
         page.tr("超期", "Overdue"),
     ];
-    out.push_str(&head.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
-    out.push_str("\r\n");
-    for r in &rows {
-        let v = crate::views::CaseRowView::new(&state, r, page.lang);
-        let line = [
-            v.number.clone(),
-            v.title.clone(),
-            v.status_label.to_owned(),
-            v.department.clone(),
-            v.submitted.clone(),
-            v.due.clone().unwrap_or_default(),
-            if v.overdue {
-                page.tr("是", "yes")
-            } else {
-                page.tr("否", "no")
-            },
-        ];
-        out.push_str(&line.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    Ok((
-        [
-            (CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (CONTENT_DISPOSITION, "attachment; filename=\"cases.csv\""),
-        ],
-        out,
-    )
-        .into_response())
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let v = crate::views::CaseRowView::new(&state, r, page.lang);
+            vec![
+                v.number,
+                v.title,
+                v.status_label.to_owned(),
+                v.department,
+                v.submitted,
+                v.due.unwrap_or_default(),
+                if v.overdue {
+                    page.tr("是", "yes")
+                } else {
+                    page.tr("否", "no")
+                },
+            ]
+        })
+        .collect();
+    Ok(crate::views::csv_response("cases.csv", &head, &lines))
 }
 
 pub(crate) fn clock_view(

@@ -339,8 +339,6 @@ pub async fn ticket_csv(
             _ => break,
         }
     }
-    let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = String::from("\u{feff}");
     let head = [
         page.tr("诉求编号", "Number"),
         page.tr("诉求", "Request"),
@@ -351,34 +349,24 @@ pub async fn ticket_csv(
         page.tr("办结期限", "Due"),
         page.tr("满意度", "Satisfaction"),
     ];
-    out.push_str(&head.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
-    out.push_str("\r\n");
-    for r in &all {
-        let v = crate::views::TicketRowView::new(&state, r, page.lang, now());
-        let line = [
-            v.number.clone(),
-            v.title.clone(),
-            v.category.clone(),
-            v.status_label.to_owned(),
-            v.lead.clone().unwrap_or_default(),
-            v.received.clone(),
-            v.due.clone().unwrap_or_default(),
-            v.satisfaction.map(|s| s.to_string()).unwrap_or_default(),
-        ];
-        out.push_str(&line.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"requests.csv\"",
-            ),
-        ],
-        out,
-    )
-        .into_response())
+    let at = now();
+    let lines: Vec<Vec<String>> = all
+        .iter()
+        .map(|r| {
+            let v = crate::views::TicketRowView::new(&state, r, page.lang, at);
+            vec![
+                v.number,
+                v.title,
+                v.category,
+                v.status_label.to_owned(),
+                v.lead.unwrap_or_default(),
+                v.received,
+                v.due.unwrap_or_default(),
+                v.satisfaction.map(|s| s.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    Ok(crate::views::csv_response("requests.csv", &head, &lines))
 }
 
 // ---- One request ----

@@ -243,7 +243,7 @@ test("the administrator checks a process definition and sees where it is wrong",
   await page.goto("/admin");
   await page.getByLabel(/粘贴流程定义/).fill('code = "test-flow"\nversion = 1\nname = "测试"\nstart = "a"\n[[node]]\nid = "a"\ntype = "join"\nnext = "e"\n[[node]]\nid = "e"\ntype = "end"\noutcome = "approved"\n');
   await page.getByRole("button", { name: "校验并预览", exact: true }).click();
-  await expect(page.locator(".error")).toContainText('node "a": is a join without a parallel split before it');
+  await expect(page.locator(".error")).toContainText("节点“a”：是汇合节点，但前面没有并行分支");
   // A valid definition, loaded from a file, is checked and drawn before anything is stored.
   await page.getByLabel(/从文件载入/).setInputFiles({
     name: "review.toml",

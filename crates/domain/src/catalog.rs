@@ -108,6 +108,25 @@ pub struct MaterialSpec {
     pub note: Option<String>,
 }
 
+/// The required materials (必要材料) among `specs` that `provided` does not include, each once (a
+/// bundle lists a shared material under several items). Online submission refuses while any is
+/// missing; the application form uses the same rule to mark each missing upload at once.
+pub fn missing_required<'a>(
+    specs: impl IntoIterator<Item = &'a MaterialSpec>,
+    provided: &[&Code],
+) -> Vec<&'a MaterialSpec> {
+    let mut missing: Vec<&MaterialSpec> = Vec::new();
+    for m in specs {
+        if m.necessity == Necessity::Required
+            && !provided.contains(&&m.code)
+            && !missing.iter().any(|x| x.code == m.code || x.name == m.name)
+        {
+            missing.push(m);
+        }
+    }
+    missing
+}
+
 /// 政务服务事项, one version of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceItem {
@@ -225,36 +244,72 @@ fn strictest(a: Necessity, b: Necessity) -> Necessity {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
     #[error("item {code}: {message}")]
-    Item { code: String, message: String },
+    Item {
+        code: String,
+        message: crate::messages::Msg,
+    },
     #[error("bundle {code}: {message}")]
-    Bundle { code: String, message: String },
+    Bundle {
+        code: String,
+        message: crate::messages::Msg,
+    },
+}
+
+impl CatalogError {
+    /// The message for the administrator, naming the item or bundle.
+    pub fn msg(&self) -> crate::messages::Msg {
+        match self {
+            CatalogError::Item { code, message } => message
+                .clone()
+                .prefixed(&format!("事项 {code}："), &format!("item {code}: ")),
+            CatalogError::Bundle { code, message } => message
+                .clone()
+                .prefixed(&format!("一件事 {code}："), &format!("bundle {code}: ")),
+        }
+    }
 }
 
 impl ServiceItem {
     /// Checks the rules a catalog entry must keep.
     pub fn validate(&self) -> Result<(), CatalogError> {
-        let err = |m: &str| {
+        let err = |zh: &str, en: &str, field: &'static str| {
             Err(CatalogError::Item {
                 code: self.impl_code.to_string(),
-                message: m.to_owned(),
+                message: crate::messages::Msg::new("item_invalid", zh, en).at(field),
             })
         };
         if self.name.trim().is_empty() {
-            return err("give the item a name");
+            return err("请填写事项名称", "give the item a name", "name");
         }
         if self.visits_required > 1 {
-            return err("visits required must be 0 (一次不跑) or 1 (最多跑一次)");
+            return err(
+                "到现场次数只能是0（一次不跑）或1（最多跑一次）",
+                "visits required must be 0 (一次不跑) or 1 (最多跑一次)",
+                "visits",
+            );
         }
         if self.promised_limit.rough_natural_days() > self.legal_limit.rough_natural_days() {
-            return err("the promised limit must not exceed the legal limit");
+            return err(
+                "承诺时限不能长于法定时限",
+                "the promised limit must not exceed the legal limit",
+                "promised",
+            );
         }
         if self.effective_until.is_some_and(|u| u < self.effective_from) {
-            return err("the item stops being effective before it starts");
+            return err(
+                "失效日期早于生效日期",
+                "the item stops being effective before it starts",
+                "effective_until",
+            );
         }
         let mut codes: Vec<&Code> = self.materials.iter().map(|m| &m.code).collect();
         codes.sort();
         if codes.windows(2).any(|w| w[0] == w[1]) {
-            return err("two materials share a code; give each material its own code");
+            return err(
+                "有两份材料编码相同，请为每份材料设置不同的编码",
+                "two materials share a code; give each material its own code",
+                "materials",
+            );
         }
         Ok(())
     }
@@ -266,24 +321,36 @@ impl ServiceItem {
 
 impl Bundle {
     pub fn validate(&self, items: &[ServiceItem]) -> Result<(), CatalogError> {
-        let err = |m: String| {
+        let err = |zh: String, en: String, field: &'static str| {
             Err(CatalogError::Bundle {
                 code: self.code.to_string(),
-                message: m,
+                message: crate::messages::Msg::new("bundle_invalid", zh, en).at(field),
             })
         };
         if self.members.len() < 2 {
-            return err("a bundle needs at least two member items".into());
+            return err(
+                "一件事至少要包含两个事项".into(),
+                "a bundle needs at least two member items".into(),
+                "members",
+            );
         }
         for m in &self.members {
             if !items.iter().any(|i| &i.impl_code == m) {
-                return err(format!("member item {m} is not in the catalog"));
+                return err(
+                    format!("事项 {m} 不在事项目录中"),
+                    format!("member item {m} is not in the catalog"),
+                    "members",
+                );
             }
         }
         let mut keys: Vec<&str> = self.form_fields.iter().map(|f| f.key.as_str()).collect();
         keys.sort_unstable();
         if keys.windows(2).any(|w| w[0] == w[1]) {
-            return err("the merged form asks a field twice; give each field one key".into());
+            return err(
+                "合并表单中有重复的字段，请为每个字段设置不同的键".into(),
+                "the merged form asks a field twice; give each field one key".into(),
+                "fields",
+            );
         }
         Ok(())
     }

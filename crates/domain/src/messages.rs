@@ -20,6 +20,10 @@ pub struct Msg {
     pub code: &'static str,
     pub zh: String,
     pub en: String,
+    /// The form field the message is about (`content`, `category`, `phone`, …), so a page shows it
+    /// beside that field; `None` for a message about the whole action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<std::borrow::Cow<'static, str>>,
 }
 
 impl Msg {
@@ -28,7 +32,14 @@ impl Msg {
             code,
             zh: zh.into(),
             en: en.into(),
+            field: None,
         }
+    }
+
+    /// The same message, about the form field `field`.
+    pub fn at(mut self, field: impl Into<std::borrow::Cow<'static, str>>) -> Msg {
+        self.field = Some(field.into());
+        self
     }
 
     /// The text in `lang`.
@@ -50,6 +61,7 @@ impl Msg {
             code: self.code,
             zh: format!("{zh}{}", self.zh),
             en: format!("{en}{}", self.en),
+            field: self.field,
         }
     }
 }
@@ -63,6 +75,7 @@ impl From<String> for Msg {
             code: UNTRANSLATED,
             zh: en.clone(),
             en,
+            field: None,
         }
     }
 }

@@ -17,6 +17,7 @@
 //! ```
 //! The model stays close to BPMN: tasks, gateways (parallel split/join, exclusive choice) and end events.
 
+use crate::messages::Msg;
 use std::collections::{BTreeMap, BTreeSet};
 
 use onego_calendar::Limit;
@@ -134,21 +135,79 @@ pub struct ProcessDefinition {
     pub source: String,
 }
 
+/// What is wrong with a process file, in both languages, saying where and what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DefinitionError {
-    #[error("the process file is not valid TOML: {0}")]
-    Syntax(String),
-    #[error("node \"{node}\": {message}")]
-    Node { node: String, message: String },
+    /// The text is not TOML of the expected shape (line and column where it went wrong).
     #[error("{0}")]
-    Process(String),
+    Syntax(Msg),
+    #[error("node \"{node}\": {message}")]
+    Node { node: String, message: Msg },
+    #[error("{0}")]
+    Process(Msg),
 }
 
-fn node_err(node: &str, message: impl Into<String>) -> DefinitionError {
+impl DefinitionError {
+    /// The message for the administrator, naming the node when there is one.
+    pub fn msg(&self) -> Msg {
+        match self {
+            DefinitionError::Syntax(m) | DefinitionError::Process(m) => m.clone(),
+            DefinitionError::Node { node, message } => message
+                .clone()
+                .prefixed(&format!("节点“{node}”："), &format!("node \"{node}\": ")),
+        }
+    }
+}
+
+fn node_err(node: &str, zh: impl Into<String>, en: impl Into<String>) -> DefinitionError {
     DefinitionError::Node {
         node: node.to_owned(),
-        message: message.into(),
+        message: Msg::new("process_node", zh, en),
     }
+}
+
+fn process_err(zh: impl Into<String>, en: impl Into<String>) -> DefinitionError {
+    DefinitionError::Process(Msg::new("process_invalid", zh, en))
+}
+
+/// A TOML error as an administrator can act on it: where (line, column) and what, in both languages.
+fn syntax_err(text: &str, e: &toml::de::Error) -> DefinitionError {
+    let (line, col) = match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            (line, col)
+        }
+        None => (0, 0),
+    };
+    let detail = e.message().trim().replace('\n', " ");
+    let quoted = |d: &str| d.split('`').nth(1).unwrap_or("").to_owned();
+    let zh_what = if detail.starts_with("missing field") {
+        format!("缺少必填项 {}", quoted(&detail))
+    } else if detail.starts_with("unknown field") {
+        format!("有不认识的项 {}（请检查拼写）", quoted(&detail))
+    } else if detail.starts_with("invalid type") {
+        "值的类型不对（文字要加英文双引号，数字不加，列表用方括号）".to_owned()
+    } else if detail.starts_with("unknown variant") {
+        format!("取值 {} 不在可选范围内", quoted(&detail))
+    } else if detail.contains("duplicate key") {
+        "同一项写了两次".to_owned()
+    } else {
+        "写法不符合 TOML 格式（请检查等号、英文引号和方括号是否成对）".to_owned()
+    };
+    let (zh, en) = if line > 0 {
+        (
+            format!("流程文件第 {line} 行第 {col} 列：{zh_what}。"),
+            format!("the process file is not valid at line {line}, column {col}: {detail}"),
+        )
+    } else {
+        (
+            format!("流程文件：{zh_what}。"),
+            format!("the process file is not valid: {detail}"),
+        )
+    };
+    DefinitionError::Syntax(Msg::new("process_syntax", zh, en))
 }
 
 #[derive(Deserialize)]
@@ -194,11 +253,14 @@ struct FileWhen {
 impl ProcessDefinition {
     /// Reads and validates a definition. Every error names the node and says what to change.
     pub fn from_toml(text: &str) -> Result<Self, DefinitionError> {
-        let file: FileDef = toml::from_str(text)
-            .map_err(|e| DefinitionError::Syntax(e.to_string().trim().replace('\n', " ")))?;
-        let code = Code::parse(&file.code).map_err(|e| DefinitionError::Process(e.to_string()))?;
+        let file: FileDef = toml::from_str(text).map_err(|e| syntax_err(text, &e))?;
+        let code = Code::parse(&file.code)
+            .map_err(|e| DefinitionError::Process(e.msg().prefixed("流程编码 code：", "code: ")))?;
         if file.version == 0 {
-            return Err(DefinitionError::Process("version must be 1 or more".into()));
+            return Err(process_err(
+                "版本号 version 应为1或更大的整数",
+                "version must be 1 or more",
+            ));
         }
         let mut nodes = Vec::with_capacity(file.node.len());
         for n in file.node {
@@ -223,8 +285,9 @@ impl ProcessDefinition {
 
     fn validate(&self) -> Result<BTreeMap<String, (String, usize)>, DefinitionError> {
         if self.nodes.is_empty() {
-            return Err(DefinitionError::Process(
-                "the process has no nodes; add [[node]] entries".into(),
+            return Err(process_err(
+                "流程没有任何节点，请添加 [[node]] 节点",
+                "the process has no nodes; add [[node]] entries",
             ));
         }
         let mut ids = BTreeSet::new();
@@ -232,21 +295,23 @@ impl ProcessDefinition {
             if !ids.insert(n.id.as_str()) {
                 return Err(node_err(
                     &n.id,
+                    "有两个节点使用了这个编号，请为每个节点取不同的 id",
                     "two nodes have this id; give each node its own id",
                 ));
             }
         }
         if self.node(&self.start).is_none() {
-            return Err(DefinitionError::Process(format!(
-                "start \"{}\" is not a node of the process",
-                self.start
-            )));
+            return Err(process_err(
+                format!("起始节点 start = “{}” 不是本流程的节点", self.start),
+                format!("start \"{}\" is not a node of the process", self.start),
+            ));
         }
         for n in &self.nodes {
             for s in n.successors() {
                 if self.node(s).is_none() {
                     return Err(node_err(
                         &n.id,
+                        format!("指向的“{s}”不是本流程的节点"),
                         format!("leads to \"{s}\", which is not a node of the process"),
                     ));
                 }
@@ -264,19 +329,25 @@ impl ProcessDefinition {
                         Some(_) => {
                             return Err(node_err(
                                 &n.id,
+                                format!("只能退回到审查环节，“{r}”不是审查环节"),
                                 format!("can return only to a task; \"{r}\" is not one"),
                             ));
                         }
                         None => {
                             return Err(node_err(
                                 &n.id,
+                                format!("退回到的“{r}”不是本流程的节点"),
                                 format!("returns to \"{r}\", which is not a node"),
                             ));
                         }
                     }
                 }
                 if actions.contains(&TaskAction::Return) && return_to.is_empty() {
-                    return Err(node_err(&n.id, "allows return but names no return_to task"));
+                    return Err(node_err(
+                        &n.id,
+                        "允许退回，但没有用 return_to 指定退回到哪个环节",
+                        "allows return but names no return_to task",
+                    ));
                 }
             }
         }
@@ -296,6 +367,7 @@ impl ProcessDefinition {
             if !reached.contains(n.id.as_str()) {
                 return Err(node_err(
                     &n.id,
+                    "从起始节点无法到达，请连上它或删除它",
                     "is unreachable from the start; connect it or remove it",
                 ));
             }
@@ -306,7 +378,11 @@ impl ProcessDefinition {
             ..
         }) = self.node(&self.start)
         {
-            return Err(node_err(id, "is a join without a parallel split before it"));
+            return Err(node_err(
+                id,
+                "是汇合节点，但前面没有并行分支",
+                "is a join without a parallel split before it",
+            ));
         }
         // Structure: each node's stack of enclosing parallel splits must be the same on every path.
         let mut context: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -316,7 +392,7 @@ impl ProcessDefinition {
             let Some(ctx) = context.get(id).cloned() else {
                 continue;
             };
-            let node = self.node(id).ok_or_else(|| node_err(id, "missing"))?;
+            let node = self.node(id).ok_or_else(|| node_err(id, "不存在", "missing"))?;
             let mut out_ctx = ctx.clone();
             match &node.kind {
                 NodeKind::Parallel { .. } => out_ctx.push(id),
@@ -324,6 +400,10 @@ impl ProcessDefinition {
                 NodeKind::End { .. } if !ctx.is_empty() => {
                     return Err(node_err(
                         id,
+                        format!(
+                            "在并行分支“{}”汇合之前就结束了流程，请先汇合各分支",
+                            ctx[ctx.len() - 1]
+                        ),
                         format!(
                             "ends a branch of parallel split \"{}\" before its join; join the branches first",
                             ctx[ctx.len() - 1]
@@ -333,16 +413,21 @@ impl ProcessDefinition {
                 _ => {}
             }
             for s in node.successors() {
-                let succ = self.node(s).ok_or_else(|| node_err(s, "missing"))?;
+                let succ = self.node(s).ok_or_else(|| node_err(s, "不存在", "missing"))?;
                 let mut arriving = out_ctx.clone();
                 if let NodeKind::Join { .. } = succ.kind {
                     let Some(split) = arriving.pop() else {
-                        return Err(node_err(s, "is a join without a parallel split before it"));
+                        return Err(node_err(
+                            s,
+                            "是汇合节点，但前面没有并行分支",
+                            "is a join without a parallel split before it",
+                        ));
                     };
                     let entry = joins.entry(s.to_owned()).or_insert((split.to_owned(), 0));
                     if entry.0 != split {
                         return Err(node_err(
                             s,
+                            format!("汇合了两个不同并行分支（“{}”和“{split}”）的支路", entry.0),
                             format!(
                                 "joins branches of two different splits (\"{}\" and \"{split}\")",
                                 entry.0
@@ -357,6 +442,7 @@ impl ProcessDefinition {
                     Some(existing) if *existing != arriving => {
                         return Err(node_err(
                             s,
+                            "既能从并行分支内部到达，也能从外部到达；进入同一节点的每条路径须经过相同的并行分支",
                             "is reached both inside and outside a parallel branch; every path into a node must cross the same splits",
                         ));
                     }
@@ -368,26 +454,32 @@ impl ProcessDefinition {
         for (join, (split, count)) in joins.iter_mut() {
             match self.node(split).map(|n| &n.kind) {
                 Some(NodeKind::Parallel { branches }) => *count = branches.len(),
-                _ => return Err(node_err(join, "has no parallel split")),
+                _ => return Err(node_err(join, "没有对应的并行分支", "has no parallel split")),
             }
         }
         for n in &self.nodes {
             if let NodeKind::Parallel { .. } = n.kind
                 && !joins.values().any(|(s, _)| s == &n.id)
             {
-                return Err(node_err(&n.id, "is a parallel split whose branches never join"));
+                return Err(node_err(
+                    &n.id,
+                    "是并行分支，但各支路没有汇合",
+                    "is a parallel split whose branches never join",
+                ));
             }
             if let NodeKind::Task { return_to, .. } = &n.kind {
                 for r in return_to {
                     if context.get(r.as_str()) != context.get(n.id.as_str()) {
                         return Err(node_err(
                             &n.id,
+                            format!("不能跨越并行分支或汇合退回到“{r}”"),
                             format!("cannot return to \"{r}\" across a parallel split or join"),
                         ));
                     }
                     if !self.reaches(r, &n.id) {
                         return Err(node_err(
                             &n.id,
+                            format!("只能退回到之前的环节，“{r}”不在它之前"),
                             format!("can return only to an earlier task; \"{r}\" does not come before it"),
                         ));
                     }
@@ -447,6 +539,7 @@ impl ProcessDefinition {
                 .unwrap_or("?");
             return Err(node_err(
                 stuck,
+                "处在一个循环中；要把办件退回，请改用审查环节的 return_to",
                 "is part of a loop; use a task's return_to to send work back instead",
             ));
         }
@@ -464,22 +557,51 @@ impl ProcessDefinition {
 fn parse_node(n: FileNode) -> Result<Node, DefinitionError> {
     let id = n.id.trim().to_owned();
     if id.is_empty() {
-        return Err(DefinitionError::Process("a node has an empty id".into()));
+        return Err(process_err(
+            "有节点的 id 为空，请为每个节点填写 id",
+            "a node has an empty id",
+        ));
     }
     let need = |v: Option<String>, field: &str| {
-        v.filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| node_err(&id, format!("a {} node needs {field}", n.kind)))
+        v.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            node_err(
+                &id,
+                format!("缺少 {field}"),
+                format!("a {} node needs {field}", n.kind),
+            )
+        })
     };
     let limit = |v: Option<String>| -> Result<Limit, DefinitionError> {
-        let text = v.ok_or_else(|| node_err(&id, "needs a limit, for example limit = \"3wd\""))?;
-        text.parse::<Limit>().map_err(|e| node_err(&id, e.to_string()))
+        let text = v.ok_or_else(|| {
+            node_err(
+                &id,
+                "缺少办理时限，例如 limit = \"3wd\"（3个工作日）",
+                "needs a limit, for example limit = \"3wd\"",
+            )
+        })?;
+        text.parse::<Limit>().map_err(|e| {
+            node_err(
+                &id,
+                format!("时限“{text}”写法有误，应为数字加单位：wd 工作日、d 自然日、h 小时，例如 \"3wd\""),
+                e.to_string(),
+            )
+        })
     };
-    let rule = |text: &str| Rule::parse(text).map_err(|e| node_err(&id, e.to_string()));
+    let rule = |text: &str| {
+        Rule::parse(text).map_err(|e| {
+            node_err(
+                &id,
+                format!("条件规则“{text}”无法识别，请按“字段 比较符 值”书写，例如 registered_capital >= 100"),
+                e.to_string(),
+            )
+        })
+    };
     let kind = match n.kind.as_str() {
         "task" => {
             let department = n.department.filter(|d| !d.trim().is_empty()).ok_or_else(|| {
                 node_err(
                     &id,
+                    "审查环节没有指定部门，请设置 department = \"@item\"（事项所属部门）或部门编码",
                     "is a task without a department; set department = \"@item\" or a department code",
                 )
             })?;
@@ -488,7 +610,11 @@ fn parse_node(n: FileNode) -> Result<Node, DefinitionError> {
                 .actions
                 .unwrap_or_else(|| vec![TaskAction::Approve, TaskAction::Refuse]);
             if !actions.contains(&TaskAction::Approve) {
-                return Err(node_err(&id, "a task must allow approve"));
+                return Err(node_err(
+                    &id,
+                    "审查环节必须允许“通过”（approve）",
+                    "a task must allow approve",
+                ));
             }
             NodeKind::Task {
                 department,
@@ -500,7 +626,7 @@ fn parse_node(n: FileNode) -> Result<Node, DefinitionError> {
             }
         }
         "auto" => {
-            let text = need(n.rule, "a rule")?;
+            let text = need(n.rule, "rule")?;
             NodeKind::Auto {
                 rule: rule(&text)?,
                 rule_text: text,
@@ -511,7 +637,11 @@ fn parse_node(n: FileNode) -> Result<Node, DefinitionError> {
         "parallel" => {
             let branches = n.branches.unwrap_or_default();
             if branches.len() < 2 {
-                return Err(node_err(&id, "a parallel split needs at least two branches"));
+                return Err(node_err(
+                    &id,
+                    "并行分支至少需要两条支路",
+                    "a parallel split needs at least two branches",
+                ));
             }
             NodeKind::Parallel { branches }
         }
@@ -523,6 +653,7 @@ fn parse_node(n: FileNode) -> Result<Node, DefinitionError> {
             if when.is_empty() {
                 return Err(node_err(
                     &id,
+                    "条件分支至少需要一个带 rule 和 next 的 [[node.when]]",
                     "a choice needs at least one [[node.when]] with a rule and next",
                 ));
             }
@@ -532,13 +663,17 @@ fn parse_node(n: FileNode) -> Result<Node, DefinitionError> {
             }
             NodeKind::Choice {
                 when: parsed,
-                otherwise: need(n.otherwise, "otherwise (where to go when no rule holds)")?,
+                otherwise: need(n.otherwise, "otherwise")?,
             }
         }
         "countersign" => {
             let departments = n.departments.unwrap_or_default();
             if departments.len() < 2 {
-                return Err(node_err(&id, "a countersign needs at least two departments"));
+                return Err(node_err(
+                    &id,
+                    "会签至少需要两个部门",
+                    "a countersign needs at least two departments",
+                ));
             }
             for d in &departments {
                 check_department(&id, d)?;
@@ -550,13 +685,20 @@ fn parse_node(n: FileNode) -> Result<Node, DefinitionError> {
             }
         }
         "end" => NodeKind::End {
-            outcome: n
-                .outcome
-                .ok_or_else(|| node_err(&id, "an end needs outcome = \"approved\" or \"refused\""))?,
+            outcome: n.outcome.ok_or_else(|| {
+                node_err(
+                    &id,
+                    "结束节点须写明结果 outcome = \"approved\"（准予）或 \"refused\"（不予）",
+                    "an end needs outcome = \"approved\" or \"refused\"",
+                )
+            })?,
         },
         other => {
             return Err(node_err(
                 &id,
+                format!(
+                    "节点类型“{other}”不存在，可用：task（审查）、auto（自动判断）、parallel（并行）、join（汇合）、choice（条件分支）、countersign（会签）、end（结束）"
+                ),
                 format!(
                     "unknown type \"{other}\"; use task, auto, parallel, join, choice, countersign or end"
                 ),
@@ -576,6 +718,7 @@ fn check_department(node: &str, d: &str) -> Result<(), DefinitionError> {
     } else {
         Err(node_err(
             node,
+            format!("部门“{d}”既不是 @item 也不是部门编码"),
             format!("department \"{d}\" is neither @item nor a department code"),
         ))
     }

@@ -566,7 +566,30 @@ fn a_definition_reports_loops_unjoined_branches_and_bad_returns() {
         "{}",
         def_error(&bad_rule)
     );
-    assert!(def_error("code = 1").contains("not valid TOML"));
+    assert!(
+        def_error("code = 1").contains("not valid at line 1"),
+        "{}",
+        def_error("code = 1")
+    );
+}
+
+#[test]
+fn a_process_file_error_says_in_chinese_where_and_what_to_change() {
+    let zh = |text: &str| ProcessDefinition::from_toml(text).expect_err("invalid").msg().zh;
+    // TOML syntax: the line and column, and no parser English.
+    let broken = REVIEW.replacen("name = ", "name == ", 1);
+    let m = zh(&broken);
+    assert!(m.starts_with("流程文件第 ") && m.contains(" 行第 "), "{m}");
+    assert!(!m.contains("expected"), "{m}");
+    let m = zh("code = \"X\"\nversion = 1\nname = \"n\"\n");
+    assert!(m.contains("缺少必填项 start"), "{m}");
+    // A node's mistake names the node and says what to do, in Chinese.
+    let unknown = PARALLEL.replace("next = \"decide\"", "next = \"decyde\"");
+    assert_eq!(zh(&unknown), "节点“join”：指向的“decyde”不是本流程的节点");
+    let bad_rule = REVIEW.replace("capital <= 100", "capital =< 100");
+    assert!(zh(&bad_rule).contains("条件规则"), "{}", zh(&bad_rule));
+    let bad_limit = REVIEW.replacen("limit = \"", "limit = \"x", 1);
+    assert!(zh(&bad_limit).contains("时限"), "{}", zh(&bad_limit));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use onego_domain::messages::Msg;
 use onego_domain::org::{Actor, Role, TokenScope};
 use onego_domain::values::{ApplicantId, Code};
 use rand::RngCore;
@@ -59,6 +60,41 @@ pub enum UserError {
     NeedsApplicant,
     #[error("user \"{0}\" exists already; choose another username")]
     Taken(String),
+}
+
+impl UserError {
+    /// The message for the administrator, in both languages, about the field to change.
+    pub fn msg(&self) -> Msg {
+        let en = self.to_string();
+        match self {
+            UserError::Username => {
+                Msg::new("username_invalid", "用户名应为3至32位英文字母、数字或 . - _", en).at("username")
+            }
+            UserError::WeakPassword => Msg::new("password_weak", "密码至少需要8个字符", en).at("password"),
+            UserError::NeedsDepartment(role) => Msg::new(
+                "role_needs_department",
+                format!(
+                    "“{}”角色必须选择所属部门",
+                    Role::ALL
+                        .iter()
+                        .find(|r| r.as_str() == *role)
+                        .map(onego_domain::labels::Label::zh)
+                        .unwrap_or("该")
+                ),
+                en,
+            )
+            .at("department"),
+            UserError::NeedsApplicant => Msg::new(
+                "applicant_id_needed",
+                "申请人账号须填写身份证号码或统一社会信用代码",
+                en,
+            )
+            .at("applicant"),
+            UserError::Taken(u) => {
+                Msg::new("username_taken", format!("用户名“{u}”已被使用，请另选一个"), en).at("username")
+            }
+        }
+    }
 }
 
 impl NewUser {

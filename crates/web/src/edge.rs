@@ -117,6 +117,9 @@ fn refuse(state: &AppState, req: &Request, at: Where) -> Response {
         lang,
         elder: crate::auth::cookie(req.headers(), "elder") == Some("1"),
         path: "/".into(),
+        posted: false,
+        expired: false,
+        from: None,
     };
     let message = if page.en() { en } else { zh };
     error_page(state, &page, StatusCode::BAD_REQUEST, message)

@@ -23,6 +23,20 @@ pub struct ErrorBody {
     /// A stable code of the message itself (`materials_missing`, `no_such_case`, …; `untranslated` for
     /// the few still only in English).
     pub reason: &'static str,
+    /// When the input had mistakes in several fields: each of them, so a form can show every one
+    /// beside its field at once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldErrorBody>,
+}
+
+/// One field's mistake.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldErrorBody {
+    /// The field's name as sent (`phone`, `content`, `category`, …).
+    pub field: String,
+    pub reason: &'static str,
+    pub message: String,
+    pub message_zh: String,
 }
 
 #[derive(Debug)]
@@ -31,6 +45,8 @@ pub struct ApiError {
     pub message: Msg,
     /// Seconds until a refused request may be tried again (sent as `Retry-After`).
     pub retry_after: Option<i64>,
+    /// Every field's mistake when there were several (each `Msg` names its field).
+    pub fields: Vec<Msg>,
 }
 
 impl ApiError {
@@ -39,6 +55,7 @@ impl ApiError {
             status,
             message: message.into(),
             retry_after: None,
+            fields: Vec::new(),
         }
     }
     pub fn bad_request(m: impl Into<Msg>) -> Self {
@@ -69,6 +86,87 @@ impl ApiError {
     pub fn text(&self, lang: Lang) -> String {
         self.message.text(lang).to_owned()
     }
+
+    /// Field name → message in `lang`, for a form that shows each mistake beside its field: every
+    /// field's mistake, or the one message when it names a field.
+    pub fn field_texts(&self, lang: Lang) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for m in self.fields.iter().chain(std::iter::once(&self.message)) {
+            if let Some(f) = &m.field {
+                out.entry(f.to_string())
+                    .or_insert_with(|| m.text(lang).to_owned());
+            }
+        }
+        out
+    }
+}
+
+/// The mistakes found in a form or a JSON body, collected so the person sees all of them at once,
+/// not one per attempt. Each check names the field it is about.
+#[derive(Default)]
+pub struct FieldErrors(Vec<Msg>);
+
+impl FieldErrors {
+    /// The value, or `None` with the mistake noted against `field`.
+    pub fn check<T, E: Into<Msg>>(
+        &mut self,
+        field: impl Into<std::borrow::Cow<'static, str>>,
+        r: Result<T, E>,
+    ) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.into());
+                None
+            }
+        }
+    }
+
+    /// Notes a mistake against `field` (a message that already names a field keeps it).
+    pub fn add(&mut self, field: impl Into<std::borrow::Cow<'static, str>>, m: Msg) {
+        let m = if m.field.is_some() { m } else { m.at(field) };
+        self.0.push(m);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` when nothing was wrong; otherwise one 422 answer carrying every mistake. Its message is the
+    /// only mistake, or a summary that points at the marked fields.
+    pub fn finish(mut self) -> ApiResult<()> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => {
+                let mut e = ApiError::unprocessable(self.0[0].clone());
+                e.fields = std::mem::take(&mut self.0);
+                Err(e)
+            }
+            n => {
+                let mut e = ApiError::unprocessable(Msg::new(
+                    "several_fields",
+                    format!(
+                        "有 {n} 处需要更正：{}",
+                        self.0
+                            .iter()
+                            .map(|m| m.zh.as_str())
+                            .collect::<Vec<_>>()
+                            .join("；")
+                    ),
+                    format!(
+                        "{n} things need correcting: {}",
+                        self.0
+                            .iter()
+                            .map(|m| m.en.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                ));
+                e.fields = self.0;
+                Err(e)
+            }
+        }
+    }
 }
 
 pub fn code_of(status: StatusCode) -> &'static str {
@@ -98,6 +196,16 @@ impl IntoResponse for ApiError {
             reason: self.message.code,
             message_zh: self.message.zh,
             message: self.message.en,
+            fields: self
+                .fields
+                .into_iter()
+                .map(|m| FieldErrorBody {
+                    field: m.field.map(|f| f.into_owned()).unwrap_or_default(),
+                    reason: m.code,
+                    message: m.en,
+                    message_zh: m.zh,
+                })
+                .collect(),
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after

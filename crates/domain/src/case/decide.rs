@@ -94,22 +94,24 @@ impl Case {
         // Online, nobody receives the papers: every required material must come with the application
         // (容缺后补 materials may follow; a window clerk checks the papers at acceptance instead).
         if submission.channel == Channel::Online {
-            let mut missing: Vec<&str> = Vec::new();
-            for m in items.iter().flat_map(|i| &i.materials) {
-                if m.necessity == Necessity::Required
-                    && !submission.materials.iter().any(|p| p.code == m.code)
-                    && !missing.contains(&m.name.as_str())
-                {
-                    missing.push(&m.name);
-                }
-            }
+            let provided: Vec<&Code> = submission.materials.iter().map(|p| &p.code).collect();
+            let missing: Vec<&str> =
+                crate::catalog::missing_required(items.iter().flat_map(|i| &i.materials), &provided)
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect();
             if !missing.is_empty() {
                 let (zh, en) = crate::messages::names(&missing);
-                return invalid(Msg::new(
-                    "materials_missing_online",
-                    format!("以下必要材料尚未上传：{zh}。请上传后再提交"),
-                    format!("these required materials are not uploaded: {en}; upload them and submit again"),
-                ));
+                return invalid(
+                    Msg::new(
+                        "materials_missing_online",
+                        format!("以下必要材料尚未上传：{zh}。请上传后再提交"),
+                        format!(
+                            "these required materials are not uploaded: {en}; upload them and submit again"
+                        ),
+                    )
+                    .at("materials"),
+                );
             }
         }
         let mut flows = Vec::with_capacity(items.len());

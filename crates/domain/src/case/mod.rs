@@ -18,6 +18,7 @@ mod events;
 mod flow;
 mod model;
 mod next;
+pub use next::submitted_done;
 
 use std::collections::BTreeMap;
 

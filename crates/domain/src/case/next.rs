@@ -4,6 +4,23 @@
 
 use super::*;
 
+/// What a person is told right after an application is opened: online, what happens next for the
+/// applicant; at the window, what the clerk does next.
+pub fn submitted_done(channel: Channel) -> Msg {
+    match channel {
+        Channel::Window => Msg::new(
+            "done_registered",
+            "已登记申请。请核对申请人提交的材料，齐全即可受理，不齐全请一次性告知补正。",
+            "The application is registered. Check the applicant's papers: accept when complete, or ask for everything missing at once.",
+        ),
+        _ => Msg::new(
+            "done_submitted",
+            "申请已提交。窗口将审核您的材料，受理或需要补正时会通知您，可随时在“我的办件”查看进度。",
+            "Your application is sent. The window checks your materials and tells you when it is accepted or something is missing; follow it under My cases.",
+        ),
+    }
+}
+
 impl CaseCommandKind {
     /// What was just done, in the past tense.
     pub fn done(self) -> Msg {

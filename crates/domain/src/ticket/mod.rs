@@ -31,3 +31,4 @@ use commands::{invalid, now_illegal};
 pub use events::{TicketEntry, TicketEvent};
 pub use model::*;
 pub use next::step_label;
+pub use receive::check_content;

@@ -60,7 +60,8 @@ impl Engine {
                 format!(
                     "the ID {key} is registered under another name ({shown}); check that the ID and the name belong together"
                 ),
-            )));
+            )
+            .at("applicant_name")));
         }
         let attach = self.check_files(actor, None, &submission.files()).await?;
         let catalog = self.catalog();

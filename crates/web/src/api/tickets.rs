@@ -57,42 +57,54 @@ pub struct IntakeRequest {
     pub attachments: Vec<String>,
 }
 
-fn parse_word<T: serde::de::DeserializeOwned>(what: (&str, &str), text: &str, choices: &str) -> ApiResult<T> {
+fn parse_word<T: serde::de::DeserializeOwned>(
+    what: (&str, &str),
+    text: &str,
+    choices: &str,
+) -> Result<T, Msg> {
     serde_json::from_value(serde_json::Value::String(text.trim().to_owned())).map_err(|_| {
-        ApiError::unprocessable(Msg::new(
+        Msg::new(
             "unknown_choice",
             format!("请选择{}", what.0),
             format!("{} \"{text}\" is not one of {choices}", what.1),
-        ))
+        )
     })
 }
 
 impl IntakeRequest {
     /// Checks and converts; the requester is the caller when an applicant raises it online.
     pub fn into_intake(self, actor: &Actor) -> ApiResult<Intake> {
-        let channel: TicketChannel = parse_word(
-            ("受理渠道", "channel"),
-            &self.channel,
-            "phone, web, app, grid, enterprise, open311",
-        )?;
-        let kind: TicketType = parse_word(
-            ("诉求类型", "kind"),
-            &self.kind,
-            "enquiry, help, complaint, report, suggestion",
-        )?;
-        let urgency: Urgency = match &self.urgency {
-            Some(u) if !u.trim().is_empty() => {
-                parse_word(("紧急程度", "urgency"), u, "normal, urgent, emergency")?
-            }
-            _ => Urgency::Normal,
+        // Every field is checked before answering, so a form shows all its mistakes at once.
+        let mut bad = crate::error::FieldErrors::default();
+        let channel: Option<TicketChannel> = bad.check(
+            "channel",
+            parse_word(
+                ("受理渠道", "channel"),
+                &self.channel,
+                "phone, web, app, grid, enterprise, open311",
+            ),
+        );
+        let kind: Option<TicketType> = bad.check(
+            "kind",
+            parse_word(
+                ("诉求类型", "kind"),
+                &self.kind,
+                "enquiry, help, complaint, report, suggestion",
+            ),
+        );
+        let urgency: Option<Urgency> = match &self.urgency {
+            Some(u) if !u.trim().is_empty() => bad.check(
+                "urgency",
+                parse_word(("紧急程度", "urgency"), u, "normal, urgent, emergency"),
+            ),
+            _ => Some(Urgency::Normal),
         };
-        let category = Code::parse(self.category.trim()).map_err(|e| {
-            ApiError::unprocessable(Msg::new(
-                "choose_category",
-                "请选择诉求分类",
-                format!("category: {e}"),
-            ))
-        })?;
+        let category = bad.check(
+            "category",
+            Code::parse(self.category.trim())
+                .map_err(|e| Msg::new("choose_category", "请选择诉求分类", format!("category: {e}"))),
+        );
+        bad.check("content", onego_domain::ticket::check_content(&self.content));
         let location = match (self.lat, self.lon) {
             (Some(lat), Some(lon)) => Some(Location {
                 lat,
@@ -101,29 +113,32 @@ impl IntakeRequest {
             }),
             (None, None) => None,
             _ => {
-                return Err(ApiError::unprocessable(Msg::new(
-                    "lat_lon_together",
-                    "经度和纬度请同时填写，或都不填",
-                    "give both lat and lon, or neither",
-                )));
+                bad.add(
+                    "lat",
+                    Msg::new(
+                        "lat_lon_together",
+                        "经度和纬度请同时填写，或都不填",
+                        "give both lat and lon, or neither",
+                    ),
+                );
+                None
             }
         };
         let phone = match self.phone.as_deref().map(str::trim) {
-            Some(p) if !p.is_empty() => Some(
-                Mobile::parse(p)
-                    .map_err(|e| ApiError::unprocessable(e.msg().prefixed("联系电话：", "phone: ")))?,
-            ),
+            Some(p) if !p.is_empty() => bad.check("phone", Mobile::parse(p).map_err(|e| e.msg())),
             _ => None,
         };
         let name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        let summoned = self
+        let summoned: Vec<Code> = self
             .summoned
             .iter()
-            .map(|d| {
-                Code::parse(d.trim())
-                    .map_err(|e| ApiError::unprocessable(e.msg().prefixed("吹哨部门：", "summoned: ")))
-            })
-            .collect::<ApiResult<Vec<_>>>()?;
+            .filter_map(|d| bad.check("summoned", Code::parse(d.trim()).map_err(|e| e.msg())))
+            .collect();
+        bad.finish()?;
+        let (Some(channel), Some(kind), Some(urgency), Some(category)) = (channel, kind, urgency, category)
+        else {
+            unreachable!("every missing value noted a mistake above");
+        };
         Ok(Intake {
             channel,
             kind,

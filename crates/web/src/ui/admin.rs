@@ -100,7 +100,14 @@ pub async fn admin_process(State(state): State<AppState>, page: Page, body: Byte
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("{}{e}", page.tr("流程定义有误，请按以下提示修改后重新提交：", "")),
+                &format!(
+                    "{}{}",
+                    page.tr(
+                        "流程定义有误，请按以下提示修改后重新提交：",
+                        "The process definition has a mistake: "
+                    ),
+                    e.msg().text(page.lang)
+                ),
                 "",
                 &source,
             )
@@ -202,7 +209,11 @@ pub async fn admin_user(State(state): State<AppState>, page: Page, body: Bytes) 
             &state,
             &page,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("{}{e}", page.tr("用户信息有误：", "")),
+            &format!(
+                "{}{}",
+                page.tr("用户信息有误：", "The user's details need a change: "),
+                e.msg().text(page.lang)
+            ),
             "",
             "",
         )

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use onego_domain::case::{Applicant, Channel, ProvidedMaterial, Registry, SubjectRef, Submission};
 use onego_domain::catalog::{FormField, MaterialSpec, ServiceItem};
+use onego_domain::messages::Msg;
 use onego_domain::org::Role;
 use onego_domain::process::NodeKind;
 use onego_domain::values::{Code, Mobile};
@@ -102,11 +103,20 @@ pub async fn apply_page(
         "apply.html",
         StatusCode::OK,
         context! {
-            title => title, kind => kind, code => code, error => "",
-            fields => fields.iter().map(|f| context! { key => f.key.clone(), label => f.label.clone(), required => f.required, field_type => f.field_type.clone(), choices => f.choices.clone() }).collect::<Vec<_>>(),
+            title => title, kind => kind, code => code,
+            fields => fields.iter().map(|f| field_view(f, "")).collect::<Vec<_>>(),
             materials => materials.iter().map(|m| material_view(&page, m)).collect::<Vec<_>>(),
+            ..crate::ui::form::no_refusal(),
         },
     ))
+}
+
+/// A field of the application form, with what was typed into it (kept after a refusal).
+fn field_view(f: &FormField, value: &str) -> minijinja::Value {
+    context! {
+        key => f.key.clone(), label => f.label.clone(), required => f.required,
+        field_type => f.field_type.clone(), choices => f.choices.clone(), value => value,
+    }
 }
 
 /// Material files come in fields named `file_<material code>`.
@@ -151,35 +161,47 @@ pub async fn apply_submit(
             &page.tr("没有这个事项。", "There is no such service item."),
         ));
     };
-    let again = |status: StatusCode, msg: String| {
+    // A refusal shows the form again with what was typed and every mistake beside its field (files
+    // must be chosen again: a browser never refills a file input).
+    let again = |e: &ApiError| {
         render(
             &state,
             &page,
             "apply.html",
-            status,
+            e.status,
             context! {
-                title => title.clone(), kind => kind.clone(), code => code.to_string(), error => msg,
-                fields => form_spec.iter().map(|f| context! { key => f.key.clone(), label => f.label.clone(), required => f.required, field_type => f.field_type.clone(), choices => f.choices.clone() }).collect::<Vec<_>>(),
+                title => title.clone(), kind => kind.clone(), code => code.to_string(),
+                fields => form_spec.iter().map(|f| field_view(f, &fields.text(&f.key))).collect::<Vec<_>>(),
                 materials => materials.iter().map(|m| material_view(&page, m)).collect::<Vec<_>>(),
+                ..crate::ui::form::refusal(e, page.lang),
             },
         )
     };
     if let Some(problem) = problem {
-        return Ok(again(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            problem.message(page.en()),
-        ));
+        return Ok(again(&ApiError::unprocessable(Msg::new(
+            "upload_refused",
+            problem.message(false),
+            problem.message(true),
+        ))));
     }
     let held = match material_files(&page, held) {
         Ok(h) => h,
-        Err(m) => return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, m)),
+        Err(m) => return Ok(again(&ApiError::unprocessable(m))),
     };
+    let mut bad = crate::error::FieldErrors::default();
     let mut form = serde_json::Map::new();
     for f in &form_spec {
         let v = fields.text(&f.key);
         if f.required && v.is_empty() {
-            let msg = format!("{}{}", page.tr("请填写：", "Please fill in: "), f.label);
-            return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, msg));
+            bad.add(
+                f.key.clone(),
+                Msg::new(
+                    "field_needed",
+                    format!("请填写：{}", f.label),
+                    format!("Please fill in: {}", f.label),
+                ),
+            );
+            continue;
         }
         let value = match f.field_type.as_str() {
             "number" => v
@@ -192,6 +214,22 @@ pub async fn apply_submit(
             _ => serde_json::Value::String(v),
         };
         form.insert(f.key.clone(), value);
+    }
+    // Each required material without a file is marked at its upload, together with the fields.
+    let uploaded: Vec<Code> = held.iter().filter_map(|(c, _)| Code::parse(c).ok()).collect();
+    let uploaded: Vec<&Code> = uploaded.iter().collect();
+    for m in onego_domain::catalog::missing_required(&materials, &uploaded) {
+        bad.add(
+            format!("file_{}", m.code),
+            Msg::new(
+                "material_needed",
+                format!("请上传必要材料：{}", m.name),
+                format!("Upload the required material: {}", m.name),
+            ),
+        );
+    }
+    if let Err(e) = bad.finish() {
+        return Ok(again(&e));
     }
     let t = now();
     let applicant = Applicant {
@@ -207,7 +245,7 @@ pub async fn apply_submit(
     let codes: Vec<String> = held.iter().map(|(c, _)| c.clone()).collect();
     let files = match crate::held_files::store(&state, auth.user.id, held).await {
         Ok(f) => f,
-        Err(e) => return Ok(again(e.status, e.text(page.lang))),
+        Err(e) => return Ok(again(&e)),
     };
     let submission = Submission {
         subject: if kind == "bundle" {
@@ -231,11 +269,10 @@ pub async fn apply_submit(
             .collect(),
     };
     match state.engine.open_case(&auth.actor, submission, None, t).await {
-        Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.state.id)).into_response()),
+        Ok(out) => Ok(Redirect::to(&format!("/cases/{}?done=submitted", out.state.id)).into_response()),
         Err(e) => {
             crate::held_files::discard(&state, auth.user.id, &files).await;
-            let e = ApiError::from(e);
-            Ok(again(e.status, e.text(page.lang)))
+            Ok(again(&ApiError::from(e)))
         }
     }
 }

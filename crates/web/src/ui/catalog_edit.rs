@@ -7,12 +7,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{Value, context};
-use onego_calendar::Limit;
 use onego_domain::case::Registry;
 use onego_domain::catalog::{FormField, MaterialKind, MaterialSource, Necessity, ServiceItem};
 use onego_domain::labels::Label;
+use onego_domain::messages::Msg;
 use onego_domain::org::Role;
-use onego_domain::values::Code;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -215,7 +214,7 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
                 StatusCode::UNPROCESSABLE_ENTITY,
                 echo(),
                 version,
-                &e,
+                e.text(page.lang),
             ));
         }
     };
@@ -352,7 +351,7 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
                 .collect::<BTreeMap<_, _>>(),
         )
     };
-    let parsed = (|| -> Result<onego_domain::catalog::Bundle, String> {
+    let parsed = (|| -> Result<onego_domain::catalog::Bundle, Msg> {
         let mut fields = Vec::new();
         for (n, line) in form
             .text("fields")
@@ -363,9 +362,16 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
         {
             let p: Vec<&str> = line.split('|').map(str::trim).collect();
             if p.len() != 4 {
-                return Err(format!(
-                    "form field line {}: write key | label | yes/no | text/number/date",
-                    n + 1
+                return Err(Msg::new(
+                    "form_field_line",
+                    format!(
+                        "表单字段第 {} 行：请写成 键 | 名称 | yes/no | text/number/date",
+                        n + 1
+                    ),
+                    format!(
+                        "form field line {}: write key | label | yes/no | text/number/date",
+                        n + 1
+                    ),
                 ));
             }
             fields.push(FormField {
@@ -380,26 +386,23 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
             .text("members")
             .split([',', '，', ' '])
             .filter(|s| !s.is_empty())
-            .map(|s| Code::parse(s).map_err(|e| e.to_string()))
+            .map(|s| code_from(s, ("包含的事项", "members")))
             .collect::<Result<Vec<_>, _>>()?;
         let b = onego_domain::catalog::Bundle {
-            code: Code::parse(&form.text("code")).map_err(|e| e.to_string())?,
+            code: code_from(&form.text("code"), ("一件事编码", "code"))?,
             version,
             effective_from: today,
             name: form.text("name"),
             description: form.text("description"),
             members,
-            lead_department: Code::parse(&form.text("lead")).map_err(|e| e.to_string())?,
-            promised_limit: form
-                .limit_text("promised")
-                .parse::<Limit>()
-                .map_err(|e| e.to_string())?,
+            lead_department: code_from(&form.text("lead"), ("牵头部门", "lead department"))?,
+            promised_limit: limit_from(&form, "promised", ("承诺时限", "promised limit"))?,
             result_name: form.text("result"),
             form_fields: fields,
         };
         let catalog = state.engine.catalog();
         let items: Vec<ServiceItem> = catalog.items_on(today).into_iter().cloned().collect();
-        b.validate(&items).map_err(|e| e.to_string())?;
+        b.validate(&items).map_err(|e| e.msg())?;
         Ok(b)
     })();
     let bundle = match parsed {
@@ -411,7 +414,7 @@ pub async fn admin_bundle_save(State(state): State<AppState>, page: Page, body: 
                 StatusCode::UNPROCESSABLE_ENTITY,
                 echo(),
                 version,
-                &e,
+                e.text(page.lang),
             ));
         }
     };

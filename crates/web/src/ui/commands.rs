@@ -268,22 +268,45 @@ pub(crate) fn ticket_command(form: &FormData) -> Result<TicketCommand, ApiError>
     })
 }
 
-pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, String> {
-    serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
-        .map_err(|_| format!("{what} \"{}\" is not one of the allowed values", text.trim()))
+/// A choice from a form's list, by its code; `what` names the field in both languages.
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(what: (&str, &str), text: &str) -> Result<T, Msg> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned())).map_err(|_| {
+        Msg::new(
+            "unknown_choice",
+            format!("请从列表中选择{}", what.0),
+            format!("{} \"{}\" is not one of the allowed values", what.1, text.trim()),
+        )
+    })
+}
+
+/// A time limit typed in a form (`20` and `wd`), with its field named in both languages.
+pub(crate) fn limit_from(form: &FormData, key: &str, what: (&str, &str)) -> Result<Limit, Msg> {
+    let text = form.limit_text(key);
+    text.parse::<Limit>().map_err(|e| {
+        Msg::new(
+            "limit_invalid",
+            format!("{}请填写一个正整数并选择单位（工作日、自然日或小时）", what.0),
+            format!("{}: {e}", what.1),
+        )
+        .at(key.to_owned())
+    })
+}
+
+/// A code typed in a form, with its field named in both languages.
+pub(crate) fn code_from(text: &str, what: (&str, &str)) -> Result<Code, Msg> {
+    Code::parse(text.trim()).map_err(|e| {
+        e.msg()
+            .prefixed(&format!("{}：", what.0), &format!("{}: ", what.1))
+    })
 }
 
 pub(crate) fn item_from_form(
     form: &FormData,
     version: u32,
     today: chrono::NaiveDate,
-) -> Result<ServiceItem, String> {
-    let code = |k: &str| Code::parse(&form.text(k)).map_err(|e| format!("{k}: {e}"));
-    let limit = |k: &str| {
-        form.limit_text(k)
-            .parse::<Limit>()
-            .map_err(|e| format!("{k}: {e}"))
-    };
+) -> Result<ServiceItem, Msg> {
+    let code = |k: &'static str, what: (&str, &str)| code_from(&form.text(k), what).map_err(|m| m.at(k));
+    let limit = |k: &str, what: (&str, &str)| limit_from(form, k, what);
     let lines = |k: &str| {
         form.text(k)
             .lines()
@@ -307,16 +330,26 @@ pub(crate) fn item_from_form(
         }
         let row = i + 1;
         if code.is_empty() || name.is_empty() {
-            return Err(format!(
-                "第 {row} 行材料：请同时填写编码和名称（row {row}: give both a code and a name）"
-            ));
+            return Err(Msg::new(
+                "material_row_incomplete",
+                format!("第 {row} 行材料：请同时填写编码和名称"),
+                format!("material row {row}: give both a code and a name"),
+            )
+            .at("materials"));
         }
         materials.push(MaterialSpec {
-            code: Code::parse(code).map_err(|e| format!("第 {row} 行材料：{}", e.msg().zh))?,
+            code: code_from(
+                code,
+                (
+                    &format!("第 {row} 行材料的编码"),
+                    &format!("material row {row}: code"),
+                ),
+            )
+            .map_err(|m| m.at("materials"))?,
             name: name.to_owned(),
-            necessity: parse_enum("necessity", &pick("m_necessity", i))?,
-            source: parse_enum("source", &pick("m_source", i))?,
-            kind: parse_enum("kind", &pick("m_kind", i))?,
+            necessity: parse_enum(("材料的必要性", "necessity"), &pick("m_necessity", i))?,
+            source: parse_enum(("材料来源", "source"), &pick("m_source", i))?,
+            kind: parse_enum(("材料类型", "kind"), &pick("m_kind", i))?,
             form: onego_domain::catalog::MaterialForm::Either,
             copies: 1,
             blank_form: None,
@@ -324,21 +357,21 @@ pub(crate) fn item_from_form(
         });
     }
     let item = ServiceItem {
-        base_code: code("base")?,
-        impl_code: code("code")?,
+        base_code: code("base", ("基本编码", "base code"))?,
+        impl_code: code("code", ("实施编码", "implementation code"))?,
         version,
         effective_from: today,
         effective_until: None,
         name: form.text("name"),
-        kind: parse_enum("kind", &form.text("kind"))?,
-        department: code("department")?,
-        legal_limit: limit("legal")?,
-        promised_limit: limit("promised")?,
-        handling: parse_enum("handling", &form.text("handling"))?,
-        visits_required: form
-            .text("visits")
-            .parse()
-            .map_err(|_| "visits must be 0 or 1".to_owned())?,
+        kind: parse_enum(("事项类型", "kind"), &form.text("kind")).map_err(|m| m.at("kind"))?,
+        department: code("department", ("实施部门", "department"))?,
+        legal_limit: limit("legal", ("法定时限", "legal limit"))?,
+        promised_limit: limit("promised", ("承诺时限", "promised limit"))?,
+        handling: parse_enum(("办件类型", "handling"), &form.text("handling"))
+            .map_err(|m| m.at("handling"))?,
+        visits_required: form.text("visits").parse().map_err(|_| {
+            Msg::new("visits_invalid", "到现场次数只能是0或1", "visits must be 0 or 1").at("visits")
+        })?,
         online_depth: if form.text("visits") == "0" {
             onego_domain::catalog::OnlineDepth::FullyOnline
         } else {
@@ -353,8 +386,8 @@ pub(crate) fn item_from_form(
         hours: form.text("hours"),
         consult_phone: form.text("consult"),
         complaint_phone: form.text("complaint"),
-        process: code("process")?,
+        process: code("process", ("办理流程", "process"))?,
     };
-    item.validate().map_err(|e| e.to_string())?;
+    item.validate().map_err(|e| e.msg())?;
     Ok(item)
 }

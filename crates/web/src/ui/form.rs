@@ -41,3 +41,28 @@ impl FormData {
         self.0.get(key).cloned().unwrap_or_default()
     }
 }
+
+/// What a form shows after a refusal: a message at the top (`error`) and each field's mistake beside
+/// that field (`errors`, read by the templates' `field_error` and `invalid`). Several mistakes are
+/// summarised at the top and each is shown where it is.
+pub(crate) fn refusal(e: &crate::error::ApiError, lang: onego_domain::labels::Lang) -> minijinja::Value {
+    let fields = e.field_texts(lang);
+    let top = if fields.len() > 1 {
+        lang.pick(
+            &format!("有 {} 处需要更正，请看下面标出的地方后再提交。", fields.len()),
+            &format!(
+                "{} things need correcting: see the marked fields, then send again.",
+                fields.len()
+            ),
+        )
+        .to_owned()
+    } else {
+        e.text(lang)
+    };
+    minijinja::context! { error => top, errors => fields }
+}
+
+/// The same for a form shown without a refusal.
+pub(crate) fn no_refusal() -> minijinja::Value {
+    minijinja::context! { error => "", errors => std::collections::BTreeMap::<String, String>::new() }
+}

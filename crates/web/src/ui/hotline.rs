@@ -81,7 +81,7 @@ pub async fn intake_page(State(state): State<AppState>, page: Page) -> PageResul
         StatusCode::OK,
         &FormData::parse(b""),
         Vec::new(),
-        "",
+        None,
     )
 }
 
@@ -91,7 +91,7 @@ pub(crate) fn intake_render(
     status: StatusCode,
     form: &FormData,
     suggestions: Vec<RouteSuggestion>,
-    error: &str,
+    refused: Option<&ApiError>,
 ) -> PageResult {
     let chosen = if form.text("category").is_empty() {
         suggestions
@@ -107,11 +107,12 @@ pub(crate) fn intake_render(
         "hotline_intake.html",
         status,
         context! {
-            categories => categories(state), error => error, chosen => chosen,
+            categories => categories(state), chosen => chosen,
             suggestions => suggestions.iter().map(|s| context! { category => s.category.clone(), name => s.category_name.clone(),
                 department => dept_name(state, &s.department), confidence => format!("{:.0}%", s.confidence * 100.0), words => s.words.join("、") }).collect::<Vec<_>>(),
             f => context! { channel => form.text("channel"), kind => form.text("kind"), content => form.text("content"), lat => form.text("lat"),
                 lon => form.text("lon"), address => form.text("address"), name => form.text("name"), phone => form.text("phone"), urgency => form.text("urgency") },
+            ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
         },
     ))
 }
@@ -124,7 +125,7 @@ pub async fn intake_submit(State(state): State<AppState>, page: Page, body: Byte
     page.check_csrf(&state, form.get("csrf"))?;
     if form.text("action") == "suggest" {
         let s = state.engine.suggest(&form.text("content"), 3);
-        return intake_render(&state, &page, StatusCode::OK, &form, s, "");
+        return intake_render(&state, &page, StatusCode::OK, &form, s, None);
     }
     let result = match intake_request(&form, "").into_intake(&auth.actor) {
         Ok(i) => state
@@ -138,7 +139,7 @@ pub async fn intake_submit(State(state): State<AppState>, page: Page, body: Byte
         Ok(out) => Ok(Redirect::to(&format!("/tickets/{}?done=received", out.state.id)).into_response()),
         Err(e) => {
             let s = state.engine.suggest(&form.text("content"), 3);
-            intake_render(&state, &page, e.status, &form, s, &e.text(page.lang))
+            intake_render(&state, &page, e.status, &form, s, Some(&e))
         }
     }
 }

@@ -92,6 +92,37 @@ fn t(state: &minijinja::State<'_, '_>, zh: String, en: String) -> String {
     }
 }
 
+/// `{{ field_error("phone") }}`: the mistake in the field `phone` (from the view's `errors`), shown
+/// beside it; nothing when the field is fine.
+fn field_error(state: &minijinja::State<'_, '_>, name: String) -> Value {
+    match field_message(state, &name) {
+        Some(text) => Value::from_safe_string(format!(
+            r#"<p class="field-error" id="{}-error">{}</p>"#,
+            minijinja::HtmlEscape(&name),
+            minijinja::HtmlEscape(&text)
+        )),
+        None => Value::from(""),
+    }
+}
+
+/// `<input … {{ invalid("phone") }}>`: marks a field with a mistake for assistive technology and
+/// points at its message.
+fn invalid(state: &minijinja::State<'_, '_>, name: String) -> Value {
+    match field_message(state, &name) {
+        Some(_) => Value::from_safe_string(format!(
+            r#"aria-invalid="true" aria-describedby="{}-error""#,
+            minijinja::HtmlEscape(&name)
+        )),
+        None => Value::from(""),
+    }
+}
+
+fn field_message(state: &minijinja::State<'_, '_>, name: &str) -> Option<String> {
+    let errors = state.lookup("errors")?;
+    let m = errors.get_attr(name).ok()?;
+    m.as_str().map(str::to_owned).filter(|s| !s.is_empty())
+}
+
 impl Templates {
     pub fn new() -> Result<Templates, minijinja::Error> {
         let mut env = Environment::new();
@@ -105,6 +136,8 @@ impl Templates {
             env.add_template(name, source)?;
         }
         env.add_function("t", t);
+        env.add_function("field_error", field_error);
+        env.add_function("invalid", invalid);
         // A limit written as 20wd, split for a number field and a unit choice.
         env.add_function("limit_n", |v: String| -> String {
             v.chars().take_while(char::is_ascii_digit).collect()
@@ -125,6 +158,12 @@ pub struct Page {
     pub lang: Lang,
     pub elder: bool,
     pub path: String,
+    /// A form was sent (POST): losing the session then must not lose what was typed.
+    pub posted: bool,
+    /// The browser sent a session cookie that no longer opens a session: it expired or was ended.
+    pub expired: bool,
+    /// The page a form was sent from (same site only), where the user returns after logging in again.
+    pub from: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -145,11 +184,32 @@ impl FromRequestParts<AppState> for Page {
             Ok(a) => a,
             Err(e) => return Err(e.into_response()),
         };
+        let expired = auth.is_none() && cookie(&parts.headers, crate::auth::SESSION_COOKIE).is_some();
+        let from = parts
+            .headers
+            .get(header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| axum::http::Uri::try_from(r).ok())
+            .filter(|u| {
+                u.authority().is_none()
+                    || u.authority()
+                        == parts
+                            .headers
+                            .get(header::HOST)
+                            .and_then(|h| h.to_str().ok())
+                            .and_then(|h| h.parse().ok())
+                            .as_ref()
+            })
+            .and_then(|u| u.path_and_query().map(|p| p.as_str().to_owned()))
+            .filter(|p| crate::edge::local_path(p).is_some());
         Ok(Page {
             auth,
             lang,
             elder,
             path,
+            posted: parts.method == axum::http::Method::POST,
+            expired,
+            from,
         })
     }
 }
@@ -167,8 +227,22 @@ impl Page {
     #[allow(clippy::result_large_err)]
     pub fn require(&self) -> Result<&Auth, Response> {
         self.auth.as_ref().ok_or_else(|| {
-            let next = form_urlencoded::byte_serialize(self.path.as_bytes()).collect::<String>();
-            Redirect::to(&format!("/login?next={next}")).into_response()
+            // A form sent without a session returns, after logging in, to the page it was filled on,
+            // where the browser puts back what was typed (static/forms.js keeps it for this tab only).
+            let (back, resume) = match (&self.from, self.posted) {
+                (Some(from), true) => (from.as_str(), true),
+                _ => (self.path.as_str(), false),
+            };
+            let next = form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>();
+            let mut to = format!("/login?next={next}");
+            if self.expired {
+                to.push_str("&expired=1");
+            }
+            if resume {
+                to.push_str("&resume=1");
+            }
+            // 303: the browser follows with a GET whatever the method was.
+            Redirect::to(&to).into_response()
         })
     }
 

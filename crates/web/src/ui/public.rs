@@ -36,7 +36,7 @@ pub(crate) fn public_actor() -> Actor {
 }
 
 pub async fn request_page(State(state): State<AppState>, page: Page) -> PageResult {
-    request_render(&state, &page, StatusCode::OK, &FormData::parse(b""), "", None)
+    request_render(&state, &page, StatusCode::OK, &FormData::parse(b""), None, None)
 }
 
 pub(crate) fn request_render(
@@ -44,7 +44,7 @@ pub(crate) fn request_render(
     page: &Page,
     status: StatusCode,
     form: &FormData,
-    error: &str,
+    refused: Option<&ApiError>,
     created: Option<String>,
 ) -> PageResult {
     Ok(render(
@@ -53,9 +53,10 @@ pub(crate) fn request_render(
         "request.html",
         status,
         context! {
-            categories => categories(state), error => error, created => created,
+            categories => categories(state), created => created,
             f => context! { category => form.text("category"), kind => form.text("kind"), content => form.text("content"), address => form.text("address"),
                 lat => form.text("lat"), lon => form.text("lon"), name => form.text("name"), phone => form.text("phone") },
+            ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
         },
     ))
 }
@@ -84,10 +85,10 @@ pub async fn request_submit(State(state): State<AppState>, page: Page, body: Byt
             &page,
             StatusCode::CREATED,
             &FormData::parse(b""),
-            "",
+            None,
             Some(out.state.number.clone()),
         ),
-        Err(e) => request_render(&state, &page, e.status, &form, &e.text(page.lang), None),
+        Err(e) => request_render(&state, &page, e.status, &form, Some(&e), None),
     }
 }
 

@@ -60,7 +60,10 @@ pub async fn login_page(
         &page,
         "login.html",
         StatusCode::OK,
-        context! { next => form.text("next"), error => "" },
+        context! {
+            next => form.text("next"), error => "",
+            expired => form.text("expired") == "1", resume => form.text("resume") == "1",
+        },
     )
 }
 
@@ -90,13 +93,14 @@ pub async fn login_submit(
         form.get("password").unwrap_or("").to_owned(),
     );
     let next = form.text("next");
+    let resume = form.text("resume") == "1";
     let fail = |msg: String| {
         render(
             &state,
             &page,
             "login.html",
             StatusCode::UNAUTHORIZED,
-            context! { next => next.clone(), error => msg, username => username.clone() },
+            context! { next => next.clone(), error => msg, username => username.clone(), resume => resume },
         )
     };
     let (auth, cookie) = match crate::auth::log_in(&state, &origin, &username, password).await {
@@ -116,9 +120,12 @@ pub async fn login_submit(
         }
         Err(crate::auth::LoginError::Other(e)) => return api_error_page(&state, &page, e),
     };
-    let target = crate::edge::local_path(&next)
-        .map(str::to_owned)
-        .unwrap_or_else(|| home_for(auth.user.role).to_owned());
+    let target = match crate::edge::local_path(&next) {
+        // Back on the page whose form was sent without a session, the browser fills it in again.
+        Some(n) if resume => format!("{n}{}resume=1", if n.contains('?') { '&' } else { '?' }),
+        Some(n) => n.to_owned(),
+        None => home_for(auth.user.role).to_owned(),
+    };
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, cookie);
     (headers, Redirect::to(&target)).into_response()

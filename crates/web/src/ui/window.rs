@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use onego_domain::case::{Applicant, CaseStatus, Channel, SubjectRef, Submission};
 use onego_domain::labels::Label;
+use onego_domain::messages::Msg;
 use onego_domain::org::Role;
 use onego_domain::policy::CaseScope;
 use onego_domain::values::{ApplicantId, Code, Mobile};
@@ -30,7 +31,7 @@ pub async fn window(
     let form = FormData::parse(q.unwrap_or_default().as_bytes());
     let wanted = form.text("applicant");
     if wanted.is_empty() {
-        return window_page(&state, &page, StatusCode::OK, "", None, None).await;
+        return window_page(&state, &page, StatusCode::OK, None, None, None).await;
     }
     // Find an applicant's cases by ID number or 统一社会信用代码 (validated first).
     match ApplicantId::parse(&wanted) {
@@ -48,7 +49,7 @@ pub async fn window(
                 &state,
                 &page,
                 StatusCode::OK,
-                "",
+                None,
                 Some((id.as_str().to_owned(), rows)),
                 None,
             )
@@ -59,7 +60,7 @@ pub async fn window(
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                e.msg().text(page.lang),
+                Some(&ApiError::unprocessable(e.msg().at("applicant"))),
                 None,
                 None,
             )
@@ -72,7 +73,7 @@ pub(crate) async fn window_page(
     state: &AppState,
     page: &Page,
     status: StatusCode,
-    error: &str,
+    refused: Option<&ApiError>,
     found: Option<(String, Vec<CaseListRow>)>,
     kept: Option<&FormData>,
 ) -> PageResult {
@@ -101,11 +102,12 @@ pub(crate) async fn window_page(
             to_deliver => to_deliver.iter().map(row).collect::<Vec<_>>(),
             items => catalog.items_on(today).iter().map(|i| context! { code => i.impl_code.to_string(), name => i.name.clone() }).collect::<Vec<_>>(),
             bundles => catalog.bundles_on(today).iter().map(|b| context! { code => b.code.to_string(), name => b.name.clone() }).collect::<Vec<_>>(),
-            error => error, f => kept_form,
+            f => kept_form,
             found => found.as_ref().map(|(id, rows)| context! {
                 id => id.clone(),
                 rows => rows.iter().map(|r| context! { ..row(r), ..context! { status_zh => r.status.zh() } }).collect::<Vec<_>>(),
             }),
+            ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
         },
     ))
 }
@@ -115,29 +117,50 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
     let auth = page.require_role(&state, &[Role::Clerk])?.clone();
     let form = FormData::parse(&body);
     page.check_csrf(&state, form.get("csrf"))?;
-    let parsed = (|| -> Result<Submission, String> {
-        let id =
-            ApplicantId::parse(&form.text("applicant_id")).map_err(|e| e.msg().text(page.lang).to_owned())?;
-        let name = form.text("applicant_name");
-        if name.is_empty() {
-            return Err(page.tr("请填写申请人姓名或单位名称。", "Give the applicant's name."));
-        }
-        let mobile = form
-            .get("mobile")
-            .filter(|m| !m.trim().is_empty())
-            .map(Mobile::parse)
-            .transpose()
-            .map_err(|e| e.msg().text(page.lang).to_owned())?;
-        let subject = match form.text("subject").split_once(':') {
-            Some(("item", c)) => SubjectRef::Item {
-                code: Code::parse(c).map_err(|e| e.to_string())?,
-            },
-            Some(("bundle", c)) => SubjectRef::Bundle {
-                code: Code::parse(c).map_err(|e| e.to_string())?,
-            },
-            _ => return Err(page.tr("请选择办理的事项或一件事。", "Choose the item or bundle.")),
-        };
-        Ok(Submission {
+    // Every field is checked before answering, so the clerk sees all mistakes at once, each beside its field.
+    let mut bad = crate::error::FieldErrors::default();
+    let id = bad.check(
+        "applicant_id",
+        ApplicantId::parse(&form.text("applicant_id")).map_err(|e| e.msg()),
+    );
+    let name = form.text("applicant_name");
+    if name.is_empty() {
+        bad.add(
+            "applicant_name",
+            Msg::new(
+                "name_needed",
+                "请填写申请人姓名或单位名称。",
+                "Give the applicant's name.",
+            ),
+        );
+    }
+    let mobile = bad
+        .check(
+            "mobile",
+            form.get("mobile")
+                .filter(|m| !m.trim().is_empty())
+                .map(Mobile::parse)
+                .transpose()
+                .map_err(|e| e.msg()),
+        )
+        .flatten();
+    let subject = match form.text("subject").split_once(':') {
+        Some(("item", c)) => Code::parse(c).ok().map(|code| SubjectRef::Item { code }),
+        Some(("bundle", c)) => Code::parse(c).ok().map(|code| SubjectRef::Bundle { code }),
+        _ => None,
+    };
+    if subject.is_none() {
+        bad.add(
+            "subject",
+            Msg::new(
+                "subject_needed",
+                "请选择办理的事项或一件事。",
+                "Choose the item or bundle.",
+            ),
+        );
+    }
+    let submission = match (bad.finish(), id, subject) {
+        (Ok(()), Some(id), Some(subject)) => Submission {
             subject,
             channel: Channel::Window,
             applicant: Applicant {
@@ -148,16 +171,16 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
             },
             form: serde_json::json!({}),
             materials: vec![],
-        })
-    })();
-    let submission = match parsed {
-        Ok(s) => s,
-        Err(m) => {
+        },
+        (refused, _, _) => {
+            let e = refused
+                .err()
+                .unwrap_or_else(|| ApiError::unprocessable("the form is incomplete"));
             return window_page(
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &m,
+                Some(&e),
                 None,
                 Some(&form),
             )
@@ -165,17 +188,10 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
         }
     };
     match state.engine.open_case(&auth.actor, submission, None, now()).await {
-        Ok(out) => Ok(Redirect::to(&format!("/cases/{}", out.state.id)).into_response()),
+        Ok(out) => Ok(Redirect::to(&format!("/cases/{}?done=registered", out.state.id)).into_response()),
         Err(e) => {
-            window_page(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ApiError::from(e).text(page.lang),
-                None,
-                Some(&form),
-            )
-            .await
+            let e = ApiError::from(e);
+            window_page(&state, &page, e.status, Some(&e), None, Some(&form)).await
         }
     }
 }

@@ -171,8 +171,10 @@ async fn an_online_application_without_its_required_materials_is_refused_on_the_
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Every missing required material is marked at its own upload, all at once.
+    assert!(body.contains("处需要更正"), "{body}");
     assert!(
-        body.contains("以下必要材料尚未上传") && body.contains("食品经营许可申请书"),
+        body.contains("请上传必要材料：食品经营许可申请书") && body.contains(r#"id="file_M-APP-FOOD-error""#),
         "{body}"
     );
     let (status, body) = app
@@ -189,10 +191,7 @@ async fn an_online_application_without_its_required_materials_is_refused_on_the_
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        body.contains("these required materials are not uploaded"),
-        "{body}"
-    );
+    assert!(body.contains("Upload the required material"), "{body}");
     let (_, list) = app.get("/api/v1/cases", Some(&app.login("zhangsan").await)).await;
     assert_eq!(list.as_array().map(Vec::len), Some(0), "nothing stored");
 }

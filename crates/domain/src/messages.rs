@@ -23,7 +23,7 @@ pub struct Msg {
     /// The form field the message is about (`content`, `category`, `phone`, …), so a page shows it
     /// beside that field; `None` for a message about the whole action.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<std::borrow::Cow<'static, str>>,
+    pub field: Option<Box<str>>,
 }
 
 impl Msg {
@@ -37,8 +37,8 @@ impl Msg {
     }
 
     /// The same message, about the form field `field`.
-    pub fn at(mut self, field: impl Into<std::borrow::Cow<'static, str>>) -> Msg {
-        self.field = Some(field.into());
+    pub fn at(mut self, field: impl Into<String>) -> Msg {
+        self.field = Some(field.into().into_boxed_str());
         self
     }
 

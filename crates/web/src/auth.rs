@@ -239,7 +239,9 @@ impl From<LoginError> for ApiError {
                         crate::ui::view::time(onego_calendar::Timestamp::from_millis(until))
                     ),
                 );
-                err.retry_after = Some(((until - onego_store::now_millis()) / 1000).max(1));
+                err.retry_after = Some(
+                    u32::try_from(((until - onego_store::now_millis()) / 1000).max(1)).unwrap_or(u32::MAX),
+                );
                 err
             }
             LoginError::Other(e) => e,

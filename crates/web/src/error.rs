@@ -44,9 +44,10 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: Msg,
     /// Seconds until a refused request may be tried again (sent as `Retry-After`).
-    pub retry_after: Option<i64>,
-    /// Every field's mistake when there were several (each `Msg` names its field).
-    pub fields: Vec<Msg>,
+    pub retry_after: Option<u32>,
+    /// Every field's mistake (each `Msg` names its field). A boxed slice keeps the error small: it
+    /// travels in every `Result` of the web layer.
+    pub fields: Box<[Msg]>,
 }
 
 impl ApiError {
@@ -55,7 +56,7 @@ impl ApiError {
             status,
             message: message.into(),
             retry_after: None,
-            fields: Vec::new(),
+            fields: Box::new([]),
         }
     }
     pub fn bad_request(m: impl Into<Msg>) -> Self {
@@ -108,11 +109,7 @@ pub struct FieldErrors(Vec<Msg>);
 
 impl FieldErrors {
     /// The value, or `None` with the mistake noted against `field`.
-    pub fn check<T, E: Into<Msg>>(
-        &mut self,
-        field: impl Into<std::borrow::Cow<'static, str>>,
-        r: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: Into<Msg>>(&mut self, field: impl Into<String>, r: Result<T, E>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
@@ -123,7 +120,7 @@ impl FieldErrors {
     }
 
     /// Notes a mistake against `field` (a message that already names a field keeps it).
-    pub fn add(&mut self, field: impl Into<std::borrow::Cow<'static, str>>, m: Msg) {
+    pub fn add(&mut self, field: impl Into<String>, m: Msg) {
         let m = if m.field.is_some() { m } else { m.at(field) };
         self.0.push(m);
     }
@@ -139,7 +136,7 @@ impl FieldErrors {
             0 => Ok(()),
             1 => {
                 let mut e = ApiError::unprocessable(self.0[0].clone());
-                e.fields = std::mem::take(&mut self.0);
+                e.fields = std::mem::take(&mut self.0).into_boxed_slice();
                 Err(e)
             }
             n => {
@@ -162,7 +159,7 @@ impl FieldErrors {
                             .join("; ")
                     ),
                 ));
-                e.fields = self.0;
+                e.fields = self.0.into_boxed_slice();
                 Err(e)
             }
         }
@@ -198,9 +195,10 @@ impl IntoResponse for ApiError {
             message: self.message.en,
             fields: self
                 .fields
+                .into_vec()
                 .into_iter()
                 .map(|m| FieldErrorBody {
-                    field: m.field.map(|f| f.into_owned()).unwrap_or_default(),
+                    field: m.field.map(String::from).unwrap_or_default(),
                     reason: m.code,
                     message: m.en,
                     message_zh: m.zh,

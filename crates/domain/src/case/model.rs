@@ -290,6 +290,12 @@ impl Case {
             .collect()
     }
 
+    /// The item versions this case runs (what each delivers: `result_name`); none when the catalog
+    /// has lost a version.
+    pub fn items_of<'r>(&self, registry: &'r dyn Registry) -> Vec<&'r ServiceItem> {
+        self.items(registry).unwrap_or_default()
+    }
+
     pub fn material_specs<'r>(&self, registry: &'r dyn Registry) -> Result<Vec<&'r MaterialSpec>, CaseError> {
         let mut specs: Vec<&MaterialSpec> = Vec::new();
         for item in self.items(registry)? {

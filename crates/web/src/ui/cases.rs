@@ -687,6 +687,7 @@ pub async fn notice(
     State(state): State<AppState>,
     page: Page,
     Path((id, kind)): Path<(i64, String)>,
+    axum::extract::Query(download): axum::extract::Query<DownloadQuery>,
 ) -> PageResult {
     let auth = page.require()?.clone();
     let stored = state
@@ -737,6 +738,34 @@ pub async fn notice(
             asked => case.supplement.as_ref().map(|s| time(s.at)),
             department => dept_name(&state, case.department.as_str()),
         },
+        // The decision document (决定书) once decided: what was decided on each item, why, and for a
+        // refusal the remedies the law gives (行政复议法 60 days, 行政诉讼法 6 months).
+        "decision" if case.decided_at.is_some() => {
+            let outcome = case.outcome.unwrap_or(onego_domain::case::CaseOutcome::Partial);
+            let heading = match outcome {
+                onego_domain::case::CaseOutcome::Approved => "准予许可决定书",
+                onego_domain::case::CaseOutcome::Refused => "不予许可决定书",
+                onego_domain::case::CaseOutcome::Partial => "办理结果通知书",
+            };
+            let results: Vec<String> = case
+                .items_of(state.engine.catalog().as_ref())
+                .iter()
+                .map(|i| i.result_name.clone())
+                .filter(|r| !r.is_empty())
+                .collect();
+            context! {
+                heading => heading, case_number => case.number.to_string(), applicant => applicant.clone(),
+                title => case.title.clone(), kind => "decision", submitted => time(case.submitted_at),
+                accepted => case.accepted_at.map(time), decided => case.decided_at.map(time),
+                outcome => outcome.as_str(), reason => case.decision_reason.clone(),
+                flows => case.flows.iter().map(|f| context! {
+                    item => f.item_name.clone(), department => dept_name(&state, f.department.as_str()),
+                    approved => matches!(f.outcome, Some(onego_domain::process::Outcome::Approved)),
+                }).collect::<Vec<_>>(),
+                results => results,
+                department => dept_name(&state, case.department.as_str()),
+            }
+        }
         _ => {
             return Err(error_page(
                 &state,
@@ -746,5 +775,20 @@ pub async fn notice(
             ));
         }
     };
-    Ok(render(&state, &page, "notice.html", StatusCode::OK, ctx))
+    let mut response = render(&state, &page, "notice.html", StatusCode::OK, ctx);
+    // `?download=1`: the same document as a file the applicant keeps (电子送达), printable or saved as PDF.
+    if download.download.is_some() {
+        let name = format!("{}-{}.html", kind, case.number);
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(response)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DownloadQuery {
+    pub download: Option<String>,
 }

@@ -133,6 +133,43 @@ async fn an_online_application_runs_through_window_and_departments_and_the_appli
         .get(&format!("/api/v1/cases/{id}/verify"), Some(&applicant))
         .await;
     assert_eq!(check["intact"], true);
+
+    // The decision document: readable and downloadable by the applicant (电子送达), no one else's.
+    let cookie = app.page_login("zhangsan").await;
+    let (status, doc) = app
+        .page(&format!("/cases/{id}/notice/decision"), Some(&cookie))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        doc.contains("准予许可决定书") && doc.contains("决定<strong>准予许可</strong>"),
+        "{doc}"
+    );
+    assert!(
+        !doc.contains("行政复议"),
+        "remedies are stated only for a refusal"
+    );
+    let req = axum::http::Request::get(format!("/cases/{id}/notice/decision?download=1"))
+        .header(axum::http::header::COOKIE, &cookie)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let (status, _, headers) = app.raw(req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[axum::http::header::CONTENT_DISPOSITION]
+            .to_str()
+            .is_ok_and(|v| v.starts_with("attachment; filename=\"decision-")),
+        "{headers:?}"
+    );
+    let (_, page) = app.page(&format!("/cases/{id}"), Some(&cookie)).await;
+    assert!(page.contains("下载电子决定书"));
+    let other = app.page_login("lisi").await;
+    let (status, _) = app
+        .page(&format!("/cases/{id}/notice/decision"), Some(&other))
+        .await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+        "{status}"
+    );
     let number = case["number"].as_str().expect("number");
     let (status, by_number) = app
         .get(&format!("/api/v1/cases/{number}"), Some(&applicant))

@@ -263,6 +263,7 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         format!("/cases/{b}"),
         format!("/cases/{a}/notice/acceptance"),
         format!("/cases/{b}/notice/acceptance"),
+        format!("/cases/{a}/notice/decision?download=1"),
         "/window".into(),
         format!("/window?applicant={PERSON_ID}"),
         "/inbox".into(),

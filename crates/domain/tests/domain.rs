@@ -1605,6 +1605,7 @@ mod tickets {
                 name: Some("王女士".into()),
                 phone: Some(Mobile::parse("13905301234").expect("mobile")),
                 user_id: None,
+                notify: false,
             },
             urgency: Urgency::Normal,
             attachments: vec![],
@@ -2346,6 +2347,7 @@ mod tickets {
             name: None,
             phone: None,
             user_id: None,
+            notify: false,
         };
         assert!(anonymous.is_anonymous());
     }

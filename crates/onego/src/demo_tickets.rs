@@ -326,6 +326,7 @@ async fn one_ticket(
                 name: None,
                 phone: None,
                 user_id: None,
+                notify: false,
             }
         } else {
             Requester {
@@ -335,6 +336,8 @@ async fn one_ticket(
                 )),
                 phone: Mobile::parse(&format!("139{:08}", rng.below(100_000_000))).ok(),
                 user_id: None,
+                // Demo callers are invented: nobody to text.
+                notify: false,
             }
         },
         urgency: if code == "RQ01" {

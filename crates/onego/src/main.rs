@@ -14,6 +14,7 @@ mod bench;
 mod calendar_cmd;
 mod demo;
 mod demo_tickets;
+mod notify_cmd;
 mod serve;
 
 #[derive(Debug, Parser)]
@@ -61,7 +62,12 @@ enum Command {
         /// clients cannot reach onego except through it).
         #[arg(long, env = "ONEGO_TRUST_PROXY")]
         trust_proxy: bool,
+        #[command(flatten)]
+        delivery: notify_cmd::DeliveryArgs,
     },
+    /// Messages by e-mail and SMS: `notify test` sends one through the configured channel.
+    #[command(subcommand)]
+    Notify(notify_cmd::NotifyCommand),
     /// Apply database migrations and report the schema version.
     Migrate {
         #[arg(long, env = "ONEGO_DB", default_value = "sqlite://onego.sqlite")]
@@ -178,6 +184,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             region,
             secure_cookies,
             trust_proxy,
+            delivery,
         } => serve::run(
             serve::ServeArgs {
                 db,
@@ -187,9 +194,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 region,
                 secure_cookies,
                 trust_proxy,
+                delivery,
             },
             calendar,
         ),
+        Command::Notify(c) => notify_cmd::run(c),
         Command::Migrate { db } => {
             let store = onego_store::Store::open(&db)?;
             let version = block_on(store.schema_version())??;

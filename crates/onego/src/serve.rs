@@ -18,6 +18,7 @@ pub(crate) struct ServeArgs {
     pub region: String,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
+    pub delivery: crate::notify_cmd::DeliveryArgs,
 }
 
 fn now() -> Timestamp {
@@ -105,6 +106,9 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
     let store = Store::open(&args.db).with_context(|| format!("cannot open the database {}", args.db))?;
     println!("onego: database {}", store.location().describe());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    // Nothing is queued for e-mail or SMS until this server says what it delivers through (after the
+    // demo city is loaded: its invented people are never texted).
+    runtime.block_on(store.outbox().set_channels(false, false))?;
     // Held while the demo city is loaded, so two `--demo` servers started together on one empty
     // database load it once: the second waits, then finds it there.
     let demo_lock = if args.demo {
@@ -181,6 +185,32 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
             }
         }
         let worker = tokio::spawn(timer_worker(state.clone()));
+        // Messages are queued only for the channels this server can deliver through.
+        let delivery = crate::notify_cmd::delivery(&args.delivery)?;
+        engine
+            .store()
+            .outbox()
+            .set_channels(delivery.email.is_some(), delivery.sms.is_some())
+            .await?;
+        let (stop_delivery, stopped) = tokio::sync::watch::channel(false);
+        if !delivery.channels().is_empty() {
+            println!(
+                "onego: delivering messages through {}",
+                [
+                    delivery.email.as_ref().map(|e| format!("e-mail {}", e.described)),
+                    delivery.sms.as_ref().map(|s| format!("SMS {}", s.described))
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" and ")
+            );
+        }
+        let deliverer = tokio::spawn(onego_notify::worker::run(
+            engine.store().clone(),
+            delivery,
+            stopped,
+        ));
         let app = onego_web::router(state);
         axum::serve(
             listener,
@@ -192,6 +222,8 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
         })
         .await?;
         worker.abort();
+        let _ = stop_delivery.send(true);
+        let _ = deliverer.await;
         Ok::<_, anyhow::Error>(())
     })
 }

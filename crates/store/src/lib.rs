@@ -13,6 +13,7 @@ pub mod demo;
 pub mod engine;
 pub mod hotline;
 pub mod inbox;
+pub mod outbox;
 mod query;
 mod repos;
 pub mod routing;
@@ -176,6 +177,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_security.sql")),
     (6, include_str!("../migrations/sqlite/0006_aggregates.sql")),
     (7, include_str!("../migrations/sqlite/0007_applicant_names.sql")),
+    (8, include_str!("../migrations/sqlite/0008_outbox.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -185,6 +187,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_security.sql")),
     (6, include_str!("../migrations/postgres/0006_aggregates.sql")),
     (7, include_str!("../migrations/postgres/0007_applicant_names.sql")),
+    (8, include_str!("../migrations/postgres/0008_outbox.sql")),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.

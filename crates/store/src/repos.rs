@@ -51,6 +51,9 @@ impl Store {
     pub fn demo(&self) -> Demo<'_> {
         Demo(self)
     }
+    pub fn outbox(&self) -> OutboxStore<'_> {
+        OutboxStore(self)
+    }
 
     /// Whether the database answers (for `/healthz`).
     pub async fn ping(&self) -> R<()> {
@@ -489,5 +492,94 @@ impl Demo<'_> {
         self.0
             .write(move |c| crate::demo::ensure_users(c, &users, &hash, crate::now_millis()))
             .await
+    }
+}
+
+/// The outbox: delivery of e-mail and SMS (see [`crate::outbox`]).
+pub struct OutboxStore<'s>(&'s Store);
+
+impl OutboxStore<'_> {
+    pub async fn set_channels(&self, email: bool, sms: bool) -> R<()> {
+        self.0
+            .write(move |c| crate::outbox::set_channels(c, email, sms))
+            .await
+    }
+    pub async fn claim(
+        &self,
+        owner: &str,
+        channels: Vec<crate::outbox::Channel>,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> R<Vec<crate::outbox::Message>> {
+        let owner = owner.to_owned();
+        self.0
+            .write(move |c| crate::outbox::claim(c, &owner, &channels, now, lease_ms, limit))
+            .await
+    }
+    pub async fn record(&self, id: i64, owner: &str, now: i64, outcome: crate::outbox::Outcome) -> R<bool> {
+        let owner = owner.to_owned();
+        self.0
+            .write(move |c| crate::outbox::record(c, id, &owner, now, &outcome))
+            .await
+    }
+    pub async fn resend(&self, id: i64, now: i64) -> R<bool> {
+        self.0.write(move |c| crate::outbox::resend(c, id, now)).await
+    }
+    pub async fn list(
+        &self,
+        status: Option<crate::outbox::Status>,
+        limit: i64,
+    ) -> R<Vec<crate::outbox::Message>> {
+        self.0.read(move |c| crate::outbox::list(c, status, limit)).await
+    }
+    pub async fn attempts(&self, id: i64) -> R<Vec<crate::outbox::Attempt>> {
+        self.0.read(move |c| crate::outbox::attempts(c, id)).await
+    }
+    pub async fn figures(&self, now: i64) -> R<crate::outbox::Figures> {
+        self.0.read(move |c| crate::outbox::figures(c, now)).await
+    }
+    pub async fn templates(&self) -> R<Vec<crate::outbox::TemplateRow>> {
+        self.0.read(crate::outbox::templates).await
+    }
+    pub async fn save_template(&self, t: crate::outbox::TemplateRow) -> R<()> {
+        self.0.write(move |c| crate::outbox::save_template(c, &t)).await
+    }
+    pub async fn enqueue(
+        &self,
+        kind: &str,
+        channel: crate::outbox::Channel,
+        to: &str,
+        params: Vec<(String, String)>,
+        now: i64,
+    ) -> R<i64> {
+        let (kind, to) = (kind.to_owned(), to.to_owned());
+        self.0
+            .write(move |c| crate::outbox::enqueue(c, &kind, channel, &to, &params, now))
+            .await
+    }
+    pub async fn set_contact(
+        &self,
+        user_id: i64,
+        email: Option<String>,
+        mobile: Option<String>,
+        notify_email: bool,
+        notify_sms: bool,
+    ) -> R<bool> {
+        self.0
+            .write(move |c| {
+                crate::outbox::set_contact(
+                    c,
+                    user_id,
+                    email.as_deref(),
+                    mobile.as_deref(),
+                    notify_email,
+                    notify_sms,
+                )
+            })
+            .await
+    }
+    pub async fn contact(&self, user_id: i64) -> R<Option<crate::outbox::Contact>> {
+        self.0.read(move |c| crate::outbox::contact(c, user_id)).await
     }
 }

@@ -88,6 +88,7 @@ pub fn phone_intake(category: &str, content: &str, lat: f64, lon: f64) -> Intake
             name: Some("王先生".into()),
             phone: Some(Mobile::parse("13912345678").expect("mobile")),
             user_id: None,
+            notify: true,
         },
         urgency: Urgency::Normal,
         attachments: vec![],

@@ -684,6 +684,8 @@ async fn post_inner(state: &AppState, path: &str, req: Request) -> Result<Respon
             name: (!name.is_empty()).then_some(name),
             phone,
             user_id: None,
+            // GeoReport v2 has no consent field: the phone serves the return visit only.
+            notify: false,
         },
         urgency: Urgency::Normal,
         attachments,

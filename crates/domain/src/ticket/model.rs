@@ -60,6 +60,10 @@ pub struct Requester {
     pub phone: Option<Mobile>,
     #[serde(default)]
     pub user_id: Option<i64>,
+    /// The requester agreed to be told by SMS at `phone` how the request goes (asked on every form,
+    /// never preselected); without it the phone serves only the return visit.
+    #[serde(default)]
+    pub notify: bool,
 }
 
 impl Requester {

@@ -61,13 +61,26 @@ pub struct TimerRow {
     pub fire_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A notice a command causes: shown in the app (the `notifications` table) to a user or a department,
+/// and queued in the outbox, in the same transaction, for every further channel the recipients chose
+/// (`outbox::expand`). `kind` names the message template; `params` fill it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NotificationRow {
     pub user_id: Option<i64>,
     pub department: Option<String>,
     pub kind: String,
+    /// The in-app text (Chinese, as the inbox shows it).
     pub text: String,
     pub created_at: i64,
+    /// The template's parameters: `number`, `title`, and what the kind needs.
+    pub params: Vec<(String, String)>,
+    /// A contact who gave this number and consented to messages about this matter (an applicant or a
+    /// requester without an account): reached by SMS.
+    pub phone: Option<String>,
+    /// For a department: its supervisors too (overdue), not only the staff who handle the work.
+    pub supervisors: bool,
+    /// Sent even in quiet hours (an enterprise whistle, an emergency request).
+    pub urgent: bool,
 }
 
 /// Rows that belong to an aggregate in a table of their own, inserted with its write (a case's items,

@@ -312,6 +312,11 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
         ],
         notes,
     )?;
+    // The same notices, for every further channel their recipients chose: in this transaction.
+    let notices: Vec<(i64, &NotificationRow)> = ok()
+        .flat_map(|w| w.notifications.iter().map(move |n| (w.id, n)))
+        .collect();
+    crate::outbox::expand(conn, &notices)?;
     Ok(results)
 }
 

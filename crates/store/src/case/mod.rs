@@ -338,15 +338,29 @@ pub fn columns(case: &Case, env: Env<'_>, now: Timestamp) -> CaseColumns {
     }
 }
 
-/// The notices a case's new entries cause.
+/// The notices a case's new entries cause: to the applicant (their account, or the mobile number they
+/// gave on the application, which the form states is for notices), and to the departments' staff.
 fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<NotificationRow> {
     let mut out = Vec::new();
-    let to_applicant = |kind: &str, text: String| NotificationRow {
+    let base = |extra: &[(&str, String)]| {
+        let mut p = vec![
+            ("number".to_owned(), case.number.to_string()),
+            ("title".to_owned(), case.title.clone()),
+        ];
+        p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        p
+    };
+    let to_applicant = |kind: &str, text: String, params: Vec<(String, String)>| NotificationRow {
         user_id: case.applicant.user_id,
-        department: None,
         kind: kind.to_owned(),
         text,
         created_at: now.as_millis(),
+        params,
+        phone: match case.applicant.user_id {
+            Some(_) => None,
+            None => case.applicant.mobile.as_ref().map(|m| m.as_str().to_owned()),
+        },
+        ..Default::default()
     };
     for e in entries {
         match &e.event {
@@ -363,57 +377,100 @@ fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<Notifica
                     },
                 };
                 out.push(NotificationRow {
-                    user_id: None,
                     department: Some(department),
                     kind: alarm.as_str().to_owned(),
                     text: format!("{} {}：{}{}", case.number, case.title, what, word),
                     created_at: now.as_millis(),
+                    params: base(&[("what", what)]),
+                    // Overdue reaches the supervisor as well as the staff.
+                    supervisors: *alarm == Alarm::Overdue,
+                    ..Default::default()
                 });
             }
             Event::ExtensionRequested { request } => {
                 if let Some(dept) = &e.actor.department {
                     out.push(NotificationRow {
-                        user_id: None,
                         department: Some(dept.to_string()),
                         kind: "extension_requested".into(),
                         text: format!(
-                            "{} {}：{}申请延期{}，待科室负责人审批",
+                            "{} {}：{}申请延期{}{}，待科室负责人审批",
                             case.number,
                             case.title,
                             request.by,
-                            request.limit.compact()
+                            request.limit.amount(),
+                            request.limit.unit_zh()
                         ),
                         created_at: now.as_millis(),
+                        params: base(&[("by", request.by.clone()), ("reason", request.reason.clone())]),
+                        supervisors: true,
+                        ..Default::default()
                     });
                 }
             }
-            Event::SupplementRequested { request } if case.applicant.user_id.is_some() => {
+            Event::Accepted { deferred, .. } => {
+                let later = if deferred.is_empty() {
+                    String::new()
+                } else {
+                    "（有容缺后补材料，请在领取结果前补齐）".to_owned()
+                };
+                out.push(to_applicant(
+                    "accepted",
+                    format!("{} {}：已受理{later}", case.number, case.title),
+                    base(&[]),
+                ));
+            }
+            Event::SupplementRequested { request } => {
                 let names: Vec<&str> = request.missing.iter().map(|m| m.name.as_str()).collect();
                 out.push(to_applicant(
                     "supplement",
                     format!("{} {}：请补正材料：{}", case.number, case.title, names.join("、")),
+                    base(&[("materials", names.join("、"))]),
                 ));
             }
-            Event::NotAccepted { reason } if case.applicant.user_id.is_some() => {
+            Event::NotAccepted { reason } => {
                 out.push(to_applicant(
                     "not_accepted",
                     format!("{} {}：不予受理。{}", case.number, case.title, reason),
+                    base(&[("reason", reason.clone())]),
                 ));
             }
-            Event::Decided { reason, .. } if case.applicant.user_id.is_some() => {
+            Event::Decided { reason, outcome } => {
                 out.push(to_applicant(
                     "decided",
                     format!("{} {}：已作出决定（{}）", case.number, case.title, reason),
+                    base(&[
+                        ("reason", reason.clone()),
+                        ("outcome", outcome.as_str().to_owned()),
+                    ]),
                 ));
             }
-            Event::Delivered { .. } if case.applicant.user_id.is_some() => {
+            Event::ExtensionGranted { extension } => {
+                out.push(to_applicant(
+                    "extension_granted",
+                    format!(
+                        "{} {}：办理时限依法延长{}{}",
+                        case.number,
+                        case.title,
+                        extension.limit.amount(),
+                        extension.limit.unit_zh()
+                    ),
+                    base(&[(
+                        "extension",
+                        format!("{}{}", extension.limit.amount(), extension.limit.unit_zh()),
+                    )]),
+                ));
+            }
+            Event::Delivered { .. } => {
                 out.push(to_applicant(
                     "delivered",
                     format!("{} {}：结果已送达，欢迎评价", case.number, case.title),
+                    base(&[]),
                 ));
             }
             _ => {}
         }
     }
+    // Without an account and without a number there is nobody to tell.
+    out.retain(|n| n.user_id.is_some() || n.department.is_some() || n.phone.is_some());
     out
 }

@@ -185,12 +185,31 @@ impl Aggregate for Ticket {
     }
 
     fn notifications(&self, entries: &[TicketEntry], now: Timestamp) -> Vec<NotificationRow> {
+        let params = |extra: &[(&str, String)]| {
+            let mut p = vec![
+                ("number".to_owned(), self.number.clone()),
+                ("title".to_owned(), title_of(self)),
+            ];
+            p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+            p
+        };
         let note = |dept: Option<String>, user: Option<i64>, kind: &str, text: String| NotificationRow {
             user_id: user,
             department: dept,
             kind: kind.to_owned(),
             text: format!("{} {}：{text}", self.number, title_of(self)),
             created_at: now.as_millis(),
+            params: params(&[]),
+            ..Default::default()
+        };
+        // The requester: their account, or the phone they gave with their consent to be told.
+        let to_requester = |kind: &str, text: String, extra: &[(&str, String)]| NotificationRow {
+            params: params(extra),
+            phone: match (self.requester.user_id, &self.requester.phone) {
+                (None, Some(p)) if self.requester.notify => Some(p.as_str().to_owned()),
+                _ => None,
+            },
+            ..note(None, self.requester.user_id, kind, text)
         };
         let mut out = Vec::new();
         for e in entries {
@@ -246,7 +265,11 @@ impl Aggregate for Ticket {
                         TicketClock::Feedback => "首次反馈时限",
                         TicketClock::Solve => "办结时限",
                     };
-                    out.push(note(Some(dept), None, alarm.as_str(), format!("{what}{word}")));
+                    out.push(NotificationRow {
+                        supervisors: *alarm == Alarm::Overdue,
+                        params: params(&[("what", what.to_owned())]),
+                        ..note(Some(dept), None, alarm.as_str(), format!("{what}{word}"))
+                    });
                 }
                 TicketEvent::Escalated { to, reason, .. } => out.push(note(
                     Some(to.as_ref().map(|t| t.to_string()).unwrap_or(CENTRE.into())),
@@ -254,19 +277,44 @@ impl Aggregate for Ticket {
                     "ticket_escalated",
                     format!("网格上报：{reason}"),
                 )),
-                TicketEvent::Replied { .. } | TicketEvent::ResolvedInGrid { .. }
-                    if self.requester.user_id.is_some() =>
-                {
-                    out.push(note(
-                        None,
-                        self.requester.user_id,
+                TicketEvent::Received { .. } => {
+                    out.push(to_requester(
+                        "ticket_received",
+                        format!("您的诉求已受理，编号 {}，可凭编号查询办理进度", self.number),
+                        &[],
+                    ));
+                    // An enterprise's whistle: each summoned department is told at once.
+                    for d in &self.summoned {
+                        out.push(NotificationRow {
+                            urgent: true,
+                            ..note(
+                                Some(d.to_string()),
+                                None,
+                                "ticket_summoned",
+                                "企业吹哨，请按时限报到".into(),
+                            )
+                        });
+                    }
+                }
+                TicketEvent::FeedbackGiven { text } => out.push(to_requester(
+                    "ticket_feedback",
+                    format!("承办部门反馈：{text}"),
+                    &[("feedback", text.clone())],
+                )),
+                TicketEvent::Replied { answer } | TicketEvent::ResolvedInGrid { answer, .. } => {
+                    out.push(to_requester(
                         "ticket_replied",
                         "您的诉求已答复，稍后将回访".into(),
+                        &[("answer", answer.clone())],
                     ))
+                }
+                TicketEvent::ReturnVisited { .. } => {
+                    out.push(to_requester("ticket_visited", "已回访，感谢您的评价".into(), &[]))
                 }
                 _ => {}
             }
         }
+        out.retain(|n| n.user_id.is_some() || n.department.is_some() || n.phone.is_some());
         out
     }
 

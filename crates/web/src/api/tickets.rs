@@ -55,6 +55,9 @@ pub struct IntakeRequest {
     pub attributes: Vec<(String, String)>,
     #[serde(default)]
     pub attachments: Vec<String>,
+    /// The requester agrees to be told by SMS at `phone` how the request goes (never assumed).
+    #[serde(default)]
+    pub notify: Option<bool>,
 }
 
 fn parse_word<T: serde::de::DeserializeOwned>(
@@ -153,6 +156,7 @@ impl IntakeRequest {
                 name,
                 phone,
                 user_id: (actor.role == Role::Applicant).then_some(actor.user_id),
+                notify: self.notify.unwrap_or(false),
             },
             urgency,
             attachments: self.attachments,

@@ -182,6 +182,7 @@ pub(crate) fn intake_request(form: &FormData, channel: &str) -> IntakeRequest {
         summoned: form.all("summoned"),
         attributes,
         attachments: Vec::new(),
+        notify: Some(form.text("notify") == "1"),
     }
 }
 

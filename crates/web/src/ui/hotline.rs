@@ -110,7 +110,7 @@ pub(crate) fn intake_render(
             categories => categories(state), chosen => chosen,
             suggestions => suggestions.iter().map(|s| context! { category => s.category.clone(), name => s.category_name.clone(),
                 department => dept_name(state, &s.department), confidence => format!("{:.0}%", s.confidence * 100.0), words => s.words.join("、") }).collect::<Vec<_>>(),
-            f => context! { channel => form.text("channel"), kind => form.text("kind"), content => form.text("content"), lat => form.text("lat"),
+            f => context! { notify => form.text("notify") == "1", channel => form.text("channel"), kind => form.text("kind"), content => form.text("content"), lat => form.text("lat"),
                 lon => form.text("lon"), address => form.text("address"), name => form.text("name"), phone => form.text("phone"), urgency => form.text("urgency") },
             ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
         },

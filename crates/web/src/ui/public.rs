@@ -54,7 +54,7 @@ pub(crate) fn request_render(
         status,
         context! {
             categories => categories(state), created => created,
-            f => context! { category => form.text("category"), kind => form.text("kind"), content => form.text("content"), address => form.text("address"),
+            f => context! { notify => form.text("notify") == "1", category => form.text("category"), kind => form.text("kind"), content => form.text("content"), address => form.text("address"),
                 lat => form.text("lat"), lon => form.text("lon"), name => form.text("name"), phone => form.text("phone") },
             ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
         },

@@ -1,0 +1,441 @@
+//! Message templates as data: per event kind, per channel (e-mail: subject and body; SMS: the gateway's
+//! template code and the text), in Chinese and English. The built-in set below is the default; an
+//! administrator's saved version (`message_templates`) replaces it. Rendered with minijinja, the engine
+//! the pages use, from the parameters the command stored with the message.
+
+use minijinja::Environment;
+use onego_store::outbox::{Channel, TemplateRow};
+
+/// One template of one kind, channel and language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub kind: String,
+    pub channel: Channel,
+    pub lang: String,
+    /// E-mail subject (empty for SMS).
+    pub subject: String,
+    pub body: String,
+    /// The SMS gateway's template code (empty for e-mail).
+    pub sms_code: String,
+}
+
+/// A message ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+    pub sms_code: String,
+}
+
+/// Kinds of message, each with its name for the admin page and its built-in texts:
+/// (kind, name zh, name en, email subject zh, email body zh, sms zh, email subject en, body en, sms en).
+type BuiltIn = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+const BUILT_IN: &[BuiltIn] = &[
+    (
+        "accepted",
+        "受理通知",
+        "Accepted",
+        "【{{ number }}】您的申请已受理",
+        "您申请的“{{ title }}”（办件编号 {{ number }}）已受理，将在承诺时限内办结。可随时在“我的办件”查看进度。",
+        "您申请的{{ title }}已受理，编号{{ number }}，可在我的办件查看进度。",
+        "[{{ number }}] Your application is accepted",
+        "Your application \"{{ title }}\" (case {{ number }}) is accepted and will be decided within the promised time. Follow it under My cases.",
+        "Your application {{ title }} is accepted, case {{ number }}.",
+    ),
+    (
+        "not_accepted",
+        "不予受理",
+        "Not accepted",
+        "【{{ number }}】不予受理通知",
+        "您申请的“{{ title }}”（办件编号 {{ number }}）不予受理。理由：{{ reason }}",
+        "您申请的{{ title }}不予受理，理由：{{ reason }}",
+        "[{{ number }}] Application not accepted",
+        "Your application \"{{ title }}\" (case {{ number }}) is not accepted. Reason: {{ reason }}",
+        "Your application {{ title }} is not accepted: {{ reason }}",
+    ),
+    (
+        "supplement",
+        "补正通知",
+        "Supplement needed",
+        "【{{ number }}】请补正材料",
+        "您申请的“{{ title }}”（办件编号 {{ number }}）需要补正以下材料：{{ materials }}。补齐后即可继续办理，补正期间不计时。",
+        "您申请的{{ title }}需补正：{{ materials }}，请登录补交。",
+        "[{{ number }}] Please supply materials",
+        "Your application \"{{ title }}\" (case {{ number }}) needs these materials: {{ materials }}. The clock stops until they are in.",
+        "Your application {{ title }} needs: {{ materials }}.",
+    ),
+    (
+        "decided",
+        "办理决定",
+        "Decided",
+        "【{{ number }}】您的申请已作出决定",
+        "您申请的“{{ title }}”（办件编号 {{ number }}）已作出决定：{{ reason }}。决定书可在“我的办件”查看和下载。",
+        "您申请的{{ title }}已作出决定，请在我的办件查看决定书。",
+        "[{{ number }}] A decision on your application",
+        "A decision is made on your application \"{{ title }}\" (case {{ number }}): {{ reason }}. Read and download it under My cases.",
+        "A decision is made on {{ title }}; see My cases.",
+    ),
+    (
+        "extension_granted",
+        "延长时限",
+        "Time extended",
+        "【{{ number }}】办理时限延长",
+        "您申请的“{{ title }}”（办件编号 {{ number }}）办理时限依法延长{{ extension }}。",
+        "您申请的{{ title }}办理时限依法延长{{ extension }}。",
+        "[{{ number }}] More time for your application",
+        "The time limit of your application \"{{ title }}\" (case {{ number }}) is extended by law by {{ extension }}.",
+        "The limit of {{ title }} is extended by {{ extension }}.",
+    ),
+    (
+        "delivered",
+        "结果送达与评价邀请",
+        "Delivered; please rate",
+        "【{{ number }}】办理结果已送达，欢迎评价",
+        "您申请的“{{ title }}”（办件编号 {{ number }}）结果已送达。欢迎在“我的办件”对本次服务作出评价（好差评）。",
+        "您申请的{{ title }}结果已送达，欢迎登录评价。",
+        "[{{ number }}] Your result is delivered; please rate the service",
+        "The result of \"{{ title }}\" (case {{ number }}) is delivered. Please rate the service under My cases.",
+        "Result of {{ title }} delivered; please rate us.",
+    ),
+    (
+        "warning",
+        "即将到期",
+        "Due soon",
+        "【预警】{{ number }} {{ title }}",
+        "{{ number }} {{ title }}：{{ what }}即将到期（黄牌预警），请尽快办理。",
+        "{{ number }}{{ what }}即将到期，请尽快办理。",
+        "[Warning] {{ number }} {{ title }}",
+        "{{ number }} {{ title }}: {{ what }} is due soon. Please act.",
+        "{{ number }} is due soon; please act.",
+    ),
+    (
+        "overdue",
+        "已超期",
+        "Overdue",
+        "【超期】{{ number }} {{ title }}",
+        "{{ number }} {{ title }}：{{ what }}已超期（红牌），请立即处理。",
+        "{{ number }}{{ what }}已超期，请立即处理。",
+        "[Overdue] {{ number }} {{ title }}",
+        "{{ number }} {{ title }}: {{ what }} is overdue. Act now.",
+        "{{ number }} is overdue; act now.",
+    ),
+    (
+        "extension_requested",
+        "延期申请待审批",
+        "Extension to approve",
+        "【待审批】{{ number }} 延期申请",
+        "{{ number }} {{ title }}：{{ by }}申请延期，理由：{{ reason }}。请审批。",
+        "{{ number }}有延期申请待您审批。",
+        "[To approve] {{ number }} extension request",
+        "{{ number }} {{ title }}: {{ by }} asks for more time: {{ reason }}. Please decide.",
+        "{{ number }}: an extension waits for you.",
+    ),
+    (
+        "ticket_received",
+        "诉求受理",
+        "Request received",
+        "【12345】诉求已受理 {{ number }}",
+        "您反映的诉求已受理，编号 {{ number }}。可凭编号在网上查询办理进度。",
+        "您的诉求已受理，编号{{ number }}，可凭编号查询进度。",
+        "[12345] Request received {{ number }}",
+        "Your request is received under number {{ number }}. Track it online by this number.",
+        "Request received: {{ number }}.",
+    ),
+    (
+        "ticket_feedback",
+        "首次反馈",
+        "First feedback",
+        "【12345】{{ number }} 办理反馈",
+        "您反映的诉求（{{ number }}）承办部门反馈：{{ feedback }}",
+        "诉求{{ number }}承办部门反馈：{{ feedback }}",
+        "[12345] {{ number }} feedback",
+        "On your request {{ number }} the department says: {{ feedback }}",
+        "{{ number }}: {{ feedback }}",
+    ),
+    (
+        "ticket_replied",
+        "诉求答复",
+        "Answered",
+        "【12345】{{ number }} 已答复",
+        "您反映的诉求（{{ number }}）已答复：{{ answer }}。稍后将回访，请对办理结果作出评价。",
+        "诉求{{ number }}已答复，稍后回访，请评价。",
+        "[12345] {{ number }} answered",
+        "Your request {{ number }} is answered: {{ answer }}. We will call back for your rating.",
+        "{{ number }} is answered; we will call back.",
+    ),
+    (
+        "ticket_visited",
+        "回访完成",
+        "Visited back",
+        "【12345】{{ number }} 已回访",
+        "您反映的诉求（{{ number }}）已完成回访，感谢您的评价。",
+        "诉求{{ number }}已回访，感谢评价。",
+        "[12345] {{ number }} visited back",
+        "Your request {{ number }} has had its return visit. Thank you for your rating.",
+        "{{ number }}: thank you for your rating.",
+    ),
+    (
+        "ticket_dispatched",
+        "新派单",
+        "New request",
+        "【派单】{{ number }} {{ title }}",
+        "{{ number }} {{ title }}：新派单，请按时签收办理。",
+        "新派单{{ number }}，请按时签收。",
+        "[Dispatched] {{ number }} {{ title }}",
+        "{{ number }} {{ title }}: a new request for you; sign for it in time.",
+        "New request {{ number }}; sign in time.",
+    ),
+    (
+        "ticket_summoned",
+        "企业吹哨",
+        "Enterprise whistle",
+        "【吹哨】{{ number }} {{ title }}",
+        "{{ number }} {{ title }}：企业吹哨，请立即报到。",
+        "企业吹哨{{ number }}，请立即报到。",
+        "[Whistle] {{ number }} {{ title }}",
+        "{{ number }} {{ title }}: an enterprise whistled; report now.",
+        "Whistle {{ number }}: report now.",
+    ),
+    (
+        "ticket_returned",
+        "退单",
+        "Returned",
+        "【退单】{{ number }} {{ title }}",
+        "{{ number }} {{ title }}：已被退单，请重新派单。",
+        "{{ number }}被退单，请重新派单。",
+        "[Returned] {{ number }} {{ title }}",
+        "{{ number }} {{ title }} was sent back; dispatch it again.",
+        "{{ number }} sent back; dispatch again.",
+    ),
+    (
+        "ticket_extension",
+        "延期申请",
+        "Extension request",
+        "【延期】{{ number }} {{ title }}",
+        "{{ number }} {{ title }}：承办部门申请延期，请审核。",
+        "{{ number }}申请延期，请审核。",
+        "[Extension] {{ number }} {{ title }}",
+        "{{ number }} {{ title }}: the department asks for more time; decide.",
+        "{{ number }} asks for more time.",
+    ),
+    (
+        "ticket_supervised",
+        "督办",
+        "Supervision",
+        "【督办】{{ number }} {{ title }}",
+        "{{ number }} {{ title }}：已被督办，请加快办理。",
+        "{{ number }}被督办，请加快办理。",
+        "[Supervised] {{ number }} {{ title }}",
+        "{{ number }} {{ title }} is under supervision; speed up.",
+        "{{ number }} is supervised; speed up.",
+    ),
+    (
+        "ticket_escalated",
+        "网格上报",
+        "Escalated",
+        "【上报】{{ number }} {{ title }}",
+        "{{ number }} {{ title }}：网格上报，请处理。",
+        "{{ number }}网格上报，请处理。",
+        "[Escalated] {{ number }} {{ title }}",
+        "{{ number }} {{ title }} was passed up by the grid; handle it.",
+        "{{ number }} passed up; handle it.",
+    ),
+    (
+        "test",
+        "测试消息",
+        "Test message",
+        "onego 测试邮件",
+        "这是一封来自 onego（一次办好）的测试邮件，收到即说明邮件通道配置正确。",
+        "onego测试短信，收到即说明短信通道配置正确。",
+        "onego test e-mail",
+        "This is a test e-mail from onego. If it arrived, the e-mail channel works.",
+        "onego test SMS: the SMS channel works.",
+    ),
+];
+
+/// Every kind with its name in (zh, en).
+pub fn kinds() -> Vec<(&'static str, &'static str, &'static str)> {
+    BUILT_IN.iter().map(|t| (t.0, t.1, t.2)).collect()
+}
+
+/// The built-in template of a kind, or `None` for an unknown kind.
+pub fn built_in(kind: &str, channel: Channel, lang: &str) -> Option<Template> {
+    let t = BUILT_IN.iter().find(|t| t.0 == kind)?;
+    let en = lang == "en";
+    let (subject, body) = match (channel, en) {
+        (Channel::Email, false) => (t.3, t.4),
+        (Channel::Sms, false) => ("", t.5),
+        (Channel::Email, true) => (t.6, t.7),
+        (Channel::Sms, true) => ("", t.8),
+    };
+    Some(Template {
+        kind: kind.to_owned(),
+        channel,
+        lang: if en { "en" } else { "zh" }.to_owned(),
+        subject: subject.to_owned(),
+        body: body.to_owned(),
+        sms_code: if channel == Channel::Sms {
+            format!("ONEGO_{}", kind.to_uppercase())
+        } else {
+            String::new()
+        },
+    })
+}
+
+/// The template in force: the administrator's saved one, else the built-in one.
+pub fn in_force(saved: &[TemplateRow], kind: &str, channel: Channel, lang: &str) -> Option<Template> {
+    match saved
+        .iter()
+        .find(|r| r.kind == kind && r.channel == channel.as_str() && r.lang == lang)
+    {
+        Some(r) => Some(Template {
+            kind: r.kind.clone(),
+            channel,
+            lang: r.lang.clone(),
+            subject: r.subject.clone(),
+            body: r.body.clone(),
+            sms_code: r.sms_code.clone(),
+        }),
+        None => built_in(kind, channel, lang),
+    }
+}
+
+/// Why a template cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("the template does not parse: {0}")]
+    Syntax(String),
+    #[error("the SMS is {chars} characters long, {segments} segments; keep it within {max} characters")]
+    TooLong {
+        chars: usize,
+        segments: usize,
+        max: usize,
+    },
+    #[error("an SMS template needs the gateway's template code")]
+    NoCode,
+}
+
+impl TemplateError {
+    /// (zh, en) for the admin page.
+    pub fn texts(&self) -> (String, String) {
+        let en = self.to_string();
+        let zh = match self {
+            TemplateError::Syntax(d) => format!("模板写法有误（{d}），请检查 {{{{ }}}} 是否成对"),
+            TemplateError::TooLong { chars, segments, max } => {
+                format!("短信共 {chars} 个字，需分 {segments} 条发送；请控制在 {max} 个字以内")
+            }
+            TemplateError::NoCode => "短信模板须填写短信平台的模板编号".to_owned(),
+        };
+        (zh, en)
+    }
+}
+
+/// Characters in one SMS segment with Chinese text (UCS-2): 70, or 67 each when split.
+pub const SMS_SEGMENT: usize = 70;
+/// The longest SMS a template may produce: two segments (2 × 67 characters).
+pub const SMS_MAX: usize = 134;
+
+/// How many segments a text takes (70 for one; 67 each when split).
+pub fn sms_segments(text: &str) -> usize {
+    let n = text.chars().count();
+    if n <= SMS_SEGMENT { 1 } else { n.div_ceil(67) }
+}
+
+/// Renders a template with the parameters; an SMS must fit [`SMS_MAX`] characters.
+pub fn render(t: &Template, params: &[(String, String)]) -> Result<Rendered, TemplateError> {
+    let mut env = Environment::new();
+    // Plain text, not HTML: nothing to escape (an e-mail body is sent as text/plain).
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    let ctx: std::collections::BTreeMap<String, String> = params.iter().cloned().collect();
+    let one = |src: &str| -> Result<String, TemplateError> {
+        env.render_str(src, &ctx)
+            .map_err(|e| TemplateError::Syntax(e.to_string()))
+    };
+    let out = Rendered {
+        subject: one(&t.subject)?,
+        body: one(&t.body)?,
+        sms_code: t.sms_code.clone(),
+    };
+    if t.channel == Channel::Sms {
+        if t.sms_code.trim().is_empty() {
+            return Err(TemplateError::NoCode);
+        }
+        let chars = out.body.chars().count();
+        if chars > SMS_MAX {
+            return Err(TemplateError::TooLong {
+                chars,
+                segments: sms_segments(&out.body),
+                max: SMS_MAX,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Sample parameters for a preview: long enough to show how a real message looks.
+pub fn sample_params() -> Vec<(String, String)> {
+    [
+        ("number", "371700202612020001"),
+        ("title", "食品经营许可（新办）"),
+        ("materials", "食品经营许可申请书、营业执照"),
+        ("reason", "材料齐全，符合法定条件"),
+        ("outcome", "approved"),
+        ("extension", "10个工作日"),
+        ("what", "环节“实质审查”"),
+        ("by", "市场监管局 审批员"),
+        ("feedback", "已安排人员现场查看"),
+        ("answer", "已清理占道经营摊点"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_sms_fits_two_segments_with_sample_parameters_in_both_languages() {
+        for (kind, _, _) in kinds() {
+            for lang in ["zh", "en"] {
+                let t = built_in(kind, Channel::Sms, lang).expect("built in");
+                let r = render(&t, &sample_params()).unwrap_or_else(|e| panic!("{kind} {lang}: {e}"));
+                assert!(r.body.chars().count() <= SMS_MAX, "{kind} {lang}: {}", r.body);
+                let e = built_in(kind, Channel::Email, lang).expect("built in");
+                let r = render(&e, &sample_params()).expect("renders");
+                assert!(!r.subject.is_empty() && !r.body.contains("{{"), "{kind} {lang}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_sms_is_refused_with_its_length_and_segments() {
+        let mut t = built_in("accepted", Channel::Sms, "zh").expect("built in");
+        t.body = "长".repeat(140);
+        let err = render(&t, &[]).expect_err("too long");
+        assert_eq!(
+            err,
+            TemplateError::TooLong {
+                chars: 140,
+                segments: 3,
+                max: SMS_MAX
+            }
+        );
+        assert!(err.texts().0.contains("需分 3 条"));
+        assert_eq!(sms_segments(&"字".repeat(70)), 1);
+        assert_eq!(sms_segments(&"字".repeat(71)), 2);
+        t.body = "{{ number".into();
+        assert!(matches!(render(&t, &[]), Err(TemplateError::Syntax(_))));
+    }
+}

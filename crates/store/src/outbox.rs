@@ -1,0 +1,532 @@
+//! The outbox: messages to send by e-mail and SMS, queued in the same transaction as the command that
+//! causes them ([`expand`], called by the aggregate write path), claimed by delivery workers with a
+//! lease (and `FOR UPDATE SKIP LOCKED` on PostgreSQL, as timers are), and every attempt recorded.
+//!
+//! At most once per successful attempt: a worker that dies between sending and recording leaves the
+//! claim to expire, and the message is sent again; the recipient-side id (the Message-ID of an e-mail,
+//! the gateway's request id) of each attempt is stored, so such a repeat is visible.
+
+use crate::StoreError;
+use crate::aggregate::NotificationRow;
+use crate::sql::{Conn, Dialect, Value, insert_many};
+
+/// A channel beyond the in-app notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Sms];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        match s {
+            "email" => Some(Channel::Email),
+            "sms" => Some(Channel::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sent => "sent",
+            Status::Failed => "failed",
+        }
+    }
+    fn parse(s: &str) -> Status {
+        match s {
+            "sent" => Status::Sent,
+            "failed" => Status::Failed,
+            _ => Status::Pending,
+        }
+    }
+}
+
+/// A queued message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: i64,
+    pub aggregate_id: Option<i64>,
+    /// The template: `accepted`, `supplement`, `ticket_received`, …
+    pub kind: String,
+    pub channel: Channel,
+    /// An e-mail address or a mobile number.
+    pub recipient: String,
+    pub user_id: Option<i64>,
+    pub lang: String,
+    pub params: Vec<(String, String)>,
+    /// Sent in quiet hours too.
+    pub urgent: bool,
+    pub status: Status,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub remote_id: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// One try to send a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub at: i64,
+    /// `sent`, `error`, or `deferred` (quiet hours).
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub remote_id: Option<String>,
+}
+
+/// The channels this installation delivers through; messages are queued only for these.
+pub fn set_channels(conn: &mut dyn Conn, email: bool, sms: bool) -> Result<(), StoreError> {
+    // One statement per channel, so servers starting together on one database never collide.
+    for (c, on) in [(Channel::Email, email), (Channel::Sms, sms)] {
+        conn.execute(
+            "INSERT INTO delivery_channels (channel, enabled) VALUES ($1, $2) \
+             ON CONFLICT (channel) DO UPDATE SET enabled = excluded.enabled",
+            &[c.as_str().into(), Value::Int(i64::from(on))],
+        )?;
+    }
+    Ok(())
+}
+
+fn enabled_channels(conn: &mut dyn Conn) -> Result<Vec<Channel>, StoreError> {
+    Ok(conn
+        .query("SELECT channel FROM delivery_channels WHERE enabled = 1", &[])?
+        .iter()
+        .filter_map(|r| r.text(0).ok().and_then(|c| Channel::parse(&c)))
+        .collect())
+}
+
+/// Queues, for the notices of one committed batch, a message per channel each recipient chose: the
+/// user (by account), a department's staff (and its supervisors where the notice says so), or a
+/// consented phone. Runs inside the write transaction, so a message exists exactly when its command
+/// committed.
+pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Result<(), StoreError> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let channels = enabled_channels(conn)?;
+    if channels.is_empty() {
+        return Ok(());
+    }
+    let (email_on, sms_on) = (
+        channels.contains(&Channel::Email),
+        channels.contains(&Channel::Sms),
+    );
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    for (aggregate, n) in notices {
+        let mut people = Vec::new();
+        if let Some(uid) = n.user_id {
+            people.extend(conn.query(
+                "SELECT id, email, mobile, notify_email, notify_sms FROM users WHERE id = $1 AND disabled = 0",
+                &[Value::Int(uid)],
+            )?);
+        }
+        if let Some(dept) = &n.department {
+            let roles = if n.supervisors {
+                "('approver', 'supervisor', 'dispatcher', 'operator')"
+            } else {
+                "('approver', 'dispatcher', 'operator')"
+            };
+            people.extend(conn.query(
+                &format!(
+                    "SELECT id, email, mobile, notify_email, notify_sms FROM users \
+                     WHERE department = $1 AND disabled = 0 AND role IN {roles}"
+                ),
+                &[dept.as_str().into()],
+            )?);
+        }
+        let params = serde_json::to_string(&n.params).map_err(|e| StoreError::Data(e.to_string()))?;
+        let mut push = |channel: Channel, to: String, user: Option<i64>| {
+            rows.push(vec![
+                Value::Int(*aggregate),
+                n.kind.as_str().into(),
+                channel.as_str().into(),
+                to.into(),
+                user.into(),
+                params.as_str().into(),
+                Value::Int(i64::from(n.urgent)),
+                Value::Int(n.created_at),
+                Value::Int(n.created_at),
+            ]);
+        };
+        for p in people {
+            let id = p.int(0)?;
+            if email_on
+                && p.int(3)? == 1
+                && let Some(e) = p.opt_text(1)?.filter(|e| !e.is_empty())
+            {
+                push(Channel::Email, e, Some(id));
+            }
+            if sms_on
+                && p.int(4)? == 1
+                && let Some(m) = p.opt_text(2)?.filter(|m| !m.is_empty())
+            {
+                push(Channel::Sms, m, Some(id));
+            }
+        }
+        if sms_on && let Some(phone) = &n.phone {
+            push(Channel::Sms, phone.clone(), None);
+        }
+    }
+    insert_many(
+        conn,
+        "outbox",
+        &[
+            "aggregate_id",
+            "kind",
+            "channel",
+            "recipient",
+            "user_id",
+            "params",
+            "emergency",
+            "next_at",
+            "created_at",
+        ],
+        rows,
+    )
+}
+
+const COLUMNS: &str = "id, aggregate_id, kind, channel, recipient, user_id, lang, params, emergency, status, \
+                       attempts, next_at, created_at, sent_at, remote_id, last_error";
+
+fn message(r: &crate::sql::Row) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: r.int(0)?,
+        aggregate_id: r.opt_int(1)?,
+        kind: r.text(2)?,
+        channel: Channel::parse(&r.text(3)?).ok_or_else(|| StoreError::Data("outbox channel".into()))?,
+        recipient: r.text(4)?,
+        user_id: r.opt_int(5)?,
+        lang: r.text(6)?,
+        params: serde_json::from_str(&r.text(7)?).map_err(|e| StoreError::Data(e.to_string()))?,
+        urgent: r.int(8)? == 1,
+        status: Status::parse(&r.text(9)?),
+        attempts: r.int(10)?,
+        next_at: r.int(11)?,
+        created_at: r.int(12)?,
+        sent_at: r.opt_int(13)?,
+        remote_id: r.opt_text(14)?,
+        last_error: r.opt_text(15)?,
+    })
+}
+
+/// Claims up to `limit` due messages of `channels` that no live worker holds, for `lease_ms`.
+pub fn claim(
+    conn: &mut dyn Conn,
+    owner: &str,
+    channels: &[Channel],
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<Message>, StoreError> {
+    if channels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lock = match conn.dialect() {
+        Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        Dialect::Sqlite => "",
+    };
+    let list = channels
+        .iter()
+        .map(|c| format!("'{}'", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id IN \
+         (SELECT id FROM outbox WHERE status = 'pending' AND next_at <= $3 AND channel IN ({list}) \
+          AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_at LIMIT $4{lock}) \
+         RETURNING {COLUMNS}"
+    );
+    let rows = conn.query(
+        &sql,
+        &[
+            owner.into(),
+            Value::Int(now + lease_ms),
+            Value::Int(now),
+            Value::Int(limit),
+        ],
+    )?;
+    let mut out = rows.iter().map(message).collect::<Result<Vec<_>, _>>()?;
+    out.sort_by_key(|m| (m.next_at, m.id));
+    Ok(out)
+}
+
+/// What became of a claimed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent {
+        remote_id: Option<String>,
+    },
+    /// Failed this time: tried again at `retry_at`, or given up (`retry_at` None).
+    Error {
+        detail: String,
+        retry_at: Option<i64>,
+    },
+    /// Not tried now (quiet hours): waits until `until`, no attempt counted.
+    Deferred {
+        until: i64,
+    },
+}
+
+/// (outcome, detail, remote id) of an attempt to record.
+type AttemptRow<'a> = (&'a str, Option<String>, Option<String>);
+
+/// A person's contact: (e-mail, mobile, wants e-mail, wants SMS).
+pub type Contact = (Option<String>, Option<String>, bool, bool);
+
+/// Records an attempt and moves the message on; only the worker holding the claim may.
+pub fn record(
+    conn: &mut dyn Conn,
+    id: i64,
+    owner: &str,
+    now: i64,
+    outcome: &Outcome,
+) -> Result<bool, StoreError> {
+    let (sql, params, attempt): (&str, Vec<Value>, Option<AttemptRow<'_>>) = match outcome {
+        Outcome::Sent { remote_id } => (
+            "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $3, remote_id = $4, \
+             claimed_by = NULL, claimed_until = NULL, last_error = NULL WHERE id = $1 AND claimed_by = $2",
+            vec![
+                Value::Int(id),
+                owner.into(),
+                Value::Int(now),
+                remote_id.clone().into(),
+            ],
+            Some(("sent", None, remote_id.clone())),
+        ),
+        Outcome::Error { detail, retry_at } => (
+            "UPDATE outbox SET status = $3, attempts = attempts + 1, next_at = $4, last_error = $5, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND claimed_by = $2",
+            vec![
+                Value::Int(id),
+                owner.into(),
+                (if retry_at.is_some() { "pending" } else { "failed" }).into(),
+                Value::Int(retry_at.unwrap_or(now)),
+                detail.as_str().into(),
+            ],
+            Some(("error", Some(detail.clone()), None)),
+        ),
+        Outcome::Deferred { until } => (
+            "UPDATE outbox SET next_at = $3, claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND claimed_by = $2",
+            vec![Value::Int(id), owner.into(), Value::Int(*until)],
+            None,
+        ),
+    };
+    let changed = conn.execute(sql, &params)? == 1;
+    if changed && let Some((what, detail, remote)) = attempt {
+        conn.execute(
+            "INSERT INTO outbox_attempts (outbox_id, at, outcome, detail, remote_id) VALUES ($1, $2, $3, $4, $5)",
+            &[Value::Int(id), Value::Int(now), what.into(), detail.into(), remote.into()],
+        )?;
+    }
+    Ok(changed)
+}
+
+/// Sends a failed message again (an administrator's resend): pending, due now, attempts kept.
+pub fn resend(conn: &mut dyn Conn, id: i64, now: i64) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE outbox SET status = 'pending', next_at = $2, claimed_by = NULL, claimed_until = NULL \
+         WHERE id = $1 AND status = 'failed'",
+        &[Value::Int(id), Value::Int(now)],
+    )? == 1)
+}
+
+/// Messages of a status (all when `None`), newest first.
+pub fn list(conn: &mut dyn Conn, status: Option<Status>, limit: i64) -> Result<Vec<Message>, StoreError> {
+    let rows = match status {
+        Some(s) => conn.query(
+            &format!("SELECT {COLUMNS} FROM outbox WHERE status = $1 ORDER BY id DESC LIMIT $2"),
+            &[s.as_str().into(), Value::Int(limit)],
+        )?,
+        None => conn.query(
+            &format!("SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1"),
+            &[Value::Int(limit)],
+        )?,
+    };
+    rows.iter().map(message).collect()
+}
+
+/// A message's attempts, oldest first.
+pub fn attempts(conn: &mut dyn Conn, id: i64) -> Result<Vec<Attempt>, StoreError> {
+    conn.query(
+        "SELECT at, outcome, detail, remote_id FROM outbox_attempts WHERE outbox_id = $1 ORDER BY at",
+        &[Value::Int(id)],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Attempt {
+            at: r.int(0)?,
+            outcome: r.text(1)?,
+            detail: r.opt_text(2)?,
+            remote_id: r.opt_text(3)?,
+        })
+    })
+    .collect()
+}
+
+/// Delivery figures for `/metrics` and the admin page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub pending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// Attempts that failed and were tried again.
+    pub retried: i64,
+    /// Age of the oldest pending message, in milliseconds (0 when none waits).
+    pub oldest_pending_ms: i64,
+}
+
+pub fn figures(conn: &mut dyn Conn, now: i64) -> Result<Figures, StoreError> {
+    let mut f = Figures::default();
+    for r in conn.query(
+        "SELECT status, COUNT(*), MIN(created_at) FROM outbox GROUP BY status",
+        &[],
+    )? {
+        let n = r.int(1)?;
+        match Status::parse(&r.text(0)?) {
+            Status::Pending => {
+                f.pending = n;
+                f.oldest_pending_ms = r.opt_int(2)?.map_or(0, |t| (now - t).max(0));
+            }
+            Status::Sent => f.sent = n,
+            Status::Failed => f.failed = n,
+        }
+    }
+    f.retried = conn
+        .query_one(
+            "SELECT COUNT(*) FROM outbox_attempts WHERE outcome = 'error'",
+            &[],
+        )?
+        .map_or(Ok(0), |r| r.int(0))?;
+    Ok(f)
+}
+
+/// A template an administrator saved (overriding the built-in one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRow {
+    pub kind: String,
+    pub channel: String,
+    pub lang: String,
+    pub subject: String,
+    pub body: String,
+    pub sms_code: String,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+pub fn templates(conn: &mut dyn Conn) -> Result<Vec<TemplateRow>, StoreError> {
+    conn.query(
+        "SELECT kind, channel, lang, subject, body, sms_code, updated_at, updated_by FROM message_templates \
+         ORDER BY kind, channel, lang",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(TemplateRow {
+            kind: r.text(0)?,
+            channel: r.text(1)?,
+            lang: r.text(2)?,
+            subject: r.text(3)?,
+            body: r.text(4)?,
+            sms_code: r.text(5)?,
+            updated_at: r.int(6)?,
+            updated_by: r.text(7)?,
+        })
+    })
+    .collect()
+}
+
+pub fn save_template(conn: &mut dyn Conn, t: &TemplateRow) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO message_templates (kind, channel, lang, subject, body, sms_code, updated_at, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (kind, channel, lang) DO UPDATE SET \
+         subject = excluded.subject, body = excluded.body, sms_code = excluded.sms_code, \
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        &[
+            t.kind.as_str().into(),
+            t.channel.as_str().into(),
+            t.lang.as_str().into(),
+            t.subject.as_str().into(),
+            t.body.as_str().into(),
+            t.sms_code.as_str().into(),
+            Value::Int(t.updated_at),
+            t.updated_by.as_str().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Queues one message directly (the `notify test` command and tests), outside any aggregate.
+pub fn enqueue(
+    conn: &mut dyn Conn,
+    kind: &str,
+    channel: Channel,
+    to: &str,
+    params: &[(String, String)],
+    now: i64,
+) -> Result<i64, StoreError> {
+    let params = serde_json::to_string(params).map_err(|e| StoreError::Data(e.to_string()))?;
+    let row = conn
+        .query_one(
+            "INSERT INTO outbox (kind, channel, recipient, params, emergency, next_at, created_at) \
+             VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
+            &[
+                kind.into(),
+                channel.as_str().into(),
+                to.into(),
+                params.into(),
+                Value::Int(now),
+            ],
+        )?
+        .ok_or_else(|| StoreError::Data("outbox insert".into()))?;
+    row.int(0)
+}
+
+/// A person's contact details and choices.
+pub fn set_contact(
+    conn: &mut dyn Conn,
+    user_id: i64,
+    email: Option<&str>,
+    mobile: Option<&str>,
+    notify_email: bool,
+    notify_sms: bool,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE users SET email = $2, mobile = $3, notify_email = $4, notify_sms = $5 WHERE id = $1",
+        &[
+            Value::Int(user_id),
+            email.into(),
+            mobile.into(),
+            Value::Int(i64::from(notify_email)),
+            Value::Int(i64::from(notify_sms)),
+        ],
+    )? == 1)
+}
+
+/// (email, mobile, notify_email, notify_sms) of a user.
+pub fn contact(conn: &mut dyn Conn, user_id: i64) -> Result<Option<Contact>, StoreError> {
+    conn.query_one(
+        "SELECT email, mobile, notify_email, notify_sms FROM users WHERE id = $1",
+        &[Value::Int(user_id)],
+    )?
+    .map(|r| Ok((r.opt_text(0)?, r.opt_text(1)?, r.int(2)? == 1, r.int(3)? == 1)))
+    .transpose()
+}

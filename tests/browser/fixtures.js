@@ -16,3 +16,13 @@ exports.test = base.test.extend({
   },
 });
 exports.expect = base.expect;
+
+// Logs in through the login page as a demo user (all share the password the server printed).
+exports.login = async function login(page, username) {
+  await page.context().clearCookies();
+  await page.goto("/login");
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill(process.env.ONEGO_DEMO_PASSWORD);
+  await page.getByRole("button", { name: "登录" }).click();
+  await base.expect(page.locator(".who")).toContainText(/./);
+};

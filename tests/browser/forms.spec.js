@@ -1,17 +1,8 @@
 // Forms: every mistake shown beside its field at once, and a form sent after the session expired
 // filled in again once the person has logged in.
-const { test, expect } = require("./fixtures");
+const { test, expect, login } = require("./fixtures");
 
 const password = process.env.ONEGO_DEMO_PASSWORD;
-
-async function login(page, username) {
-  await page.context().clearCookies();
-  await page.goto("/login");
-  await page.getByLabel("用户名").fill(username);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await expect(page.locator(".who")).toContainText(/./);
-}
 
 test("the public request form marks each wrong field at once and keeps the input", async ({ page }) => {
   await page.goto("/request");

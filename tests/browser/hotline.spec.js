@@ -2,25 +2,15 @@
 // the centre dispatches it from the board, the department signs and answers from its inbox, the centre
 // visits back and it closes; a citizen raises a request on the public form and tracks it; a grid member
 // reports an event with a photo from a phone and solves it in the grid; a leader reads the rates.
-const { test, expect } = require("./fixtures");
+const { test, expect, login } = require("./fixtures");
 const path = require("path");
 const fs = require("fs");
 
-const password = process.env.ONEGO_DEMO_PASSWORD;
 const shots = process.env.UPDATE_SCREENSHOTS ? path.join(__dirname, "../../docs/screenshots") : path.join(__dirname, "test-results/screens");
 fs.mkdirSync(shots, { recursive: true });
 
 async function shot(page, name) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
-}
-
-async function login(page, username) {
-  await page.context().clearCookies();
-  await page.goto("/login");
-  await page.getByLabel("用户名").fill(username);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await expect(page.locator(".who")).toContainText(/./);
 }
 
 // One transparent pixel.

@@ -1,18 +1,8 @@
 // Every page speaks the reader's language: walked as each role in Chinese and in English, no page may
 // show an internal code, an enum value, a unit abbreviation or a raw timestamp. Codes people really use
 // (case and request numbers, item codes such as SCJG-001) are allowed.
-const { test, expect } = require("./fixtures");
+const { test, expect, login } = require("./fixtures");
 
-const password = process.env.ONEGO_DEMO_PASSWORD;
-
-async function login(page, username) {
-  await page.context().clearCookies();
-  await page.goto("/login");
-  await page.getByLabel("用户名").fill(username);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await expect(page.locator(".who")).toContainText(/./);
-}
 
 // What an internal identifier looks like in visible text.
 const EVERYWHERE = [

@@ -1,25 +1,15 @@
 // The whole story in a real browser: an applicant applies online for a bundle, the window accepts,
 // three departments approve, the applicant follows every step, a leader sees it in the statistics,
 // the applicant rates it. Then: a 补正 round trip, a refused acceptance, access denied, elder mode.
-const { test, expect } = require("./fixtures");
+const { test, expect, login } = require("./fixtures");
 const path = require("path");
 const fs = require("fs");
 
-const password = process.env.ONEGO_DEMO_PASSWORD;
 const shots = process.env.UPDATE_SCREENSHOTS ? path.join(__dirname, "../../docs/screenshots") : path.join(__dirname, "test-results/screens");
 fs.mkdirSync(shots, { recursive: true });
 
 async function shot(page, name) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
-}
-
-async function login(page, username) {
-  await page.context().clearCookies();
-  await page.goto("/login");
-  await page.getByLabel("用户名").fill(username);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await expect(page.locator(".who")).toContainText(/./);
 }
 
 function pdf(name) {

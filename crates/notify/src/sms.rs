@@ -12,12 +12,14 @@
 //! A 2xx answer with `{"request_id": "…"}` (or `requestId`, `RequestId`, `BizId`) is success and the id is
 //! stored; 4xx is permanent (not retried), anything else is tried again.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use sha2::Sha256;
+use tokio_rustls::rustls::ClientConfig;
 
 use crate::{Refusal, SendError};
 
@@ -25,6 +27,8 @@ use crate::{Refusal, SendError};
 pub struct Sms {
     url: url::Url,
     secret: Vec<u8>,
+    /// Built once: the trusted roots and protocol versions for an https:// gateway.
+    tls: Arc<ClientConfig>,
     pub described: String,
 }
 
@@ -64,6 +68,15 @@ impl Sms {
                 "set an SMS signing secret of at least 16 characters (--sms-secret or ONEGO_SMS_SECRET)",
             ));
         }
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let tls = ClientConfig::builder_with_provider(Arc::new(
+            tokio_rustls::rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Refusal::new(format!("TLS 配置失败：{e}"), e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
         let described = format!(
             "{}://{}{}",
             url.scheme(),
@@ -73,6 +86,7 @@ impl Sms {
         Ok(Sms {
             url,
             secret: secret.as_bytes().to_vec(),
+            tls: Arc::new(tls),
             described,
         })
     }
@@ -137,18 +151,9 @@ impl Sms {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| SendError::Permanent(e.to_string()))?;
         if self.url.scheme() == "https" {
-            let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-                tokio_rustls::rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| SendError::Permanent(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
             let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.clone())
                 .map_err(|e| SendError::Permanent(e.to_string()))?;
-            let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
                 .connect(name, tcp)
                 .await
                 .map_err(|e| SendError::Transient(format!("TLS with the SMS gateway failed: {e}")))?;

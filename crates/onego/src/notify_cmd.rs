@@ -105,7 +105,7 @@ pub(crate) fn run(c: NotifyCommand) -> anyhow::Result<()> {
                 let sms = d
                     .sms
                     .context("no SMS gateway: give --sms-webhook URL (or ONEGO_SMS_WEBHOOK)")?;
-                onego_domain_check_mobile(&to)?;
+                onego_domain::values::Mobile::parse(&to).map_err(|e| anyhow::anyhow!("{}", e.msg().en))?;
                 let t = built_in("test", Channel::Sms, lang).context("test template")?;
                 let r = render(&t, &[])?;
                 let (id, reply) = sms
@@ -127,9 +127,4 @@ pub(crate) fn run(c: NotifyCommand) -> anyhow::Result<()> {
         }
         Ok(())
     })
-}
-
-fn onego_domain_check_mobile(to: &str) -> anyhow::Result<()> {
-    onego_domain::values::Mobile::parse(to).map_err(|e| anyhow::anyhow!("{}", e.msg().en))?;
-    Ok(())
 }

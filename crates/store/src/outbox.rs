@@ -131,27 +131,29 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
         channels.contains(&Channel::Sms),
     );
     let mut rows: Vec<Vec<Value>> = Vec::new();
+    // A batch often tells one department several things: its staff are read once per batch.
+    let mut staff: std::collections::HashMap<(String, bool), Vec<Person>> = std::collections::HashMap::new();
     for (aggregate, n) in notices {
         let mut people = Vec::new();
         if let Some(uid) = n.user_id {
-            people.extend(conn.query(
-                "SELECT id, email, mobile, notify_email, notify_sms FROM users WHERE id = $1 AND disabled = 0",
-                &[Value::Int(uid)],
-            )?);
+            people.extend(persons(conn, "id = $1", Value::Int(uid))?);
         }
         if let Some(dept) = &n.department {
-            let roles = if n.supervisors {
-                "('approver', 'supervisor', 'dispatcher', 'operator')"
-            } else {
-                "('approver', 'dispatcher', 'operator')"
-            };
-            people.extend(conn.query(
-                &format!(
-                    "SELECT id, email, mobile, notify_email, notify_sms FROM users \
-                     WHERE department = $1 AND disabled = 0 AND role IN {roles}"
-                ),
-                &[dept.as_str().into()],
-            )?);
+            let key = (dept.clone(), n.supervisors);
+            if !staff.contains_key(&key) {
+                let roles = if n.supervisors {
+                    "('approver', 'supervisor', 'dispatcher', 'operator')"
+                } else {
+                    "('approver', 'dispatcher', 'operator')"
+                };
+                let found = persons(
+                    conn,
+                    &format!("department = $1 AND role IN {roles}"),
+                    dept.as_str().into(),
+                )?;
+                staff.insert(key.clone(), found);
+            }
+            people.extend(staff[&key].iter().cloned());
         }
         let params = serde_json::to_string(&n.params).map_err(|e| StoreError::Data(e.to_string()))?;
         let mut push = |channel: Channel, to: String, user: Option<i64>| {
@@ -168,18 +170,17 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
             ]);
         };
         for p in people {
-            let id = p.int(0)?;
             if email_on
-                && p.int(3)? == 1
-                && let Some(e) = p.opt_text(1)?.filter(|e| !e.is_empty())
+                && p.wants_email
+                && let Some(e) = p.email
             {
-                push(Channel::Email, e, Some(id));
+                push(Channel::Email, e, Some(p.id));
             }
             if sms_on
-                && p.int(4)? == 1
-                && let Some(m) = p.opt_text(2)?.filter(|m| !m.is_empty())
+                && p.wants_sms
+                && let Some(m) = p.mobile
             {
-                push(Channel::Sms, m, Some(id));
+                push(Channel::Sms, m, Some(p.id));
             }
         }
         if sms_on && let Some(phone) = &n.phone {
@@ -202,6 +203,37 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
         ],
         rows,
     )
+}
+
+/// A user who may be told something, with their addresses and choices.
+#[derive(Clone)]
+struct Person {
+    id: i64,
+    email: Option<String>,
+    mobile: Option<String>,
+    wants_email: bool,
+    wants_sms: bool,
+}
+
+/// Active users matching `filter` (with one parameter, `$1`).
+fn persons(conn: &mut dyn Conn, filter: &str, param: Value) -> Result<Vec<Person>, StoreError> {
+    conn.query(
+        &format!(
+            "SELECT id, email, mobile, notify_email, notify_sms FROM users WHERE disabled = 0 AND {filter}"
+        ),
+        &[param],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Person {
+            id: r.int(0)?,
+            email: r.opt_text(1)?.filter(|e| !e.is_empty()),
+            mobile: r.opt_text(2)?.filter(|m| !m.is_empty()),
+            wants_email: r.int(3)? == 1,
+            wants_sms: r.int(4)? == 1,
+        })
+    })
+    .collect()
 }
 
 const COLUMNS: &str = "id, aggregate_id, kind, channel, recipient, user_id, lang, params, emergency, status, \

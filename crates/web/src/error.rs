@@ -125,10 +125,6 @@ impl FieldErrors {
         self.0.push(m);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// `Ok` when nothing was wrong; otherwise one 422 answer carrying every mistake. Its message is the
     /// only mistake, or a summary that points at the marked fields.
     pub fn finish(mut self) -> ApiResult<()> {
@@ -140,24 +136,12 @@ impl FieldErrors {
                 Err(e)
             }
             n => {
+                let list =
+                    |text: fn(&Msg) -> &str, sep: &str| self.0.iter().map(text).collect::<Vec<_>>().join(sep);
                 let mut e = ApiError::unprocessable(Msg::new(
                     "several_fields",
-                    format!(
-                        "有 {n} 处需要更正：{}",
-                        self.0
-                            .iter()
-                            .map(|m| m.zh.as_str())
-                            .collect::<Vec<_>>()
-                            .join("；")
-                    ),
-                    format!(
-                        "{n} things need correcting: {}",
-                        self.0
-                            .iter()
-                            .map(|m| m.en.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
+                    format!("有 {n} 处需要更正：{}", list(|m| &m.zh, "；")),
+                    format!("{n} things need correcting: {}", list(|m| &m.en, "; ")),
                 ));
                 e.fields = self.0.into_boxed_slice();
                 Err(e)

@@ -107,6 +107,28 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     }
 }
 
+/// One of an enum's words (`complaint`, `required`, …), as a form's list or a JSON field sends it;
+/// `what` names the field in (Chinese, English), `choices` lists the words for the English message
+/// (empty: "the allowed values").
+pub(crate) fn parse_choice<T: serde::de::DeserializeOwned>(
+    what: (&str, &str),
+    text: &str,
+    choices: &str,
+) -> Result<T, onego_domain::messages::Msg> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned())).map_err(|_| {
+        let choices = if choices.is_empty() {
+            "the allowed values"
+        } else {
+            choices
+        };
+        onego_domain::messages::Msg::new(
+            "unknown_choice",
+            format!("请选择{}", what.0),
+            format!("{} \"{}\" is not one of {choices}", what.1, text.trim()),
+        )
+    })
+}
+
 pub(crate) fn parse_code(what: &str, s: &str) -> ApiResult<Code> {
     Code::parse(s).map_err(|e| ApiError::unprocessable(format!("{what}: {e}")))
 }

@@ -60,20 +60,6 @@ pub struct IntakeRequest {
     pub notify: Option<bool>,
 }
 
-fn parse_word<T: serde::de::DeserializeOwned>(
-    what: (&str, &str),
-    text: &str,
-    choices: &str,
-) -> Result<T, Msg> {
-    serde_json::from_value(serde_json::Value::String(text.trim().to_owned())).map_err(|_| {
-        Msg::new(
-            "unknown_choice",
-            format!("请选择{}", what.0),
-            format!("{} \"{text}\" is not one of {choices}", what.1),
-        )
-    })
-}
-
 impl IntakeRequest {
     /// Checks and converts; the requester is the caller when an applicant raises it online.
     pub fn into_intake(self, actor: &Actor) -> ApiResult<Intake> {
@@ -81,7 +67,7 @@ impl IntakeRequest {
         let mut bad = crate::error::FieldErrors::default();
         let channel: Option<TicketChannel> = bad.check(
             "channel",
-            parse_word(
+            crate::api::parse_choice(
                 ("受理渠道", "channel"),
                 &self.channel,
                 "phone, web, app, grid, enterprise, open311",
@@ -89,7 +75,7 @@ impl IntakeRequest {
         );
         let kind: Option<TicketType> = bad.check(
             "kind",
-            parse_word(
+            crate::api::parse_choice(
                 ("诉求类型", "kind"),
                 &self.kind,
                 "enquiry, help, complaint, report, suggestion",
@@ -98,7 +84,7 @@ impl IntakeRequest {
         let urgency: Option<Urgency> = match &self.urgency {
             Some(u) if !u.trim().is_empty() => bad.check(
                 "urgency",
-                parse_word(("紧急程度", "urgency"), u, "normal, urgent, emergency"),
+                crate::api::parse_choice(("紧急程度", "urgency"), u, "normal, urgent, emergency"),
             ),
             _ => Some(Urgency::Normal),
         };

@@ -523,18 +523,21 @@ pub async fn case_view(
     let form = FormData::parse(q.unwrap_or_default().as_bytes());
     // After a command: what was done (the page below shows what comes next).
     let done = match form.get("done") {
-        Some("submitted") => onego_domain::case::submitted_done(onego_domain::case::Channel::Online),
-        Some("registered") => onego_domain::case::submitted_done(onego_domain::case::Channel::Window),
-        Some(d) => match serde_json::from_value::<onego_domain::case::CaseCommandKind>(
-            serde_json::Value::String(d.to_owned()),
-        ) {
-            Ok(k) => k.done(),
-            Err(_) => onego_domain::messages::Msg::new("none", "", ""),
-        },
-        None => onego_domain::messages::Msg::new("none", "", ""),
+        Some("submitted") => Some(onego_domain::case::submitted_done(
+            onego_domain::case::Channel::Online,
+        )),
+        Some("registered") => Some(onego_domain::case::submitted_done(
+            onego_domain::case::Channel::Window,
+        )),
+        Some(d) => serde_json::from_value::<onego_domain::case::CaseCommandKind>(serde_json::Value::String(
+            d.to_owned(),
+        ))
+        .ok()
+        .map(|k| k.done()),
+        None => None,
     }
-    .text(page.lang)
-    .to_owned();
+    .map(|m| m.text(page.lang).to_owned())
+    .unwrap_or_default();
     case_page(&state, &page, id, StatusCode::OK, "", &done).await
 }
 

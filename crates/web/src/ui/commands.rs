@@ -3,6 +3,7 @@
 //! Each parse either gives the command or says, in the reader's terms, what is wrong; nothing is stored
 //! before it succeeds and the engine has decided.
 
+use crate::api::parse_choice;
 use onego_calendar::Limit;
 use onego_domain::case::{Case, Command, DeliveryMethod, MissingMaterial, SpecialKind};
 use onego_domain::catalog::{MaterialSpec, ServiceItem};
@@ -269,17 +270,6 @@ pub(crate) fn ticket_command(form: &FormData) -> Result<TicketCommand, ApiError>
     })
 }
 
-/// A choice from a form's list, by its code; `what` names the field in both languages.
-pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(what: (&str, &str), text: &str) -> Result<T, Msg> {
-    serde_json::from_value(serde_json::Value::String(text.trim().to_owned())).map_err(|_| {
-        Msg::new(
-            "unknown_choice",
-            format!("请从列表中选择{}", what.0),
-            format!("{} \"{}\" is not one of the allowed values", what.1, text.trim()),
-        )
-    })
-}
-
 /// A time limit typed in a form (`20` and `wd`), with its field named in both languages.
 pub(crate) fn limit_from(form: &FormData, key: &str, what: (&str, &str)) -> Result<Limit, Msg> {
     let text = form.limit_text(key);
@@ -348,9 +338,9 @@ pub(crate) fn item_from_form(
             )
             .map_err(|m| m.at("materials"))?,
             name: name.to_owned(),
-            necessity: parse_enum(("材料的必要性", "necessity"), &pick("m_necessity", i))?,
-            source: parse_enum(("材料来源", "source"), &pick("m_source", i))?,
-            kind: parse_enum(("材料类型", "kind"), &pick("m_kind", i))?,
+            necessity: parse_choice(("材料的必要性", "necessity"), &pick("m_necessity", i), "")?,
+            source: parse_choice(("材料来源", "source"), &pick("m_source", i), "")?,
+            kind: parse_choice(("材料类型", "kind"), &pick("m_kind", i), "")?,
             form: onego_domain::catalog::MaterialForm::Either,
             copies: 1,
             blank_form: None,
@@ -364,11 +354,11 @@ pub(crate) fn item_from_form(
         effective_from: today,
         effective_until: None,
         name: form.text("name"),
-        kind: parse_enum(("事项类型", "kind"), &form.text("kind")).map_err(|m| m.at("kind"))?,
+        kind: parse_choice(("事项类型", "kind"), &form.text("kind"), "").map_err(|m| m.at("kind"))?,
         department: code("department", ("实施部门", "department"))?,
         legal_limit: limit("legal", ("法定时限", "legal limit"))?,
         promised_limit: limit("promised", ("承诺时限", "promised limit"))?,
-        handling: parse_enum(("办件类型", "handling"), &form.text("handling"))
+        handling: parse_choice(("办件类型", "handling"), &form.text("handling"), "")
             .map_err(|m| m.at("handling"))?,
         visits_required: form.text("visits").parse().map_err(|_| {
             Msg::new("visits_invalid", "到现场次数只能是0或1", "visits must be 0 or 1").at("visits")

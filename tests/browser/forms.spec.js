@@ -1,6 +1,10 @@
 // Forms: every mistake shown beside its field at once, and a form sent after the session expired
 // filled in again once the person has logged in.
 const { test, expect, login } = require("./fixtures");
+const path = require("path");
+
+// Screenshots go into docs/ only when asked (UPDATE_SCREENSHOTS=1), as in story.spec.js.
+const shots = process.env.UPDATE_SCREENSHOTS ? path.join(__dirname, "../../docs/screenshots") : path.join(__dirname, "test-results/screens");
 
 const password = process.env.ONEGO_DEMO_PASSWORD;
 
@@ -16,7 +20,7 @@ test("the public request form marks each wrong field at once and keeps the input
   await expect(page.locator("#phone")).toHaveAttribute("aria-invalid", "true");
   await expect(page.locator("#phone")).toHaveValue("12345");
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: "../../docs/screenshots/form-errors-phone.png", fullPage: true }).catch(() => {});
+  await page.screenshot({ path: path.join(shots, "form-errors-phone.png"), fullPage: true });
 });
 
 test("a form sent after the session expired comes back filled in after logging in", async ({ page }) => {

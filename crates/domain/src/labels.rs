@@ -6,6 +6,7 @@ use onego_calendar::ClockState;
 
 use crate::aggregate::AggregateKind;
 use crate::case::{CaseCommandKind, CaseOutcome, CaseStatus, SpecialKind};
+use crate::delivery::{AttemptOutcome, Channel as DeliveryChannel, Status as DeliveryStatus};
 use crate::catalog::{Handling, ItemKind, MaterialKind, MaterialSource, Necessity};
 use crate::grid::GridLevel;
 use crate::hotline::AttributeType;
@@ -61,6 +62,22 @@ macro_rules! labels {
         }
     };
 }
+
+labels!(DeliveryChannel {
+    DeliveryChannel::Email => ("电子邮件", "e-mail"),
+    DeliveryChannel::Sms => ("短信", "SMS"),
+});
+
+labels!(DeliveryStatus {
+    DeliveryStatus::Pending => ("待发送", "waiting"),
+    DeliveryStatus::Sent => ("已发送", "sent"),
+    DeliveryStatus::Failed => ("发送失败", "failed"),
+});
+
+labels!(AttemptOutcome {
+    AttemptOutcome::Sent => ("发送成功", "sent"),
+    AttemptOutcome::Error => ("发送出错", "error"),
+});
 
 labels!(Role {
     Role::Applicant => ("申请人", "Applicant"),

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::org::Role;
-use crate::values::{ApplicantId, Mobile};
+use crate::values::{ApplicantId, Email, Mobile};
 
 /// `张三丰` → `张**`: enough to recognise, not to identify.
 pub fn mask_name(name: &str) -> String {
@@ -37,6 +37,19 @@ pub fn mask_phone(phone: &str) -> String {
             }
         }
     }
+}
+
+/// An e-mail address as `w***@example.com`; anything unparsable is hidden whole.
+pub fn mask_email(email: &str) -> String {
+    match Email::parse(email) {
+        Ok(e) => e.masked(),
+        Err(_) => "***".to_owned(),
+    }
+}
+
+/// A message recipient (an e-mail address or a mobile number), masked by what it is.
+pub fn mask_contact(to: &str) -> String {
+    if to.contains('@') { mask_email(to) } else { mask_phone(to) }
 }
 
 /// An applicant's ID as a viewer without need sees it: a person's masked, an organisation's as is.

@@ -14,6 +14,8 @@ pub enum ValueError {
     ResidentId(String, &'static str),
     #[error("mobile number \"{0}\" is invalid: give 11 digits beginning with 1, for example 13812345678")]
     Mobile(String),
+    #[error("e-mail address \"{0}\" is invalid: give it as name@example.com, without spaces")]
+    Email(String),
     #[error(
         "case number \"{0}\" is invalid: it is a 6-digit region code, a date YYYYMMDD and a 6-digit sequence"
     )]
@@ -71,6 +73,11 @@ impl ValueError {
             ValueError::Mobile(v) => Msg::new(
                 "mobile_invalid",
                 format!("手机号码“{v}”有误：应为以1开头的11位数字，例如 13812345678"),
+                en,
+            ),
+            ValueError::Email(v) => Msg::new(
+                "email_invalid",
+                format!("电子邮箱“{v}”有误：应形如 name@example.com，不含空格"),
                 en,
             ),
             ValueError::CaseNumber(v) => Msg::new(
@@ -242,6 +249,44 @@ impl Mobile {
     }
 }
 
+/// An e-mail address: one `@`, a local part and a domain with a dot, no spaces or control characters,
+/// at most 254 characters (RFC 5321). Deliberately plain: the mail server is the final judge, this
+/// refuses what is certainly a typing mistake where it is entered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let t = text.trim();
+        let bad = || ValueError::Email(text.to_owned());
+        if t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')) {
+            return Err(bad());
+        }
+        let (local, domain) = t.split_once('@').ok_or_else(bad)?;
+        let labels_ok = domain.split('.').all(|l| {
+            !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+        if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..")
+            || domain.contains('@') || !domain.contains('.') || !labels_ok
+        {
+            return Err(bad());
+        }
+        Ok(Email(t.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `w***@example.com`: the first character and the domain.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.split_once('@').expect("parsed");
+        let first: String = local.chars().take(1).collect();
+        format!("{first}***@{domain}")
+    }
+}
+
 /// A GB/T 2260 administrative region code (6 digits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -347,7 +392,7 @@ macro_rules! string_newtype_impls {
         }
     )*};
 }
-string_newtype_impls!(Uscc, ResidentId, Mobile, RegionCode, CaseNumber, Code);
+string_newtype_impls!(Uscc, ResidentId, Mobile, Email, RegionCode, CaseNumber, Code);
 
 /// Who applies: a person by resident ID or an organisation by 统一社会信用代码.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

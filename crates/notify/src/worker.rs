@@ -22,6 +22,8 @@ pub struct Delivery {
     pub owner: String,
     /// Whether SMS wait out the night (22:00–08:00).
     pub quiet_hours: bool,
+    /// The wait before the first retry (30 s by default); doubled each time, at most an hour.
+    pub retry_after_ms: i64,
 }
 
 impl Delivery {
@@ -65,10 +67,10 @@ pub fn sms_allowed_at(now_ms: i64) -> i64 {
         .timestamp_millis()
 }
 
-/// Backoff after the `attempts`-th failure: 30 s doubling, at most an hour.
-pub fn backoff_ms(attempts: i64) -> i64 {
+/// Backoff after the `attempts`-th failure: `first_ms` doubling, at most an hour.
+pub fn backoff_ms(first_ms: i64, attempts: i64) -> i64 {
     let exp = attempts.clamp(1, 12) as u32 - 1;
-    (30_000_i64 << exp).min(3_600_000)
+    (first_ms << exp).min(3_600_000)
 }
 
 /// Delivers what is due now; answers how many messages were handled (sent, failed or deferred).
@@ -124,7 +126,7 @@ async fn attempt(
             },
             SendError::Transient(detail) => Outcome::Error {
                 detail,
-                retry_at: Some(now_ms + backoff_ms(attempts)),
+                retry_at: Some(now_ms + backoff_ms(d.retry_after_ms, attempts)),
             },
         }
     };
@@ -230,10 +232,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_from_thirty_seconds_to_at_most_an_hour() {
-        assert_eq!(backoff_ms(1), 30_000);
-        assert_eq!(backoff_ms(2), 60_000);
-        assert_eq!(backoff_ms(3), 120_000);
-        assert_eq!(backoff_ms(9), 3_600_000);
-        assert_eq!(backoff_ms(50), 3_600_000);
+        assert_eq!(backoff_ms(30_000, 1), 30_000);
+        assert_eq!(backoff_ms(30_000, 2), 60_000);
+        assert_eq!(backoff_ms(30_000, 3), 120_000);
+        assert_eq!(backoff_ms(30_000, 9), 3_600_000);
+        assert_eq!(backoff_ms(30_000, 50), 3_600_000);
+        assert_eq!(backoff_ms(1_000, 3), 4_000);
     }
 }

@@ -180,6 +180,11 @@ pub(crate) async fn ensure_users(
                 .map_err(anyhow::Error::msg)?,
             applicant,
             mobile: (u.role == Role::Applicant).then(|| "13905301234".to_owned()),
+            // Demo addresses at example.com (reserved, RFC 2606): a demo run with --smtp never reaches
+            // a real person.
+            email: Some(format!("{}@example.com", u.username)),
+            by_email: true,
+            by_sms: u.role == Role::Applicant,
             password: password.to_owned(),
         });
     }

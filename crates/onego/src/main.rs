@@ -116,8 +116,12 @@ enum UserCommand {
         /// Resident ID or 统一社会信用代码 (applicants).
         #[arg(long)]
         applicant_id: Option<String>,
+        /// Mobile number for SMS messages (the user may change it and the choice later).
         #[arg(long)]
         mobile: Option<String>,
+        /// E-mail address for e-mail messages.
+        #[arg(long)]
+        email: Option<String>,
         /// The password (at least 8 characters); prefer the ONEGO_PASSWORD variable over the command line.
         #[arg(long, env = "ONEGO_PASSWORD", hide_env_values = true)]
         password: Option<String>,
@@ -216,6 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             department,
             applicant_id,
             mobile,
+            email,
             password,
         }) => user_add(
             &db,
@@ -225,6 +230,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             department,
             applicant_id,
             mobile,
+            email,
             password,
         ),
         Command::Process(cmd) => process(cmd),
@@ -244,10 +250,11 @@ fn user_add(
     department: Option<String>,
     applicant_id: Option<String>,
     mobile: Option<String>,
+    email: Option<String>,
     password: Option<String>,
 ) -> anyhow::Result<()> {
     use onego_domain::org::Role;
-    use onego_domain::values::{ApplicantId, Code, Mobile};
+    use onego_domain::values::{ApplicantId, Code, Email, Mobile};
     let role = Role::parse(role).filter(|r| *r != Role::System).ok_or_else(|| {
         anyhow::anyhow!("role \"{role}\" is not one of applicant, clerk, approver, supervisor, leader, admin")
     })?;
@@ -267,6 +274,12 @@ fn user_add(
         .transpose()
         .map_err(anyhow::Error::msg)?
         .map(|m| m.to_string());
+    let email = email
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?
+        .map(String::from);
     let generated = password.is_none();
     let password = password.unwrap_or_else(|| onego_store::users::new_token()[..16].to_owned());
     let new = onego_store::users::NewUser {
@@ -275,7 +288,10 @@ fn user_add(
         role,
         department,
         applicant,
+        by_sms: mobile.is_some(),
+        by_email: email.is_some(),
         mobile,
+        email,
         password: password.clone(),
     };
     new.validate()?;

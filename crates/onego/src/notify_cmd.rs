@@ -25,6 +25,14 @@ pub(crate) struct DeliveryArgs {
     /// Attempts before a message is marked failed (an administrator can resend it).
     #[arg(long, env = "ONEGO_DELIVERY_ATTEMPTS", default_value_t = 8)]
     pub delivery_attempts: i64,
+    /// Seconds before the first retry after an error; each further retry waits twice as long, at
+    /// most an hour.
+    #[arg(long, env = "ONEGO_DELIVERY_RETRY_AFTER", default_value_t = 30)]
+    pub delivery_retry_after: u32,
+    /// Hold non-urgent SMS between 22:00 and 08:00 China time (`false` only where the city's rules
+    /// differ, or for tests).
+    #[arg(long, env = "ONEGO_SMS_QUIET_HOURS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub sms_quiet_hours: bool,
 }
 
 /// The delivery these settings describe; refuses a setting that cannot work, saying why.
@@ -44,12 +52,16 @@ pub(crate) fn delivery(a: &DeliveryArgs) -> anyhow::Result<Delivery> {
     if a.delivery_attempts < 1 {
         bail!("--delivery-attempts must be 1 or more");
     }
+    if !(1..=3600).contains(&a.delivery_retry_after) {
+        bail!("--delivery-retry-after must be 1 to 3600 seconds");
+    }
     Ok(Delivery {
         email,
         sms,
         max_attempts: a.delivery_attempts,
         owner: format!("onego-{}", std::process::id()),
-        quiet_hours: true,
+        quiet_hours: a.sms_quiet_hours,
+        retry_after_ms: i64::from(a.delivery_retry_after) * 1000,
     })
 }
 
@@ -90,10 +102,11 @@ pub(crate) fn run(c: NotifyCommand) -> anyhow::Result<()> {
                 let email = d
                     .email
                     .context("no e-mail server: give --smtp URL (or ONEGO_SMTP)")?;
+                onego_domain::values::Email::parse(&to).map_err(|e| anyhow::anyhow!("{}", e.msg().en))?;
                 let t = built_in("test", Channel::Email, lang).context("test template")?;
                 let r = render(&t, &[])?;
                 let (id, reply) = email
-                    .send(0, &to, &r.subject, &r.body)
+                    .send(onego_store::now_millis(), &to, &r.subject, &r.body)
                     .await
                     .map_err(|e| anyhow::anyhow!("the e-mail was not sent: {e}"))?;
                 println!(
@@ -110,7 +123,7 @@ pub(crate) fn run(c: NotifyCommand) -> anyhow::Result<()> {
                 let r = render(&t, &[])?;
                 let (id, reply) = sms
                     .send(
-                        0,
+                        onego_store::now_millis(),
                         &to,
                         &r.sms_code,
                         &[],

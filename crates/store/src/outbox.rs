@@ -10,54 +10,7 @@ use crate::StoreError;
 use crate::aggregate::NotificationRow;
 use crate::sql::{Conn, Dialect, Value, insert_many};
 
-/// A channel beyond the in-app notices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Sms];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Channel> {
-        match s {
-            "email" => Some(Channel::Email),
-            "sms" => Some(Channel::Sms),
-            _ => None,
-        }
-    }
-}
-
-/// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Pending,
-    Sent,
-    Failed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Sent => "sent",
-            Status::Failed => "failed",
-        }
-    }
-    fn parse(s: &str) -> Status {
-        match s {
-            "sent" => Status::Sent,
-            "failed" => Status::Failed,
-            _ => Status::Pending,
-        }
-    }
-}
+pub use onego_domain::delivery::{AttemptOutcome, Channel, Status};
 
 /// A queued message.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,8 +40,7 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub at: i64,
-    /// `sent`, `error`, or `deferred` (quiet hours).
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     pub detail: Option<String>,
     pub remote_id: Option<String>,
 }
@@ -106,7 +58,8 @@ pub fn set_channels(conn: &mut dyn Conn, email: bool, sms: bool) -> Result<(), S
     Ok(())
 }
 
-fn enabled_channels(conn: &mut dyn Conn) -> Result<Vec<Channel>, StoreError> {
+/// The channels messages are queued for (set by the servers at start).
+pub fn enabled_channels(conn: &mut dyn Conn) -> Result<Vec<Channel>, StoreError> {
     Ok(conn
         .query("SELECT channel FROM delivery_channels WHERE enabled = 1", &[])?
         .iter()
@@ -134,9 +87,11 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
     // A batch often tells one department several things: its staff are read once per batch.
     let mut staff: std::collections::HashMap<(String, bool), Vec<Person>> = std::collections::HashMap::new();
     for (aggregate, n) in notices {
-        let mut people = Vec::new();
+        // (person, on duty): an urgent notice to a department reaches its staff by SMS whatever their
+        // choice (a summons must not wait for someone who turned SMS off); citizens' choices always hold.
+        let mut people: Vec<(Person, bool)> = Vec::new();
         if let Some(uid) = n.user_id {
-            people.extend(persons(conn, "id = $1", Value::Int(uid))?);
+            people.extend(persons(conn, "id = $1", Value::Int(uid))?.into_iter().map(|p| (p, false)));
         }
         if let Some(dept) = &n.department {
             let key = (dept.clone(), n.supervisors);
@@ -153,7 +108,7 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
                 )?;
                 staff.insert(key.clone(), found);
             }
-            people.extend(staff[&key].iter().cloned());
+            people.extend(staff[&key].iter().cloned().map(|p| (p, n.urgent)));
         }
         let params = serde_json::to_string(&n.params).map_err(|e| StoreError::Data(e.to_string()))?;
         let mut push = |channel: Channel, to: String, user: Option<i64>| {
@@ -169,7 +124,7 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
                 Value::Int(n.created_at),
             ]);
         };
-        for p in people {
+        for (p, duty) in people {
             if email_on
                 && p.wants_email
                 && let Some(e) = p.email
@@ -177,7 +132,7 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
                 push(Channel::Email, e, Some(p.id));
             }
             if sms_on
-                && p.wants_sms
+                && (p.wants_sms || duty)
                 && let Some(m) = p.mobile
             {
                 push(Channel::Sms, m, Some(p.id));
@@ -250,7 +205,7 @@ fn message(r: &crate::sql::Row) -> Result<Message, StoreError> {
         lang: r.text(6)?,
         params: serde_json::from_str(&r.text(7)?).map_err(|e| StoreError::Data(e.to_string()))?,
         urgent: r.int(8)? == 1,
-        status: Status::parse(&r.text(9)?),
+        status: Status::parse(&r.text(9)?).unwrap_or(Status::Pending),
         attempts: r.int(10)?,
         next_at: r.int(11)?,
         created_at: r.int(12)?,
@@ -319,10 +274,16 @@ pub enum Outcome {
 }
 
 /// (outcome, detail, remote id) of an attempt to record.
-type AttemptRow<'a> = (&'a str, Option<String>, Option<String>);
+type AttemptRow = (AttemptOutcome, Option<String>, Option<String>);
 
-/// A person's contact: (e-mail, mobile, wants e-mail, wants SMS).
-pub type Contact = (Option<String>, Option<String>, bool, bool);
+/// A person's contact details and which channels they want messages on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub by_email: bool,
+    pub by_sms: bool,
+}
 
 /// Records an attempt and moves the message on; only the worker holding the claim may.
 pub fn record(
@@ -332,7 +293,7 @@ pub fn record(
     now: i64,
     outcome: &Outcome,
 ) -> Result<bool, StoreError> {
-    let (sql, params, attempt): (&str, Vec<Value>, Option<AttemptRow<'_>>) = match outcome {
+    let (sql, params, attempt): (&str, Vec<Value>, Option<AttemptRow>) = match outcome {
         Outcome::Sent { remote_id } => (
             "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $3, remote_id = $4, \
              claimed_by = NULL, claimed_until = NULL, last_error = NULL WHERE id = $1 AND claimed_by = $2",
@@ -342,7 +303,7 @@ pub fn record(
                 Value::Int(now),
                 remote_id.clone().into(),
             ],
-            Some(("sent", None, remote_id.clone())),
+            Some((AttemptOutcome::Sent, None, remote_id.clone())),
         ),
         Outcome::Error { detail, retry_at } => (
             "UPDATE outbox SET status = $3, attempts = attempts + 1, next_at = $4, last_error = $5, \
@@ -354,7 +315,7 @@ pub fn record(
                 Value::Int(retry_at.unwrap_or(now)),
                 detail.as_str().into(),
             ],
-            Some(("error", Some(detail.clone()), None)),
+            Some((AttemptOutcome::Error, Some(detail.clone()), None)),
         ),
         Outcome::Deferred { until } => (
             "UPDATE outbox SET next_at = $3, claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND claimed_by = $2",
@@ -366,7 +327,7 @@ pub fn record(
     if changed && let Some((what, detail, remote)) = attempt {
         conn.execute(
             "INSERT INTO outbox_attempts (outbox_id, at, outcome, detail, remote_id) VALUES ($1, $2, $3, $4, $5)",
-            &[Value::Int(id), Value::Int(now), what.into(), detail.into(), remote.into()],
+            &[Value::Int(id), Value::Int(now), what.as_str().into(), detail.into(), remote.into()],
         )?;
     }
     Ok(changed)
@@ -396,6 +357,17 @@ pub fn list(conn: &mut dyn Conn, status: Option<Status>, limit: i64) -> Result<V
     rows.iter().map(message).collect()
 }
 
+/// One message.
+pub fn get(conn: &mut dyn Conn, id: i64) -> Result<Option<Message>, StoreError> {
+    conn.query_one(
+        &format!("SELECT {COLUMNS} FROM outbox WHERE id = $1"),
+        &[Value::Int(id)],
+    )?
+    .as_ref()
+    .map(message)
+    .transpose()
+}
+
 /// A message's attempts, oldest first.
 pub fn attempts(conn: &mut dyn Conn, id: i64) -> Result<Vec<Attempt>, StoreError> {
     conn.query(
@@ -406,7 +378,8 @@ pub fn attempts(conn: &mut dyn Conn, id: i64) -> Result<Vec<Attempt>, StoreError
     .map(|r| {
         Ok(Attempt {
             at: r.int(0)?,
-            outcome: r.text(1)?,
+            outcome: AttemptOutcome::parse(&r.text(1)?)
+                .ok_or_else(|| StoreError::Data("outbox attempt outcome".into()))?,
             detail: r.opt_text(2)?,
             remote_id: r.opt_text(3)?,
         })
@@ -433,7 +406,7 @@ pub fn figures(conn: &mut dyn Conn, now: i64) -> Result<Figures, StoreError> {
         &[],
     )? {
         let n = r.int(1)?;
-        match Status::parse(&r.text(0)?) {
+        match Status::parse(&r.text(0)?).unwrap_or(Status::Pending) {
             Status::Pending => {
                 f.pending = n;
                 f.oldest_pending_ms = r.opt_int(2)?.map_or(0, |t| (now - t).max(0));
@@ -532,33 +505,33 @@ pub fn enqueue(
     row.int(0)
 }
 
-/// A person's contact details and choices.
-pub fn set_contact(
-    conn: &mut dyn Conn,
-    user_id: i64,
-    email: Option<&str>,
-    mobile: Option<&str>,
-    notify_email: bool,
-    notify_sms: bool,
-) -> Result<bool, StoreError> {
+/// A person's contact details and choices (validated by the caller's boundary).
+pub fn set_contact(conn: &mut dyn Conn, user_id: i64, c: &Contact) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "UPDATE users SET email = $2, mobile = $3, notify_email = $4, notify_sms = $5 WHERE id = $1",
         &[
             Value::Int(user_id),
-            email.into(),
-            mobile.into(),
-            Value::Int(i64::from(notify_email)),
-            Value::Int(i64::from(notify_sms)),
+            c.email.as_deref().into(),
+            c.mobile.as_deref().into(),
+            Value::Int(i64::from(c.by_email)),
+            Value::Int(i64::from(c.by_sms)),
         ],
     )? == 1)
 }
 
-/// (email, mobile, notify_email, notify_sms) of a user.
+/// A user's contact details and choices.
 pub fn contact(conn: &mut dyn Conn, user_id: i64) -> Result<Option<Contact>, StoreError> {
     conn.query_one(
         "SELECT email, mobile, notify_email, notify_sms FROM users WHERE id = $1",
         &[Value::Int(user_id)],
     )?
-    .map(|r| Ok((r.opt_text(0)?, r.opt_text(1)?, r.int(2)? == 1, r.int(3)? == 1)))
+    .map(|r| {
+        Ok(Contact {
+            email: r.opt_text(0)?,
+            mobile: r.opt_text(1)?,
+            by_email: r.int(2)? == 1,
+            by_sms: r.int(3)? == 1,
+        })
+    })
     .transpose()
 }

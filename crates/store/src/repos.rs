@@ -504,6 +504,9 @@ impl OutboxStore<'_> {
             .write(move |c| crate::outbox::set_channels(c, email, sms))
             .await
     }
+    pub async fn channels(&self) -> R<Vec<crate::outbox::Channel>> {
+        self.0.read(crate::outbox::enabled_channels).await
+    }
     pub async fn claim(
         &self,
         owner: &str,
@@ -533,6 +536,9 @@ impl OutboxStore<'_> {
     ) -> R<Vec<crate::outbox::Message>> {
         self.0.read(move |c| crate::outbox::list(c, status, limit)).await
     }
+    pub async fn get(&self, id: i64) -> R<Option<crate::outbox::Message>> {
+        self.0.read(move |c| crate::outbox::get(c, id)).await
+    }
     pub async fn attempts(&self, id: i64) -> R<Vec<crate::outbox::Attempt>> {
         self.0.read(move |c| crate::outbox::attempts(c, id)).await
     }
@@ -558,25 +564,9 @@ impl OutboxStore<'_> {
             .write(move |c| crate::outbox::enqueue(c, &kind, channel, &to, &params, now))
             .await
     }
-    pub async fn set_contact(
-        &self,
-        user_id: i64,
-        email: Option<String>,
-        mobile: Option<String>,
-        notify_email: bool,
-        notify_sms: bool,
-    ) -> R<bool> {
+    pub async fn set_contact(&self, user_id: i64, contact: crate::outbox::Contact) -> R<bool> {
         self.0
-            .write(move |c| {
-                crate::outbox::set_contact(
-                    c,
-                    user_id,
-                    email.as_deref(),
-                    mobile.as_deref(),
-                    notify_email,
-                    notify_sms,
-                )
-            })
+            .write(move |c| crate::outbox::set_contact(c, user_id, &contact))
             .await
     }
     pub async fn contact(&self, user_id: i64) -> R<Option<crate::outbox::Contact>> {

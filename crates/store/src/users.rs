@@ -21,6 +21,7 @@ pub struct User {
     pub department: Option<Code>,
     pub applicant: Option<ApplicantId>,
     pub mobile: Option<String>,
+    pub email: Option<String>,
     pub disabled: bool,
 }
 
@@ -45,6 +46,10 @@ pub struct NewUser {
     pub department: Option<Code>,
     pub applicant: Option<ApplicantId>,
     pub mobile: Option<String>,
+    pub email: Option<String>,
+    /// Messages by e-mail and by SMS (each needs its address).
+    pub by_email: bool,
+    pub by_sms: bool,
     pub password: String,
 }
 
@@ -60,6 +65,9 @@ pub enum UserError {
     NeedsApplicant,
     #[error("user \"{0}\" exists already; choose another username")]
     Taken(String),
+    /// A malformed e-mail address or mobile number (the value's own message says which and how).
+    #[error("{}", .0.en)]
+    Contact(Msg),
 }
 
 impl UserError {
@@ -93,6 +101,7 @@ impl UserError {
             UserError::Taken(u) => {
                 Msg::new("username_taken", format!("用户名“{u}”已被使用，请另选一个"), en).at("username")
             }
+            UserError::Contact(m) => m.clone(),
         }
     }
 }
@@ -112,6 +121,22 @@ impl NewUser {
         }
         if self.role == Role::Applicant && self.applicant.is_none() {
             return Err(UserError::NeedsApplicant);
+        }
+        if let Some(e) = &self.email {
+            onego_domain::values::Email::parse(e).map_err(|e| UserError::Contact(e.msg().at("email")))?;
+        }
+        if let Some(m) = &self.mobile {
+            onego_domain::values::Mobile::parse(m).map_err(|e| UserError::Contact(e.msg().at("mobile")))?;
+        }
+        if self.by_email && self.email.is_none() {
+            return Err(UserError::Contact(
+                Msg::new("email_needed", "选择了邮件通知，请填写电子邮箱", "Messages by e-mail need an e-mail address").at("email"),
+            ));
+        }
+        if self.by_sms && self.mobile.is_none() {
+            return Err(UserError::Contact(
+                Msg::new("mobile_needed", "选择了短信通知，请填写手机号码", "Messages by SMS need a mobile number").at("mobile"),
+            ));
         }
         Ok(())
     }
@@ -151,7 +176,7 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sm3::digest(token.as_bytes()))
 }
 
-const USER_COLUMNS: &str = "id, username, name, role, department, applicant_key, mobile, disabled";
+const USER_COLUMNS: &str = "id, username, name, role, department, applicant_key, mobile, disabled, email";
 
 fn user_row(r: &Row) -> Result<User, StoreError> {
     let role = r.text(3)?;
@@ -164,6 +189,7 @@ fn user_row(r: &Row) -> Result<User, StoreError> {
         applicant: r.opt_text(5)?.and_then(|a| ApplicantId::parse(&a).ok()),
         mobile: r.opt_text(6)?,
         disabled: r.int(7)? != 0,
+        email: r.opt_text(8)?,
     })
 }
 
@@ -212,8 +238,8 @@ pub fn insert(conn: &mut dyn Conn, u: &NewUser, password_hash: &str, now: i64) -
     }
     let row = conn.query_one(
         &format!(
-            "INSERT INTO users (username, name, role, department, applicant_key, mobile, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
+            "INSERT INTO users (username, name, role, department, applicant_key, mobile, password_hash, created_at, \
+             email, notify_email, notify_sms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {USER_COLUMNS}"
         ),
         &[
             u.username.clone().into(),
@@ -224,6 +250,9 @@ pub fn insert(conn: &mut dyn Conn, u: &NewUser, password_hash: &str, now: i64) -
             u.mobile.clone().into(),
             password_hash.into(),
             Value::Int(now),
+            u.email.clone().into(),
+            Value::Int(i64::from(u.by_email)),
+            Value::Int(i64::from(u.by_sms)),
         ],
     )?;
     user_row(&row.ok_or_else(|| StoreError::Data("insert returned nothing".into()))?)
@@ -234,7 +263,7 @@ pub fn by_username(conn: &mut dyn Conn, username: &str) -> Result<Option<(User, 
         &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"),
         &[username.into()],
     )?;
-    row.map(|r| Ok((user_row(&r)?, r.text(8)?))).transpose()
+    row.map(|r| Ok((user_row(&r)?, r.text(9)?))).transpose()
 }
 
 pub fn by_id(conn: &mut dyn Conn, id: i64) -> Result<Option<User>, StoreError> {
@@ -275,14 +304,14 @@ pub fn session_user(
     now: i64,
 ) -> Result<Option<(User, String)>, StoreError> {
     let row = conn.query_one(
-        "SELECT u.id, u.username, u.name, u.role, u.department, u.applicant_key, u.mobile, u.disabled, s.csrf \
+        "SELECT u.id, u.username, u.name, u.role, u.department, u.applicant_key, u.mobile, u.disabled, u.email, s.csrf \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         &[token_hash(token).into(), Value::Int(now)],
     )?;
     match row {
         Some(r) => {
             let user = user_row(&r)?;
-            Ok((!user.disabled).then(|| (user, r.text(8).unwrap_or_default())))
+            Ok((!user.disabled).then(|| (user, r.text(9).unwrap_or_default())))
         }
         None => Ok(None),
     }
@@ -369,13 +398,13 @@ pub fn api_token_user(
 ) -> Result<Option<(User, TokenInfo)>, StoreError> {
     let row = conn.query_one(
         &format!(
-            "SELECT u.id, u.username, u.name, u.role, u.department, u.applicant_key, u.mobile, u.disabled, {TOKEN_COLUMNS} \
+            "SELECT u.id, u.username, u.name, u.role, u.department, u.applicant_key, u.mobile, u.disabled, u.email, {TOKEN_COLUMNS} \
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
         ),
         &[token_hash(token).into()],
     )?;
     let Some(r) = row else { return Ok(None) };
-    let (user, info) = (user_row(&r)?, token_row(&r, 8)?);
+    let (user, info) = (user_row(&r)?, token_row(&r, 9)?);
     Ok((!user.disabled && info.live(now)).then_some((user, info)))
 }
 

@@ -578,6 +578,9 @@ async fn users_sessions_and_api_tokens_work_and_passwords_are_hashed() {
             department: None,
             applicant: None,
             mobile: None,
+            email: None,
+            by_email: false,
+            by_sms: false,
             password: "correct horse".into(),
         };
         new.validate().expect("valid");

@@ -54,6 +54,9 @@ pub fn seeded_store(db: &TestDb) -> Store {
                     _ => None,
                 },
                 mobile: Some(mobile_of(username).into()),
+                email: None,
+                by_email: true,
+                by_sms: true,
                 password: PASSWORD.into(),
             })
             .collect();

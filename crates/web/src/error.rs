@@ -125,6 +125,11 @@ impl FieldErrors {
         self.0.push(m);
     }
 
+    /// Whether a mistake is already noted against `field` (so a follow-on rule does not repeat it).
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|m| m.field.as_deref() == Some(field))
+    }
+
     /// `Ok` when nothing was wrong; otherwise one 422 answer carrying every mistake. Its message is the
     /// only mistake, or a summary that points at the marked fields.
     pub fn finish(mut self) -> ApiResult<()> {

@@ -74,7 +74,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         from POST /api/v1/tokens. Errors are JSON {code, message}."),
     paths(
         api::catalog_list, api::item_guide, api::bundle_guide,
-        api::login, api::logout, api::whoami,
+        api::login, api::logout, api::whoami, api::contact::get_contact, api::contact::put_contact,
         api::tokens::create_token, api::tokens::list_tokens, api::tokens::revoke_token,
         api::create_case, api::list_cases, api::get_case, api::act, api::verify,
         api::inbox, api::notifications, api::statistics,
@@ -227,7 +227,15 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(&state);
+    // A database that cannot be read leaves the delivery figures out rather than failing the scrape.
+    let delivery = state
+        .engine
+        .store()
+        .outbox()
+        .figures(onego_store::now_millis())
+        .await
+        .ok();
+    let body = state.metrics.render(&state, delivery.as_ref());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
@@ -257,6 +265,10 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog/bundles/{code}", get(api::bundle_guide))
         .route("/session", post(api::login).delete(api::logout))
         .route("/me", get(api::whoami))
+        .route(
+            "/me/contact",
+            get(api::contact::get_contact).put(api::contact::put_contact),
+        )
         .route(
             "/tokens",
             post(api::tokens::create_token).get(api::tokens::list_tokens),
@@ -320,6 +332,14 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/departments", post(ui::admin::admin_department))
         .route("/admin/holidays", post(ui::admin::admin_holidays))
         .route("/admin/calendar", get(ui::admin::admin_calendar))
+        .route("/admin/outbox", get(ui::outbox::outbox))
+        .route("/admin/outbox/{id}", get(ui::outbox::message))
+        .route("/admin/outbox/{id}/resend", post(ui::outbox::resend))
+        .route("/admin/templates", get(ui::message_templates::templates))
+        .route(
+            "/admin/templates/{kind}/{channel}/{lang}",
+            get(ui::message_templates::template).post(ui::message_templates::save),
+        )
         .route("/admin/items", post(ui::catalog_edit::admin_item_save))
         .route("/admin/items/{code}", get(ui::catalog_edit::admin_item_edit))
         .route("/admin/bundles", post(ui::catalog_edit::admin_bundle_save))
@@ -341,6 +361,10 @@ pub fn router(state: AppState) -> Router {
             get(ui::public::request_page).post(ui::public::request_submit),
         )
         .route("/track", get(ui::public::track_page))
+        .route(
+            "/me/notifications",
+            get(ui::notifications::notifications).post(ui::notifications::save),
+        )
         .route("/tokens", get(ui::tokens::tokens).post(ui::tokens::create))
         .route("/tokens/{id}/revoke", post(ui::tokens::revoke))
         .route("/static/{*path}", get(ui::static_file))

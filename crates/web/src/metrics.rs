@@ -44,7 +44,8 @@ impl Metrics {
         *m.entry(name).or_default() += 1;
     }
 
-    pub fn render(&self, state: &AppState) -> String {
+    /// The text exposition; `delivery` is the outbox's figures when they could be read.
+    pub fn render(&self, state: &AppState, delivery: Option<&onego_store::outbox::Figures>) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -128,6 +129,27 @@ impl Metrics {
              # TYPE onego_store_wal_frames gauge\nonego_store_wal_frames {}",
             m.wal_frames.load(Ordering::Relaxed)
         );
+        if let Some(f) = delivery {
+            let _ = writeln!(
+                out,
+                "# HELP onego_outbox_messages Messages in the outbox by state (e-mail and SMS).\n\
+                 # TYPE onego_outbox_messages gauge\n\
+                 onego_outbox_messages{{status=\"pending\"}} {}\n\
+                 onego_outbox_messages{{status=\"sent\"}} {}\n\
+                 onego_outbox_messages{{status=\"failed\"}} {}\n\
+                 # HELP onego_outbox_retries_total Attempts that failed and were recorded (each is retried until given up).\n\
+                 # TYPE onego_outbox_retries_total counter\n\
+                 onego_outbox_retries_total {}\n\
+                 # HELP onego_outbox_oldest_pending_seconds Age of the oldest message waiting to be sent.\n\
+                 # TYPE onego_outbox_oldest_pending_seconds gauge\n\
+                 onego_outbox_oldest_pending_seconds {}",
+                f.pending,
+                f.sent,
+                f.failed,
+                f.retried,
+                f.oldest_pending_ms as f64 / 1000.0
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP onego_uptime_seconds Seconds since start.\n# TYPE onego_uptime_seconds gauge"

@@ -4,6 +4,7 @@
 //! extractors that answer in our error shape, and the paging every list shares.
 
 pub mod cases;
+pub mod contact;
 pub mod catalog;
 pub mod inbox;
 pub mod session;

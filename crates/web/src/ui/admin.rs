@@ -79,6 +79,7 @@ pub(crate) async fn admin_page_with(
             // Staff act in office under their names; applicants' accounts are citizens', shown masked.
             users => users.iter().map(|u| context! { username => u.username.clone(),
                 name => match &u.applicant { Some(id) => onego_domain::privacy::applicant_name(id, &u.name, false), None => u.name.clone() },
+                contact => [u.email.as_deref().map(onego_domain::privacy::mask_email), u.mobile.as_deref().map(onego_domain::privacy::mask_phone)].into_iter().flatten().collect::<Vec<_>>().join(" · "),
                 role => u.role.zh(), department => u.department.as_ref().map(|d| dept_name(state, d.as_str())) }).collect::<Vec<_>>(),
             years => table.years().map(|(y, n)| context! { year => y, notice => n }).collect::<Vec<_>>(),
             preview => preview,
@@ -201,7 +202,16 @@ pub async fn admin_user(State(state): State<AppState>, page: Page, body: Bytes) 
         role,
         department,
         applicant,
-        mobile: None,
+        // Normalised where they parse; a malformed one is kept as typed so `validate` names it.
+        mobile: Some(form.text("mobile"))
+            .filter(|m| !m.is_empty())
+            .map(|m| onego_domain::values::Mobile::parse(&m).map_or(m, String::from)),
+        email: Some(form.text("email"))
+            .filter(|e| !e.is_empty())
+            .map(|e| onego_domain::values::Email::parse(&e).map_or(e, String::from)),
+        // A channel is on when ticked and its address is given (ticked by default on the form).
+        by_email: form.get("by_email").is_some() && !form.text("email").is_empty(),
+        by_sms: form.get("by_sms").is_some() && !form.text("mobile").is_empty(),
         password: form.get("password").unwrap_or("").to_owned(),
     };
     if let Err(e) = new.validate() {

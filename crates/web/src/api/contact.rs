@@ -1,0 +1,138 @@
+//! A person's own contact details and message choices: where onego may reach them (an e-mail address,
+//! a mobile number) and on which channels they want messages. `GET/PUT /api/v1/me/contact`; the page
+//! `/me/notifications` uses the same functions. In-app notices always arrive; e-mail and SMS only when
+//! the person chose them and gave the address they need.
+
+use axum::extract::State;
+use onego_domain::messages::Msg;
+use onego_domain::values::{Email, Mobile};
+use onego_store::outbox::{Channel, Contact};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Json;
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiResult, ErrorBody, FieldErrors};
+
+/// Contact details and choices as a person enters them.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ContactRequest {
+    /// Empty or absent to have none.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// A mainland mobile number; empty or absent to have none.
+    #[serde(default)]
+    pub mobile: Option<String>,
+    /// Messages by e-mail (needs `email`).
+    #[serde(default)]
+    pub by_email: bool,
+    /// Messages by SMS (needs `mobile`).
+    #[serde(default)]
+    pub by_sms: bool,
+}
+
+/// A person's contact details (their own, so in full), choices, and the channels this installation
+/// delivers through.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactView {
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub by_email: bool,
+    pub by_sms: bool,
+    /// Whether this installation sends e-mail at all.
+    pub email_available: bool,
+    /// Whether this installation sends SMS at all.
+    pub sms_available: bool,
+}
+
+/// Validated contact details: every mistake found at once, each against its field.
+impl TryFrom<ContactRequest> for Contact {
+    type Error = crate::error::ApiError;
+
+    fn try_from(r: ContactRequest) -> ApiResult<Contact> {
+        let mut errors = FieldErrors::default();
+        let given = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let email = given(r.email).and_then(|e| {
+            errors
+                .check("email", Email::parse(&e).map_err(|e| e.msg()))
+                .map(String::from)
+        });
+        let mobile = given(r.mobile).and_then(|m| {
+            errors
+                .check("mobile", Mobile::parse(&m).map_err(|e| e.msg()))
+                .map(String::from)
+        });
+        if r.by_email && email.is_none() && !errors.has("email") {
+            errors.add(
+                "email",
+                Msg::new(
+                    "email_needed",
+                    "选择了邮件通知，请填写电子邮箱",
+                    "You chose messages by e-mail: give an e-mail address",
+                ),
+            );
+        }
+        if r.by_sms && mobile.is_none() && !errors.has("mobile") {
+            errors.add(
+                "mobile",
+                Msg::new(
+                    "mobile_needed",
+                    "选择了短信通知，请填写手机号码",
+                    "You chose messages by SMS: give a mobile number",
+                ),
+            );
+        }
+        errors.finish()?;
+        Ok(Contact {
+            email,
+            mobile,
+            by_email: r.by_email,
+            by_sms: r.by_sms,
+        })
+    }
+}
+
+pub(crate) async fn read(state: &AppState, auth: &Auth) -> ApiResult<ContactView> {
+    let outbox = state.engine.store().outbox();
+    let c = outbox.contact(auth.user.id).await?.unwrap_or_default();
+    let channels = outbox.channels().await?;
+    Ok(ContactView {
+        email: c.email,
+        mobile: c.mobile,
+        by_email: c.by_email,
+        by_sms: c.by_sms,
+        email_available: channels.contains(&Channel::Email),
+        sms_available: channels.contains(&Channel::Sms),
+    })
+}
+
+/// Saves a person's own details: parsed and validated before anything is stored.
+pub(crate) async fn save(state: &AppState, auth: &Auth, req: ContactRequest) -> ApiResult<ContactView> {
+    let contact = Contact::try_from(req)?;
+    state
+        .engine
+        .store()
+        .outbox()
+        .set_contact(auth.user.id, contact)
+        .await?;
+    read(state, auth).await
+}
+
+/// My contact details and message choices.
+#[utoipa::path(get, path = "/api/v1/me/contact", tag = "session",
+    responses((status = 200, body = ContactView), (status = 401, body = ErrorBody)))]
+pub async fn get_contact(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<ContactView>> {
+    Ok(Json(read(&state, &auth).await?))
+}
+
+/// Changes my contact details and message choices (all fields at once).
+#[utoipa::path(put, path = "/api/v1/me/contact", tag = "session", request_body = ContactRequest,
+    responses((status = 200, body = ContactView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(req): Json<ContactRequest>,
+) -> ApiResult<Json<ContactView>> {
+    Ok(Json(save(&state, &auth, req).await?))
+}

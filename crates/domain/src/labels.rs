@@ -6,8 +6,8 @@ use onego_calendar::ClockState;
 
 use crate::aggregate::AggregateKind;
 use crate::case::{CaseCommandKind, CaseOutcome, CaseStatus, SpecialKind};
-use crate::delivery::{AttemptOutcome, Channel as DeliveryChannel, Status as DeliveryStatus};
 use crate::catalog::{Handling, ItemKind, MaterialKind, MaterialSource, Necessity};
+use crate::delivery::{AttemptOutcome, Channel as DeliveryChannel, Status as DeliveryStatus};
 use crate::grid::GridLevel;
 use crate::hotline::AttributeType;
 use crate::org::{Role, TokenScope};

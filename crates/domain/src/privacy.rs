@@ -49,7 +49,11 @@ pub fn mask_email(email: &str) -> String {
 
 /// A message recipient (an e-mail address or a mobile number), masked by what it is.
 pub fn mask_contact(to: &str) -> String {
-    if to.contains('@') { mask_email(to) } else { mask_phone(to) }
+    if to.contains('@') {
+        mask_email(to)
+    } else {
+        mask_phone(to)
+    }
 }
 
 /// An applicant's ID as a viewer without need sees it: a person's masked, an organisation's as is.

@@ -260,15 +260,27 @@ impl Email {
     pub fn parse(text: &str) -> Result<Self, ValueError> {
         let t = text.trim();
         let bad = || ValueError::Email(text.to_owned());
-        if t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')) {
+        if t.len() > 254
+            || t.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        {
             return Err(bad());
         }
         let (local, domain) = t.split_once('@').ok_or_else(bad)?;
         let labels_ok = domain.split('.').all(|l| {
-            !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
-        if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..")
-            || domain.contains('@') || !domain.contains('.') || !labels_ok
+        if local.is_empty()
+            || local.len() > 64
+            || local.starts_with('.')
+            || local.ends_with('.')
+            || local.contains("..")
+            || domain.contains('@')
+            || !domain.contains('.')
+            || !labels_ok
         {
             return Err(bad());
         }

@@ -91,7 +91,11 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
         // choice (a summons must not wait for someone who turned SMS off); citizens' choices always hold.
         let mut people: Vec<(Person, bool)> = Vec::new();
         if let Some(uid) = n.user_id {
-            people.extend(persons(conn, "id = $1", Value::Int(uid))?.into_iter().map(|p| (p, false)));
+            people.extend(
+                persons(conn, "id = $1", Value::Int(uid))?
+                    .into_iter()
+                    .map(|p| (p, false)),
+            );
         }
         if let Some(dept) = &n.department {
             let key = (dept.clone(), n.supervisors);

@@ -130,12 +130,22 @@ impl NewUser {
         }
         if self.by_email && self.email.is_none() {
             return Err(UserError::Contact(
-                Msg::new("email_needed", "选择了邮件通知，请填写电子邮箱", "Messages by e-mail need an e-mail address").at("email"),
+                Msg::new(
+                    "email_needed",
+                    "选择了邮件通知，请填写电子邮箱",
+                    "Messages by e-mail need an e-mail address",
+                )
+                .at("email"),
             ));
         }
         if self.by_sms && self.mobile.is_none() {
             return Err(UserError::Contact(
-                Msg::new("mobile_needed", "选择了短信通知，请填写手机号码", "Messages by SMS need a mobile number").at("mobile"),
+                Msg::new(
+                    "mobile_needed",
+                    "选择了短信通知，请填写手机号码",
+                    "Messages by SMS need a mobile number",
+                )
+                .at("mobile"),
             ));
         }
         Ok(())

@@ -440,7 +440,9 @@ fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<Notifica
                     format!("{} {}：已作出决定（{}）", case.number, case.title, reason),
                     base(&[
                         ("reason", reason.clone()),
-                        ("outcome", outcome.as_str().to_owned()),
+                        // Words, not codes: a template puts them straight into a message.
+                        ("outcome", onego_domain::labels::Label::zh(outcome).to_owned()),
+                        ("outcome_en", onego_domain::labels::Label::en(outcome).to_owned()),
                     ]),
                 ));
             }
@@ -454,10 +456,13 @@ fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<Notifica
                         extension.limit.amount(),
                         extension.limit.unit_zh()
                     ),
-                    base(&[(
-                        "extension",
-                        format!("{}{}", extension.limit.amount(), extension.limit.unit_zh()),
-                    )]),
+                    base(&[
+                        (
+                            "extension",
+                            format!("{}{}", extension.limit.amount(), extension.limit.unit_zh()),
+                        ),
+                        ("extension_en", extension.limit.to_string()),
+                    ]),
                 ));
             }
             Event::Delivered { .. } => {

@@ -267,7 +267,10 @@ impl Aggregate for Ticket {
                     };
                     out.push(NotificationRow {
                         supervisors: *alarm == Alarm::Overdue,
-                        params: params(&[("what", what.to_owned())]),
+                        params: params(&[
+                            ("what", what.to_owned()),
+                            ("what_en", onego_domain::labels::Label::en(clock).to_lowercase()),
+                        ]),
                         ..note(Some(dept), None, alarm.as_str(), format!("{what}{word}"))
                     });
                 }

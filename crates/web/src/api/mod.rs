@@ -4,8 +4,8 @@
 //! extractors that answer in our error shape, and the paging every list shares.
 
 pub mod cases;
-pub mod contact;
 pub mod catalog;
+pub mod contact;
 pub mod inbox;
 pub mod session;
 pub mod stats;

@@ -2,6 +2,9 @@
 //! are the built-in texts and which an administrator changed; one template's editor with a preview
 //! rendered from sample parameters, and an SMS's length checked before it is saved.
 
+// Page handlers answer an error page as their `Err`, as every page module does.
+#![allow(clippy::result_large_err)]
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -162,10 +165,20 @@ pub async fn template(
 fn check(t: &Template) -> Result<(), ApiError> {
     let mut errors = FieldErrors::default();
     if t.body.trim().is_empty() {
-        errors.add("body", Msg::new("template_body_empty", "请填写消息正文", "Write the message text"));
+        errors.add(
+            "body",
+            Msg::new("template_body_empty", "请填写消息正文", "Write the message text"),
+        );
     }
     if t.channel == Channel::Email && t.subject.trim().is_empty() {
-        errors.add("subject", Msg::new("template_subject_empty", "请填写邮件主题", "Write the e-mail's subject"));
+        errors.add(
+            "subject",
+            Msg::new(
+                "template_subject_empty",
+                "请填写邮件主题",
+                "Write the e-mail's subject",
+            ),
+        );
     }
     if !errors.has("body")
         && let Err(e) = render(t, &sample_params())
@@ -197,26 +210,69 @@ pub async fn save(
         kind: kind.clone(),
         channel: c,
         lang: lang.clone(),
-        subject: if c == Channel::Email { form.text("subject") } else { String::new() },
-        body: form.get("body").unwrap_or("").replace("\r\n", "\n").trim().to_owned(),
-        sms_code: if c == Channel::Sms { form.text("sms_code") } else { String::new() },
+        subject: if c == Channel::Email {
+            form.text("subject")
+        } else {
+            String::new()
+        },
+        body: form
+            .get("body")
+            .unwrap_or("")
+            .replace("\r\n", "\n")
+            .trim()
+            .to_owned(),
+        sms_code: if c == Channel::Sms {
+            form.text("sms_code")
+        } else {
+            String::new()
+        },
     };
     if action == "builtin" {
         let done = page.tr(
             "已把内置文本填入表单，尚未保存；确认后请按“保存”。",
             "The built-in text is in the form, not saved yet; press Save to use it.",
         );
-        return editor(&state, &page, Shown { template: &original, status: StatusCode::OK, refused: None, done: &done }).await;
+        return editor(
+            &state,
+            &page,
+            Shown {
+                template: &original,
+                status: StatusCode::OK,
+                refused: None,
+                done: &done,
+            },
+        )
+        .await;
     }
     if let Err(e) = check(&typed) {
-        return editor(&state, &page, Shown { template: &typed, status: e.status, refused: Some(&e), done: "" }).await;
+        return editor(
+            &state,
+            &page,
+            Shown {
+                template: &typed,
+                status: e.status,
+                refused: Some(&e),
+                done: "",
+            },
+        )
+        .await;
     }
     if action != "save" {
         let done = page.tr(
             "预览如下，尚未保存。",
             "The preview is below; nothing is saved yet.",
         );
-        return editor(&state, &page, Shown { template: &typed, status: StatusCode::OK, refused: None, done: &done }).await;
+        return editor(
+            &state,
+            &page,
+            Shown {
+                template: &typed,
+                status: StatusCode::OK,
+                refused: None,
+                done: &done,
+            },
+        )
+        .await;
     }
     let row = TemplateRow {
         kind: typed.kind.clone(),
@@ -239,5 +295,15 @@ pub async fn save(
         "已保存。此后产生的这类消息按新模板发送；已在队列中的消息发送时也用新模板。",
         "Saved. Messages of this kind use the new template from now on, including those already waiting.",
     );
-    editor(&state, &page, Shown { template: &typed, status: StatusCode::OK, refused: None, done: &done }).await
+    editor(
+        &state,
+        &page,
+        Shown {
+            template: &typed,
+            status: StatusCode::OK,
+            refused: None,
+            done: &done,
+        },
+    )
+    .await
 }

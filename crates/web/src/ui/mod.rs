@@ -73,6 +73,26 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("track.html", include_str!("../../templates/track.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
     (
+        "notifications.html",
+        include_str!("../../templates/notifications.html"),
+    ),
+    (
+        "admin_outbox.html",
+        include_str!("../../templates/admin_outbox.html"),
+    ),
+    (
+        "admin_message.html",
+        include_str!("../../templates/admin_message.html"),
+    ),
+    (
+        "admin_templates.html",
+        include_str!("../../templates/admin_templates.html"),
+    ),
+    (
+        "admin_template.html",
+        include_str!("../../templates/admin_template.html"),
+    ),
+    (
         "admin_calendar.html",
         include_str!("../../templates/admin_calendar.html"),
     ),

@@ -74,10 +74,7 @@ pub async fn save(State(state): State<AppState>, page: Page, body: Bytes) -> Pag
             .filter_map(|(on, n)| on.then_some(n))
             .collect();
             let done = if page.en() {
-                format!(
-                    "Saved. From now on you receive messages {}.",
-                    chosen.join(", ")
-                )
+                format!("Saved. From now on you receive messages {}.", chosen.join(", "))
             } else {
                 format!("已保存。今后的消息将通过{}通知您。", chosen.join("、"))
             };

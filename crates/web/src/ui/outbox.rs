@@ -124,7 +124,12 @@ pub async fn message(State(state): State<AppState>, page: Page, Path(id): Path<i
 }
 
 /// Sends a failed message again: pending and due now; its earlier attempts stay on record.
-pub async fn resend(State(state): State<AppState>, page: Page, Path(id): Path<i64>, body: Bytes) -> PageResult {
+pub async fn resend(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     page.require_role(&state, &[Role::Admin])?;
     let form = FormData::parse(&body);
     page.check_csrf(&state, form.get("csrf"))?;

@@ -1,5 +1,5 @@
 //! The authorisation matrix: sixteen callers (every role, a stranger, an Open311 partner key and a
-//! read-only token) against twenty-two operations of the API and the pages. Each cell is written out
+//! read-only token) against twenty-eight operations of the API and the pages. Each cell is written out
 //! here, apart from the policy code, so a change in who may do what shows up as a failing cell.
 //!
 //! A cell is "allowed" when the answer is not a refusal of access (401, 403, 404, or a redirect to the
@@ -94,6 +94,39 @@ async fn call(app: &App, c: &Caller, op: &Op, open311_key: &str) -> StatusCode {
         }
     }
 }
+
+/// Every person with an account (the read-only token and the partner key are not people).
+const EVERYONE: &[&str] = &[
+    "zhangsan",
+    "lisi",
+    "acme",
+    "window1",
+    "market1",
+    "tax1",
+    "fire-chief",
+    "leader",
+    "admin",
+    "operator1",
+    "dispatcher",
+    "grid1",
+    "urban1",
+];
+const EVERYONE_AND_READ_TOKEN: &[&str] = &[
+    "zhangsan",
+    "lisi",
+    "acme",
+    "window1",
+    "market1",
+    "tax1",
+    "fire-chief",
+    "leader",
+    "admin",
+    "operator1",
+    "dispatcher",
+    "grid1",
+    "urban1",
+    "read-token",
+];
 
 fn refused(s: StatusCode) -> bool {
     matches!(s.as_u16(), 401 | 403 | 404 | 303)
@@ -304,6 +337,41 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
                 "/api/v1/tokens".into(),
                 Some(json!({"name": "k", "scope": "open311", "for_user": "operator1", "expires_in_days": 0})),
             ),
+            &["admin"],
+        ),
+        (
+            "read my contact details",
+            Op::Api("GET", "/api/v1/me/contact".into(), None),
+            EVERYONE_AND_READ_TOKEN,
+        ),
+        (
+            "change my contact details",
+            // Refused as malformed by every caller allowed to change them: nothing is changed.
+            Op::Api(
+                "PUT",
+                "/api/v1/me/contact".into(),
+                Some(json!({"email": "not an address", "by_email": true})),
+            ),
+            EVERYONE,
+        ),
+        (
+            "my message settings page",
+            Op::Page("/me/notifications".into()),
+            EVERYONE,
+        ),
+        (
+            "message delivery page",
+            Op::Page("/admin/outbox".into()),
+            &["admin"],
+        ),
+        (
+            "message templates page",
+            Op::Page("/admin/templates".into()),
+            &["admin"],
+        ),
+        (
+            "a message template",
+            Op::Page("/admin/templates/accepted/sms/zh".into()),
             &["admin"],
         ),
         ("administration page", Op::Page("/admin".into()), &["admin"]),

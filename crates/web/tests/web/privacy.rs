@@ -105,11 +105,21 @@ const NOTHING_PERSONAL: &[&str] = &[
     "/hotline/intake",
     "/admin/items/{code}",
     "/admin/bundles/{code}",
+    "/admin/templates",
+    "/admin/templates/{kind}/{channel}/{lang}",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
     let app = App::new("privacy-scan");
+    // E-mail and SMS on, so the delivery queue holds messages to these people and its pages are scanned.
+    app.state
+        .engine
+        .store()
+        .outbox()
+        .set_channels(true, true)
+        .await
+        .expect("channels");
     // Case A: 张三丰 applies online for a parallel review (market, fire, housing, approval).
     let zhangsan = app.login("zhangsan").await;
     let (status, a) = app
@@ -148,7 +158,7 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
             "/api/v1/tickets",
             Some(&operator),
             json!({"channel": "phone", "kind": "complaint", "category": "CG01", "content": "中华路路口流动摊贩占道经营",
-                   "lat": 35.23, "lon": 115.42, "name": "王秀英", "phone": "13905309999"}),
+                   "lat": 35.23, "lon": 115.42, "name": "王秀英", "phone": "13905309999", "notify": true}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{t1}");
@@ -236,8 +246,26 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         .as_str()
         .expect("number")
         .to_owned();
+    let queued = app
+        .state
+        .engine
+        .store()
+        .outbox()
+        .list(None, 100)
+        .await
+        .expect("outbox");
+    let to_caller = queued
+        .iter()
+        .find(|m| m.recipient == "13905309999")
+        .expect("the consenting caller's SMS is queued")
+        .id;
     let urls: Vec<String> = [
         "/api/v1/me".to_owned(),
+        "/api/v1/me/contact".into(),
+        "/me/notifications".into(),
+        "/admin/outbox".into(),
+        "/admin/outbox?status=pending".into(),
+        format!("/admin/outbox/{to_caller}"),
         "/api/v1/cases".into(),
         "/api/v1/cases?limit=200".into(),
         format!("/api/v1/cases/{a}"),

@@ -117,6 +117,7 @@ async fn every_page_as_each_role_sees_it() {
                 "/apply/item/SP-001".into(),
                 "/apply/bundle/XSECS".into(),
                 "/tokens".into(),
+                "/me/notifications".into(),
             ],
         ),
         ("window1", vec!["/window".into(), format!("/cases/{case}")]),
@@ -130,6 +131,10 @@ async fn every_page_as_each_role_sees_it() {
                 "/admin/items/SCJG-001".into(),
                 "/admin/bundles/QYKB".into(),
                 "/tokens".into(),
+                "/admin/outbox".into(),
+                "/admin/templates".into(),
+                "/admin/templates/ticket_received/email/en".into(),
+                "/admin/templates/accepted/sms/zh".into(),
             ],
         ),
         (

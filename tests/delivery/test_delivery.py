@@ -10,9 +10,11 @@ import email.policy
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -25,6 +27,8 @@ from aiosmtpd.controller import Controller
 
 ONEGO = os.environ["ONEGO_BIN"]
 SECRET = "delivery-test-secret-0123456789"
+# aiosmtpd logs the handshakes the TLS test makes fail on purpose; the assertions say what matters.
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 CALLER = "13912345678"
 
 
@@ -266,6 +270,61 @@ class Delivery(unittest.TestCase):
             run = subprocess.run([ONEGO, "notify", "test", *bad], capture_output=True, text=True, timeout=60)
             self.assertNotEqual(run.returncode, 0, bad)
             self.assertTrue(run.stderr.strip(), bad)
+
+    def test_5_tls_to_servers_signed_by_an_intranet_ca_trusted_with_tls_ca(self):
+        # A private CA and a server certificate for 127.0.0.1, as a government intranet would have.
+        d = self.work.name
+        openssl = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True, cwd=d)
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                "-subj", "/CN=onego test intranet CA")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+                "-subj", "/CN=127.0.0.1")
+        with open(os.path.join(d, "san.ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(d, "server.pem"), os.path.join(d, "server.key"))
+        ca = os.path.join(d, "ca.pem")
+
+        def notify(*args):
+            return subprocess.run([ONEGO, "notify", "test", *args], capture_output=True, text=True, timeout=60)
+
+        box = Mailbox()
+        starttls_port, implicit_port = free_port(), free_port()
+        starttls = Controller(box, hostname="127.0.0.1", port=starttls_port, tls_context=ctx, require_starttls=True)
+        implicit = Controller(box, hostname="127.0.0.1", port=implicit_port, ssl_context=ctx)
+        starttls.start()
+        implicit.start()
+        gateway = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+        gateway.socket = ctx.wrap_socket(gateway.socket, server_side=True)
+        threading.Thread(target=gateway.serve_forever, daemon=True).start()
+        https = f"https://127.0.0.1:{gateway.server_address[1]}/sms"
+        try:
+            for url, to in ((f"smtp://127.0.0.1:{starttls_port}?tls=starttls", "starttls@example.com"),
+                            (f"smtps://127.0.0.1:{implicit_port}", "implicit@example.com")):
+                run = notify("--channel", "email", "--to", to, "--smtp", url)
+                self.assertNotEqual(run.returncode, 0, "a certificate of an unknown CA is refused")
+                run = notify("--channel", "email", "--to", to, "--smtp", url, "--tls-ca", ca)
+                self.assertEqual(run.returncode, 0, run.stderr)
+                got = [m for m in box.all() if m["to"] == [to]]
+                self.assertEqual(len(got), 1, to)
+                self.assertIn("测试", str(got[0]["msg"]["Subject"]))
+            run = notify("--channel", "sms", "--to", "13800138001", "--sms-webhook", https, "--sms-secret", SECRET)
+            self.assertNotEqual(run.returncode, 0, "the gateway's certificate is not trusted without --tls-ca")
+            run = notify("--channel", "sms", "--to", "13800138001", "--sms-webhook", https, "--sms-secret", SECRET,
+                         "--tls-ca", ca)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            with Gateway.lock:
+                self.assertTrue(any(m["phone"] == "13800138001" for m in Gateway.received))
+            run = notify("--channel", "sms", "--to", "13800138001", "--sms-webhook", https, "--sms-secret", SECRET,
+                         "--tls-ca", os.path.join(d, "san.ext"))
+            self.assertNotEqual(run.returncode, 0)
+            self.assertIn("CA certificate", run.stderr)
+        finally:
+            starttls.stop()
+            implicit.stop()
+            gateway.shutdown()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::{Refusal, SendError};
@@ -41,7 +42,9 @@ impl std::fmt::Debug for Email {
 }
 
 impl Email {
-    pub fn from_url(smtp: &str, from: &str) -> Result<Email, Refusal> {
+    /// `ca`: extra trusted root certificates (PEM), for a mail server whose certificate a government
+    /// intranet's own CA signed; the public roots are trusted as well.
+    pub fn from_url(smtp: &str, from: &str, ca: Option<&[u8]>) -> Result<Email, Refusal> {
         let url = url::Url::parse(smtp).map_err(|e| Refusal::new(
             format!("邮件服务器地址无法识别：{e}。示例：smtp://user:pass@mail.example.gov.cn:587?tls=starttls"),
             format!("the SMTP URL does not parse: {e}; e.g. smtp://user:pass@mail.example.gov.cn:587?tls=starttls"),
@@ -92,6 +95,24 @@ impl Email {
         }
         .port(port)
         .timeout(Some(Duration::from_secs(15)));
+        if let Some(pem) = ca
+            && tls != Tls::None
+        {
+            let cert = Certificate::from_pem(pem).map_err(|e| {
+                Refusal::new(
+                    format!("根证书文件无法读取（{e}），请提供 PEM 格式的证书"),
+                    format!("the CA certificate file does not parse ({e}); give PEM certificates"),
+                )
+            })?;
+            let params = TlsParameters::builder(host.clone())
+                .add_root_certificate(cert)
+                .build_rustls()
+                .map_err(smtp_err)?;
+            builder = builder.tls(match tls {
+                Tls::Implicit => lettre::transport::smtp::client::Tls::Wrapper(params),
+                _ => lettre::transport::smtp::client::Tls::Required(params),
+            });
+        }
         if !url.username().is_empty() {
             let user = percent_decode(url.username());
             let pass = percent_decode(url.password().unwrap_or(""));
@@ -171,15 +192,15 @@ mod tests {
 
     #[test]
     fn smtp_urls_choose_tls_and_ports_and_refuse_what_they_cannot_use() {
-        let e = Email::from_url("smtp://u:p@mail.example.org?tls=starttls", "onego@example.org").expect("ok");
+        let e = Email::from_url("smtp://u:p@mail.example.org?tls=starttls", "onego@example.org", None).expect("ok");
         assert_eq!(e.described, "smtp://mail.example.org:587 (STARTTLS)");
-        let e = Email::from_url("smtps://mail.example.org", "onego@example.org").expect("ok");
+        let e = Email::from_url("smtps://mail.example.org", "onego@example.org", None).expect("ok");
         assert_eq!(e.described, "smtps://mail.example.org:465 (TLS)");
-        let e = Email::from_url("smtp://127.0.0.1:2525?tls=none", "onego@example.org").expect("ok");
+        let e = Email::from_url("smtp://127.0.0.1:2525?tls=none", "onego@example.org", None).expect("ok");
         assert_eq!(e.described, "smtp://127.0.0.1:2525 (plain)");
-        assert!(Email::from_url("http://x", "a@b.c").is_err());
-        assert!(Email::from_url("smtp://x?tls=maybe", "a@b.c").is_err());
-        assert!(Email::from_url("smtp://x", "not an address").is_err());
+        assert!(Email::from_url("http://x", "a@b.c", None).is_err());
+        assert!(Email::from_url("smtp://x?tls=maybe", "a@b.c", None).is_err());
+        assert!(Email::from_url("smtp://x", "not an address", None).is_err());
         assert_eq!(e.message_id(7), "<onego-outbox-7@127.0.0.1>");
     }
 }

@@ -49,7 +49,8 @@ pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 impl Sms {
-    pub fn new(webhook: &str, secret: &str) -> Result<Sms, Refusal> {
+    /// `ca`: extra trusted root certificates (PEM) for a gateway behind an intranet CA.
+    pub fn new(webhook: &str, secret: &str, ca: Option<&[u8]>) -> Result<Sms, Refusal> {
         let url = url::Url::parse(webhook).map_err(|e| {
             Refusal::new(
                 format!("短信网关地址无法识别：{e}。示例：https://sms.example.gov.cn/send"),
@@ -70,6 +71,25 @@ impl Sms {
         }
         let mut roots = tokio_rustls::rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(pem) = ca {
+            use tokio_rustls::rustls::pki_types::CertificateDer;
+            use tokio_rustls::rustls::pki_types::pem::PemObject;
+            let bad = |e: String| {
+                Refusal::new(
+                    format!("根证书文件无法读取（{e}），请提供 PEM 格式的证书"),
+                    format!("the CA certificate file does not parse ({e}); give PEM certificates"),
+                )
+            };
+            let certs = CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(bad("no certificate in it".into()));
+            }
+            for c in certs {
+                roots.add(c).map_err(|e| bad(e.to_string()))?;
+            }
+        }
         let tls = ClientConfig::builder_with_provider(Arc::new(
             tokio_rustls::rustls::crypto::ring::default_provider(),
         ))
@@ -214,9 +234,9 @@ mod tests {
 
     #[test]
     fn a_webhook_needs_an_http_url_and_a_real_secret() {
-        assert!(Sms::new("ftp://x/y", "0123456789abcdef").is_err());
-        assert!(Sms::new("http://127.0.0.1:9/send", "short").is_err());
-        let s = Sms::new("https://sms.example.gov.cn/send?x=1", "0123456789abcdef").expect("ok");
+        assert!(Sms::new("ftp://x/y", "0123456789abcdef", None).is_err());
+        assert!(Sms::new("http://127.0.0.1:9/send", "short", None).is_err());
+        let s = Sms::new("https://sms.example.gov.cn/send?x=1", "0123456789abcdef", None).expect("ok");
         assert_eq!(s.described, "https://sms.example.gov.cn/send");
     }
 }

@@ -22,6 +22,10 @@ pub(crate) struct DeliveryArgs {
     /// The HMAC-SHA256 key the SMS gateway checks signatures with (16 characters or more).
     #[arg(long, env = "ONEGO_SMS_SECRET", hide_env_values = true, default_value = "")]
     pub sms_secret: String,
+    /// Extra trusted root certificates (a PEM file) for the mail server and the SMS gateway, when an
+    /// intranet CA signed theirs; the public roots stay trusted.
+    #[arg(long, env = "ONEGO_TLS_CA")]
+    pub tls_ca: Option<std::path::PathBuf>,
     /// Attempts before a message is marked failed (an administrator can resend it).
     #[arg(long, env = "ONEGO_DELIVERY_ATTEMPTS", default_value_t = 8)]
     pub delivery_attempts: i64,
@@ -37,15 +41,22 @@ pub(crate) struct DeliveryArgs {
 
 /// The delivery these settings describe; refuses a setting that cannot work, saying why.
 pub(crate) fn delivery(a: &DeliveryArgs) -> anyhow::Result<Delivery> {
+    let ca = match &a.tls_ca {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("cannot read the CA certificate file {} (--tls-ca)", path.display()))?,
+        ),
+        None => None,
+    };
     let email = match &a.smtp {
-        Some(url) if !url.trim().is_empty() => {
-            Some(Email::from_url(url, &a.smtp_from).map_err(|r| anyhow::anyhow!("{}", r.en))?)
-        }
+        Some(url) if !url.trim().is_empty() => Some(
+            Email::from_url(url, &a.smtp_from, ca.as_deref()).map_err(|r| anyhow::anyhow!("{}", r.en))?,
+        ),
         _ => None,
     };
     let sms = match &a.sms_webhook {
         Some(url) if !url.trim().is_empty() => {
-            Some(Sms::new(url, &a.sms_secret).map_err(|r| anyhow::anyhow!("{}", r.en))?)
+            Some(Sms::new(url, &a.sms_secret, ca.as_deref()).map_err(|r| anyhow::anyhow!("{}", r.en))?)
         }
         _ => None,
     };

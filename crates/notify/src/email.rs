@@ -192,7 +192,12 @@ mod tests {
 
     #[test]
     fn smtp_urls_choose_tls_and_ports_and_refuse_what_they_cannot_use() {
-        let e = Email::from_url("smtp://u:p@mail.example.org?tls=starttls", "onego@example.org", None).expect("ok");
+        let e = Email::from_url(
+            "smtp://u:p@mail.example.org?tls=starttls",
+            "onego@example.org",
+            None,
+        )
+        .expect("ok");
         assert_eq!(e.described, "smtp://mail.example.org:587 (STARTTLS)");
         let e = Email::from_url("smtps://mail.example.org", "onego@example.org", None).expect("ok");
         assert_eq!(e.described, "smtps://mail.example.org:465 (TLS)");

@@ -42,16 +42,18 @@ pub(crate) struct DeliveryArgs {
 /// The delivery these settings describe; refuses a setting that cannot work, saying why.
 pub(crate) fn delivery(a: &DeliveryArgs) -> anyhow::Result<Delivery> {
     let ca = match &a.tls_ca {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("cannot read the CA certificate file {} (--tls-ca)", path.display()))?,
-        ),
+        Some(path) => Some(std::fs::read(path).with_context(|| {
+            format!(
+                "cannot read the CA certificate file {} (--tls-ca)",
+                path.display()
+            )
+        })?),
         None => None,
     };
     let email = match &a.smtp {
-        Some(url) if !url.trim().is_empty() => Some(
-            Email::from_url(url, &a.smtp_from, ca.as_deref()).map_err(|r| anyhow::anyhow!("{}", r.en))?,
-        ),
+        Some(url) if !url.trim().is_empty() => {
+            Some(Email::from_url(url, &a.smtp_from, ca.as_deref()).map_err(|r| anyhow::anyhow!("{}", r.en))?)
+        }
         _ => None,
     };
     let sms = match &a.sms_webhook {

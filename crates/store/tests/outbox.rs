@@ -180,3 +180,85 @@ async fn notices_are_queued_with_their_command_claimed_once_retried_given_up_and
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_summons_reaches_staff_by_sms_whatever_their_choice_while_ordinary_notices_follow_it() {
+    for db in databases("outbox-duty") {
+        let engine = engine_on(&db);
+        let b = db.backend;
+        let outbox = engine.store().outbox();
+        outbox.set_channels(true, true).await.expect("channels");
+        let users = engine.store().users().list().await.expect("users");
+        let urban1 = users.iter().find(|u| u.username == "urban1").expect("urban1");
+        // urban1 wants e-mail only: no SMS.
+        outbox
+            .set_contact(
+                urban1.id,
+                onego_store::outbox::Contact {
+                    email: Some("urban1@example.gov.cn".into()),
+                    mobile: Some(mobile_of("urban1").into()),
+                    by_email: true,
+                    by_sms: false,
+                },
+            )
+            .await
+            .expect("contact");
+        let contact = outbox.contact(urban1.id).await.expect("read").expect("found");
+        assert!(contact.by_email && !contact.by_sms, "{b}");
+        let operator = staff(Role::Operator, None);
+        let centre = staff(Role::Dispatcher, Some("hotline"));
+        let to_urban1 = |kind: &'static str, ms: &[onego_store::outbox::Message]| {
+            let mut c: Vec<Channel> = ms
+                .iter()
+                .filter(|m| m.kind == kind && m.user_id == Some(urban1.id))
+                .map(|m| m.channel)
+                .collect();
+            c.sort();
+            c
+        };
+
+        // An ordinary dispatch: e-mail only, as urban1 chose.
+        let out = engine
+            .open_ticket(
+                &operator,
+                phone_intake("CG01", "人民路有流动摊贩占道经营", 35.23, 115.42),
+                &[],
+                at("2026-03-02T09:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        engine
+            .run_ticket(
+                &centre,
+                out.state.id,
+                &dispatch("urban"),
+                at("2026-03-02T09:10:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let queued = outbox.list(None, 100).await.expect("list");
+        assert_eq!(to_urban1("ticket_dispatched", &queued), [Channel::Email], "{b}");
+
+        // A summons: SMS as well, because it is urgent duty.
+        let mut whistle = phone_intake("CG01", "企业门前道路被占用，货车无法进出", 35.23, 115.42);
+        whistle.summoned = vec![onego_domain::values::Code::parse("urban").expect("code")];
+        whistle.channel = onego_domain::ticket::TicketChannel::Enterprise;
+        engine
+            .open_ticket(&operator, whistle, &[], at("2026-03-02T09:20:00"))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let queued = outbox.list(None, 100).await.expect("list");
+        assert_eq!(
+            to_urban1("ticket_summoned", &queued),
+            [Channel::Email, Channel::Sms],
+            "{b}"
+        );
+        assert!(
+            queued
+                .iter()
+                .filter(|m| m.kind == "ticket_summoned")
+                .all(|m| m.urgent),
+            "{b}: held by no quiet hours"
+        );
+    }
+}

@@ -251,6 +251,14 @@ class Delivery(unittest.TestCase):
         wait_for("the caller's SMS", lambda: self.sms_about(ticket["number"]))
         time.sleep(3)
         self.assertEqual(self.mails_about(ticket["number"]), [], "no e-mail to a person who turned it off")
+        # Back on, in English: the English template arrives.
+        r = me.put(f"{self.base}/api/v1/me/contact", json={"email": "urban1@example.com", "by_email": True, "lang": "en"}, timeout=30)
+        self.assertEqual((r.status_code, r.json()["lang"]), (200, "en"), r.text)
+        ticket, _ = self.intake(operator, "建设路夜市摊贩占道经营")
+        self.dispatch(dispatcher, ticket)
+        mail = wait_for("the English e-mail", lambda: self.mails_about(ticket["number"]))[0]["msg"]
+        self.assertTrue(str(mail["Subject"]).startswith(f"[Dispatched] {ticket['number']}"), mail["Subject"])
+        self.assertIn("sign for it in time", mail.get_content())
 
     def test_4_notify_test_sends_one_message_and_says_what_the_server_answered(self):
         run = subprocess.run([ONEGO, "notify", "test", "--channel", "email", "--to", "ops@example.com", "--smtp", self.smtp_url],

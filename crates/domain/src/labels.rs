@@ -27,6 +27,16 @@ pub enum Lang {
 
 impl Lang {
     /// One of two texts, by language.
+    /// The stored code: `zh` or `en`.
+    pub fn code(self) -> &'static str {
+        self.pick("zh", "en")
+    }
+
+    /// From a stored code; anything but `en` reads as Chinese, the default.
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Zh }
+    }
+
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Zh => zh,

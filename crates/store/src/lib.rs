@@ -178,6 +178,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/0006_aggregates.sql")),
     (7, include_str!("../migrations/sqlite/0007_applicant_names.sql")),
     (8, include_str!("../migrations/sqlite/0008_outbox.sql")),
+    (9, include_str!("../migrations/sqlite/0009_message_language.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -188,6 +189,10 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (6, include_str!("../migrations/postgres/0006_aggregates.sql")),
     (7, include_str!("../migrations/postgres/0007_applicant_names.sql")),
     (8, include_str!("../migrations/postgres/0008_outbox.sql")),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_message_language.sql"),
+    ),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.

@@ -115,13 +115,14 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
             people.extend(staff[&key].iter().cloned().map(|p| (p, n.urgent)));
         }
         let params = serde_json::to_string(&n.params).map_err(|e| StoreError::Data(e.to_string()))?;
-        let mut push = |channel: Channel, to: String, user: Option<i64>| {
+        let mut push = |channel: Channel, to: String, user: Option<i64>, lang: &str| {
             rows.push(vec![
                 Value::Int(*aggregate),
                 n.kind.as_str().into(),
                 channel.as_str().into(),
                 to.into(),
                 user.into(),
+                lang.into(),
                 params.as_str().into(),
                 Value::Int(i64::from(n.urgent)),
                 Value::Int(n.created_at),
@@ -133,17 +134,18 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
                 && p.wants_email
                 && let Some(e) = p.email
             {
-                push(Channel::Email, e, Some(p.id));
+                push(Channel::Email, e, Some(p.id), p.lang);
             }
             if sms_on
                 && (p.wants_sms || duty)
                 && let Some(m) = p.mobile
             {
-                push(Channel::Sms, m, Some(p.id));
+                push(Channel::Sms, m, Some(p.id), p.lang);
             }
         }
         if sms_on && let Some(phone) = &n.phone {
-            push(Channel::Sms, phone.clone(), None);
+            // Someone without an account is written to in Chinese: no other language is recorded for them.
+            push(Channel::Sms, phone.clone(), None, "zh");
         }
     }
     insert_many(
@@ -155,6 +157,7 @@ pub fn expand(conn: &mut dyn Conn, notices: &[(i64, &NotificationRow)]) -> Resul
             "channel",
             "recipient",
             "user_id",
+            "lang",
             "params",
             "emergency",
             "next_at",
@@ -172,13 +175,14 @@ struct Person {
     mobile: Option<String>,
     wants_email: bool,
     wants_sms: bool,
+    lang: &'static str,
 }
 
 /// Active users matching `filter` (with one parameter, `$1`).
 fn persons(conn: &mut dyn Conn, filter: &str, param: Value) -> Result<Vec<Person>, StoreError> {
     conn.query(
         &format!(
-            "SELECT id, email, mobile, notify_email, notify_sms FROM users WHERE disabled = 0 AND {filter}"
+            "SELECT id, email, mobile, notify_email, notify_sms, message_lang FROM users WHERE disabled = 0 AND {filter}"
         ),
         &[param],
     )?
@@ -190,6 +194,7 @@ fn persons(conn: &mut dyn Conn, filter: &str, param: Value) -> Result<Vec<Person
             mobile: r.opt_text(2)?.filter(|m| !m.is_empty()),
             wants_email: r.int(3)? == 1,
             wants_sms: r.int(4)? == 1,
+            lang: onego_domain::labels::Lang::from_code(&r.text(5)?).code(),
         })
     })
     .collect()
@@ -287,6 +292,8 @@ pub struct Contact {
     pub mobile: Option<String>,
     pub by_email: bool,
     pub by_sms: bool,
+    /// The language of their messages.
+    pub lang: onego_domain::labels::Lang,
 }
 
 /// Records an attempt and moves the message on; only the worker holding the claim may.
@@ -512,13 +519,15 @@ pub fn enqueue(
 /// A person's contact details and choices (validated by the caller's boundary).
 pub fn set_contact(conn: &mut dyn Conn, user_id: i64, c: &Contact) -> Result<bool, StoreError> {
     Ok(conn.execute(
-        "UPDATE users SET email = $2, mobile = $3, notify_email = $4, notify_sms = $5 WHERE id = $1",
+        "UPDATE users SET email = $2, mobile = $3, notify_email = $4, notify_sms = $5, message_lang = $6 \
+         WHERE id = $1",
         &[
             Value::Int(user_id),
             c.email.as_deref().into(),
             c.mobile.as_deref().into(),
             Value::Int(i64::from(c.by_email)),
             Value::Int(i64::from(c.by_sms)),
+            c.lang.code().into(),
         ],
     )? == 1)
 }
@@ -526,7 +535,7 @@ pub fn set_contact(conn: &mut dyn Conn, user_id: i64, c: &Contact) -> Result<boo
 /// A user's contact details and choices.
 pub fn contact(conn: &mut dyn Conn, user_id: i64) -> Result<Option<Contact>, StoreError> {
     conn.query_one(
-        "SELECT email, mobile, notify_email, notify_sms FROM users WHERE id = $1",
+        "SELECT email, mobile, notify_email, notify_sms, message_lang FROM users WHERE id = $1",
         &[Value::Int(user_id)],
     )?
     .map(|r| {
@@ -535,6 +544,7 @@ pub fn contact(conn: &mut dyn Conn, user_id: i64) -> Result<Option<Contact>, Sto
             mobile: r.opt_text(1)?,
             by_email: r.int(2)? == 1,
             by_sms: r.int(3)? == 1,
+            lang: onego_domain::labels::Lang::from_code(&r.text(4)?),
         })
     })
     .transpose()

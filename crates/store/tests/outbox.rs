@@ -199,12 +199,14 @@ async fn a_summons_reaches_staff_by_sms_whatever_their_choice_while_ordinary_not
                     mobile: Some(mobile_of("urban1").into()),
                     by_email: true,
                     by_sms: false,
+                    lang: onego_domain::labels::Lang::En,
                 },
             )
             .await
             .expect("contact");
         let contact = outbox.contact(urban1.id).await.expect("read").expect("found");
         assert!(contact.by_email && !contact.by_sms, "{b}");
+        assert_eq!(contact.lang, onego_domain::labels::Lang::En, "{b}");
         let operator = staff(Role::Operator, None);
         let centre = staff(Role::Dispatcher, Some("hotline"));
         let to_urban1 = |kind: &'static str, ms: &[onego_store::outbox::Message]| {
@@ -238,6 +240,11 @@ async fn a_summons_reaches_staff_by_sms_whatever_their_choice_while_ordinary_not
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         let queued = outbox.list(None, 100).await.expect("list");
         assert_eq!(to_urban1("ticket_dispatched", &queued), [Channel::Email], "{b}");
+        // Each in the reader's language: urban1 reads English, the caller (no account) Chinese.
+        for m in &queued {
+            let expected = if m.user_id == Some(urban1.id) { "en" } else { "zh" };
+            assert_eq!(m.lang, expected, "{b}: {} to {}", m.kind, m.recipient);
+        }
 
         // A summons: SMS as well, because it is urgent duty.
         let mut whistle = phone_intake("CG01", "企业门前道路被占用，货车无法进出", 35.23, 115.42);

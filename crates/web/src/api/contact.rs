@@ -4,6 +4,7 @@
 //! the person chose them and gave the address they need.
 
 use axum::extract::State;
+use onego_domain::labels::Lang;
 use onego_domain::messages::Msg;
 use onego_domain::values::{Email, Mobile};
 use onego_store::outbox::{Channel, Contact};
@@ -30,6 +31,9 @@ pub struct ContactRequest {
     /// Messages by SMS (needs `mobile`).
     #[serde(default)]
     pub by_sms: bool,
+    /// The language of e-mail and SMS: `zh` (the default) or `en`.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// A person's contact details (their own, so in full), choices, and the channels this installation
@@ -40,6 +44,8 @@ pub struct ContactView {
     pub mobile: Option<String>,
     pub by_email: bool,
     pub by_sms: bool,
+    /// `zh` or `en`.
+    pub lang: String,
     /// Whether this installation sends e-mail at all.
     pub email_available: bool,
     /// Whether this installation sends SMS at all.
@@ -63,6 +69,21 @@ impl TryFrom<ContactRequest> for Contact {
                 .check("mobile", Mobile::parse(&m).map_err(|e| e.msg()))
                 .map(String::from)
         });
+        let lang = match r.lang.as_deref().map(str::trim) {
+            None | Some("") | Some("zh") => Some(Lang::Zh),
+            Some("en") => Some(Lang::En),
+            Some(other) => {
+                errors.add(
+                    "lang",
+                    Msg::new(
+                        "lang_invalid",
+                        format!("消息语言“{other}”无法识别，请选择中文（zh）或英文（en）"),
+                        format!("the message language \"{other}\" is not zh or en"),
+                    ),
+                );
+                None
+            }
+        };
         if r.by_email && email.is_none() && !errors.has("email") {
             errors.add(
                 "email",
@@ -89,6 +110,7 @@ impl TryFrom<ContactRequest> for Contact {
             mobile,
             by_email: r.by_email,
             by_sms: r.by_sms,
+            lang: lang.unwrap_or_default(),
         })
     }
 }
@@ -102,6 +124,7 @@ pub(crate) async fn read(state: &AppState, auth: &Auth) -> ApiResult<ContactView
         mobile: c.mobile,
         by_email: c.by_email,
         by_sms: c.by_sms,
+        lang: c.lang.code().to_owned(),
         email_available: channels.contains(&Channel::Email),
         sms_available: channels.contains(&Channel::Sms),
     })

@@ -29,11 +29,11 @@ async fn notifications_page(
     let f = match typed {
         Some(f) => context! {
             email => f.text("email"), mobile => f.text("mobile"),
-            by_email => f.get("by_email").is_some(), by_sms => f.get("by_sms").is_some(),
+            by_email => f.get("by_email").is_some(), by_sms => f.get("by_sms").is_some(), lang => f.text("lang"),
         },
         None => context! {
             email => saved.email.clone().unwrap_or_default(), mobile => saved.mobile.clone().unwrap_or_default(),
-            by_email => saved.by_email, by_sms => saved.by_sms,
+            by_email => saved.by_email, by_sms => saved.by_sms, lang => saved.lang.clone(),
         },
     };
     Ok(render(
@@ -62,6 +62,7 @@ pub async fn save(State(state): State<AppState>, page: Page, body: Bytes) -> Pag
         mobile: Some(form.text("mobile")),
         by_email: form.get("by_email").is_some(),
         by_sms: form.get("by_sms").is_some(),
+        lang: Some(form.text("lang")),
     };
     match contact::save(&state, &auth, req).await {
         Ok(v) => {

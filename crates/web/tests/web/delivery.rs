@@ -66,7 +66,7 @@ async fn my_message_settings_refuse_bad_addresses_beside_their_fields_and_save_g
         .form(
             "/me/notifications",
             Some(&cookie),
-            &format!("csrf={csrf}&email=+Li.Si%40example.com+&by_email=1&mobile=%2B86+139-0530-0002"),
+            &format!("csrf={csrf}&email=+Li.Si%40example.com+&by_email=1&mobile=%2B86+139-0530-0002&lang=en"),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -16,6 +16,7 @@
 pub mod aggregate;
 pub mod case;
 pub mod catalog;
+pub mod certificate;
 pub mod delivery;
 pub mod grid;
 pub mod hotline;

@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod calendar_cmd;
+mod cert_cmd;
 mod demo;
 mod demo_tickets;
 mod notify_cmd;
@@ -68,6 +69,9 @@ enum Command {
     /// Messages by e-mail and SMS: `notify test` sends one through the configured channel.
     #[command(subcommand)]
     Notify(notify_cmd::NotifyCommand),
+    /// Electronic certificates: `cert check-id ID` checks an identifier.
+    #[command(subcommand)]
+    Cert(cert_cmd::CertCommand),
     /// Apply database migrations and report the schema version.
     Migrate {
         #[arg(long, env = "ONEGO_DB", default_value = "sqlite://onego.sqlite")]
@@ -203,6 +207,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             calendar,
         ),
         Command::Notify(c) => notify_cmd::run(c),
+        Command::Cert(c) => cert_cmd::run(c),
         Command::Migrate { db } => {
             let store = onego_store::Store::open(&db)?;
             let version = block_on(store.schema_version())??;

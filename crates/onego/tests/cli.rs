@@ -466,3 +466,26 @@ fn demo_mode_is_refused_on_a_database_with_real_users() {
         "no demo password is set or printed"
     );
 }
+
+#[test]
+fn cert_check_id_accepts_real_identifiers_and_says_what_is_wrong_with_others() {
+    for id in [
+        "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U",
+        "1.2.156.3005.2.11100000MB03271699022.340100.000000016.001.9",
+    ] {
+        let o = onego(&["cert", "check-id", id]);
+        assert!(o.status.success(), "{id}: {}", stderr(&o));
+        assert_eq!(stdout(&o).trim(), "valid");
+    }
+    let o = onego(&[
+        "cert",
+        "check-id",
+        "1.2.156.3005.2.11100000MB03271699022.340100.000000016.001.8",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("the check character is 8"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("应为 9"), "{}", stderr(&o));
+    let o = onego(&["cert", "check-id", "370102198001010011"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("1.2.156.3005.2."), "{}", stderr(&o));
+}

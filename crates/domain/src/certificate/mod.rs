@@ -1,0 +1,7 @@
+//! Electronic certificates (电子证照, GB/T 36901–36905): the identifier every certificate carries
+//! ([`identifier`]), the issuing body's SM2 seal ([`seal`]) and, built on them, the certificate itself.
+
+pub mod identifier;
+pub mod seal;
+
+pub use identifier::{CertificateId, IdError};

@@ -7,6 +7,7 @@ use onego_calendar::ClockState;
 use crate::aggregate::AggregateKind;
 use crate::case::{CaseCommandKind, CaseOutcome, CaseStatus, SpecialKind};
 use crate::catalog::{Handling, ItemKind, MaterialKind, MaterialSource, Necessity};
+use crate::certificate::CertificateStatus;
 use crate::delivery::{AttemptOutcome, Channel as DeliveryChannel, Status as DeliveryStatus};
 use crate::grid::GridLevel;
 use crate::hotline::AttributeType;
@@ -72,6 +73,13 @@ macro_rules! labels {
         }
     };
 }
+
+labels!(CertificateStatus {
+    CertificateStatus::Valid => ("有效", "valid"),
+    CertificateStatus::Suspended => ("已暂停", "suspended"),
+    CertificateStatus::Revoked => ("已注销", "revoked"),
+    CertificateStatus::Expired => ("已过期", "expired"),
+});
 
 labels!(DeliveryChannel {
     DeliveryChannel::Email => ("电子邮件", "e-mail"),

@@ -2,6 +2,11 @@
 //! ([`identifier`]), the issuing body's SM2 seal ([`seal`]) and, built on them, the certificate itself.
 
 pub mod identifier;
+pub mod model;
 pub mod seal;
 
 pub use identifier::{CertificateId, IdError};
+pub use model::{
+    Certificate, CertificateCommand, CertificateEntry, CertificateError, CertificateEvent, CertificateStatus,
+    Content,
+};

@@ -10,16 +10,23 @@ pub enum AggregateKind {
     Case,
     /// A request (诉求) or grid event.
     Ticket,
+    /// An electronic certificate (电子证照).
+    Certificate,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 2] = [AggregateKind::Case, AggregateKind::Ticket];
+    pub const ALL: [AggregateKind; 3] = [
+        AggregateKind::Case,
+        AggregateKind::Ticket,
+        AggregateKind::Certificate,
+    ];
 
     /// The code stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             AggregateKind::Case => "case",
             AggregateKind::Ticket => "ticket",
+            AggregateKind::Certificate => "certificate",
         }
     }
 

@@ -119,6 +119,7 @@ labels!(TokenScope {
 labels!(AggregateKind {
     AggregateKind::Case => ("办件", "Application"),
     AggregateKind::Ticket => ("诉求", "Request"),
+    AggregateKind::Certificate => ("电子证照", "Certificate"),
 });
 
 labels!(CaseStatus {

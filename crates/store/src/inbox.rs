@@ -27,6 +27,8 @@ impl InboxTask {
             AggregateKind::Ticket => TicketTask::parse(&name)
                 .map(InboxTask::Ticket)
                 .ok_or_else(|| StoreError::Data(format!("unknown request task {name}"))),
+            // A certificate opens no tasks.
+            AggregateKind::Certificate => Err(StoreError::Data(format!("a certificate has no task {name}"))),
         }
     }
 }

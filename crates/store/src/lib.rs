@@ -9,6 +9,7 @@
 pub mod aggregate;
 pub mod case;
 pub mod catalog;
+pub mod certificate;
 pub mod demo;
 pub mod engine;
 pub mod hotline;
@@ -179,6 +180,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_applicant_names.sql")),
     (8, include_str!("../migrations/sqlite/0008_outbox.sql")),
     (9, include_str!("../migrations/sqlite/0009_message_language.sql")),
+    (10, include_str!("../migrations/sqlite/0010_certificates.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -193,6 +195,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/postgres/0009_message_language.sql"),
     ),
+    (10, include_str!("../migrations/postgres/0010_certificates.sql")),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.

@@ -110,6 +110,7 @@ pub fn table_of(kind: AggregateKind) -> &'static str {
     match kind {
         AggregateKind::Case => "cases",
         AggregateKind::Ticket => "tickets",
+        AggregateKind::Certificate => "certificates",
     }
 }
 

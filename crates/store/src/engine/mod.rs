@@ -5,13 +5,17 @@
 //!   deciding again on a conflict, building the write).
 //! - `cases.rs` and `tickets.rs`: each kind's verbs — `open_*` (a new one), `run_*` (a command on one),
 //!   reads as a person may see them.
+//! - `certificates.rs`: issuing certificates and running commands on them;
 //! - `timers.rs`: firing due timers; `config.rs`: the configuration and its reload.
 
 mod cases;
+mod certificates;
 mod config;
 mod path;
 mod tickets;
 mod timers;
+
+pub use certificates::Issue;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -70,6 +70,19 @@ impl Engine {
     /// Checks the clock a timer names, on the kind of work its target says.
     async fn fire(&self, t: &DueTimer, now: Timestamp) -> Result<Fired, EngineError> {
         let system = Actor::system();
+        if t.target == crate::certificate::EXPIRY_TARGET {
+            let cmd = onego_domain::certificate::CertificateCommand::Expire;
+            let out = self.run_certificate(&system, t.aggregate_id, &cmd, now).await?;
+            return Ok(if out.entries.is_empty() {
+                Fired::Nothing {
+                    kind: AggregateKind::Certificate,
+                    version: out.state.version,
+                    rows: self.with_env(|env| crate::certificate::timer_rows(&out.state, env)),
+                }
+            } else {
+                Fired::Marked
+            });
+        }
         if let Some(clock) = crate::ticket::parse_timer_target(&t.target) {
             let cmd = TicketCommand::CheckClock {
                 clock,

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod engine;
 pub mod hotline;
 pub mod inbox;
+pub mod keys;
 pub mod outbox;
 mod query;
 mod repos;

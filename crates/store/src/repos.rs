@@ -51,6 +51,9 @@ impl Store {
     pub fn demo(&self) -> Demo<'_> {
         Demo(self)
     }
+    pub fn keys(&self) -> KeyStore<'_> {
+        KeyStore(self)
+    }
     pub fn outbox(&self) -> OutboxStore<'_> {
         OutboxStore(self)
     }
@@ -571,5 +574,35 @@ impl OutboxStore<'_> {
     }
     pub async fn contact(&self, user_id: i64) -> R<Option<crate::outbox::Contact>> {
         self.0.read(move |c| crate::outbox::contact(c, user_id)).await
+    }
+}
+
+/// The issuing bodies' key pairs (see [`crate::keys`]).
+pub struct KeyStore<'s>(&'s Store);
+
+impl KeyStore<'_> {
+    /// The department's current signing key, made on first use: its id and private key.
+    pub async fn current(
+        &self,
+        department: &str,
+        master: &crate::keys::MasterKey,
+        now: i64,
+    ) -> R<(i64, [u8; 32])> {
+        let (department, master) = (department.to_owned(), master.clone());
+        self.0
+            .write(move |c| crate::keys::current(c, &department, &master, now))
+            .await
+    }
+    /// Retires the department's keys and makes a new one.
+    pub async fn rotate(&self, department: &str, master: &crate::keys::MasterKey, now: i64) -> R<i64> {
+        let (department, master) = (department.to_owned(), master.clone());
+        self.0
+            .write(move |c| crate::keys::rotate(c, &department, &master, now))
+            .await
+    }
+    /// Every key of a department, retired ones included.
+    pub async fn all(&self, department: &str) -> R<Vec<crate::keys::IssuerKey>> {
+        let department = department.to_owned();
+        self.0.read(move |c| crate::keys::all(c, &department)).await
     }
 }

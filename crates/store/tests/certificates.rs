@@ -7,13 +7,12 @@ use chrono::NaiveDate;
 use onego_domain::certificate::{CertificateCommand, CertificateId, CertificateStatus};
 use onego_domain::org::Role;
 use onego_store::engine::{EngineError, Issue};
+use onego_store::keys::MasterKey;
 use onego_test_support::{applicant, applicant_id, at, code, databases, engine_on, staff};
 
-/// The GB/T 32918 example private key (tests only; real keys are generated per issuing body).
-const SECRET: [u8; 32] = [
-    0x39, 0x45, 0x20, 0x8f, 0x7b, 0x21, 0x44, 0xb1, 0x3f, 0x36, 0xe3, 0x8a, 0xc6, 0xd3, 0x9f, 0x95, 0x88,
-    0x93, 0x93, 0x69, 0x28, 0x60, 0xb5, 0x1a, 0x42, 0xfb, 0x81, 0xef, 0x4d, 0xf7, 0xc5, 0xb8,
-];
+fn master() -> MasterKey {
+    MasterKey::from_secret("the test installation's key secret, 32+ chars").expect("master")
+}
 
 fn licence() -> Issue {
     Issue {
@@ -43,11 +42,11 @@ async fn a_certificate_is_issued_used_suspended_read_back_and_expires_on_the_eng
 
         // Only the issuing department (or onego itself) issues.
         assert!(matches!(
-            engine.issue_certificate(&tax, licence(), &SECRET, t0).await,
+            engine.issue_certificate(&tax, licence(), &master(), t0).await,
             Err(EngineError::Denied(_))
         ));
         let out = engine
-            .issue_certificate(&market, licence(), &SECRET, t0)
+            .issue_certificate(&market, licence(), &master(), t0)
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         let cert = out.state.clone();
@@ -61,6 +60,36 @@ async fn a_certificate_is_issued_used_suspended_read_back_and_expires_on_the_eng
         );
         assert_eq!(cert.content.holder_code_type, "111");
         cert.seal_holds().unwrap_or_else(|e| panic!("{b}: {e}"));
+        // Sealed with market's own key, made on first use and stored encrypted.
+        let keys = engine.store().keys();
+        let market_keys = keys.all("market").await.expect("keys");
+        assert_eq!(market_keys.len(), 1, "{b}");
+        assert_eq!(market_keys[0].public_key, cert.seal.public_key, "{b}");
+        // A rotation makes a new key; the old one stays for verification and the next seal uses the new.
+        keys.rotate("market", &master(), t0.as_millis())
+            .await
+            .expect("rotate");
+        let second = engine
+            .issue_certificate(&market, licence(), &master(), t0)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let market_keys = keys.all("market").await.expect("keys");
+        assert_eq!(market_keys.len(), 2, "{b}");
+        assert!(
+            market_keys[1].retired_at.is_some() && market_keys[0].retired_at.is_none(),
+            "{b}"
+        );
+        assert_eq!(second.state.seal.public_key, market_keys[0].public_key, "{b}");
+        assert_ne!(second.state.content.identifier, cert.content.identifier, "{b}");
+        // Under another key secret the stored key does not open: nothing is issued.
+        let wrong = MasterKey::from_secret("somebody else's key secret, thirty-two+").expect("master");
+        assert!(
+            engine
+                .issue_certificate(&market, licence(), &wrong, t0)
+                .await
+                .is_err(),
+            "{b}"
+        );
 
         // The holder uses it, with a reason; the use is a journal entry.
         let holder = applicant();

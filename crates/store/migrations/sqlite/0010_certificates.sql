@@ -25,3 +25,16 @@ CREATE TABLE certificates (
 CREATE INDEX certificates_holder ON certificates (holder_key, status);
 CREATE INDEX certificates_department ON certificates (department, status);
 CREATE INDEX certificates_case ON certificates (case_id);
+
+-- Each issuing body's SM2 key pairs. The private key is kept only encrypted (SM4-CTR with HMAC-SM3,
+-- under the installation's key secret); the public key in the clear. Rotation retires a key without
+-- deleting it, so certificates it sealed still verify.
+CREATE TABLE issuer_keys (
+    id INTEGER PRIMARY KEY,
+    department TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    sealed_secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    retired_at INTEGER
+);
+CREATE INDEX issuer_keys_department ON issuer_keys (department, retired_at);

@@ -38,13 +38,14 @@ pub struct Issue {
 }
 
 impl Engine {
-    /// Issues a certificate sealed with `secret`, the issuing body's SM2 private key. Only onego itself
-    /// (on a decision) or the issuing department's approvers and supervisors issue.
+    /// Issues a certificate sealed with the issuing department's current key (made on first use, kept
+    /// encrypted under `master`). Only onego itself (on a decision) or the issuing department's approvers
+    /// and supervisors issue.
     pub async fn issue_certificate(
         &self,
         actor: &Actor,
         issue: Issue,
-        secret: &[u8; 32],
+        master: &crate::keys::MasterKey,
         now: Timestamp,
     ) -> Result<Outcome<Certificate>, EngineError> {
         let issuer = actor.role == Role::System
@@ -57,6 +58,11 @@ impl Engine {
                 "only the issuing department's approvers, or onego on a decision, issue certificates",
             )));
         }
+        let (_, secret) = self
+            .store
+            .keys()
+            .current(issue.department.as_str(), master, now.as_millis())
+            .await?;
         let (id, serial) = self.next_ids_for("certificate", now).await?;
         // The serial: the date and the day's sequence (the region is the identifier's issuer part).
         let serial: String = serial.as_str().chars().skip(6).collect();
@@ -85,7 +91,7 @@ impl Engine {
             content,
             issue.holder,
             issue.department,
-            secret,
+            &secret,
             issue.case_id,
             now,
             actor,

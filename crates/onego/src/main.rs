@@ -207,7 +207,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             calendar,
         ),
         Command::Notify(c) => notify_cmd::run(c),
-        Command::Cert(c) => cert_cmd::run(c),
+        Command::Cert(c) => cert_cmd::run(c, calendar),
         Command::Migrate { db } => {
             let store = onego_store::Store::open(&db)?;
             let version = block_on(store.schema_version())??;

@@ -51,6 +51,9 @@ impl Store {
     pub fn demo(&self) -> Demo<'_> {
         Demo(self)
     }
+    pub fn certificates(&self) -> Certificates<'_> {
+        Certificates(self)
+    }
     pub fn keys(&self) -> KeyStore<'_> {
         KeyStore(self)
     }
@@ -604,5 +607,17 @@ impl KeyStore<'_> {
     pub async fn all(&self, department: &str) -> R<Vec<crate::keys::IssuerKey>> {
         let department = department.to_owned();
         self.0.read(move |c| crate::keys::all(c, &department)).await
+    }
+}
+
+/// Certificates: lookups beside the engine (see [`crate::certificate`]).
+pub struct Certificates<'s>(&'s Store);
+
+impl Certificates<'_> {
+    pub async fn by_identifier(&self, identifier: &str) -> R<Option<onego_domain::certificate::Certificate>> {
+        let identifier = identifier.to_owned();
+        self.0
+            .read(move |c| crate::certificate::by_identifier(c, &identifier))
+            .await
     }
 }

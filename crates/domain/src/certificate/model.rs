@@ -289,6 +289,22 @@ impl Certificate {
         Ok((cert, entry))
     }
 
+    /// The certificate as a document anyone can check without onego: the content's fields, the status,
+    /// and the seal (`signed_content` base64 of the exact bytes signed, `signature` hex r‖s,
+    /// `public_key` hex 04‖x‖y, `signature_algorithm` and the SM2 user ID).
+    pub fn document(&self) -> serde_json::Value {
+        let mut doc = serde_json::to_value(&self.content).expect("content serialises");
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("status".into(), self.status.as_str().into());
+            o.insert("signed_content".into(), self.seal.signed_content.clone().into());
+            o.insert("signature".into(), self.seal.signature.clone().into());
+            o.insert("public_key".into(), self.seal.public_key.clone().into());
+            o.insert("signature_algorithm".into(), "SM2-SM3".into());
+            o.insert("sm2_user_id".into(), seal::DEFAULT_ID.into());
+        }
+        doc
+    }
+
     /// The identifier, parsed (it was checked when issued).
     pub fn identifier(&self) -> Option<CertificateId> {
         CertificateId::parse(&self.content.identifier).ok()

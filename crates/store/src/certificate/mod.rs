@@ -122,3 +122,17 @@ impl Journaled for CertificateEntry {
         serde_json::to_string(&self.event)
     }
 }
+
+/// A certificate by its identifier (the public status query and `onego cert show`; callers decide what
+/// of it to show).
+pub fn by_identifier(
+    conn: &mut dyn crate::sql::Conn,
+    identifier: &str,
+) -> Result<Option<Certificate>, crate::StoreError> {
+    conn.query_one(
+        "SELECT state FROM certificates WHERE identifier = $1",
+        &[identifier.trim().into()],
+    )?
+    .map(|r| Ok(serde_json::from_str(&r.text(0)?)?))
+    .transpose()
+}

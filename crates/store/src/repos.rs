@@ -614,6 +614,10 @@ impl KeyStore<'_> {
 pub struct Certificates<'s>(&'s Store);
 
 impl Certificates<'_> {
+    pub async fn of_holder(&self, holder_key: &str) -> R<Vec<onego_domain::certificate::Certificate>> {
+        let key = holder_key.to_owned();
+        self.0.read(move |c| crate::certificate::of_holder(c, &key)).await
+    }
     pub async fn by_identifier(&self, identifier: &str) -> R<Option<onego_domain::certificate::Certificate>> {
         let identifier = identifier.to_owned();
         self.0

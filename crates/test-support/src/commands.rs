@@ -108,3 +108,38 @@ pub fn dispatch(lead: &str) -> TicketCommand {
         note: String::new(),
     }
 }
+
+/// The installation key secret of the tests (keeps the issuing bodies' keys encrypted).
+pub fn master_key() -> onego_store::keys::MasterKey {
+    onego_store::keys::MasterKey::from_secret("the tests' key secret, thirty-two characters or more").unwrap()
+}
+
+/// A food-business licence issued by the market department to 张三 (the applicant), valid to 2031.
+pub async fn issue_licence_to_zhangsan(
+    engine: &onego_store::engine::Engine,
+) -> std::sync::Arc<onego_domain::certificate::Certificate> {
+    let issue = onego_store::engine::Issue {
+        type_name: "食品经营许可证".into(),
+        type_code: "11100000000013338W011".into(),
+        number: None,
+        holder: crate::applicant_id(),
+        holder_name: crate::display_name("zhangsan"),
+        department: crate::code("market"),
+        issuer_name: "市场监督管理局".into(),
+        issuer_code: "11370800MB28559184".into(),
+        valid_until: chrono::NaiveDate::from_ymd_opt(2031, 3, 1),
+        related: vec![],
+        data: serde_json::json!({"经营场所": "牡丹区中华路1号", "主体业态": "餐饮服务经营者"}),
+        case_id: None,
+    };
+    engine
+        .issue_certificate(
+            &onego_domain::org::Actor::system(),
+            issue,
+            &master_key(),
+            crate::at("2026-03-02T09:00:00"),
+        )
+        .await
+        .unwrap()
+        .state
+}

@@ -361,6 +361,9 @@ pub fn router(state: AppState) -> Router {
             get(ui::public::request_page).post(ui::public::request_submit),
         )
         .route("/track", get(ui::public::track_page))
+        .route("/verify/{identifier}", get(ui::certificates::verify))
+        .route("/certificates", get(ui::certificates::mine))
+        .route("/certificates/{id}", get(ui::certificates::one))
         .route(
             "/me/notifications",
             get(ui::notifications::notifications).post(ui::notifications::save),

@@ -136,3 +136,17 @@ pub fn by_identifier(
     .map(|r| Ok(serde_json::from_str(&r.text(0)?)?))
     .transpose()
 }
+
+/// A holder's certificates, newest first.
+pub fn of_holder(
+    conn: &mut dyn crate::sql::Conn,
+    holder_key: &str,
+) -> Result<Vec<Certificate>, crate::StoreError> {
+    conn.query(
+        "SELECT state FROM certificates WHERE holder_key = $1 ORDER BY id DESC LIMIT 500",
+        &[holder_key.into()],
+    )?
+    .iter()
+    .map(|r| Ok(serde_json::from_str(&r.text(0)?)?))
+    .collect()
+}

@@ -16,6 +16,24 @@ use onego_domain::values::{ApplicantId, Code};
 use super::{Engine, EngineError, Outcome};
 use crate::aggregate::Stored;
 
+/// What the public check of a certificate found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The seal holds and was made with a key of the issuing department.
+    Genuine,
+    /// The content does not match its seal.
+    Altered(Msg),
+    /// The seal holds but was made with a key the issuing department never had.
+    UnknownKey,
+}
+
+/// A certificate and the verdict on it.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub certificate: Certificate,
+    pub verdict: Verdict,
+}
+
 /// What issuing a certificate needs besides the issuing body's key.
 #[derive(Debug, Clone)]
 pub struct Issue {
@@ -136,6 +154,47 @@ impl Engine {
             state: Arc::new(stored.value.clone()),
             entries,
         })
+    }
+
+    /// The public check of a certificate by its identifier (from its QR code): whether the identifier
+    /// holds, whether onego issued it, whether its seal holds over its content and was made with a key
+    /// of the issuing department. Anyone may ask; the caller shows the holder masked.
+    pub async fn verify_certificate(&self, text: &str) -> Result<Verified, EngineError> {
+        let id = CertificateId::parse(text).map_err(|e| EngineError::Invalid(e.msg()))?;
+        let certificate = self
+            .store
+            .certificates()
+            .by_identifier(&id.to_string())
+            .await?
+            .ok_or_else(|| {
+                EngineError::NotFound(Msg::new(
+                    "no_such_certificate_identifier",
+                    "本平台没有签发过此标识的电子证照。请核对标识；证照由其他地区签发的，请向发证机关查询",
+                    "no certificate with this identifier was issued here. Check the identifier; for one issued elsewhere, ask its issuing body",
+                ))
+            })?;
+        let verdict = match certificate.seal_holds() {
+            Err(e) => Verdict::Altered(e.msg()),
+            Ok(()) => {
+                let keys = self.store.keys().all(certificate.department.as_str()).await?;
+                if keys.iter().any(|k| k.public_key == certificate.seal.public_key) {
+                    Verdict::Genuine
+                } else {
+                    Verdict::UnknownKey
+                }
+            }
+        };
+        Ok(Verified { certificate, verdict })
+    }
+
+    /// The certificates `actor` holds (an applicant's own; nobody else holds any).
+    pub async fn my_certificates(&self, actor: &Actor) -> Result<Vec<Certificate>, EngineError> {
+        match (&actor.role, &actor.applicant) {
+            (Role::Applicant, Some(holder)) => {
+                Ok(self.store.certificates().of_holder(holder.as_str()).await?)
+            }
+            _ => Ok(vec![]),
+        }
     }
 
     /// A certificate as `actor` may see it.

@@ -15,7 +15,7 @@ mod path;
 mod tickets;
 mod timers;
 
-pub use certificates::Issue;
+pub use certificates::{Issue, Verdict, Verified};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

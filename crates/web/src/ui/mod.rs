@@ -6,6 +6,7 @@ pub mod admin;
 pub mod apply;
 pub mod cases;
 pub mod catalog_edit;
+pub mod certificates;
 pub mod commands;
 pub mod dashboard;
 mod diagram;
@@ -72,6 +73,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("request.html", include_str!("../../templates/request.html")),
     ("track.html", include_str!("../../templates/track.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    (
+        "certificate_verify.html",
+        include_str!("../../templates/certificate_verify.html"),
+    ),
+    (
+        "certificates.html",
+        include_str!("../../templates/certificates.html"),
+    ),
+    (
+        "certificate.html",
+        include_str!("../../templates/certificate.html"),
+    ),
     (
         "notifications.html",
         include_str!("../../templates/notifications.html"),
@@ -309,7 +322,10 @@ fn nav(page: &Page) -> Vec<Value> {
     let mut items = vec![context! { href => "/", label => tr("办事大厅", "Services") }];
     if let Some(a) = &page.auth {
         match a.user.role {
-            Role::Applicant => items.push(context! { href => "/cases", label => tr("我的办件", "My cases") }),
+            Role::Applicant => {
+                items.push(context! { href => "/cases", label => tr("我的办件", "My cases") });
+                items.push(context! { href => "/certificates", label => tr("我的证照", "My certificates") });
+            }
             Role::Clerk => {
                 items.push(context! { href => "/window", label => tr("综合窗口", "Window desk") });
                 items.push(context! { href => "/cases", label => tr("办件查询", "Cases") });

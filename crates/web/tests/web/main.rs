@@ -1,6 +1,7 @@
 //! onego-web's tests: one binary, the JSON API and the HTML pages, each driven through the router.
 
 mod api;
+mod certificates;
 mod delivery;
 mod forms;
 mod layers;

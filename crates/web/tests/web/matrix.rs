@@ -1,5 +1,5 @@
 //! The authorisation matrix: sixteen callers (every role, a stranger, an Open311 partner key and a
-//! read-only token) against twenty-eight operations of the API and the pages. Each cell is written out
+//! read-only token) against thirty-one operations of the API and the pages. Each cell is written out
 //! here, apart from the policy code, so a change in who may do what shows up as a failing cell.
 //!
 //! A cell is "allowed" when the answer is not a refusal of access (401, 403, 404, or a redirect to the
@@ -198,6 +198,7 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
         .await;
     let read = read["token"].as_str().expect("token").to_owned();
 
+    let licence = onego_test_support::commands::issue_licence_to_zhangsan(&app.state.engine).await;
     let mut callers = Vec::new();
     for &name in CALLERS {
         let cred = match name {
@@ -373,6 +374,33 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
             "a message template",
             Op::Page("/admin/templates/accepted/sms/zh".into()),
             &["admin"],
+        ),
+        ("my certificates page", Op::Page("/certificates".into()), EVERYONE),
+        (
+            "a certificate, in full",
+            Op::Page(format!("/certificates/{}", licence.id)),
+            &["zhangsan", "market1"],
+        ),
+        (
+            "the public check of a certificate",
+            Op::Page(format!("/verify/{}", licence.content.identifier)),
+            // Anyone with a browser, logged in or not (API tokens do not open pages).
+            &[
+                "anonymous",
+                "zhangsan",
+                "lisi",
+                "acme",
+                "window1",
+                "market1",
+                "tax1",
+                "fire-chief",
+                "leader",
+                "admin",
+                "operator1",
+                "dispatcher",
+                "grid1",
+                "urban1",
+            ],
         ),
         ("administration page", Op::Page("/admin".into()), &["admin"]),
         (

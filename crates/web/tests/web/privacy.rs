@@ -246,6 +246,8 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         .as_str()
         .expect("number")
         .to_owned();
+    // 张三丰 holds a licence the market department issued.
+    let licence = onego_test_support::commands::issue_licence_to_zhangsan(&app.state.engine).await;
     let queued = app
         .state
         .engine
@@ -263,6 +265,9 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         "/api/v1/me".to_owned(),
         "/api/v1/me/contact".into(),
         "/me/notifications".into(),
+        "/certificates".into(),
+        format!("/certificates/{}", licence.id),
+        format!("/verify/{}", licence.content.identifier),
         "/admin/outbox".into(),
         "/admin/outbox?status=pending".into(),
         format!("/admin/outbox/{to_caller}"),
@@ -373,10 +378,9 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         }
     }
     // Anonymous readers: the public pages and Open311.
-    for url in urls
-        .iter()
-        .filter(|u| u.starts_with("/track") || u.starts_with("/open311") || *u == "/")
-    {
+    for url in urls.iter().filter(|u| {
+        u.starts_with("/track") || u.starts_with("/open311") || u.starts_with("/verify") || *u == "/"
+    }) {
         let body = app.page(url, None).await.1;
         for s in &secrets {
             for v in &s.values {

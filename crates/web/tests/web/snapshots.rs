@@ -99,6 +99,9 @@ async fn every_page_as_each_role_sees_it() {
     let number = ticket["ticket"]["number"].as_str().expect("number").to_owned();
     let ticket = ticket["ticket"]["id"].as_i64().expect("id");
 
+    let licence = onego_test_support::commands::issue_licence_to_zhangsan(&app.state.engine)
+        .await
+        .id;
     let public = [
         "/".to_owned(),
         "/login".into(),
@@ -118,6 +121,8 @@ async fn every_page_as_each_role_sees_it() {
                 "/apply/bundle/XSECS".into(),
                 "/tokens".into(),
                 "/me/notifications".into(),
+                "/certificates".into(),
+                format!("/certificates/{licence}"),
             ],
         ),
         ("window1", vec!["/window".into(), format!("/cases/{case}")]),
@@ -171,6 +176,7 @@ async fn every_page_as_each_role_sees_it() {
             let (status, body) = app.page(&path, Some(&cookie)).await;
             assert_eq!(status, StatusCode::OK, "{who} {path}: {body}");
             let path = path
+                .replace(&format!("/certificates/{licence}"), "/certificates/CERTIFICATE")
                 .replace(&format!("/{case}"), "/CASE")
                 .replace(&format!("/{ticket}"), "/TICKET");
             insta::assert_snapshot!(name("page", who, &path), body);

@@ -14,6 +14,7 @@ mod bench;
 mod calendar_cmd;
 mod cert_cmd;
 mod demo;
+mod demo_certificates;
 mod demo_tickets;
 mod notify_cmd;
 mod serve;
@@ -63,6 +64,10 @@ enum Command {
         /// clients cannot reach onego except through it).
         #[arg(long, env = "ONEGO_TRUST_PROXY")]
         trust_proxy: bool,
+        /// The installation's key secret (32+ characters): keeps the issuing bodies' certificate keys
+        /// encrypted. Without it no certificate is issued; with --demo a secret is made for the run.
+        #[arg(long, env = "ONEGO_KEY_SECRET", hide_env_values = true)]
+        key_secret: Option<String>,
         #[command(flatten)]
         delivery: notify_cmd::DeliveryArgs,
     },
@@ -192,6 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             region,
             secure_cookies,
             trust_proxy,
+            key_secret,
             delivery,
         } => serve::run(
             serve::ServeArgs {
@@ -202,6 +208,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 region,
                 secure_cookies,
                 trust_proxy,
+                key_secret,
                 delivery,
             },
             calendar,

@@ -18,6 +18,7 @@ pub(crate) struct ServeArgs {
     pub region: String,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
+    pub key_secret: Option<String>,
     pub delivery: crate::notify_cmd::DeliveryArgs,
 }
 
@@ -138,6 +139,19 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                 println!("onego: running past cases of the demo city through the engine …");
                 let n = crate::demo::seed_cases(&engine, now(), 320, 120, zhangsan).await?;
                 println!("onego: {n} past cases loaded");
+            }
+            if !store.certificates().any().await? {
+                let master = match &args.key_secret {
+                    Some(s) => onego_store::keys::MasterKey::from_secret(s)?,
+                    None => {
+                        println!(
+                            "onego: demo certificates sealed under a key secret made for this run (give --key-secret to keep one)"
+                        );
+                        onego_store::keys::MasterKey::from_secret(&onego_store::users::new_token())?
+                    }
+                };
+                let n = crate::demo_certificates::seed(&engine, &master, now()).await?;
+                println!("onego: {n} demo certificates issued");
             }
             let no_tickets = !store.tickets().any().await?;
             if no_tickets && args.demo_tickets > 0 {

@@ -614,6 +614,12 @@ impl KeyStore<'_> {
 pub struct Certificates<'s>(&'s Store);
 
 impl Certificates<'_> {
+    /// Whether any certificate exists (the demo issues its own once).
+    pub async fn any(&self) -> R<bool> {
+        self.0
+            .read(|c| Ok(c.query_one("SELECT 1 FROM certificates LIMIT 1", &[])?.is_some()))
+            .await
+    }
     pub async fn of_holder(&self, holder_key: &str) -> R<Vec<onego_domain::certificate::Certificate>> {
         let key = holder_key.to_owned();
         self.0.read(move |c| crate::certificate::of_holder(c, &key)).await

@@ -140,7 +140,8 @@ pub async fn one(State(state): State<AppState>, page: Page, Path(id): Path<i64>)
                 .and_then(|d| d.get("case_id").and_then(serde_json::Value::as_i64));
             context! {
                 at => time(onego_calendar::Timestamp::from_millis(j.at)), what => action_words(&page, &j.action),
-                who => j.actor_name.clone(), reason => j.opinion.clone(), case_id => case_id,
+                who => if j.actor_role == "system" { page.tr("系统", "onego") } else { j.actor_name.clone() },
+                reason => j.opinion.clone(), case_id => case_id,
             }
         })
         .collect();

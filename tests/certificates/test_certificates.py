@@ -52,8 +52,11 @@ class Certificates(unittest.TestCase):
         # The demo catalog (departments) comes with a demo server's first start; stop it once it is up.
         log = os.path.join(cls.work.name, "server.log")
         with open(log, "w") as out:
+            # The same key secret as the commands below: the demo issues its certificates (and makes the
+            # departments' keys) at this first start.
             server = subprocess.Popen([ONEGO, "serve", "--demo", "--demo-tickets", "0", "--db", cls.db,
-                                       "--bind", "127.0.0.1:0"], stdout=out, stderr=subprocess.STDOUT)
+                                       "--bind", "127.0.0.1:0"], stdout=out, stderr=subprocess.STDOUT,
+                                      env={**os.environ, "ONEGO_KEY_SECRET": SECRET})
             try:
                 deadline = time.time() + 300
                 while time.time() < deadline:

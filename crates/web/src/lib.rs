@@ -364,6 +364,7 @@ pub fn router(state: AppState) -> Router {
         .route("/verify/{identifier}", get(ui::certificates::verify))
         .route("/certificates", get(ui::certificates::mine))
         .route("/certificates/{id}", get(ui::certificates::one))
+        .route("/certificates/{id}/act", post(ui::certificates::act))
         .route(
             "/me/notifications",
             get(ui::notifications::notifications).post(ui::notifications::save),

@@ -2,17 +2,21 @@
 //! (`/verify/{identifier}`: genuine or not, its status, the holder masked), and the holder's own
 //! "我的证照" (`/certificates`, each with its content and every use with its reason).
 
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
-use onego_domain::certificate::{Certificate, CertificateStatus};
+use onego_domain::certificate::{Certificate, CertificateCommand, CertificateStatus};
 use onego_domain::labels::Label;
+use onego_domain::org::Role;
 use onego_domain::privacy;
 use onego_store::engine::Verdict;
 
 use super::{Page, api_error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::ui::form::FormData;
 use crate::ui::view::PageResult;
 use crate::views::time;
 
@@ -122,10 +126,40 @@ pub async fn mine(State(state): State<AppState>, page: Page) -> PageResult {
     ))
 }
 
-/// One certificate with every use (who, when, for which case, why), for its holder and its issuer.
-pub async fn one(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> PageResult {
+/// One certificate with every use (who, when, for which case, why), for its holder and its issuer;
+/// the issuing department's approvers and supervisors also find the forms to suspend, reinstate or
+/// revoke it, each with a reason.
+pub async fn one(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let done = match q.done.as_deref() {
+        Some("suspend") => page.tr(
+            "已暂停。暂停期间此证照不能用于办事，公开核验显示“已暂停”；恢复后即可再用。",
+            "Suspended. While suspended it cannot be used, and the public check says so; reinstate it to allow use again.",
+        ),
+        Some("reinstate") => page.tr("已恢复，证照重新有效。", "Reinstated: the certificate is valid again."),
+        Some("revoke") => page.tr(
+            "已注销。此证照从此不能再用，公开核验显示“已注销”。",
+            "Revoked. It can never be used again, and the public check says so.",
+        ),
+        _ => String::new(),
+    };
+    certificate_page(&state, &page, id, StatusCode::OK, "", &done).await
+}
+
+async fn certificate_page(
+    state: &AppState,
+    page: &Page,
+    id: i64,
+    status: StatusCode,
+    error: &str,
+    done: &str,
+) -> PageResult {
     let auth = page.require()?.clone();
-    let fail = |e: onego_store::engine::EngineError| api_error_page(&state, &page, e.into());
+    let fail = |e: onego_store::engine::EngineError| api_error_page(state, page, e.into());
     let stored = state.engine.certificate(&auth.actor, id).await.map_err(fail)?;
     let journal = state
         .engine
@@ -139,17 +173,92 @@ pub async fn one(State(state): State<AppState>, page: Page, Path(id): Path<i64>)
                 .ok()
                 .and_then(|d| d.get("case_id").and_then(serde_json::Value::as_i64));
             context! {
-                at => time(onego_calendar::Timestamp::from_millis(j.at)), what => action_words(&page, &j.action),
+                at => time(onego_calendar::Timestamp::from_millis(j.at)), what => action_words(page, &j.action),
                 who => if j.actor_role == "system" { page.tr("系统", "onego") } else { j.actor_name.clone() },
                 reason => j.opinion.clone(), case_id => case_id,
             }
         })
         .collect();
+    let c = &stored.value;
+    let issuer = matches!(auth.actor.role, Role::Approver | Role::Supervisor)
+        && auth.actor.department.as_ref() == Some(&c.department);
+    let actions: Vec<minijinja::Value> = if issuer {
+        [
+            (
+                c.status == CertificateStatus::Valid,
+                "suspend",
+                page.tr("暂停", "Suspend"),
+            ),
+            (
+                c.status == CertificateStatus::Suspended,
+                "reinstate",
+                page.tr("恢复", "Reinstate"),
+            ),
+            (
+                matches!(
+                    c.status,
+                    CertificateStatus::Valid | CertificateStatus::Suspended | CertificateStatus::Expired
+                ),
+                "revoke",
+                page.tr("注销", "Revoke"),
+            ),
+        ]
+        .into_iter()
+        .filter(|(ok, _, _)| *ok)
+        .map(|(_, code, name)| context! { code => code, name => name })
+        .collect()
+    } else {
+        vec![]
+    };
     Ok(render(
-        &state,
-        &page,
+        state,
+        page,
         "certificate.html",
-        StatusCode::OK,
-        context! { c => full_view(&page, &stored.value), log => log },
+        status,
+        context! { c => full_view(page, c), log => log, actions => actions, error => error, done => done },
     ))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    pub done: Option<String>,
+}
+
+/// The issuing department suspends, reinstates or revokes a certificate, with its reason.
+pub async fn act(State(state): State<AppState>, page: Page, Path(id): Path<i64>, body: Bytes) -> PageResult {
+    let auth = page.require()?.clone();
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let reason = form.text("reason");
+    let action = form.text("action");
+    let cmd = match action.as_str() {
+        "suspend" => CertificateCommand::Suspend { reason },
+        "reinstate" => CertificateCommand::Reinstate { reason },
+        "revoke" => CertificateCommand::Revoke { reason },
+        _ => {
+            return certificate_page(
+                &state,
+                &page,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page.tr("请选择要进行的操作。", "Choose what to do."),
+                "",
+            )
+            .await;
+        }
+    };
+    match state
+        .engine
+        .run_certificate(&auth.actor, id, &cmd, crate::api::now())
+        .await
+        .map_err(ApiError::from)
+    {
+        Ok(_) => {
+            state.metrics.count_command("certificate");
+            Ok(Redirect::to(&format!("/certificates/{id}?done={action}")).into_response())
+        }
+        Err(e) if e.status == StatusCode::NOT_FOUND => Err(api_error_page(&state, &page, e)),
+        Err(e) => certificate_page(&state, &page, id, e.status, &e.text(page.lang), "").await,
+    }
 }

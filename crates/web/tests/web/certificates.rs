@@ -119,3 +119,80 @@ async fn the_holder_sees_their_certificates_and_every_use_and_others_do_not() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "administrators do not");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_issuing_department_suspends_and_revokes_with_a_reason_and_the_public_check_follows() {
+    let app = App::new("certificates-issuer");
+    let cert = issue_licence_to_zhangsan(&app.state.engine).await;
+    let page_url = format!("/certificates/{}", cert.id);
+    let act = format!("{page_url}/act");
+    let verify = format!("/verify/{}", cert.content.identifier);
+
+    // The holder sees no issuer's form, and posting one is refused.
+    let zhangsan = app.page_login("zhangsan").await;
+    let (_, page) = app.page(&page_url, Some(&zhangsan)).await;
+    assert!(!page.contains("issuer-actions"), "{page}");
+    let csrf = app.csrf_of(&zhangsan).await;
+    let (status, _, _) = app
+        .form(
+            &act,
+            Some(&zhangsan),
+            &format!("csrf={csrf}&action=revoke&reason=x"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let market = app.page_login("market1").await;
+    let csrf = app.csrf_of(&market).await;
+    let (_, page) = app.page(&page_url, Some(&market)).await;
+    assert!(
+        page.contains("issuer-actions") && page.contains(r#"value="suspend""#),
+        "{page}"
+    );
+    // Without a reason: refused beside nothing changed.
+    let (status, body, _) = app
+        .form(
+            &act,
+            Some(&market),
+            &format!("csrf={csrf}&action=suspend&reason=+"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请填写事由"), "{body}");
+    let (status, _, headers) = app
+        .form(
+            &act,
+            Some(&market),
+            &format!("csrf={csrf}&action=suspend&reason=%E7%BB%8F%E8%90%A5%E5%9C%BA%E6%89%80%E6%A0%B8%E6%9F%A5%E4%B8%AD"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], format!("{page_url}?done=suspend"));
+    let (_, page) = app.page(&format!("{page_url}?done=suspend"), Some(&market)).await;
+    assert!(
+        page.contains("已暂停。暂停期间") && page.contains("经营场所核查中"),
+        "{page}"
+    );
+    let (status, body) = app.page(&verify, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("签章核验通过，但此证照当前") && body.contains("已暂停"),
+        "{body}"
+    );
+
+    let (status, _, _) = app
+        .form(
+            &act,
+            Some(&market),
+            &format!("csrf={csrf}&action=revoke&reason=%E4%BE%9D%E6%B3%95%E5%90%8A%E9%94%80"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = app.page(&page_url, Some(&market)).await;
+    assert!(
+        !page.contains("issuer-actions"),
+        "nothing more to do with a revoked certificate: {page}"
+    );
+    let (_, body) = app.page(&verify, None).await;
+    assert!(body.contains("已注销"), "{body}");
+}

@@ -80,12 +80,14 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         api::inbox, api::notifications, api::statistics,
         api::tickets::create_ticket, api::tickets::list_tickets, api::tickets::get_ticket, api::tickets::act_on_ticket,
         api::tickets::suggest, api::tickets::rates, api::tickets::categories,
+        api::certificates::verify, api::certificates::mine, api::certificates::get_one, api::certificates::command,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
         (name = "session", description = "登录、令牌"),
         (name = "cases", description = "办件、待办、通知"),
         (name = "statistics", description = "统计"),
+        (name = "certificates", description = "电子证照：公开核验、我的证照、用证与暂停、注销"),
         (name = "tickets", description = "12345诉求、网格事件、企业吹哨：受理、派单、办理、回访、督办、比率"),
     )
 )]
@@ -278,6 +280,13 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}", get(api::get_case))
         .route("/cases/{id}/commands", post(api::act))
         .route("/cases/{id}/verify", get(api::verify))
+        .route("/certificates", get(api::certificates::mine))
+        .route(
+            "/certificates/verify/{identifier}",
+            get(api::certificates::verify),
+        )
+        .route("/certificates/{id}", get(api::certificates::get_one))
+        .route("/certificates/{id}/commands", post(api::certificates::command))
         .route("/inbox", get(api::inbox))
         .route("/notifications", get(api::notifications))
         .route("/statistics", get(api::statistics))

@@ -5,6 +5,7 @@
 
 pub mod cases;
 pub mod catalog;
+pub mod certificates;
 pub mod contact;
 pub mod inbox;
 pub mod session;

@@ -196,3 +196,76 @@ async fn the_issuing_department_suspends_and_revokes_with_a_reason_and_the_publi
     let (_, body) = app.page(&verify, None).await;
     assert!(body.contains("已注销"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_checks_publicly_and_serves_the_holder_the_signed_document_and_the_log() {
+    let app = App::new("certificates-api");
+    let cert = issue_licence_to_zhangsan(&app.state.engine).await;
+    let (status, check) = app
+        .get(
+            &format!("/api/v1/certificates/verify/{}", cert.content.identifier),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+    assert_eq!(
+        (check["genuine"].as_bool(), check["verdict"].as_str()),
+        (Some(true), Some("genuine"))
+    );
+    assert_eq!(check["status"], "valid");
+    assert_eq!(check["holder_name"], "张**");
+    assert!(!check.to_string().contains(PERSON_ID), "{check}");
+    let (status, err) = app
+        .get(
+            "/api/v1/certificates/verify/1.2.156.3005.2.11100000MB03271699022.340100.000000016.001.8",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(
+        err["message_zh"].as_str().is_some_and(|m| m.contains("应为 9")),
+        "{err}"
+    );
+
+    let zhangsan = app.login("zhangsan").await;
+    let (status, list) = app.get("/api/v1/certificates", Some(&zhangsan)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list[0]["signature_algorithm"], "SM2-SM3");
+    let (status, used) = app
+        .post(
+            &format!("/api/v1/certificates/{}/commands", cert.id),
+            Some(&zhangsan),
+            serde_json::json!({"command": "use", "reason": "办理食品经营许可变更"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{used}");
+    assert_eq!(used["uses"], 1);
+    assert_eq!(used["log"][1]["action"], "use");
+    assert_eq!(used["log"][1]["reason"], "办理食品经营许可变更");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/certificates/{}/commands", cert.id),
+            Some(&zhangsan),
+            serde_json::json!({"command": "revoke", "reason": "我不要了"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only the issuing department revokes"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/certificates/{}/commands", cert.id),
+            Some(&zhangsan),
+            serde_json::json!({"command": "expire"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "expiry is onego's own");
+    let lisi = app.login("lisi").await;
+    let (status, _) = app
+        .get(&format!("/api/v1/certificates/{}", cert.id), Some(&lisi))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -1,5 +1,5 @@
 //! The authorisation matrix: sixteen callers (every role, a stranger, an Open311 partner key and a
-//! read-only token) against thirty-one operations of the API and the pages. Each cell is written out
+//! read-only token) against thirty-three operations of the API and the pages. Each cell is written out
 //! here, apart from the policy code, so a change in who may do what shows up as a failing cell.
 //!
 //! A cell is "allowed" when the answer is not a refusal of access (401, 403, 404, or a redirect to the
@@ -364,6 +364,21 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
             &["admin"],
         ),
         ("my certificates page", Op::Page("/certificates".into()), EVERYONE),
+        (
+            "a certificate, in the API",
+            Op::Api("GET", format!("/api/v1/certificates/{}", licence.id), None),
+            &["zhangsan", "market1"],
+        ),
+        (
+            "the public check of a certificate, in the API",
+            Op::Api(
+                "GET",
+                format!("/api/v1/certificates/verify/{}", licence.content.identifier),
+                None,
+            ),
+            // Public: whatever the caller presents, the answer is the same masked check.
+            CALLERS,
+        ),
         (
             "a certificate, in full",
             Op::Page(format!("/certificates/{}", licence.id)),

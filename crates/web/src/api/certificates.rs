@@ -1,0 +1,167 @@
+//! Electronic certificates in the API: the public check (anyone), the holder's certificates and one
+//! certificate's signed document with its use log (the holder and the issuing department), and commands
+//! on one (use with a reason; suspend, reinstate, revoke by the issuing department).
+
+use axum::extract::State;
+use onego_domain::certificate::{Certificate, CertificateCommand};
+use onego_domain::labels::Label;
+use onego_domain::privacy;
+use onego_store::engine::Verdict;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Json, Path, now};
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiResult, ErrorBody};
+
+/// What the public check found; the holder is masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateCheck {
+    pub identifier: String,
+    /// The seal holds over the content and was made with a key of the issuing body.
+    pub genuine: bool,
+    /// genuine, altered (the content does not match its seal), unknown_key
+    pub verdict: String,
+    pub verdict_zh: String,
+    pub verdict_en: String,
+    /// valid, suspended, revoked, expired
+    pub status: String,
+    pub status_zh: String,
+    pub type_name: String,
+    pub number: String,
+    pub holder_name: String,
+    pub holder_code: String,
+    pub issuer_name: String,
+    pub issued_on: String,
+    pub valid_until: Option<String>,
+}
+
+/// The public check of a certificate by its identifier (what its QR code points to). No log-in.
+#[utoipa::path(get, path = "/api/v1/certificates/verify/{identifier}", tag = "certificates",
+    params(("identifier" = String, Path, description = "电子证照标识 (GB/T 36904)")),
+    responses((status = 200, body = CertificateCheck), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(identifier): Path<String>,
+) -> ApiResult<Json<CertificateCheck>> {
+    let v = state.engine.verify_certificate(&identifier).await?;
+    let c = &v.certificate;
+    let k = &c.content;
+    let (code, zh, en) = match &v.verdict {
+        Verdict::Genuine => (
+            "genuine",
+            "签章核验通过，由发证机关签发".to_owned(),
+            "the seal checks: issued by the issuing body".to_owned(),
+        ),
+        Verdict::Altered(m) => ("altered", m.zh.clone(), m.en.clone()),
+        Verdict::UnknownKey => (
+            "unknown_key",
+            "签章不是发证机关的密钥所签".to_owned(),
+            "the seal was not made with a key of the issuing body".to_owned(),
+        ),
+    };
+    Ok(Json(CertificateCheck {
+        identifier: k.identifier.clone(),
+        genuine: v.verdict == Verdict::Genuine,
+        verdict: code.to_owned(),
+        verdict_zh: zh,
+        verdict_en: en,
+        status: c.status.as_str().to_owned(),
+        status_zh: c.status.zh().to_owned(),
+        type_name: k.type_name.clone(),
+        number: k.number.clone(),
+        holder_name: privacy::applicant_name(&c.holder, &k.holder_name, false),
+        holder_code: c.holder.masked(),
+        issuer_name: k.issuer_name.clone(),
+        issued_on: k.issued_on.to_string(),
+        valid_until: k.valid_until.map(|d| d.to_string()),
+    }))
+}
+
+/// One use or other step in a certificate's log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateLogEntry {
+    pub at: String,
+    /// issue, use, suspend, reinstate, revoke, expire
+    pub action: String,
+    pub by: String,
+    pub reason: Option<String>,
+}
+
+/// A certificate as its holder or issuer reads it: the signed document (any SM2 verifier checks
+/// `signature` over base64-decoded `signed_content` with `public_key`, user ID 1234567812345678) and its log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateView {
+    pub id: i64,
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
+    pub uses: u64,
+    pub log: Vec<CertificateLogEntry>,
+}
+
+/// The certificates I hold.
+#[utoipa::path(get, path = "/api/v1/certificates", tag = "certificates",
+    responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody)))]
+pub async fn mine(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    let list = state.engine.my_certificates(&auth.actor).await?;
+    Ok(Json(
+        list.iter()
+            .map(|c| {
+                let mut d = c.document();
+                d["id"] = c.id.into();
+                d
+            })
+            .collect(),
+    ))
+}
+
+async fn view(state: &AppState, auth: &Auth, id: i64) -> ApiResult<CertificateView> {
+    let stored = state.engine.certificate(&auth.actor, id).await?;
+    let journal = state.engine.timeline::<Certificate>(&auth.actor, id).await?;
+    Ok(CertificateView {
+        id,
+        document: stored.value.document(),
+        uses: stored.value.uses,
+        log: journal
+            .into_iter()
+            .map(|j| CertificateLogEntry {
+                at: onego_calendar::Timestamp::from_millis(j.at)
+                    .to_rfc3339_in(onego_calendar::china_standard_time()),
+                action: j.action,
+                by: j.actor_name,
+                reason: j.opinion,
+            })
+            .collect(),
+    })
+}
+
+/// One certificate with its log (its holder and its issuing department).
+#[utoipa::path(get, path = "/api/v1/certificates/{id}", tag = "certificates",
+    params(("id" = i64, Path, description = "certificate id")),
+    responses((status = 200, body = CertificateView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CertificateView>> {
+    Ok(Json(view(&state, &auth, id).await?))
+}
+
+/// A command on a certificate, tagged by `command`: `use` {reason, case_id}, `suspend` {reason},
+/// `reinstate` {reason}, `revoke` {reason}.
+#[utoipa::path(post, path = "/api/v1/certificates/{id}/commands", tag = "certificates",
+    params(("id" = i64, Path, description = "certificate id")),
+    request_body(content = Object, description = "one command"),
+    responses((status = 200, body = CertificateView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn command(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(cmd): Json<CertificateCommand>,
+) -> ApiResult<Json<CertificateView>> {
+    state.engine.run_certificate(&auth.actor, id, &cmd, now()).await?;
+    state.metrics.count_command("certificate");
+    Ok(Json(view(&state, &auth, id).await?))
+}

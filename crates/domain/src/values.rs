@@ -299,6 +299,62 @@ impl Email {
     }
 }
 
+/// Where a person may be reached, as entered: each address given is parsed (normalised), and each
+/// channel chosen needs its address. Every mistake comes back at once, each at its field (`email`,
+/// `mobile`); a chosen channel whose address is malformed is reported once, as malformed.
+pub fn parse_contact(
+    email: Option<&str>,
+    mobile: Option<&str>,
+    by_email: bool,
+    by_sms: bool,
+) -> Result<(Option<Email>, Option<Mobile>), Vec<crate::messages::Msg>> {
+    use crate::messages::Msg;
+    fn given(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|s| !s.is_empty())
+    }
+    let mut errors = Vec::new();
+    let email = match given(email).map(Email::parse).transpose() {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(e.msg().at("email"));
+            None
+        }
+    };
+    let mobile = match given(mobile).map(Mobile::parse).transpose() {
+        Ok(m) => m,
+        Err(e) => {
+            errors.push(e.msg().at("mobile"));
+            None
+        }
+    };
+    let marked = |errors: &[Msg], field: &str| errors.iter().any(|m| m.field.as_deref() == Some(field));
+    if by_email && email.is_none() && !marked(&errors, "email") {
+        errors.push(
+            Msg::new(
+                "email_needed",
+                "选择了邮件通知，请填写电子邮箱",
+                "You chose messages by e-mail: give an e-mail address",
+            )
+            .at("email"),
+        );
+    }
+    if by_sms && mobile.is_none() && !marked(&errors, "mobile") {
+        errors.push(
+            Msg::new(
+                "mobile_needed",
+                "选择了短信通知，请填写手机号码",
+                "You chose messages by SMS: give a mobile number",
+            )
+            .at("mobile"),
+        );
+    }
+    if errors.is_empty() {
+        Ok((email, mobile))
+    } else {
+        Err(errors)
+    }
+}
+
 /// A GB/T 2260 administrative region code (6 digits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -122,31 +122,13 @@ impl NewUser {
         if self.role == Role::Applicant && self.applicant.is_none() {
             return Err(UserError::NeedsApplicant);
         }
-        if let Some(e) = &self.email {
-            onego_domain::values::Email::parse(e).map_err(|e| UserError::Contact(e.msg().at("email")))?;
-        }
-        if let Some(m) = &self.mobile {
-            onego_domain::values::Mobile::parse(m).map_err(|e| UserError::Contact(e.msg().at("mobile")))?;
-        }
-        if self.by_email && self.email.is_none() {
-            return Err(UserError::Contact(
-                Msg::new(
-                    "email_needed",
-                    "选择了邮件通知，请填写电子邮箱",
-                    "Messages by e-mail need an e-mail address",
-                )
-                .at("email"),
-            ));
-        }
-        if self.by_sms && self.mobile.is_none() {
-            return Err(UserError::Contact(
-                Msg::new(
-                    "mobile_needed",
-                    "选择了短信通知，请填写手机号码",
-                    "Messages by SMS need a mobile number",
-                )
-                .at("mobile"),
-            ));
+        if let Err(mut mistakes) = onego_domain::values::parse_contact(
+            self.email.as_deref(),
+            self.mobile.as_deref(),
+            self.by_email,
+            self.by_sms,
+        ) {
+            return Err(UserError::Contact(mistakes.remove(0)));
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 use axum::extract::State;
 use onego_domain::labels::Lang;
 use onego_domain::messages::Msg;
-use onego_domain::values::{Email, Mobile};
+use onego_domain::values::parse_contact;
 use onego_store::outbox::{Channel, Contact};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -58,17 +58,16 @@ impl TryFrom<ContactRequest> for Contact {
 
     fn try_from(r: ContactRequest) -> ApiResult<Contact> {
         let mut errors = FieldErrors::default();
-        let given = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let email = given(r.email).and_then(|e| {
-            errors
-                .check("email", Email::parse(&e).map_err(|e| e.msg()))
-                .map(String::from)
-        });
-        let mobile = given(r.mobile).and_then(|m| {
-            errors
-                .check("mobile", Mobile::parse(&m).map_err(|e| e.msg()))
-                .map(String::from)
-        });
+        let (email, mobile) =
+            match parse_contact(r.email.as_deref(), r.mobile.as_deref(), r.by_email, r.by_sms) {
+                Ok((e, m)) => (e.map(String::from), m.map(String::from)),
+                Err(mistakes) => {
+                    for m in mistakes {
+                        errors.add("contact", m);
+                    }
+                    (None, None)
+                }
+            };
         let lang = match r.lang.as_deref().map(str::trim) {
             None | Some("") | Some("zh") => Some(Lang::Zh),
             Some("en") => Some(Lang::En),
@@ -84,26 +83,6 @@ impl TryFrom<ContactRequest> for Contact {
                 None
             }
         };
-        if r.by_email && email.is_none() && !errors.has("email") {
-            errors.add(
-                "email",
-                Msg::new(
-                    "email_needed",
-                    "选择了邮件通知，请填写电子邮箱",
-                    "You chose messages by e-mail: give an e-mail address",
-                ),
-            );
-        }
-        if r.by_sms && mobile.is_none() && !errors.has("mobile") {
-            errors.add(
-                "mobile",
-                Msg::new(
-                    "mobile_needed",
-                    "选择了短信通知，请填写手机号码",
-                    "You chose messages by SMS: give a mobile number",
-                ),
-            );
-        }
         errors.finish()?;
         Ok(Contact {
             email,

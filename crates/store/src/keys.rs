@@ -142,20 +142,31 @@ fn insert(
     Ok((row.int(0)?, secret))
 }
 
-/// The department's current signing key (made on first use): its id and private key.
+/// The department's current signing key, if it has one: its id and private key.
+pub fn find_current(
+    conn: &mut dyn Conn,
+    department: &str,
+    master: &MasterKey,
+) -> Result<Option<(i64, [u8; 32])>, StoreError> {
+    conn.query_one(
+        "SELECT id, sealed_secret FROM issuer_keys WHERE department = $1 AND retired_at IS NULL \
+         ORDER BY id DESC LIMIT 1",
+        &[department.into()],
+    )?
+    .map(|r| Ok((r.int(0)?, master.open(&r.text(1)?)?)))
+    .transpose()
+}
+
+/// The department's current signing key, made when it has none (inside a write, so two issuers
+/// starting together find the one the first made).
 pub fn current(
     conn: &mut dyn Conn,
     department: &str,
     master: &MasterKey,
     now: i64,
 ) -> Result<(i64, [u8; 32]), StoreError> {
-    let found = conn.query_one(
-        "SELECT id, sealed_secret FROM issuer_keys WHERE department = $1 AND retired_at IS NULL \
-         ORDER BY id DESC LIMIT 1",
-        &[department.into()],
-    )?;
-    match found {
-        Some(r) => Ok((r.int(0)?, master.open(&r.text(1)?)?)),
+    match find_current(conn, department, master)? {
+        Some(found) => Ok(found),
         None => insert(conn, department, master, now),
     }
 }

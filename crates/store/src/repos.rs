@@ -591,6 +591,11 @@ impl KeyStore<'_> {
         master: &crate::keys::MasterKey,
         now: i64,
     ) -> R<(i64, [u8; 32])> {
+        // Read on the readers; the writer is asked only when the department has no key yet.
+        let (d, m) = (department.to_owned(), master.clone());
+        if let Some(found) = self.0.read(move |c| crate::keys::find_current(c, &d, &m)).await? {
+            return Ok(found);
+        }
         let (department, master) = (department.to_owned(), master.clone());
         self.0
             .write(move |c| crate::keys::current(c, &department, &master, now))

@@ -106,6 +106,10 @@ pub struct MaterialSpec {
     pub blank_form: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The certificate type (or shared data set) whose valid certificate satisfies this material, so
+    /// the applicant need not hand it in (免提交); its 证照类型代码.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
 }
 
 /// The required materials (必要材料) among `specs` that `provided` does not include, each once (a
@@ -162,6 +166,13 @@ pub struct ServiceItem {
     pub complaint_phone: String,
     /// The process definition the item's cases run.
     pub process: Code,
+    /// The certificate type an approval issues (result type 证照), by its 证照类型代码.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_type: Option<String>,
+    /// 秒批: an online application whose required materials all come from certificates or shared
+    /// data is accepted by onego at once, so the process's rule decides it at submission.
+    #[serde(default)]
+    pub auto_approval: bool,
 }
 
 /// 一件事: several items of several departments as one application.
@@ -314,6 +325,39 @@ impl ServiceItem {
         Ok(())
     }
 
+    /// Checks that the certificate types the item names exist: the one its approval issues, and those
+    /// that satisfy its materials.
+    pub fn validate_certificates(
+        &self,
+        types: &[crate::certificate::CertificateType],
+    ) -> Result<(), CatalogError> {
+        let known = |code: &str| types.iter().any(|t| t.code == code);
+        let err = |code: &str, field: &'static str| {
+            Err(CatalogError::Item {
+                code: self.impl_code.to_string(),
+                message: crate::messages::Msg::new(
+                    "certificate_type_unknown",
+                    format!("证照类型 {code} 不在证照目录中，请先添加该证照类型"),
+                    format!("certificate type {code} is not in the catalog; add the type first"),
+                )
+                .at(field),
+            })
+        };
+        if let Some(t) = &self.certificate_type
+            && !known(t)
+        {
+            return err(t, "certificate_type");
+        }
+        for m in &self.materials {
+            if let Some(t) = &m.certificate
+                && !known(t)
+            {
+                return err(t, "materials");
+            }
+        }
+        Ok(())
+    }
+
     pub fn is_effective_on(&self, date: NaiveDate) -> bool {
         self.effective_from <= date && self.effective_until.is_none_or(|u| date <= u)
     }
@@ -363,6 +407,7 @@ pub struct Catalog {
     pub items: Vec<ServiceItem>,
     pub bundles: Vec<Bundle>,
     pub processes: Vec<crate::process::ProcessDefinition>,
+    pub certificate_types: Vec<crate::certificate::types::CertificateType>,
 }
 
 impl Catalog {
@@ -393,6 +438,11 @@ impl Catalog {
 
     pub fn department(&self, code: &Code) -> Option<&crate::org::Department> {
         self.departments.iter().find(|d| &d.code == code)
+    }
+
+    /// A certificate type by its 证照类型代码.
+    pub fn certificate_type(&self, code: &str) -> Option<&crate::certificate::types::CertificateType> {
+        self.certificate_types.iter().find(|t| t.code == code)
     }
 }
 

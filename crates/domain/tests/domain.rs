@@ -146,6 +146,7 @@ fn material(c: &str, name: &str, necessity: Necessity) -> MaterialSpec {
         copies: 1,
         blank_form: None,
         note: None,
+        certificate: None,
     }
 }
 
@@ -181,6 +182,8 @@ fn item(
         consult_phone: "0531-12345".into(),
         complaint_phone: "12345".into(),
         process: code(process),
+        certificate_type: None,
+        auto_approval: false,
     }
 }
 
@@ -249,6 +252,7 @@ fn catalog() -> Catalog {
             .iter()
             .map(|t| ProcessDefinition::from_toml(t).expect("valid definition"))
             .collect(),
+        certificate_types: vec![],
     }
 }
 
@@ -342,8 +346,10 @@ impl World {
                     code: code(m),
                     at: at(now),
                     file: Some(FileRef::new(n as i64 + 1)),
+                    certificate: None,
                 })
                 .collect(),
+            holder_consent: false,
         };
         policy::authorize_submission(&who, &submission).expect("own application");
         let number = CaseNumber::new(
@@ -776,6 +782,7 @@ fn an_online_application_without_its_required_materials_is_refused_with_their_na
         },
         form: json!({}),
         materials: vec![],
+        holder_consent: false,
     };
     let number = CaseNumber::new(
         &RegionCode::parse("370100").expect("region"),
@@ -1507,6 +1514,7 @@ fn an_applicant_cannot_apply_in_someone_elses_name() {
         },
         form: json!({}),
         materials: vec![],
+        holder_consent: false,
     };
     assert!(policy::authorize_submission(&applicant_user(), &submission).is_err());
     submission.channel = Channel::Window;

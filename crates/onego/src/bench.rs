@@ -197,6 +197,7 @@ async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64)
                 code: code(m)?,
                 at: now(),
                 file: None,
+                certificate: None,
             })
         })
         .collect::<anyhow::Result<_>>()?;
@@ -230,6 +231,7 @@ async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64)
             },
             form: serde_json::json!({"mall": format!("商场{n}")}),
             materials: materials.clone(),
+            holder_consent: false,
         };
         let case = engine.open_case(&applicant, submission, None, now()).await?.state;
         let id = case.id;

@@ -109,6 +109,7 @@ pub(crate) fn run(c: CertCommand, calendar: WorkingCalendar) -> anyhow::Result<(
                     ..EngineConfig::default()
                 },
             )?;
+            engine.set_master_key(master);
             let name = engine
                 .catalog()
                 .department(&department)
@@ -133,7 +134,6 @@ pub(crate) fn run(c: CertCommand, calendar: WorkingCalendar) -> anyhow::Result<(
                     data,
                     case_id: None,
                 },
-                &master,
                 onego_calendar::Timestamp::from_millis(onego_store::now_millis()),
             ))?;
             println!("{}", serde_json::to_string_pretty(&out.state.document())?);

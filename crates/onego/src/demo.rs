@@ -275,9 +275,19 @@ pub(crate) async fn seed_cases(
                 code: c.clone(),
                 at: t,
                 file: None,
+                certificate: None,
             })
             .collect();
-        let (applicant, applicant_actor) = demo_applicant(&mut rng, n, zhangsan)?;
+        // An item whose certificate only a person holds (an ID card, a household register) is applied
+        // for by a person.
+        let catalog = engine.catalog();
+        let person_only = member_items.iter().any(|i| {
+            i.certificate_type
+                .as_deref()
+                .and_then(|t| catalog.certificate_type(t))
+                .is_some_and(|t| t.holder == onego_domain::certificate::HolderKind::Person)
+        });
+        let (applicant, applicant_actor) = demo_applicant(&mut rng, n, zhangsan, person_only)?;
         let form = serde_json::json!({
             "registered_capital": 100_000 * (1 + rng.below(30)),
             "business_scope_standard": rng.chance(70),
@@ -290,6 +300,7 @@ pub(crate) async fn seed_cases(
             applicant,
             form,
             materials: given,
+            holder_consent: false,
         };
         let submitter = if window { &clerk } else { &applicant_actor };
         let case = engine.open_case(submitter, submission, None, t).await?.state;
@@ -423,11 +434,16 @@ pub(crate) async fn seed_cases(
     Ok(made)
 }
 
-fn demo_applicant(rng: &mut Rng, n: usize, zhangsan: i64) -> anyhow::Result<(Applicant, Actor)> {
+fn demo_applicant(
+    rng: &mut Rng,
+    n: usize,
+    zhangsan: i64,
+    person_only: bool,
+) -> anyhow::Result<(Applicant, Actor)> {
     // Every fifth case is the demo user 张三's, so "my cases" has history.
     let (id, name, user_id) = if n.is_multiple_of(5) {
         (person_id()?, "张三".to_owned(), Some(zhangsan))
-    } else if rng.chance(30) {
+    } else if rng.chance(30) && !person_only {
         let c = COMPANIES[rng.below(COMPANIES.len() as u64) as usize];
         let body = format!("9137170{}MA{:07}", rng.below(10), rng.below(10_000_000));
         let uscc = Uscc::with_check(&body[..17]).ok_or_else(|| anyhow::anyhow!("generated USCC"))?;

@@ -127,6 +127,20 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
         ..EngineConfig::default()
     };
     let engine = Arc::new(Engine::new(store.clone(), calendar, config)?);
+    // The key secret certificates are sealed under: given from outside, or (demo only) the demo's
+    // own, kept in its database. Without one, nothing is issued (decisions still are; their
+    // certificates are refused with a message naming the setting).
+    let key_secret = match (&args.key_secret, args.demo) {
+        (Some(s), _) => Some(s.clone()),
+        (None, true) => Some(runtime.block_on(store.demo().key_secret())?),
+        (None, false) => None,
+    };
+    match key_secret {
+        Some(s) => engine.set_master_key(onego_store::keys::MasterKey::from_secret(&s)?),
+        None => println!(
+            "onego: no --key-secret (ONEGO_KEY_SECRET) given: electronic certificates cannot be issued"
+        ),
+    }
     runtime.block_on(async move {
         if args.demo {
             if !store.cases().any().await? {
@@ -141,16 +155,7 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                 println!("onego: {n} past cases loaded");
             }
             if !store.certificates().any().await? {
-                let master = match &args.key_secret {
-                    Some(s) => onego_store::keys::MasterKey::from_secret(s)?,
-                    None => {
-                        println!(
-                            "onego: demo certificates sealed under a key secret made for this run (give --key-secret to keep one)"
-                        );
-                        onego_store::keys::MasterKey::from_secret(&onego_store::users::new_token())?
-                    }
-                };
-                let n = crate::demo_certificates::seed(&engine, &master, now()).await?;
+                let n = crate::demo_certificates::seed(&engine, now()).await?;
                 println!("onego: {n} demo certificates issued");
             }
             let no_tickets = !store.tickets().any().await?;

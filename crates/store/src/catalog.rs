@@ -1,6 +1,7 @@
 //! The catalog as stored: departments, service items, bundles and process definitions, every version.
 
 use onego_domain::catalog::{Bundle, Catalog, ServiceItem};
+use onego_domain::certificate::CertificateType;
 use onego_domain::org::Department;
 use onego_domain::process::ProcessDefinition;
 
@@ -97,6 +98,25 @@ pub fn save_process(conn: &mut dyn Conn, p: &ProcessDefinition, now: i64) -> Res
     Ok(())
 }
 
+/// Stores a certificate type, replacing the one with its code (a type changes only for certificates
+/// issued after the change; each certificate keeps the content it was sealed with).
+pub fn save_certificate_type(conn: &mut dyn Conn, t: &CertificateType) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM certificate_types WHERE code = $1",
+        &[t.code.clone().into()],
+    )?;
+    conn.execute(
+        "INSERT INTO certificate_types (code, name, data) VALUES ($1, $2, $3)",
+        &[
+            t.code.clone().into(),
+            t.name.clone().into(),
+            serde_json::to_string(t)?.into(),
+        ],
+    )?;
+    crate::bump_config(conn)?;
+    Ok(())
+}
+
 /// Loads everything. Stored definitions were validated when saved; one that no longer parses (a
 /// hand-edited database) is reported rather than skipped.
 pub fn load(conn: &mut dyn Conn) -> Result<Catalog, StoreError> {
@@ -118,6 +138,9 @@ pub fn load(conn: &mut dyn Conn) -> Result<Catalog, StoreError> {
         let def = ProcessDefinition::from_toml(&r.text(2)?)
             .map_err(|e| StoreError::Data(format!("process {code} version {version}: {e}")))?;
         catalog.processes.push(def);
+    }
+    for r in conn.query("SELECT data FROM certificate_types ORDER BY code", &[])? {
+        catalog.certificate_types.push(serde_json::from_str(&r.text(0)?)?);
     }
     Ok(catalog)
 }

@@ -68,6 +68,14 @@ pub const PROCESSES: &[(&str, &str)] = &[
         "joint-countersign",
         include_str!("../demo/processes/joint-countersign.toml"),
     ),
+    (
+        "auto-hpf-withdrawal",
+        include_str!("../demo/processes/auto-hpf-withdrawal.toml"),
+    ),
+    (
+        "auto-employment-card",
+        include_str!("../demo/processes/auto-employment-card.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -76,6 +84,8 @@ struct File {
     department: Vec<FileDepartment>,
     item: Vec<FileItem>,
     bundle: Vec<FileBundle>,
+    #[serde(default)]
+    certificate_type: Vec<onego_domain::certificate::CertificateType>,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +117,10 @@ struct FileItem {
     #[serde(default)]
     fees: Vec<String>,
     materials: Vec<FileMaterial>,
+    #[serde(default)]
+    certificate_type: Option<String>,
+    #[serde(default)]
+    auto_approval: bool,
 }
 
 fn promised() -> Handling {
@@ -128,6 +142,8 @@ struct FileMaterial {
     form: MaterialForm,
     #[serde(default = "applicant")]
     source: MaterialSource,
+    #[serde(default)]
+    certificate: Option<String>,
 }
 
 fn either() -> MaterialForm {
@@ -172,6 +188,16 @@ pub fn catalog() -> Result<Catalog, StoreError> {
             .map(|d| d.name.clone())
     };
     let mut items = Vec::new();
+    for t in &file.certificate_type {
+        t.validate()
+            .map_err(|e| StoreError::Data(format!("demo catalog: {e}")))?;
+        if dept_name(&t.department).is_none() {
+            return Err(StoreError::Data(format!(
+                "demo catalog: certificate type {}: unknown department {}",
+                t.code, t.department
+            )));
+        }
+    }
     for i in file.item {
         let dept = dept_name(&i.department).ok_or_else(|| {
             StoreError::Data(format!("item {}: unknown department {}", i.code, i.department))
@@ -208,6 +234,7 @@ pub fn catalog() -> Result<Catalog, StoreError> {
                     copies: 1,
                     blank_form: None,
                     note: None,
+                    certificate: m.certificate,
                 })
                 .collect(),
             fees: i.fees,
@@ -218,8 +245,12 @@ pub fn catalog() -> Result<Catalog, StoreError> {
             consult_phone: "0530-12345".into(),
             complaint_phone: "12345".into(),
             process: i.process,
+            certificate_type: i.certificate_type,
+            auto_approval: i.auto_approval,
         };
         item.validate().map_err(|e| StoreError::Data(e.to_string()))?;
+        item.validate_certificates(&file.certificate_type)
+            .map_err(|e| StoreError::Data(e.to_string()))?;
         items.push(item);
     }
     let bundles: Vec<Bundle> = file
@@ -253,6 +284,7 @@ pub fn catalog() -> Result<Catalog, StoreError> {
         items,
         bundles,
         processes,
+        certificate_types: file.certificate_type,
     })
 }
 
@@ -270,6 +302,9 @@ pub fn save_catalog(conn: &mut dyn crate::Conn, catalog: &Catalog) -> Result<(),
     }
     for b in &catalog.bundles {
         crate::catalog::save_bundle(conn, b)?;
+    }
+    for t in &catalog.certificate_types {
+        crate::catalog::save_certificate_type(conn, t)?;
     }
     Ok(())
 }

@@ -182,6 +182,10 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/0008_outbox.sql")),
     (9, include_str!("../migrations/sqlite/0009_message_language.sql")),
     (10, include_str!("../migrations/sqlite/0010_certificates.sql")),
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_certificate_types.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -197,6 +201,10 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0009_message_language.sql"),
     ),
     (10, include_str!("../migrations/postgres/0010_certificates.sql")),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_certificate_types.sql"),
+    ),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.
@@ -402,6 +410,14 @@ impl Store {
     /// Commits one aggregate's write with whatever else is waiting (group commit).
     pub async fn commit(&self, write: aggregate::Write) -> Result<(), StoreError> {
         self.inner.writer.commit(write).await
+    }
+
+    /// Commits writes to several aggregates together, all or none (see `WriterHandle::commit_all`).
+    pub async fn commit_all(&self, writes: Vec<aggregate::Write>) -> Result<(), StoreError> {
+        match writes.len() {
+            1 => self.commit(writes.into_iter().next().expect("one write")).await,
+            _ => self.inner.writer.commit_all(writes).await,
+        }
     }
 }
 

@@ -486,6 +486,25 @@ impl Demo<'_> {
             .write(move |c| crate::demo::save_catalog(c, &catalog))
             .await
     }
+    /// The demo city's key secret: kept in the demo's own database (made at its first start), so its
+    /// certificates stay issuable across restarts without `--key-secret`. Only for demo mode.
+    pub async fn key_secret(&self) -> R<String> {
+        let fresh = crate::users::new_token();
+        self.0
+            .write(move |c| {
+                if let Some(r) =
+                    c.query_one("SELECT value FROM demo_secrets WHERE name = 'key_secret'", &[])?
+                {
+                    return r.text(0);
+                }
+                c.execute(
+                    "INSERT INTO demo_secrets (name, value) VALUES ('key_secret', $1)",
+                    &[fresh.clone().into()],
+                )?;
+                Ok(fresh)
+            })
+            .await
+    }
     /// Loads the demo hotline categories, SLA profiles and grid areas.
     pub async fn load_hotline(&self) -> R<()> {
         self.0.write(crate::demo::save_hotline).await

@@ -216,6 +216,19 @@ impl WriterHandle {
         rx.recv().map_err(|_| StoreError::Closed)?
     }
 
+    /// Commits several aggregates' writes in one transaction of their own, all or none: a command's
+    /// own write with what it causes in other aggregates (a decision and the certificate it issues, a
+    /// submission and the uses of the certificates it attaches). A conflict in any rolls back all.
+    pub(crate) async fn commit_all(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.write(move |c| {
+            for result in aggregate::write_batch(c, &writes)? {
+                result?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     pub(crate) async fn commit(&self, write: Write) -> Result<(), StoreError> {
         let (tx, rx) = oneshot::channel();
         self.tx

@@ -11,7 +11,7 @@ use onego_store::keys::MasterKey;
 use onego_test_support::{applicant, applicant_id, at, code, databases, engine_on, staff};
 
 fn master() -> MasterKey {
-    MasterKey::from_secret("the test installation's key secret, 32+ chars").expect("master")
+    onego_test_support::commands::master_key()
 }
 
 fn licence() -> Issue {
@@ -42,11 +42,11 @@ async fn a_certificate_is_issued_used_suspended_read_back_and_expires_on_the_eng
 
         // Only the issuing department (or onego itself) issues.
         assert!(matches!(
-            engine.issue_certificate(&tax, licence(), &master(), t0).await,
+            engine.issue_certificate(&tax, licence(), t0).await,
             Err(EngineError::Denied(_))
         ));
         let out = engine
-            .issue_certificate(&market, licence(), &master(), t0)
+            .issue_certificate(&market, licence(), t0)
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         let cert = out.state.clone();
@@ -70,7 +70,7 @@ async fn a_certificate_is_issued_used_suspended_read_back_and_expires_on_the_eng
             .await
             .expect("rotate");
         let second = engine
-            .issue_certificate(&market, licence(), &master(), t0)
+            .issue_certificate(&market, licence(), t0)
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         let market_keys = keys.all("market").await.expect("keys");
@@ -83,11 +83,15 @@ async fn a_certificate_is_issued_used_suspended_read_back_and_expires_on_the_eng
         assert_ne!(second.state.content.identifier, cert.content.identifier, "{b}");
         // Under another key secret the stored key does not open: nothing is issued.
         let wrong = MasterKey::from_secret("somebody else's key secret, thirty-two+").expect("master");
+        let elsewhere = onego_store::engine::Engine::new(
+            engine.store().clone(),
+            onego_calendar::WorkingCalendar::default(),
+            onego_store::engine::EngineConfig::default(),
+        )
+        .expect("engine");
+        elsewhere.set_master_key(wrong);
         assert!(
-            engine
-                .issue_certificate(&market, licence(), &wrong, t0)
-                .await
-                .is_err(),
+            elsewhere.issue_certificate(&market, licence(), t0).await.is_err(),
             "{b}"
         );
 

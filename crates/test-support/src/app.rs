@@ -40,6 +40,7 @@ impl App {
     pub fn on(db: Arc<TestDb>) -> App {
         let store = seeded_store(&db);
         let engine = Engine::new(store, WorkingCalendar::default(), EngineConfig::default()).expect("engine");
+        engine.set_master_key(crate::commands::master_key());
         let state = onego_web::AppState::new(Arc::new(engine));
         App {
             router: onego_web::router(state.clone()),

@@ -33,8 +33,10 @@ pub fn submission(subject: SubjectRef, materials: &[&str], form: serde_json::Val
                 code: code(m),
                 at: at("2026-03-02T09:00:00"),
                 file: None,
+                certificate: None,
             })
             .collect(),
+        holder_consent: false,
     }
 }
 
@@ -120,7 +122,7 @@ pub async fn issue_licence_to_zhangsan(
 ) -> std::sync::Arc<onego_domain::certificate::Certificate> {
     let issue = onego_store::engine::Issue {
         type_name: "食品经营许可证".into(),
-        type_code: "11100000000013338W011".into(),
+        type_code: "11100000000013338W009".into(),
         number: None,
         holder: crate::applicant_id(),
         holder_name: crate::display_name("zhangsan"),
@@ -136,7 +138,6 @@ pub async fn issue_licence_to_zhangsan(
         .issue_certificate(
             &onego_domain::org::Actor::system(),
             issue,
-            &master_key(),
             crate::at("2026-03-02T09:00:00"),
         )
         .await

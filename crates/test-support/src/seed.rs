@@ -67,10 +67,12 @@ pub fn seeded_store(db: &TestDb) -> Store {
 
 /// An engine over a seeded store (a fresh cache: another "server" when the database is shared).
 pub fn engine_on(db: &TestDb) -> Engine {
-    Engine::new(
+    let engine = Engine::new(
         seeded_store(db),
         WorkingCalendar::default(),
         EngineConfig::default(),
     )
-    .expect("engine")
+    .expect("engine");
+    engine.set_master_key(crate::commands::master_key());
+    engine
 }

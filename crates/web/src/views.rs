@@ -52,6 +52,15 @@ pub fn field_labels(state: &AppState) -> std::collections::BTreeMap<String, Stri
     for f in catalog.bundles.iter().flat_map(|b| b.form_fields.iter()) {
         out.entry(f.key.clone()).or_insert_with(|| f.label.clone());
     }
+    // Fields filled from certificates and shared data carry the certificate's own names.
+    for t in &catalog.certificate_types {
+        for f in &t.fields {
+            if let Some(key) = &f.from {
+                out.entry(key.clone())
+                    .or_insert_with(|| format!("{}·{}", t.name, f.label));
+            }
+        }
+    }
     out
 }
 

@@ -153,6 +153,11 @@ impl Case {
     pub(super) fn add_materials(&mut self, materials: &[ProvidedMaterial]) {
         for m in materials {
             if let Some(existing) = self.materials.iter_mut().find(|x| x.code == m.code) {
+                // Received at acceptance without a file of its own: the file or certificate it came
+                // with stays with it.
+                if m.file.is_none() && m.certificate.is_none() {
+                    continue;
+                }
                 *existing = m.clone();
             } else {
                 self.materials.push(m.clone());

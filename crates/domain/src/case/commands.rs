@@ -14,6 +14,10 @@ pub struct Submission {
     /// Materials handed in with the application.
     #[serde(default)]
     pub materials: Vec<ProvidedMaterial>,
+    /// The holder agreed that their certificates be used for this application: needed when someone
+    /// other than the holder (a window clerk) attaches them; the holder's own choice is consent.
+    #[serde(default)]
+    pub holder_consent: bool,
 }
 
 impl Submission {

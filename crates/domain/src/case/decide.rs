@@ -394,6 +394,7 @@ impl<'a> Run<'_, 'a> {
                         code: c.clone(),
                         at: self.ctx.now,
                         file: files.get(c.as_str()).cloned(),
+                        certificate: None,
                     })
                     .collect();
                 // Materials may arrive in several goes; the clock resumes when the last one is in.
@@ -767,6 +768,7 @@ impl<'a> Run<'_, 'a> {
                 code: c.clone(),
                 at: self.ctx.now,
                 file: None,
+                certificate: None,
             })
             .collect();
         self.emit(Event::Accepted {

@@ -53,6 +53,9 @@ pub enum Event {
         node: String,
         rule: String,
         passed: bool,
+        /// The data the rule read: each field it names with the value it found (null: missing).
+        #[serde(default)]
+        read: BTreeMap<String, serde_json::Value>,
     },
     ChoiceTaken {
         flow: usize,

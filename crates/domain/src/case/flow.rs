@@ -90,11 +90,20 @@ impl<'a> Run<'_, 'a> {
                 otherwise,
             } => {
                 let passed = rule.eval(&self.case.form);
+                let read = rule
+                    .fields()
+                    .into_iter()
+                    .map(|f| {
+                        let v = self.case.form.get(f).cloned().unwrap_or(serde_json::Value::Null);
+                        (f.to_owned(), v)
+                    })
+                    .collect();
                 self.emit(Event::AutoDecided {
                     flow,
                     node: n.id.clone(),
                     rule: rule_text.clone(),
                     passed,
+                    read,
                 });
                 self.enter(flow, if passed { then } else { otherwise }, depth + 1)?;
             }

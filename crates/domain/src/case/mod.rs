@@ -7,7 +7,8 @@
 //!
 //! - `model.rs`: the state and its queries; `events.rs`: what is recorded; `commands.rs`: what is asked;
 //! - `decide.rs`: opening and deciding; `flow.rs`: the process engine; `apply.rs`: folding entries in;
-//! - `clocks.rs`: limits, timers and clock checks; `available.rs`: what a reader may do now.
+//! - `clocks.rs`: limits, timers and clock checks; `available.rs`: what a reader may do now;
+//! - `shared.rs`: the items an application asks for, and 秒批 (accepted by onego at submission).
 
 mod apply;
 mod available;
@@ -18,6 +19,7 @@ mod events;
 mod flow;
 mod model;
 mod next;
+pub mod shared;
 pub use next::submitted_done;
 
 use std::collections::BTreeMap;

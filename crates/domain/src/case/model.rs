@@ -36,6 +36,20 @@ pub struct ProvidedMaterial {
     /// Stored upload, when it came as a file.
     #[serde(default)]
     pub file: Option<FileRef>,
+    /// The holder's electronic certificate (or shared data record) that satisfies it instead of a
+    /// file (免提交): its id as sent; onego adds the identifier and type when it attaches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<UsedCertificate>,
+}
+
+/// A certificate attached to a case as a material, its use logged on the certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsedCertificate {
+    pub id: i64,
+    #[serde(default)]
+    pub identifier: String,
+    #[serde(default)]
+    pub type_name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,9 +4,11 @@
 pub mod identifier;
 pub mod model;
 pub mod seal;
+pub mod types;
 
 pub use identifier::{CertificateId, IdError};
 pub use model::{
     Certificate, CertificateCommand, CertificateEntry, CertificateError, CertificateEvent, CertificateStatus,
     Content,
 };
+pub use types::{CertificateType, HolderKind, TypeField, TypeKind};

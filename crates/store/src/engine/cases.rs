@@ -11,8 +11,10 @@ use onego_domain::policy;
 
 use onego_domain::messages::Msg;
 
+use super::path::Companions;
 use super::{Engine, EngineError, Outcome};
 use crate::case::StoredCase;
+use onego_domain::case::shared;
 
 impl Engine {
     fn case_context<'a>(
@@ -65,15 +67,109 @@ impl Engine {
         }
         let attach = self.check_files(actor, None, &submission.files()).await?;
         let catalog = self.catalog();
-        let (id, number) = self.next_ids_for("case_no", now).await?;
         let calendar = self.calendar();
+        let today = calendar.local_date(now);
+        let mut submission = submission;
+        let items = shared::items_of(&*catalog, &submission.subject, today);
+        // An item whose certificate is issued only to persons (or only to organisations) is applied
+        // for only by them: refused here, not at the decision.
+        for item in &items {
+            let Some(t) = item
+                .certificate_type
+                .as_deref()
+                .and_then(|c| catalog.certificate_type(c))
+            else {
+                continue;
+            };
+            if !t.holder.admits(&submission.applicant.id) {
+                return Err(EngineError::Invalid(
+                    super::certificates::holder_mismatch(t, &item.name).at("applicant_id"),
+                ));
+            }
+        }
+        let used = self
+            .attach_certificates(actor, &mut submission, &items, &catalog, today)
+            .await?;
+        // 秒批: every required material came from certificates or shared data, so nobody needs to
+        // look at papers; onego accepts at once and the process's rules decide.
+        let auto_accept = if accept.is_none() {
+            shared::auto_acceptance(&items, &submission)
+        } else {
+            None
+        };
+        let (id, number) = self.next_ids_for("case_no", now).await?;
         let ctx = self.case_context(actor, now, &catalog, &calendar);
-        let (case, entries) = Case::open(&ctx, id, number, submission, accept)?;
-        let stored = self.create(case, &entries, now, attach.as_ref()).await?;
+        let (mut case, mut entries) = Case::open(&ctx, id, number, submission, accept)?;
+        if let Some(cmd) = auto_accept {
+            let system = Actor::system();
+            let ctx = self.case_context(&system, now, &catalog, &calendar);
+            let more = case.decide(&ctx, &cmd)?;
+            for e in &more {
+                case.apply(e);
+            }
+            entries.extend(more);
+        }
+        let stored = self
+            .create_joint(case, &entries, now, attach.as_ref(), |case, entries| {
+                self.consequences(actor, case, entries, &used, now)
+            })
+            .await?;
         Ok(Outcome {
             state: Arc::new(stored.value.clone()),
             entries,
         })
+    }
+
+    /// What a case's command causes in other aggregates, committed with it: the use of every
+    /// certificate it attached (用证, with the case and the material as the reason), and the
+    /// certificate of every approved item that issues one once the case is decided.
+    fn consequences<'c>(
+        &'c self,
+        actor: &'c Actor,
+        case: &Case,
+        entries: &[onego_domain::case::Entry],
+        used: &[(i64, String)],
+        now: Timestamp,
+    ) -> Option<Companions<'c>> {
+        use onego_domain::case::Event;
+        use onego_domain::process::Outcome as FlowOutcome;
+        let decided = entries.iter().any(|e| matches!(e.event, Event::Decided { .. }));
+        let issues: Vec<Result<super::Issue, EngineError>> = if decided {
+            case.flows
+                .iter()
+                .filter(|f| f.outcome == Some(FlowOutcome::Approved))
+                .filter_map(|f| self.issue_for_flow(case, f, now))
+                .collect()
+        } else {
+            vec![]
+        };
+        if used.is_empty() && issues.is_empty() {
+            return None;
+        }
+        let uses: Vec<(i64, String)> = used
+            .iter()
+            .map(|(id, material)| {
+                let reason = format!("办件 {} 申请材料：{material}", case.number);
+                (
+                    *id,
+                    reason
+                        .chars()
+                        .take(onego_domain::certificate::model::MAX_REASON)
+                        .collect(),
+                )
+            })
+            .collect();
+        let case_id = case.id;
+        Some(Box::pin(async move {
+            let mut writes = Vec::with_capacity(uses.len() + issues.len());
+            for (id, reason) in uses {
+                writes.push(self.use_write(actor, id, reason, case_id, now).await?);
+            }
+            for issue in issues {
+                writes.push(self.issue_write(issue?, now).await?);
+            }
+            Ok(writes)
+        }))
     }
 
     /// Runs a command on a case, deciding again on fresh state if someone else changed it meanwhile.
@@ -87,12 +183,18 @@ impl Engine {
         let attach = self.check_files(actor, Some(id), &cmd.files()).await?;
         let catalog = self.catalog();
         let (stored, entries) = self
-            .run::<Case>(id, now, attach.as_ref(), |current| {
-                policy::authorize_command(actor, current, cmd)?;
-                let calendar = self.calendar();
-                let ctx = self.case_context(actor, now, &catalog, &calendar);
-                Ok(current.decide(&ctx, cmd)?)
-            })
+            .run_joint::<Case>(
+                id,
+                now,
+                attach.as_ref(),
+                |current| {
+                    policy::authorize_command(actor, current, cmd)?;
+                    let calendar = self.calendar();
+                    let ctx = self.case_context(actor, now, &catalog, &calendar);
+                    Ok(current.decide(&ctx, cmd)?)
+                },
+                |case, entries| self.consequences(actor, case, entries, &[], now),
+            )
             .await?;
         Ok(Outcome {
             state: Arc::new(stored.value.clone()),

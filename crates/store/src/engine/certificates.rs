@@ -14,7 +14,9 @@ use onego_domain::org::{Actor, Role};
 use onego_domain::values::{ApplicantId, Code};
 
 use super::{Engine, EngineError, Outcome};
-use crate::aggregate::Stored;
+use crate::aggregate::{Aggregate, Stored, Write};
+use onego_domain::certificate::model::CertificateEntry;
+use onego_domain::certificate::types::HolderKind;
 
 /// What the public check of a certificate found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,14 +58,23 @@ pub struct Issue {
 }
 
 impl Engine {
+    fn master(&self) -> Result<&crate::keys::MasterKey, EngineError> {
+        self.master.get().ok_or_else(|| {
+            EngineError::Configuration(
+                "no key secret was given, so no certificate can be sealed: start onego with --key-secret \
+                 (or ONEGO_KEY_SECRET)"
+                    .into(),
+            )
+        })
+    }
+
     /// Issues a certificate sealed with the issuing department's current key (made on first use, kept
-    /// encrypted under `master`). Only onego itself (on a decision) or the issuing department's approvers
-    /// and supervisors issue.
+    /// encrypted under the key secret). Only onego itself (on a decision) or the issuing department's
+    /// approvers and supervisors issue.
     pub async fn issue_certificate(
         &self,
         actor: &Actor,
         issue: Issue,
-        master: &crate::keys::MasterKey,
         now: Timestamp,
     ) -> Result<Outcome<Certificate>, EngineError> {
         let issuer = actor.role == Role::System
@@ -76,6 +87,23 @@ impl Engine {
                 "only the issuing department's approvers, or onego on a decision, issue certificates",
             )));
         }
+        let (cert, entries) = self.seal_new(actor, issue, now).await?;
+        let stored = self.create(cert, &entries, now, None).await?;
+        Ok(Outcome {
+            state: Arc::new(stored.value.clone()),
+            entries,
+        })
+    }
+
+    /// A new certificate: identifier and serial from the shared sequences, sealed with the issuing
+    /// department's current key. Not yet stored.
+    async fn seal_new(
+        &self,
+        actor: &Actor,
+        issue: Issue,
+        now: Timestamp,
+    ) -> Result<(Certificate, Vec<CertificateEntry>), EngineError> {
+        let master = self.master()?;
         let (_, secret) = self
             .store
             .keys()
@@ -104,7 +132,7 @@ impl Engine {
             related: issue.related,
             data: issue.data,
         };
-        let (cert, entry) = Certificate::issue(
+        let (mut cert, entry) = Certificate::issue(
             id,
             content,
             issue.holder,
@@ -115,12 +143,115 @@ impl Engine {
             actor,
         )
         .map_err(|e| EngineError::Configuration(e.to_string()))?;
-        let entries = vec![entry];
-        let stored = self.create(cert, &entries, now, None).await?;
-        Ok(Outcome {
-            state: Arc::new(stored.value.clone()),
-            entries,
-        })
+        cert.version = 1;
+        Ok((cert, vec![entry]))
+    }
+
+    /// The write of a certificate a decision issues, committed with the decision.
+    pub(super) async fn issue_write(&self, issue: Issue, now: Timestamp) -> Result<Write, EngineError> {
+        let (cert, entries) = self.seal_new(&Actor::system(), issue, now).await?;
+        Ok(self.build_write(None, &cert, &entries, now, None)?.0)
+    }
+
+    /// The write of a use of a certificate (用证), committed with the command that uses it: the
+    /// certificate as committed now, its use decided by `actor` for `case_id`.
+    pub(super) async fn use_write(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: String,
+        case_id: i64,
+        now: Timestamp,
+    ) -> Result<Write, EngineError> {
+        let stored = self.load_current::<Certificate>(id).await?;
+        let today = self.calendar().local_date(now);
+        let cmd = CertificateCommand::Use {
+            reason,
+            case_id: Some(case_id),
+        };
+        let entries = stored
+            .value
+            .decide(actor, &cmd, now, today)
+            .map_err(|e| EngineError::Invalid(e.msg().at("materials")))?;
+        let mut next = stored.value.clone();
+        for e in &entries {
+            next.apply(e);
+        }
+        next.set_version(stored.value.version() + 1);
+        Ok(self.build_write(Some(&stored), &next, &entries, now, None)?.0)
+    }
+
+    /// What issuing the certificate of a decided flow needs, from the catalog: the item's certificate
+    /// type, its issuing department, the holder (the applicant) and the business data from the form.
+    /// `None` when the item issues no certificate.
+    pub(super) fn issue_for_flow(
+        &self,
+        case: &onego_domain::case::Case,
+        flow: &onego_domain::case::Flow,
+        now: Timestamp,
+    ) -> Option<Result<Issue, EngineError>> {
+        use onego_domain::case::Registry;
+        let catalog = self.catalog();
+        let item = catalog.item_version(&flow.item, flow.item_version)?;
+        let code = item.certificate_type.as_deref()?;
+        Some((|| {
+            let t = catalog.certificate_type(code).ok_or_else(|| {
+                EngineError::Configuration(format!(
+                    "item {} issues certificate type {code}, which is not in the catalog",
+                    item.impl_code
+                ))
+            })?;
+            if !t.holder.admits(&case.applicant.id) {
+                return Err(EngineError::Invalid(holder_mismatch(t, &item.name)));
+            }
+            let data = t.data_from_form(&case.form).map_err(|label| {
+                EngineError::Invalid(Msg::new(
+                    "certificate_data_missing",
+                    format!(
+                        "无法签发{}：申请表缺少“{label}”。请先请申请人补正申请表，再作决定",
+                        t.name
+                    ),
+                    format!(
+                        "the {} cannot be issued: the form lacks “{label}”. Ask the applicant to complete the form first, then decide",
+                        t.name
+                    ),
+                ))
+            })?;
+            let (issuer_name, issuer_code) = self.issuer_of(&t.department);
+            let today = self.calendar().local_date(now);
+            let valid_until = t
+                .validity_years
+                .and_then(|y| today.checked_add_months(chrono::Months::new(y.saturating_mul(12))));
+            Ok(Issue {
+                type_name: t.name.clone(),
+                type_code: t.code.clone(),
+                number: None,
+                holder: case.applicant.id.clone(),
+                holder_name: case.applicant.name.clone(),
+                department: t.department.clone(),
+                issuer_name,
+                issuer_code,
+                valid_until,
+                related: vec![],
+                data,
+                case_id: Some(case.id),
+            })
+        })())
+    }
+
+    /// A department's name and the code its certificates carry as issuer: its 统一社会信用代码, or the
+    /// region's code for a department without one.
+    pub fn issuer_of(&self, department: &Code) -> (String, String) {
+        let catalog = self.catalog();
+        match catalog.department(department) {
+            Some(d) => (
+                d.name.clone(),
+                d.uscc
+                    .as_ref()
+                    .map_or_else(|| self.config.region.to_string(), ToString::to_string),
+            ),
+            None => (department.to_string(), self.config.region.to_string()),
+        }
     }
 
     /// Runs a command on a certificate the actor may see.
@@ -200,5 +331,39 @@ impl Engine {
     /// A certificate as `actor` may see it.
     pub async fn certificate(&self, actor: &Actor, id: i64) -> Result<Arc<Stored<Certificate>>, EngineError> {
         self.view::<Certificate>(actor, id).await
+    }
+}
+
+/// “居民身份证换领 is for natural persons”: an applicant of the wrong kind for the certificate the item issues.
+pub(super) fn holder_mismatch(t: &onego_domain::certificate::CertificateType, item: &str) -> Msg {
+    Msg::new(
+        "certificate_holder_kind",
+        format!(
+            "“{item}”的结果{}只签发给{}，请由{}申请",
+            t.name,
+            holder_kind_zh(t.holder),
+            holder_kind_zh(t.holder)
+        ),
+        format!(
+            "“{item}” results in a {} issued only to {}; one of them must apply",
+            t.name,
+            holder_kind_en(t.holder)
+        ),
+    )
+}
+
+fn holder_kind_zh(k: HolderKind) -> &'static str {
+    match k {
+        HolderKind::Person => "自然人",
+        HolderKind::Organisation => "法人和其他组织",
+        HolderKind::Any => "申请人",
+    }
+}
+
+fn holder_kind_en(k: HolderKind) -> &'static str {
+    match k {
+        HolderKind::Person => "natural persons",
+        HolderKind::Organisation => "organisations",
+        HolderKind::Any => "applicants",
     }
 }

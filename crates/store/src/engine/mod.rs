@@ -5,13 +5,15 @@
 //!   deciding again on a conflict, building the write).
 //! - `cases.rs` and `tickets.rs`: each kind's verbs — `open_*` (a new one), `run_*` (a command on one),
 //!   reads as a person may see them.
-//! - `certificates.rs`: issuing certificates and running commands on them;
+//! - `certificates.rs`: issuing certificates and running commands on them, and the certificates a
+//!   decision issues; `shared_data.rs`: certificates attached as materials (免提交);
 //! - `timers.rs`: firing due timers; `config.rs`: the configuration and its reload.
 
 mod cases;
 mod certificates;
 mod config;
 mod path;
+mod shared_data;
 mod tickets;
 mod timers;
 
@@ -138,6 +140,9 @@ pub struct Engine {
     ids: tokio::sync::Mutex<IdBlocks>,
     hotline: RwLock<Arc<Hotline>>,
     routing: Routing,
+    /// The installation's key secret, under which each issuing body's seal key is kept; certificates
+    /// are issued only once it is given.
+    master: std::sync::OnceLock<crate::keys::MasterKey>,
 }
 
 const CASE_ID_BLOCK: i64 = 64;
@@ -163,6 +168,7 @@ impl Engine {
             ids: tokio::sync::Mutex::new(IdBlocks::default()),
             hotline: RwLock::new(Arc::new(loaded.hotline)),
             routing,
+            master: std::sync::OnceLock::new(),
         })
     }
 
@@ -185,6 +191,12 @@ impl Engine {
 
     pub fn hotline(&self) -> Arc<Hotline> {
         self.hotline.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Gives the engine the key secret certificates are sealed under (once, at start; a second call
+    /// is ignored, so a running server never changes the key it seals with).
+    pub fn set_master_key(&self, key: crate::keys::MasterKey) {
+        let _ = self.master.set(key);
     }
 
     pub fn routing(&self) -> &Routing {

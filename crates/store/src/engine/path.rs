@@ -15,14 +15,32 @@ use onego_domain::messages::Msg;
 
 const MAX_ATTEMPTS: usize = 8;
 
+/// What a command causes in other aggregates: their writes, made after the command is decided and
+/// committed in the same transaction as its own write.
+pub(crate) type Companions<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<Write>, EngineError>> + Send + 'c>>;
+
 impl Engine {
     /// Stores a new aggregate with its first entries.
     pub(crate) async fn create<A: Aggregate>(
         &self,
+        value: A,
+        entries: &[A::Entry],
+        now: Timestamp,
+        attach: Option<&Attach>,
+    ) -> Result<Arc<Stored<A>>, EngineError> {
+        self.create_joint(value, entries, now, attach, |_, _| None).await
+    }
+
+    /// Stores a new aggregate with its first entries, and with it, all or none, what `companions`
+    /// makes in other aggregates (asked again on every attempt, so it reads their committed state).
+    pub(crate) async fn create_joint<'c, A: Aggregate>(
+        &'c self,
         mut value: A,
         entries: &[A::Entry],
         now: Timestamp,
         attach: Option<&Attach>,
+        companions: impl Fn(&A, &[A::Entry]) -> Option<Companions<'c>>,
     ) -> Result<Arc<Stored<A>>, EngineError> {
         value.set_version(1);
         let (write, derived) = self.build_write(None, &value, entries, now, attach)?;
@@ -32,19 +50,46 @@ impl Engine {
             derived: Some(derived),
             value,
         };
-        match self.store.commit(write).await {
-            Ok(()) => {}
-            // Only the uploads can make a new aggregate's write conflict: one was taken meanwhile.
-            Err(StoreError::Conflict) => {
-                return Err(EngineError::Invalid(
-                    "a file sent with this was taken by another application at the same moment; upload it again".into(),
-                ));
+        for _ in 0..MAX_ATTEMPTS {
+            let others = match companions(&stored.value, entries) {
+                Some(f) => f.await?,
+                None => vec![],
+            };
+            let retry = !others.is_empty();
+            match self.commit_with(write.clone(), others).await {
+                Ok(()) => {
+                    let stored = Arc::new(stored);
+                    self.remember(stored.value.id(), stored.clone());
+                    return Ok(stored);
+                }
+                // Another aggregate the command touches changed meanwhile: ask again.
+                Err(StoreError::Conflict) if retry => continue,
+                // Otherwise only the uploads can make a new aggregate's write conflict: one was taken.
+                Err(StoreError::Conflict) => break,
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
-        let stored = Arc::new(stored);
-        self.remember(stored.value.id(), stored.clone());
-        Ok(stored)
+        Err(EngineError::Invalid(
+            "a file sent with this was taken by another application at the same moment; upload it again"
+                .into(),
+        ))
+    }
+
+    /// Commits a command's own write alone, or with its companions in one transaction; the companions
+    /// are forgotten from the cache either way (read again when next used).
+    async fn commit_with(&self, write: Write, others: Vec<Write>) -> Result<(), StoreError> {
+        if others.is_empty() {
+            return self.store.commit(write).await;
+        }
+        let ids: Vec<i64> = others.iter().map(|w| w.id).collect();
+        let mut all = Vec::with_capacity(others.len() + 1);
+        all.push(write);
+        all.extend(others);
+        let result = self.store.commit_all(all).await;
+        for id in ids {
+            self.forget(id);
+        }
+        result
     }
 
     /// The one path of a command on an existing aggregate: load, decide, apply, commit once.
@@ -60,6 +105,19 @@ impl Engine {
         now: Timestamp,
         attach: Option<&Attach>,
         decide: impl Fn(&A) -> Result<Vec<A::Entry>, EngineError>,
+    ) -> Result<(Arc<Stored<A>>, Vec<A::Entry>), EngineError> {
+        self.run_joint(id, now, attach, decide, |_, _| None).await
+    }
+
+    /// [`Engine::run`], committing with the command's own write, all or none, what `companions` makes
+    /// of the new state and entries in other aggregates (a decision's certificates).
+    pub(crate) async fn run_joint<'c, A: Aggregate>(
+        &'c self,
+        id: i64,
+        now: Timestamp,
+        attach: Option<&Attach>,
+        decide: impl Fn(&A) -> Result<Vec<A::Entry>, EngineError>,
+        companions: impl Fn(&A, &[A::Entry]) -> Option<Companions<'c>>,
     ) -> Result<(Arc<Stored<A>>, Vec<A::Entry>), EngineError> {
         let (mut stored, mut verified) = match self.cached::<A>(id) {
             Some(c) => (c, false),
@@ -93,7 +151,11 @@ impl Engine {
                 derived: Some(derived),
                 value: next,
             };
-            match self.store.commit(write).await {
+            let others = match companions(&committed.value, &entries) {
+                Some(f) => f.await?,
+                None => vec![],
+            };
+            match self.commit_with(write, others).await {
                 Ok(()) => {
                     let committed = Arc::new(committed);
                     self.remember(id, committed.clone());
@@ -240,7 +302,7 @@ impl Engine {
         }))
     }
 
-    fn build_write<A: Aggregate>(
+    pub(super) fn build_write<A: Aggregate>(
         &self,
         before: Option<&Stored<A>>,
         next: &A,

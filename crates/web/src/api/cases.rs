@@ -60,6 +60,14 @@ pub struct CreateCaseRequest {
     /// Codes of the materials handed in.
     #[serde(default)]
     pub materials: Vec<String>,
+    /// Materials satisfied by the applicant's electronic certificates or shared data records instead
+    /// (免提交): material code → certificate id (see `GET /api/v1/certificates`). Each use is logged on
+    /// the certificate with this case as its reason.
+    #[serde(default)]
+    pub certificates: std::collections::BTreeMap<String, i64>,
+    /// At the window: the applicant agreed that their certificates be used for this application.
+    #[serde(default)]
+    pub holder_consent: bool,
     /// Window only: accept at once (受理 at the counter).
     pub accept: Option<AcceptInput>,
 }
@@ -304,14 +312,32 @@ pub async fn create_case(
         },
     };
     let t = now();
-    let materials = to_codes("material", &req.materials)?
+    let mut materials: Vec<ProvidedMaterial> = to_codes("material", &req.materials)?
         .into_iter()
         .map(|code| ProvidedMaterial {
             code,
             at: t,
             file: None,
+            certificate: None,
         })
         .collect();
+    let by_certificate: Vec<String> = req.certificates.keys().cloned().collect();
+    for (code, id) in to_codes("material", &by_certificate)?
+        .into_iter()
+        .zip(req.certificates.values())
+    {
+        materials.retain(|m| m.code != code);
+        materials.push(ProvidedMaterial {
+            code,
+            at: t,
+            file: None,
+            certificate: Some(onego_domain::case::UsedCertificate {
+                id: *id,
+                identifier: String::new(),
+                type_name: String::new(),
+            }),
+        });
+    }
     let form = req.form.unwrap_or_else(|| serde_json::json!({}));
     if serde_json::to_string(&form).map(|s| s.len()).unwrap_or(0) > 64 * 1024 {
         return Err(ApiError::unprocessable(
@@ -332,6 +358,7 @@ pub async fn create_case(
         applicant,
         form,
         materials,
+        holder_consent: req.holder_consent,
     };
     let out = state.engine.open_case(&auth.actor, submission, accept, t).await?;
     state.metrics.count_command("submit");

@@ -4,8 +4,11 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
-use onego_domain::case::{Applicant, Channel, ProvidedMaterial, Registry, SubjectRef, Submission};
+use onego_domain::case::{
+    Applicant, Channel, ProvidedMaterial, Registry, SubjectRef, Submission, UsedCertificate,
+};
 use onego_domain::catalog::{FormField, MaterialSpec, ServiceItem};
+use onego_domain::certificate::Certificate;
 use onego_domain::messages::Msg;
 use onego_domain::org::Role;
 use onego_domain::process::NodeKind;
@@ -45,6 +48,14 @@ pub(crate) fn form_fields(
         field_type: "text".into(),
         choices: vec![],
     }];
+    // Fields that the item's certificates and shared data fill are not asked: the data travels.
+    let from_data: Vec<&str> = item
+        .materials
+        .iter()
+        .filter_map(|m| m.certificate.as_deref())
+        .filter_map(|t| catalog.certificate_type(t))
+        .flat_map(|t| t.fields.iter().filter_map(|f| f.from.as_deref()))
+        .collect();
     if let Some(def) = catalog.latest_process(&item.process) {
         for n in &def.nodes {
             let rules: Vec<&onego_domain::rule::Rule> = match &n.kind {
@@ -54,7 +65,7 @@ pub(crate) fn form_fields(
             };
             for r in rules {
                 for f in r.fields() {
-                    if !fields.iter().any(|x| x.key == f) {
+                    if !fields.iter().any(|x| x.key == f) && !from_data.contains(&f) {
                         let (label, field_type) = crate::views::RULE_FIELDS
                             .iter()
                             .find(|(k, _, _)| *k == f)
@@ -80,12 +91,50 @@ pub(crate) fn form_fields(
     Some((item.name.clone(), fields, item.materials.clone()))
 }
 
+/// The applicant's certificates usable today, by type code.
+async fn usable_certificates(
+    state: &AppState,
+    actor: &onego_domain::org::Actor,
+) -> std::collections::BTreeMap<String, Certificate> {
+    let Some(holder) = actor.applicant.clone() else {
+        return Default::default();
+    };
+    state
+        .engine
+        .usable_certificates(actor, &holder)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.content.type_code.clone(), c))
+        .collect()
+}
+
+/// The materials of an application form, each with the applicant's certificate that can replace it.
+fn material_views(
+    page: &Page,
+    materials: &[MaterialSpec],
+    usable: &std::collections::BTreeMap<String, Certificate>,
+) -> Vec<minijinja::Value> {
+    materials
+        .iter()
+        .map(|m| {
+            let cert = m.certificate.as_ref().and_then(|t| usable.get(t));
+            context! { ..material_view(page, m), ..context! {
+                cert_id => cert.map(|c| c.id),
+                cert_name => cert.map(|c| c.content.type_name.clone()),
+                cert_issuer => cert.map(|c| c.content.issuer_name.clone()),
+            } }
+        })
+        .collect()
+}
+
 pub async fn apply_page(
     State(state): State<AppState>,
     page: Page,
     Path((kind, code)): Path<(String, String)>,
 ) -> PageResult {
-    page.require_role(&state, &[Role::Applicant])?;
+    let auth = page.require_role(&state, &[Role::Applicant])?.clone();
+    let usable = usable_certificates(&state, &auth.actor).await;
     let Some((title, fields, materials)) = Code::parse(&code)
         .ok()
         .and_then(|c| form_fields(&state, &kind, &c))
@@ -105,7 +154,7 @@ pub async fn apply_page(
         context! {
             title => title, kind => kind, code => code,
             fields => fields.iter().map(|f| field_view(f, "")).collect::<Vec<_>>(),
-            materials => materials.iter().map(|m| material_view(&page, m)).collect::<Vec<_>>(),
+            materials => material_views(&page, &materials, &usable),
             ..crate::ui::form::no_refusal(),
         },
     ))
@@ -152,6 +201,7 @@ pub async fn apply_submit(
     let code = Code::parse(&code)
         .map_err(|e| api_error_page(&state, &page, ApiError::unprocessable(e.to_string())))?;
     let (fields, held, problem) = crate::held_files::read_form(mp, |f| f.starts_with("file_")).await;
+    let usable = usable_certificates(&state, &auth.actor).await;
     page.check_csrf(&state, fields.get("csrf"))?;
     let Some((title, form_spec, materials)) = form_fields(&state, &kind, &code) else {
         return Err(error_page(
@@ -172,7 +222,7 @@ pub async fn apply_submit(
             context! {
                 title => title.clone(), kind => kind.clone(), code => code.to_string(),
                 fields => form_spec.iter().map(|f| field_view(f, &fields.text(&f.key))).collect::<Vec<_>>(),
-                materials => materials.iter().map(|m| material_view(&page, m)).collect::<Vec<_>>(),
+                materials => material_views(&page, &materials, &usable),
                 ..crate::ui::form::refusal(e, page.lang),
             },
         )
@@ -188,6 +238,35 @@ pub async fn apply_submit(
         Ok(h) => h,
         Err(m) => return Ok(again(&ApiError::unprocessable(m))),
     };
+    // Materials the applicant chose to satisfy with a certificate (免提交): a file chosen as well
+    // for one of them is not kept.
+    let mut by_certificate: Vec<(Code, i64)> = Vec::new();
+    for m in &materials {
+        let chosen = fields.text(&format!("cert_{}", m.code));
+        if chosen.is_empty() {
+            continue;
+        }
+        match chosen.parse::<i64>() {
+            Ok(id) => by_certificate.push((m.code.clone(), id)),
+            Err(_) => {
+                return Ok(again(&ApiError::unprocessable(
+                    Msg::new(
+                        "certificate_choice_invalid",
+                        format!("“{}”选用的电子证照无法识别，请重新选择", m.name),
+                        format!(
+                            "the certificate chosen for “{}” is not recognised; choose again",
+                            m.name
+                        ),
+                    )
+                    .at(format!("file_{}", m.code)),
+                )));
+            }
+        }
+    }
+    let held: Vec<_> = held
+        .into_iter()
+        .filter(|(c, _)| !by_certificate.iter().any(|(code, _)| code.as_str() == c))
+        .collect();
     let mut bad = crate::error::FieldErrors::default();
     let mut form = serde_json::Map::new();
     for f in &form_spec {
@@ -216,7 +295,11 @@ pub async fn apply_submit(
         form.insert(f.key.clone(), value);
     }
     // Each required material without a file is marked at its upload, together with the fields.
-    let uploaded: Vec<Code> = held.iter().filter_map(|(c, _)| Code::parse(c).ok()).collect();
+    let uploaded: Vec<Code> = held
+        .iter()
+        .filter_map(|(c, _)| Code::parse(c).ok())
+        .chain(by_certificate.iter().map(|(c, _)| c.clone()))
+        .collect();
     let uploaded: Vec<&Code> = uploaded.iter().collect();
     for m in onego_domain::catalog::missing_required(&materials, &uploaded) {
         bad.add(
@@ -264,9 +347,22 @@ pub async fn apply_submit(
                     code: Code::parse(c).ok()?,
                     at: t,
                     file: Some(*f),
+                    certificate: None,
                 })
             })
+            .chain(by_certificate.iter().map(|(code, id)| ProvidedMaterial {
+                code: code.clone(),
+                at: t,
+                file: None,
+                certificate: Some(UsedCertificate {
+                    id: *id,
+                    identifier: String::new(),
+                    type_name: String::new(),
+                }),
+            }))
             .collect(),
+        // The holder applies: choosing their own certificates is their consent.
+        holder_consent: true,
     };
     match state.engine.open_case(&auth.actor, submission, None, t).await {
         Ok(out) => Ok(Redirect::to(&format!("/cases/{}?done=submitted", out.state.id)).into_response()),

@@ -339,6 +339,7 @@ pub(crate) async fn case_page(
             let have = case.materials.iter().find(|x| x.code == m.code);
             context! { ..material_view(page, m), ..context! {
                 received => have.is_some(), file => have.and_then(|h| h.file).map(|f| f.to_string()),
+                certificate => have.and_then(|h| h.certificate.clone()).map(|c| context! { name => c.type_name, identifier => c.identifier }),
                 deferred => case.deferred.contains(&m.code),
             } }
         })
@@ -385,6 +386,33 @@ pub(crate) async fn case_page(
     };
     // The journal as people read it: an automatic approval (秒批) is onego's, not the clerk's whose
     // acceptance set it off.
+    let labels = crate::views::field_labels(state);
+    // The rule an automatic step checked, in words, and every value it read.
+    let rule_read = |data: &serde_json::Value| -> Option<String> {
+        let rule = data.get("rule")?.as_str()?;
+        let read: Vec<String> = data
+            .get("read")
+            .and_then(|r| r.as_object())
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| {
+                        let name = labels.get(k).cloned().unwrap_or_else(|| k.clone());
+                        format!("{name} = {}", crate::views::form_value(v, page.lang))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let words = crate::views::rule_words(rule, &labels, page.lang);
+        Some(if read.is_empty() {
+            words
+        } else {
+            format!(
+                "{words}{}{}",
+                page.tr("；读取：", "; read: "),
+                read.join(&page.tr("，", ", "))
+            )
+        })
+    };
     let entry = |j: &onego_store::aggregate::JournalView| {
         let dept = j
             .data
@@ -399,7 +427,7 @@ pub(crate) async fn case_page(
                 onego_domain::org::Role::parse(&j.actor_role).map(|r| r.label(page.lang).to_owned()).unwrap_or_default()
             },
             label => action_label(page, &j.action, &j.data), action => j.action.clone(),
-            opinion => j.opinion.clone(), department => dept, hash => j.hash.chars().take(12).collect::<String>(),
+            opinion => if automatic { rule_read(&j.data) } else { j.opinion.clone() }, department => dept, hash => j.hash.chars().take(12).collect::<String>(),
         }
     };
     let shown = crate::privacy::journal(&journal, personal);

@@ -47,7 +47,7 @@ pub(crate) fn item_form(item: Option<&ServiceItem>) -> Value {
         return context! { code => "", base => "", name => "", kind => "licensing", department => "", legal => "20wd", promised => "10wd",
         handling => "promised", visits => 1, process => "review-decide", result => "", result_type => "证照",
         place => "市政务服务中心一楼综合受理窗口", hours => "工作日 9:00-12:00，13:30-17:30", consult => "", complaint => "12345",
-        conditions => "", fees => "", material_rows => blank_rows(4) };
+        conditions => "", fees => "", certificate_type => "", auto_approval => false, material_rows => blank_rows(4) };
     };
     context! {
         code => i.impl_code.to_string(), base => i.base_code.to_string(), name => i.name.clone(), kind => snake(&i.kind),
@@ -56,8 +56,10 @@ pub(crate) fn item_form(item: Option<&ServiceItem>) -> Value {
         result => i.result_name.clone(), result_type => i.result_type.clone(), place => i.place.clone(), hours => i.hours.clone(),
         consult => i.consult_phone.clone(), complaint => i.complaint_phone.clone(),
         conditions => i.conditions.join("\n"), fees => i.fees.join("\n"),
+        certificate_type => i.certificate_type.clone().unwrap_or_default(), auto_approval => i.auto_approval,
         material_rows => i.materials.iter().map(|m| context! {
             code => m.code.to_string(), name => m.name.clone(), necessity => snake(&m.necessity), source => snake(&m.source), kind => snake(&m.kind),
+            certificate => m.certificate.clone().unwrap_or_default(),
         }).chain(blank_rows(3)).collect::<Vec<_>>(),
     }
 }
@@ -65,18 +67,19 @@ pub(crate) fn item_form(item: Option<&ServiceItem>) -> Value {
 /// Empty material rows for adding materials.
 fn blank_rows(n: usize) -> Vec<Value> {
     (0..n)
-        .map(|_| context! { code => "", name => "", necessity => "required", source => "applicant", kind => "other" })
+        .map(|_| context! { code => "", name => "", necessity => "required", source => "applicant", kind => "other", certificate => "" })
         .collect()
 }
 
 /// The material rows as submitted, to show again after an error (with room for more).
 pub(crate) fn material_rows_from_form(form: &FormData) -> Vec<Value> {
-    let (codes, names, nec, src, kinds) = (
+    let (codes, names, nec, src, kinds, certs) = (
         form.all("m_code"),
         form.all("m_name"),
         form.all("m_necessity"),
         form.all("m_source"),
         form.all("m_kind"),
+        form.all("m_certificate"),
     );
     let at = |v: &Vec<String>, i: usize, d: &str| v.get(i).cloned().unwrap_or_else(|| d.to_owned());
     (0..codes.len())
@@ -84,6 +87,7 @@ pub(crate) fn material_rows_from_form(form: &FormData) -> Vec<Value> {
             context! {
                 code => at(&codes, i, ""), name => at(&names, i, ""), necessity => at(&nec, i, "required"),
                 source => at(&src, i, "applicant"), kind => at(&kinds, i, "other"),
+                certificate => at(&certs, i, ""),
             }
         })
         .chain(blank_rows(2))
@@ -115,6 +119,7 @@ pub(crate) fn item_page(
                 kind => [MaterialKind::Licence, MaterialKind::Form, MaterialKind::Proof, MaterialKind::Other].iter().map(|v| context! { code => snake(v), label => v.label(page.lang) }).collect::<Vec<_>>(),
             },
             departments => catalog.departments.iter().map(|d| context! { code => d.code.to_string(), name => d.name.clone() }).collect::<Vec<_>>(),
+            certificate_types => catalog.certificate_types.iter().map(|t| context! { code => t.code.clone(), name => t.name.clone() }).collect::<Vec<_>>(),
         },
     )
 }
@@ -183,6 +188,7 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
             "complaint",
             "conditions",
             "fees",
+            "certificate_type",
         ];
         let mut map: BTreeMap<String, Value> = keys
             .iter()
@@ -198,6 +204,10 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
         map.insert(
             "visits".into(),
             Value::from(form.text("visits").parse::<i64>().unwrap_or(1)),
+        );
+        map.insert(
+            "auto_approval".into(),
+            Value::from(form.text("auto_approval") == "true"),
         );
         map.insert(
             "material_rows".into(),
@@ -218,6 +228,16 @@ pub async fn admin_item_save(State(state): State<AppState>, page: Page, body: By
             ));
         }
     };
+    if let Err(e) = item.validate_certificates(&state.engine.catalog().certificate_types) {
+        return Ok(item_page(
+            &state,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            echo(),
+            version,
+            e.msg().text(page.lang),
+        ));
+    }
     if state.engine.catalog().department(&item.department).is_none()
         || state.engine.catalog().latest_process(&item.process).is_none()
     {

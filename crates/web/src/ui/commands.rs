@@ -345,6 +345,7 @@ pub(crate) fn item_from_form(
             copies: 1,
             blank_form: None,
             note: None,
+            certificate: Some(pick("m_certificate", i)).filter(|c| !c.trim().is_empty()),
         });
     }
     let item = ServiceItem {
@@ -378,6 +379,8 @@ pub(crate) fn item_from_form(
         consult_phone: form.text("consult"),
         complaint_phone: form.text("complaint"),
         process: code("process", ("办理流程", "process"))?,
+        certificate_type: Some(form.text("certificate_type")).filter(|c| !c.trim().is_empty()),
+        auto_approval: form.text("auto_approval") == "true",
     };
     item.validate().map_err(|e| e.msg())?;
     Ok(item)

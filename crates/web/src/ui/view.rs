@@ -51,7 +51,10 @@ pub(crate) fn material_view(page: &Page, m: &MaterialSpec) -> Value {
         name => m.name.clone(),
         necessity => necessity(page, m.necessity),
         necessity_code => format!("{:?}", m.necessity).to_lowercase(),
-        source => if m.source == onego_domain::catalog::MaterialSource::Government {
+        shared => m.certificate.is_some(),
+        source => if m.certificate.is_some() {
+            page.tr("政府部门核发：持有效电子证照的免提交", "issued by government: no upload needed with a valid electronic certificate")
+        } else if m.source == onego_domain::catalog::MaterialSource::Government {
             page.tr("政府部门核发（可共享获取）", "issued by government (can be fetched by data sharing)")
         } else {
             page.tr("申请人自备", "supplied by the applicant")

@@ -82,6 +82,7 @@ pub(crate) async fn window_page(
     let kept_form = context! {
         applicant_id => text("applicant_id"), applicant_name => text("applicant_name"),
         mobile => text("mobile"), subject => text("subject"),
+        holder_consent => text("holder_consent") == "true",
     };
     let list = |s: CaseStatus| {
         let mut f = CaseFilter::new(CaseScope::All, 100);
@@ -110,6 +111,49 @@ pub(crate) async fn window_page(
             ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
         },
     ))
+}
+
+/// The materials of an application that the applicant's usable certificates satisfy.
+async fn shared_materials(
+    state: &AppState,
+    actor: &onego_domain::org::Actor,
+    holder: &ApplicantId,
+    subject: &SubjectRef,
+) -> Vec<onego_domain::case::ProvidedMaterial> {
+    let catalog = state.engine.catalog();
+    let t = now();
+    let today = state.engine.calendar().local_date(t);
+    let held = state
+        .engine
+        .usable_certificates(actor, holder)
+        .await
+        .unwrap_or_default();
+    let mut out: Vec<onego_domain::case::ProvidedMaterial> = Vec::new();
+    for item in onego_domain::case::shared::items_of(&*catalog, subject, today) {
+        for m in &item.materials {
+            let Some(c) = m
+                .certificate
+                .as_ref()
+                .and_then(|t| held.iter().find(|c| &c.content.type_code == t))
+            else {
+                continue;
+            };
+            if out.iter().any(|p| p.code == m.code) {
+                continue;
+            }
+            out.push(onego_domain::case::ProvidedMaterial {
+                code: m.code.clone(),
+                at: t,
+                file: None,
+                certificate: Some(onego_domain::case::UsedCertificate {
+                    id: c.id,
+                    identifier: String::new(),
+                    type_name: String::new(),
+                }),
+            });
+        }
+    }
+    out
 }
 
 /// The window registers an application for a person or organisation (validated ID or 统一社会信用代码).
@@ -159,8 +203,16 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
             ),
         );
     }
+    let consent = form.text("holder_consent") == "true";
     let submission = match (bad.finish(), id, subject) {
         (Ok(()), Some(id), Some(subject)) => Submission {
+            // With the applicant's consent, every material their valid certificates satisfy is
+            // attached from them (免提交); the clerk checks only the rest.
+            materials: if consent {
+                shared_materials(&state, &auth.actor, &id, &subject).await
+            } else {
+                vec![]
+            },
             subject,
             channel: Channel::Window,
             applicant: Applicant {
@@ -170,7 +222,7 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
                 user_id: None,
             },
             form: serde_json::json!({}),
-            materials: vec![],
+            holder_consent: consent,
         },
         (refused, _, _) => {
             let e = refused

@@ -24,6 +24,7 @@ pub const USERS: &[(&str, Role, Option<&str>)] = &[
     ("fire-chief", Role::Supervisor, Some("fire")),
     ("housing1", Role::Approver, Some("housing")),
     ("tax1", Role::Approver, Some("tax")),
+    ("hrss1", Role::Approver, Some("hrss")),
     ("leader", Role::Leader, None),
     ("admin", Role::Admin, None),
     ("operator1", Role::Operator, None),

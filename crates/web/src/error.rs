@@ -177,14 +177,19 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(status = %self.status, message = %self.message, "request failed");
         }
+        // A single mistake that names its field is listed at that field too, so a client finds every
+        // mistake in `fields` however many there were.
+        let fields = if self.fields.is_empty() && self.message.field.is_some() {
+            vec![self.message.clone()]
+        } else {
+            self.fields.into_vec()
+        };
         let body = ErrorBody {
             code: code_of(self.status),
             reason: self.message.code,
             message_zh: self.message.zh,
             message: self.message.en,
-            fields: self
-                .fields
-                .into_vec()
+            fields: fields
                 .into_iter()
                 .map(|m| FieldErrorBody {
                     field: m.field.map(String::from).unwrap_or_default(),

@@ -81,6 +81,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         api::tickets::create_ticket, api::tickets::list_tickets, api::tickets::get_ticket, api::tickets::act_on_ticket,
         api::tickets::suggest, api::tickets::rates, api::tickets::categories,
         api::certificates::verify, api::certificates::mine, api::certificates::get_one, api::certificates::command,
+        api::certificates::import_shared_data,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
@@ -287,6 +288,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/certificates/{id}", get(api::certificates::get_one))
         .route("/certificates/{id}/commands", post(api::certificates::command))
+        .route("/shared-data", post(api::certificates::import_shared_data))
         .route("/inbox", get(api::inbox))
         .route("/notifications", get(api::notifications))
         .route("/statistics", get(api::statistics))

@@ -11,4 +11,4 @@ pub use model::{
     Certificate, CertificateCommand, CertificateEntry, CertificateError, CertificateEvent, CertificateStatus,
     Content,
 };
-pub use types::{CertificateType, HolderKind, TypeField, TypeKind};
+pub use types::{CertificateType, HolderKind, SharedRecord, TypeField, TypeKind};

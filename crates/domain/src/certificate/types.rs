@@ -158,3 +158,103 @@ impl CertificateType {
         }
     }
 }
+
+/// A record of a shared data set as another system sends it, before it is sealed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedRecord {
+    pub holder: ApplicantId,
+    pub holder_name: String,
+    pub data: serde_json::Value,
+    pub valid_until: Option<chrono::NaiveDate>,
+}
+
+/// At most this many records in one import.
+pub const MAX_IMPORT: usize = 1000;
+
+impl CertificateType {
+    /// Checks a record of this data set: a holder of the right kind with a name, data that is an object
+    /// with every required field and no field the type does not know, and a validity not already over.
+    pub fn check_record(
+        &self,
+        r: &SharedRecord,
+        today: chrono::NaiveDate,
+    ) -> Result<(), crate::messages::Msg> {
+        use crate::messages::Msg;
+        if !self.holder.admits(&r.holder) {
+            return Err(Msg::new(
+                "record_holder_kind",
+                format!("{}只能属于{}", self.name, holder_words(self.holder).0),
+                format!("a {} belongs only to {}", self.name, holder_words(self.holder).1),
+            )
+            .at("holder_id"));
+        }
+        if r.holder_name.trim().is_empty() || r.holder_name.chars().count() > 100 {
+            return Err(Msg::new(
+                "record_holder_name",
+                "请填写持有人姓名或单位名称（不超过100字）",
+                "give the holder's name (at most 100 characters)",
+            )
+            .at("holder_name"));
+        }
+        let Some(data) = r.data.as_object() else {
+            return Err(Msg::new(
+                "record_data_not_object",
+                "data 须为各字段取值组成的 JSON 对象",
+                "data must be a JSON object of field values",
+            )
+            .at("data"));
+        };
+        for (k, v) in data {
+            if !self.fields.iter().any(|f| &f.label == k) {
+                let known: Vec<&str> = self.fields.iter().map(|f| f.label.as_str()).collect();
+                return Err(Msg::new(
+                    "record_field_unknown",
+                    format!("{}没有“{k}”这一字段；可用字段：{}", self.name, known.join("、")),
+                    format!(
+                        "a {} has no field “{k}”; its fields: {}",
+                        self.name,
+                        known.join(", ")
+                    ),
+                )
+                .at("data"));
+            }
+            if !(v.is_string() || v.is_number() || v.is_boolean()) {
+                return Err(Msg::new(
+                    "record_field_value",
+                    format!("“{k}”的值须为文字、数字或是否"),
+                    format!("the value of “{k}” must be text, a number or true/false"),
+                )
+                .at("data"));
+            }
+        }
+        if let Some(f) = self
+            .fields
+            .iter()
+            .find(|f| f.required && !data.contains_key(&f.label))
+        {
+            return Err(Msg::new(
+                "record_field_missing",
+                format!("缺少必填字段“{}”", f.label),
+                format!("the required field “{}” is missing", f.label),
+            )
+            .at("data"));
+        }
+        if r.valid_until.is_some_and(|d| d < today) {
+            return Err(Msg::new(
+                "record_expired",
+                "有效期截止日期已过，过期数据不能作为共享数据导入",
+                "the validity has already ended; expired data cannot be imported",
+            )
+            .at("valid_until"));
+        }
+        Ok(())
+    }
+}
+
+fn holder_words(k: HolderKind) -> (&'static str, &'static str) {
+    match k {
+        HolderKind::Person => ("自然人", "natural persons"),
+        HolderKind::Organisation => ("法人和其他组织", "organisations"),
+        HolderKind::Any => ("申请人", "applicants"),
+    }
+}

@@ -97,7 +97,7 @@ impl Engine {
 
     /// A new certificate: identifier and serial from the shared sequences, sealed with the issuing
     /// department's current key. Not yet stored.
-    async fn seal_new(
+    pub(super) async fn seal_new(
         &self,
         actor: &Actor,
         issue: Issue,

@@ -18,6 +18,7 @@ mod tickets;
 mod timers;
 
 pub use certificates::{Issue, Verdict, Verified};
+pub use shared_data::SharedImport;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

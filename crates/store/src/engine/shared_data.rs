@@ -176,3 +176,116 @@ impl Engine {
         Ok(used)
     }
 }
+
+/// A batch of a shared data set from another system.
+#[derive(Debug, Clone)]
+pub struct SharedImport {
+    /// The data set's 证照类型代码.
+    pub type_code: String,
+    /// The system it comes from (recorded, and sealed, in every record as 数据来源).
+    pub source: String,
+    pub records: Vec<onego_domain::certificate::SharedRecord>,
+}
+
+impl Engine {
+    /// Imports records of a shared data set: each sealed by the providing department as a certificate
+    /// of the data set's type, its source recorded. Only that department's approvers and supervisors
+    /// import. Every record is checked first, and all are committed together or none (a refusal names
+    /// the record and its field).
+    pub async fn import_shared_data(
+        &self,
+        actor: &Actor,
+        import: SharedImport,
+        now: onego_calendar::Timestamp,
+    ) -> Result<Vec<Certificate>, EngineError> {
+        use onego_domain::certificate::TypeKind;
+        let catalog = self.catalog();
+        let t = catalog
+            .certificate_type(&import.type_code)
+            .filter(|t| t.kind == TypeKind::DataSet)
+            .ok_or_else(|| {
+                EngineError::Invalid(
+                    Msg::new(
+                        "no_such_data_set",
+                        format!("证照目录中没有代码为 {} 的共享数据集", import.type_code),
+                        format!("the catalog has no shared data set {}", import.type_code),
+                    )
+                    .at("type_code"),
+                )
+            })?
+            .clone();
+        let provider = matches!(
+            actor.role,
+            onego_domain::org::Role::Approver | onego_domain::org::Role::Supervisor
+        ) && actor.department.as_ref() == Some(&t.department);
+        if !provider {
+            return Err(EngineError::Denied(Msg::new(
+                "import_denied",
+                format!("只有提供{}的部门的审批人员才能导入该数据", t.name),
+                format!(
+                    "only staff of the department that provides the {} import it",
+                    t.name
+                ),
+            )));
+        }
+        let source = import.source.trim().to_owned();
+        if source.is_empty() || source.chars().count() > 100 {
+            return Err(EngineError::Invalid(
+                Msg::new(
+                    "import_source",
+                    "请写明数据来源系统（不超过100字）",
+                    "name the system the data comes from (at most 100 characters)",
+                )
+                .at("source"),
+            ));
+        }
+        if import.records.is_empty() || import.records.len() > onego_domain::certificate::types::MAX_IMPORT {
+            return Err(EngineError::Invalid(
+                Msg::new(
+                    "import_size",
+                    "每次导入 1 至 1000 条记录",
+                    "send between 1 and 1000 records at a time",
+                )
+                .at("records"),
+            ));
+        }
+        let today = self.calendar().local_date(now);
+        for (n, r) in import.records.iter().enumerate() {
+            t.check_record(r, today).map_err(|m| {
+                let field = format!("records[{n}].{}", m.field.clone().unwrap_or_default());
+                EngineError::Invalid(
+                    m.prefixed(&format!("第 {} 条记录：", n + 1), &format!("record {}: ", n + 1))
+                        .at(field),
+                )
+            })?;
+        }
+        let (issuer_name, issuer_code) = self.issuer_of(&t.department);
+        let mut writes = Vec::with_capacity(import.records.len());
+        let mut sealed = Vec::with_capacity(import.records.len());
+        for r in import.records {
+            let mut data = r.data;
+            if let Some(o) = data.as_object_mut() {
+                o.insert("数据来源".into(), source.clone().into());
+            }
+            let issue = super::Issue {
+                type_name: t.name.clone(),
+                type_code: t.code.clone(),
+                number: None,
+                holder: r.holder,
+                holder_name: r.holder_name.trim().to_owned(),
+                department: t.department.clone(),
+                issuer_name: issuer_name.clone(),
+                issuer_code: issuer_code.clone(),
+                valid_until: r.valid_until,
+                related: vec![],
+                data,
+                case_id: None,
+            };
+            let (cert, entries) = self.seal_new(actor, issue, now).await?;
+            writes.push(self.build_write(None, &cert, &entries, now, None)?.0);
+            sealed.push(cert);
+        }
+        self.store.commit_all(writes).await?;
+        Ok(sealed)
+    }
+}

@@ -165,3 +165,115 @@ pub async fn command(
     state.metrics.count_command("certificate");
     Ok(Json(view(&state, &auth, id).await?))
 }
+
+/// A batch of a shared data set from another system (社保、公积金 records …).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharedDataImport {
+    /// The data set's 证照类型代码 in the certificate catalog.
+    pub type_code: String,
+    /// The system the data comes from; recorded (and sealed) in every record as 数据来源.
+    pub source: String,
+    /// 1 to 1000 records.
+    pub records: Vec<SharedRecordInput>,
+}
+
+/// One holder's record.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharedRecordInput {
+    /// The holder's resident ID number or 统一社会信用代码.
+    pub holder_id: String,
+    pub holder_name: String,
+    /// The data set's fields by their names (see the certificate catalog).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// Last valid day (YYYY-MM-DD); none: without end.
+    #[serde(default)]
+    pub valid_until: Option<String>,
+}
+
+/// What an import stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedDataImported {
+    pub imported: usize,
+    /// Each record's 电子证照标识, in the order sent.
+    pub identifiers: Vec<String>,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// Imports records of a shared data set, sealed by the providing department: every record is checked
+/// before any is stored, and all are stored together or none. Holders then find them under 我的证照
+/// and use them as materials (免提交).
+#[utoipa::path(post, path = "/api/v1/shared-data", tag = "certificates",
+    request_body = SharedDataImport,
+    responses((status = 201, body = SharedDataImported), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_shared_data(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<SharedDataImport>,
+) -> ApiResult<(axum::http::StatusCode, Json<SharedDataImported>)> {
+    use crate::error::ApiError;
+    use onego_domain::messages::Msg;
+    let mut records = Vec::with_capacity(body.records.len());
+    for (n, r) in body.records.into_iter().enumerate() {
+        let at = |field: &str| format!("records[{n}].{field}");
+        let holder = onego_domain::values::ApplicantId::parse(&r.holder_id).map_err(|e| {
+            ApiError::unprocessable(
+                e.msg()
+                    .prefixed(&format!("第 {} 条记录：", n + 1), &format!("record {}: ", n + 1))
+                    .at(at("holder_id")),
+            )
+        })?;
+        let valid_until = match r.valid_until.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(d) => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                ApiError::unprocessable(
+                    Msg::new(
+                        "record_date",
+                        format!(
+                            "第 {} 条记录：有效期截止日期须写作 YYYY-MM-DD，例如 2027-12-31",
+                            n + 1
+                        ),
+                        format!(
+                            "record {}: write the last valid day as YYYY-MM-DD, e.g. 2027-12-31",
+                            n + 1
+                        ),
+                    )
+                    .at(at("valid_until")),
+                )
+            })?),
+        };
+        records.push(onego_domain::certificate::SharedRecord {
+            holder,
+            holder_name: r.holder_name,
+            data: r.data,
+            valid_until,
+        });
+    }
+    let import = onego_store::engine::SharedImport {
+        type_code: body.type_code,
+        source: body.source,
+        records,
+    };
+    let sealed = state
+        .engine
+        .import_shared_data(&auth.actor, import, now())
+        .await?;
+    state.metrics.count_command("shared_data_import");
+    let n = sealed.len();
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(SharedDataImported {
+            imported: n,
+            identifiers: sealed.into_iter().map(|c| c.content.identifier).collect(),
+            message_zh: format!(
+                "已导入 {n} 条共享数据记录。持有人可在“我的证照”中查看，并在申请时用以代替相应材料"
+            ),
+            message_en: format!(
+                "{n} shared records imported. Holders see them under My certificates and can use them in place of the matching materials when they apply"
+            ),
+        }),
+    ))
+}

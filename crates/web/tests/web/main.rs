@@ -10,5 +10,6 @@ mod pages;
 mod privacy;
 mod scale_out;
 mod security;
+mod shared_data;
 mod snapshots;
 mod support;

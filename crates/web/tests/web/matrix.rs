@@ -380,6 +380,18 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
             CALLERS,
         ),
         (
+            "import of a shared data set",
+            Op::Api(
+                "POST",
+                "/api/v1/shared-data".into(),
+                // A record without its required fields: refused as malformed by the providing
+                // department (hrss, see the shared-data tests), refused access to everyone here.
+                Some(json!({"type_code": "11100000000013360P001", "source": "矩阵测试",
+                            "records": [{"holder_id": onego_test_support::PERSON_ID, "holder_name": "张三", "data": {}}]})),
+            ),
+            &[],
+        ),
+        (
             "a certificate, in full",
             Op::Page(format!("/certificates/{}", licence.id)),
             &["zhangsan", "market1"],

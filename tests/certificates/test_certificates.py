@@ -138,6 +138,32 @@ class Certificates(unittest.TestCase):
         self.assertNotEqual(run.returncode, 0)
         self.assertIn("issuing body", run.stderr)
 
+    def test_the_pdf_says_what_the_certificate_says_and_its_qr_code_leads_to_the_public_check(self):
+        import pypdf
+        import pypdfium2
+        import zxingcpp
+        doc = self.issue()
+        out = os.path.join(self.work.name, "licence.pdf")
+        onego("cert", "pdf", "--db", self.db, "--public-url", "https://zwfw.example.gov.cn",
+              "--out", out, doc["identifier"])
+        text = pypdf.PdfReader(out).pages[0].extract_text()
+        compact = re.sub(r"\s+", "", text)
+        for said in ["营业执照", "菏泽云帆科技有限公司", "91371700MA3C5X1B29", doc["identifier"], "2046年03月01日",
+                     "菏泽市牡丹区中华路1号", "SM2", "1234567812345678"]:
+            self.assertIn(said, compact, f"the PDF's text carries {said}")
+        # The seal as printed is the document's own: the key and signature gmssl verifies above.
+        self.assertIn(doc["public_key"], compact)
+        self.assertIn(doc["signature"], compact)
+        # The CJK font travels inside the PDF, cut down to the glyphs used.
+        self.assertLess(os.path.getsize(out), 120_000)
+        fonts = pypdf.PdfReader(out).pages[0]["/Resources"]["/Font"]
+        descendant = fonts["/F1"].get_object()["/DescendantFonts"][0].get_object()
+        self.assertIn("/FontFile2", descendant["/FontDescriptor"].get_object())
+        # Drawn by PDFium and read by ZXing: the QR code is the public check's address.
+        image = pypdfium2.PdfDocument(out)[0].render(scale=3).to_pil()
+        codes = [c.text for c in zxingcpp.read_barcodes(image)]
+        self.assertEqual(codes, [f"https://zwfw.example.gov.cn/verify/{doc['identifier']}"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -64,6 +64,18 @@ pub(crate) enum CertCommand {
         db: String,
         identifier: String,
     },
+    /// Write a certificate as a PDF (its content, seal data and a QR code to the public check).
+    Pdf {
+        #[arg(long, env = "ONEGO_DB", default_value = "sqlite://onego.sqlite")]
+        db: String,
+        /// The address people reach onego at; the QR code points to its /verify page.
+        #[arg(long, env = "ONEGO_PUBLIC_URL")]
+        public_url: String,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        identifier: String,
+    },
 }
 
 pub(crate) fn run(c: CertCommand, calendar: WorkingCalendar) -> anyhow::Result<()> {
@@ -148,6 +160,29 @@ pub(crate) fn run(c: CertCommand, calendar: WorkingCalendar) -> anyhow::Result<(
                 .block_on(store.certificates().by_identifier(&identifier))?
                 .with_context(|| format!("there is no certificate {identifier}"))?;
             println!("{}", serde_json::to_string_pretty(&found.document())?);
+            Ok(())
+        }
+        CertCommand::Pdf {
+            db,
+            public_url,
+            out,
+            identifier,
+        } => {
+            let store = Store::open(&db).with_context(|| format!("cannot open the database {db}"))?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let found = rt
+                .block_on(store.certificates().by_identifier(&identifier))?
+                .with_context(|| format!("there is no certificate {identifier}"))?;
+            let url = format!(
+                "{}/verify/{}",
+                public_url.trim_end_matches('/'),
+                found.content.identifier
+            );
+            let pdf = onego_documents::certificate_pdf(&found, &url).map_err(anyhow::Error::msg)?;
+            std::fs::write(&out, pdf).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{}", out.display());
             Ok(())
         }
     }

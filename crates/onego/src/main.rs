@@ -65,9 +65,14 @@ enum Command {
         #[arg(long, env = "ONEGO_TRUST_PROXY")]
         trust_proxy: bool,
         /// The installation's key secret (32+ characters): keeps the issuing bodies' certificate keys
-        /// encrypted. Without it no certificate is issued; with --demo a secret is made for the run.
+        /// encrypted. Without it no certificate is issued; with --demo the demo's own secret is kept in
+        /// its database.
         #[arg(long, env = "ONEGO_KEY_SECRET", hide_env_values = true)]
         key_secret: Option<String>,
+        /// The address people reach onego at (e.g. https://zwfw.example.gov.cn), printed in the QR codes
+        /// of certificates and in documents. Without it, the address each request came to.
+        #[arg(long, env = "ONEGO_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         delivery: notify_cmd::DeliveryArgs,
     },
@@ -198,6 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             secure_cookies,
             trust_proxy,
             key_secret,
+            public_url,
             delivery,
         } => serve::run(
             serve::ServeArgs {
@@ -209,6 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 secure_cookies,
                 trust_proxy,
                 key_secret,
+                public_url,
                 delivery,
             },
             calendar,

@@ -19,6 +19,7 @@ pub(crate) struct ServeArgs {
     pub secure_cookies: bool,
     pub trust_proxy: bool,
     pub key_secret: Option<String>,
+    pub public_url: Option<String>,
     pub delivery: crate::notify_cmd::DeliveryArgs,
 }
 
@@ -104,6 +105,17 @@ async fn prepare_demo(store: &Store) -> anyhow::Result<(Vec<crate::demo::DemoUse
 
 pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<()> {
     let region = RegionCode::parse(&args.region).map_err(anyhow::Error::msg)?;
+    if let Some(url) = &args.public_url {
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or("");
+        anyhow::ensure!(
+            !host.is_empty() && !host.contains(['?', '#', ' ']),
+            "--public-url must be an address such as https://zwfw.example.gov.cn (with http:// or https://, \
+             without a query); got {url}"
+        );
+    }
     let store = Store::open(&args.db).with_context(|| format!("cannot open the database {}", args.db))?;
     println!("onego: database {}", store.location().describe());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -143,6 +155,11 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
     }
     runtime.block_on(async move {
         if args.demo {
+            // Before the past cases: their approvals issue certificates too.
+            if !store.certificates().any().await? {
+                let n = crate::demo_certificates::seed(&engine, now()).await?;
+                println!("onego: {n} demo certificates issued");
+            }
             if !store.cases().any().await? {
                 let zhangsan = store
                     .users()
@@ -153,10 +170,6 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                 println!("onego: running past cases of the demo city through the engine …");
                 let n = crate::demo::seed_cases(&engine, now(), 320, 120, zhangsan).await?;
                 println!("onego: {n} past cases loaded");
-            }
-            if !store.certificates().any().await? {
-                let n = crate::demo_certificates::seed(&engine, now()).await?;
-                println!("onego: {n} demo certificates issued");
             }
             let no_tickets = !store.tickets().any().await?;
             if no_tickets && args.demo_tickets > 0 {
@@ -176,6 +189,7 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
         state.demo = args.demo;
         state.secure_cookies = args.secure_cookies;
         state.trust_proxy = args.trust_proxy;
+        state.public_url = args.public_url.clone();
         let listener = tokio::net::TcpListener::bind(&args.bind).await.with_context(|| {
             format!(
                 "cannot listen on {}; is another server using it? Choose another with --bind",

@@ -43,6 +43,9 @@ pub struct AppState {
     /// A reverse proxy in front is trusted: the client's address comes from `X-Forwarded-For` and the
     /// scheme from `X-Forwarded-Proto`.
     pub trust_proxy: bool,
+    /// The address people reach onego at (`https://zwfw.example.gov.cn`), printed in QR codes and
+    /// documents; without it, the address the request came to.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -60,7 +63,26 @@ impl AppState {
             demo: false,
             secure_cookies: false,
             trust_proxy: false,
+            public_url: None,
         }
+    }
+
+    /// The public address to print (QR codes, documents): the configured one, or the scheme and host
+    /// the request came to.
+    pub fn public_base(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+            })
+            .unwrap_or("localhost");
+        let scheme = if self.secure_cookies { "https" } else { "http" };
+        format!("{scheme}://{host}")
     }
 }
 
@@ -81,7 +103,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         api::tickets::create_ticket, api::tickets::list_tickets, api::tickets::get_ticket, api::tickets::act_on_ticket,
         api::tickets::suggest, api::tickets::rates, api::tickets::categories,
         api::certificates::verify, api::certificates::mine, api::certificates::get_one, api::certificates::command,
-        api::certificates::import_shared_data,
+        api::certificates::import_shared_data, api::certificates::pdf,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
@@ -287,6 +309,7 @@ pub fn router(state: AppState) -> Router {
             get(api::certificates::verify),
         )
         .route("/certificates/{id}", get(api::certificates::get_one))
+        .route("/certificates/{id}/pdf", get(api::certificates::pdf))
         .route("/certificates/{id}/commands", post(api::certificates::command))
         .route("/shared-data", post(api::certificates::import_shared_data))
         .route("/inbox", get(api::inbox))
@@ -376,6 +399,7 @@ pub fn router(state: AppState) -> Router {
         .route("/certificates", get(ui::certificates::mine))
         .route("/certificates/{id}", get(ui::certificates::one))
         .route("/certificates/{id}/act", post(ui::certificates::act))
+        .route("/certificates/{id}/pdf", get(ui::certificates::pdf))
         .route(
             "/me/notifications",
             get(ui::notifications::notifications).post(ui::notifications::save),

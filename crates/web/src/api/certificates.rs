@@ -277,3 +277,73 @@ pub async fn import_shared_data(
         }),
     ))
 }
+
+/// A certificate as a PDF to print or keep: its content, status when printed, seal data and a QR code
+/// to the public check (its holder and issuing department).
+#[utoipa::path(get, path = "/api/v1/certificates/{id}/pdf", tag = "certificates",
+    params(("id" = i64, Path, description = "certificate id")),
+    responses((status = 200, content_type = "application/pdf", description = "the certificate as a PDF"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn pdf(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Response> {
+    certificate_pdf_response(&state, &auth.actor, &headers, id).await
+}
+
+/// The PDF of a certificate the actor may see, as a download.
+pub(crate) async fn certificate_pdf_response(
+    state: &AppState,
+    actor: &onego_domain::org::Actor,
+    headers: &axum::http::HeaderMap,
+    id: i64,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let stored = state.engine.certificate(actor, id).await?;
+    let cert = stored.value.clone();
+    let url = format!(
+        "{}/verify/{}",
+        state.public_base(headers),
+        cert.content.identifier
+    );
+    let bytes = tokio::task::spawn_blocking(move || onego_documents::certificate_pdf(&cert, &url))
+        .await
+        .map_err(|e| crate::error::ApiError::internal(e.to_string()))?
+        .map_err(crate::error::ApiError::internal)?;
+    let name = format!(
+        "{}-{}.pdf",
+        stored.value.content.type_name, stored.value.content.number
+    );
+    Ok(pdf_download(bytes, &name, &format!("certificate-{id}.pdf")).into_response())
+}
+
+/// A PDF answer that downloads under `name` (ASCII `fallback` for old clients) and is never cached
+/// (it carries personal data).
+pub(crate) fn pdf_download(bytes: Vec<u8>, name: &str, fallback: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -262,3 +262,16 @@ pub async fn act(State(state): State<AppState>, page: Page, Path(id): Path<i64>,
         Err(e) => certificate_page(&state, &page, id, e.status, &e.text(page.lang), "").await,
     }
 }
+
+/// The certificate as a PDF download (its holder and issuing department).
+pub async fn pdf(
+    State(state): State<AppState>,
+    page: Page,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let auth = page.require()?.clone();
+    crate::api::certificates::certificate_pdf_response(&state, &auth.actor, &headers, id)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e))
+}

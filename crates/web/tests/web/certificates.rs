@@ -99,6 +99,15 @@ async fn the_holder_sees_their_certificates_and_every_use_and_others_do_not() {
         "{page}"
     );
     assert!(page.contains("牡丹区中华路1号"), "the business data: {page}");
+    assert!(
+        page.contains(&format!("/certificates/{}/pdf", cert.id)),
+        "a PDF to download"
+    );
+    let (status, pdf) = app
+        .page(&format!("/certificates/{}/pdf", cert.id), Some(&zhangsan))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with("%PDF-"), "a PDF");
 
     let lisi = app.page_login("lisi").await;
     let (_, list) = app.page("/certificates", Some(&lisi)).await;

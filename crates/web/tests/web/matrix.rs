@@ -380,6 +380,16 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
             CALLERS,
         ),
         (
+            "a certificate as a PDF",
+            Op::Page(format!("/certificates/{}/pdf", licence.id)),
+            &["zhangsan", "market1"],
+        ),
+        (
+            "a certificate as a PDF, in the API",
+            Op::Api("GET", format!("/api/v1/certificates/{}/pdf", licence.id), None),
+            &["zhangsan", "market1"],
+        ),
+        (
             "import of a shared data set",
             Op::Api(
                 "POST",

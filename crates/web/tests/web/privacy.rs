@@ -271,6 +271,10 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         "/api/v1/certificates".into(),
         format!("/api/v1/certificates/{}", licence.id),
         format!("/api/v1/certificates/verify/{}", licence.content.identifier),
+        // PDFs: their text is compressed glyph codes this scan cannot read; who may fetch them at all
+        // is the matrix's (the holder and the issuing department), and tests/certificates reads one.
+        format!("/certificates/{}/pdf", licence.id),
+        format!("/api/v1/certificates/{}/pdf", licence.id),
         "/admin/outbox".into(),
         "/admin/outbox?status=pending".into(),
         format!("/admin/outbox/{to_caller}"),

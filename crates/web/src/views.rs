@@ -296,15 +296,23 @@ pub struct NotificationView {
     pub at: String,
     pub case_id: Option<i64>,
     pub kind: String,
+    /// Where the notice leads: the request, the certificate (to renew it), or the case.
+    pub href: Option<String>,
 }
 
 impl From<&Notification> for NotificationView {
     fn from(n: &Notification) -> NotificationView {
+        let href = n.aggregate_id.map(|id| match n.kind.as_str() {
+            k if k.starts_with("ticket") => format!("/tickets/{id}"),
+            "certificate_expiring" | "annual_report_due" => format!("/certificates/{id}"),
+            _ => format!("/cases/{id}"),
+        });
         NotificationView {
             text: n.text.clone(),
             at: time(n.created_at),
             case_id: n.aggregate_id,
             kind: n.kind.clone(),
+            href,
         }
     }
 }

@@ -131,9 +131,11 @@ impl Case {
                     at,
                 });
             }
+            Event::CollectionReminded => self.collection_reminded = true,
             Event::Alarmed { target, alarm } => {
                 let (warned, overdue) = match target {
                     ClockTarget::Case => (&mut self.warned, &mut self.overdue),
+                    ClockTarget::Collection => return,
                     ClockTarget::Task(id) => match self.tasks.iter_mut().find(|t| t.id == *id) {
                         Some(t) => (&mut t.warned, &mut t.overdue),
                         None => return,

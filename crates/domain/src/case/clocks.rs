@@ -9,7 +9,12 @@ use super::*;
 pub enum ClockTarget {
     Case,
     Task(TaskId),
+    /// A decided result not yet collected: the applicant is reminded once (云提醒).
+    Collection,
 }
+
+/// Working days a decided result may wait before its applicant is reminded to collect it.
+pub const COLLECTION_REMINDER_DAYS: u32 = 3;
 
 /// A durable timer the store should hold for a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +25,16 @@ pub struct TimerSpec {
 }
 
 impl Case {
+    /// When a decided result that is still waiting to be collected is reminded of: nine in the
+    /// morning, `COLLECTION_REMINDER_DAYS` working days after the decision.
+    pub fn collection_reminder_at(&self, calendar: &WorkingCalendar) -> Option<Timestamp> {
+        let decided = calendar.local_date(self.decided_at?);
+        let day = calendar
+            .add_working_days(decided, COLLECTION_REMINDER_DAYS)?
+            .value;
+        Some(calendar.start_of_day(day).plus_millis(9 * 3_600_000))
+    }
+
     /// The promised-limit clock, from acceptance.
     pub fn clock(&self) -> Option<Clock> {
         Some(Clock {
@@ -71,6 +86,16 @@ impl Case {
     /// has not yet been marked. The store replaces a case's timers with these on every commit.
     pub fn timers(&self, calendar: &WorkingCalendar, policy: ClockPolicy) -> Vec<TimerSpec> {
         let mut out = Vec::new();
+        if self.status == CaseStatus::Decided
+            && !self.collection_reminded
+            && let Some(at) = self.collection_reminder_at(calendar)
+        {
+            out.push(TimerSpec {
+                target: ClockTarget::Collection,
+                alarm: Alarm::Warning,
+                fire_at: at,
+            });
+        }
         if self.status != CaseStatus::InReview {
             return out;
         }
@@ -123,6 +148,17 @@ impl Case {
 
 impl<'a> Run<'_, 'a> {
     pub(super) fn check_clock(&mut self, target: ClockTarget, alarm: Alarm) {
+        if target == ClockTarget::Collection {
+            // Never early, never twice, and only while the result still waits.
+            let due = self.case.collection_reminder_at(self.ctx.calendar);
+            if self.case.status == CaseStatus::Decided
+                && !self.case.collection_reminded
+                && due.is_some_and(|d| self.ctx.now >= d)
+            {
+                self.emit(Event::CollectionReminded);
+            }
+            return;
+        }
         if self.case.status != CaseStatus::InReview {
             return;
         }
@@ -135,6 +171,7 @@ impl<'a> Run<'_, 'a> {
                 Some(t) if t.is_open() => (self.case.task_clock(t), t.warned, t.overdue),
                 _ => return,
             },
+            ClockTarget::Collection => return,
         };
         let Ok(reading) = clock.read(self.ctx.calendar, self.ctx.policy, self.ctx.now) else {
             return;

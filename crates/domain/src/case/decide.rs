@@ -219,6 +219,7 @@ impl Case {
             rating: None,
             warned: false,
             overdue: false,
+            collection_reminded: false,
             version: 0,
         })
     }

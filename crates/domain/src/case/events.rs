@@ -108,6 +108,8 @@ pub enum Event {
         target: ClockTarget,
         alarm: Alarm,
     },
+    /// The applicant was reminded that the result waits to be collected (云提醒).
+    CollectionReminded,
 }
 
 impl Event {
@@ -137,6 +139,7 @@ impl Event {
             Event::Withdrawn { .. } => "withdrawn",
             Event::Rated { .. } => "rated",
             Event::Alarmed { .. } => "alarmed",
+            Event::CollectionReminded => "collection_reminded",
         }
     }
 

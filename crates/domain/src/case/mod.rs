@@ -38,7 +38,7 @@ use crate::values::{ApplicantId, CaseNumber, Code, FileRef, Mobile};
 
 pub use crate::timer::Alarm;
 pub use available::Available;
-pub use clocks::{ClockTarget, TimerSpec};
+pub use clocks::{COLLECTION_REMINDER_DAYS, ClockTarget, TimerSpec};
 pub use commands::{CaseCommandKind, CaseError, Command, Context, SubjectRef, Submission};
 use commands::{invalid, now_illegal};
 pub use events::{Entry, Event};

@@ -287,6 +287,9 @@ pub struct Case {
     pub rating: Option<Rating>,
     pub warned: bool,
     pub overdue: bool,
+    /// The applicant was reminded that the decided result waits to be collected.
+    #[serde(default)]
+    pub collection_reminded: bool,
     /// Bumped by the store on every commit; the optimistic-concurrency check.
     pub version: u64,
 }

@@ -9,6 +9,6 @@ pub mod types;
 pub use identifier::{CertificateId, IdError};
 pub use model::{
     Certificate, CertificateCommand, CertificateEntry, CertificateError, CertificateEvent, CertificateStatus,
-    Content,
+    Content, Reminders,
 };
 pub use types::{CertificateType, HolderKind, SharedRecord, TypeField, TypeKind};

@@ -117,6 +117,64 @@ pub struct Certificate {
     /// Uses so far (each is a journal entry with its reason).
     #[serde(default)]
     pub uses: u64,
+    /// Its holder is reminded before it expires (licences; not data records, which their provider
+    /// renews) and, for a business licence, of the annual report.
+    #[serde(default)]
+    pub reminders: Reminders,
+}
+
+/// What onego reminds a holder of (云提醒), and what it already did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Reminders {
+    /// Remind before the end of validity, this many days ahead, each once (e.g. 90, 30, 7).
+    #[serde(default)]
+    pub before_expiry: Vec<u32>,
+    /// Remind of the annual report (企业年报, due 30 June each year).
+    #[serde(default)]
+    pub annual_report: bool,
+    /// The smallest number of days ahead already reminded of.
+    #[serde(default)]
+    pub expiry_reminded: Option<u32>,
+    /// The last year whose annual report was reminded of.
+    #[serde(default)]
+    pub annual_reminded: Option<i32>,
+    /// The application that renews it (延续 / 换证), offered with the reminder.
+    #[serde(default)]
+    pub renewal_item: Option<String>,
+}
+
+/// The day of the year the annual report reminder goes out: a month before the 30 June deadline.
+pub const ANNUAL_REPORT_REMINDER: (u32, u32) = (6, 1);
+
+impl Reminders {
+    /// The next expiry reminder still to send for a certificate valid to `until`: the number of days
+    /// ahead and the day to send it. Thresholds already passed collapse into the nearest one.
+    pub fn next_expiry(&self, until: NaiveDate) -> Option<(u32, NaiveDate)> {
+        let mut pending: Vec<u32> = self
+            .before_expiry
+            .iter()
+            .copied()
+            .filter(|d| self.expiry_reminded.is_none_or(|r| *d < r))
+            .collect();
+        pending.sort_unstable_by(|a, b| b.cmp(a));
+        let days = *pending.first()?;
+        Some((days, until - chrono::Days::new(u64::from(days))))
+    }
+
+    /// The year of the next annual report reminder for a certificate issued on `issued`: the year
+    /// after its issue (the first report covers the year of registration), then every year.
+    pub fn next_annual(&self, issued: NaiveDate) -> Option<(i32, NaiveDate)> {
+        if !self.annual_report {
+            return None;
+        }
+        use chrono::Datelike;
+        let year = self
+            .annual_reminded
+            .map_or(issued.year() + 1, |y| y + 1)
+            .max(issued.year() + 1);
+        let (m, d) = ANNUAL_REPORT_REMINDER;
+        Some((year, NaiveDate::from_ymd_opt(year, m, d)?))
+    }
 }
 
 /// One journal entry of a certificate.
@@ -138,6 +196,15 @@ pub enum CertificateEvent {
         reason: String,
         case_id: Option<i64>,
     },
+    /// The holder was reminded that it ends on `until`, `days` days ahead (云提醒).
+    ExpiryReminded {
+        days: u32,
+        until: NaiveDate,
+    },
+    /// The holder was reminded of the annual report of `year` (for the year before).
+    AnnualReportReminded {
+        year: i32,
+    },
     Suspended {
         reason: String,
     },
@@ -157,6 +224,8 @@ impl CertificateEvent {
         match self {
             CertificateEvent::Issued => "issue",
             CertificateEvent::Used { .. } => "use",
+            CertificateEvent::ExpiryReminded { .. } => "remind_expiry",
+            CertificateEvent::AnnualReportReminded { .. } => "remind_annual_report",
             CertificateEvent::Suspended { .. } => "suspend",
             CertificateEvent::Reinstated { .. } => "reinstate",
             CertificateEvent::Revoked { .. } => "revoke",
@@ -171,7 +240,10 @@ impl CertificateEvent {
             | CertificateEvent::Suspended { reason }
             | CertificateEvent::Reinstated { reason }
             | CertificateEvent::Revoked { reason } => Some(reason),
-            CertificateEvent::Issued | CertificateEvent::Expired => None,
+            CertificateEvent::Issued
+            | CertificateEvent::Expired
+            | CertificateEvent::ExpiryReminded { .. }
+            | CertificateEvent::AnnualReportReminded { .. } => None,
         }
     }
 }
@@ -197,6 +269,8 @@ pub enum CertificateCommand {
     },
     /// Its validity has ended (onego's own timer; never sent by a person).
     Expire,
+    /// Remind the holder of what is due (onego's own timer): the end of validity, the annual report.
+    Remind,
 }
 
 /// Why a command on a certificate is refused.
@@ -280,6 +354,7 @@ impl Certificate {
             case_id,
             issued_at: at,
             uses: 0,
+            reminders: Reminders::default(),
         };
         let entry = CertificateEntry {
             at,
@@ -403,6 +478,45 @@ impl Certificate {
                 }
                 entry(CertificateEvent::Revoked { reason: r })
             }
+            CertificateCommand::Remind => {
+                if actor.role != Role::System {
+                    return Err(CertificateError::SystemOnly);
+                }
+                let mut out = Vec::new();
+                if self.status == CertificateStatus::Valid
+                    && let Some(until) = self.content.valid_until
+                    && let Some((_, from)) = self.reminders.next_expiry(until)
+                    && today >= from
+                    && today <= until
+                {
+                    // Thresholds passed meanwhile collapse into the nearest one ahead.
+                    let left = (until - today).num_days().max(0) as u32;
+                    let days = self
+                        .reminders
+                        .before_expiry
+                        .iter()
+                        .copied()
+                        .filter(|d| *d >= left)
+                        .min()
+                        .unwrap_or(left);
+                    out.push(CertificateEntry {
+                        at,
+                        actor: actor.clone(),
+                        event: CertificateEvent::ExpiryReminded { days, until },
+                    });
+                }
+                if self.status == CertificateStatus::Valid
+                    && let Some((year, from)) = self.reminders.next_annual(self.content.issued_on)
+                    && today >= from
+                {
+                    out.push(CertificateEntry {
+                        at,
+                        actor: actor.clone(),
+                        event: CertificateEvent::AnnualReportReminded { year },
+                    });
+                }
+                Ok(out)
+            }
             CertificateCommand::Expire => {
                 if actor.role != Role::System {
                     return Err(CertificateError::SystemOnly);
@@ -427,6 +541,8 @@ impl Certificate {
         match &e.event {
             CertificateEvent::Issued => self.status = CertificateStatus::Valid,
             CertificateEvent::Used { .. } => self.uses += 1,
+            CertificateEvent::ExpiryReminded { days, .. } => self.reminders.expiry_reminded = Some(*days),
+            CertificateEvent::AnnualReportReminded { year } => self.reminders.annual_reminded = Some(*year),
             CertificateEvent::Suspended { .. } => self.status = CertificateStatus::Suspended,
             CertificateEvent::Reinstated { .. } => self.status = CertificateStatus::Valid,
             CertificateEvent::Revoked { .. } => self.status = CertificateStatus::Revoked,

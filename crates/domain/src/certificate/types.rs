@@ -69,6 +69,34 @@ pub struct CertificateType {
     pub validity_years: Option<u32>,
     #[serde(default)]
     pub fields: Vec<TypeField>,
+    /// Days before the end of validity its holder is reminded (云提醒); licences only.
+    #[serde(default = "default_reminders")]
+    pub remind_before: Vec<u32>,
+    /// Its holder files an annual report (企业年报) and is reminded of it.
+    #[serde(default)]
+    pub annual_report: bool,
+    /// The item that renews it (延续, 换证), offered with the reminder.
+    #[serde(default)]
+    pub renewal_item: Option<String>,
+}
+
+fn default_reminders() -> Vec<u32> {
+    vec![90, 30, 7]
+}
+
+impl CertificateType {
+    /// What onego reminds a holder of this type's certificates of.
+    pub fn reminders(&self) -> crate::certificate::Reminders {
+        crate::certificate::Reminders {
+            before_expiry: match self.kind {
+                TypeKind::Licence => self.remind_before.clone(),
+                TypeKind::DataSet => vec![],
+            },
+            annual_report: self.annual_report,
+            renewal_item: self.renewal_item.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 /// Why a certificate type is refused.

@@ -81,6 +81,9 @@ pub struct NotificationRow {
     pub supervisors: bool,
     /// Sent even in quiet hours (an enterprise whistle, an emergency request).
     pub urgent: bool,
+    /// A certificate's holder, by their ID or 统一社会信用代码: reaches every account of that holder
+    /// (found when the notice is written).
+    pub holder: Option<String>,
 }
 
 /// Rows that belong to an aggregate in a table of their own, inserted with its write (a case's items,

@@ -285,18 +285,40 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
         timers,
     )?;
 
-    let notes: Vec<Vec<Value>> = ok()
-        .flat_map(|w| {
-            w.notifications.iter().map(move |n| {
-                vec![
-                    n.user_id.into(),
-                    n.department.clone().into(),
-                    Value::Int(w.id),
-                    n.kind.clone().into(),
-                    n.text.clone().into(),
-                    Value::Int(n.created_at),
-                ]
-            })
+    // A notice to a certificate's holder reaches each of the holder's accounts.
+    let mut resolved: Vec<(i64, NotificationRow)> = Vec::new();
+    for w in ok() {
+        for n in &w.notifications {
+            match (&n.holder, n.user_id) {
+                (Some(holder), None) => {
+                    for r in conn.query(
+                        "SELECT id FROM users WHERE applicant_key = $1 AND disabled = 0",
+                        &[holder.as_str().into()],
+                    )? {
+                        resolved.push((
+                            w.id,
+                            NotificationRow {
+                                user_id: Some(r.int(0)?),
+                                ..n.clone()
+                            },
+                        ));
+                    }
+                }
+                _ => resolved.push((w.id, n.clone())),
+            }
+        }
+    }
+    let notes: Vec<Vec<Value>> = resolved
+        .iter()
+        .map(|(id, n)| {
+            vec![
+                n.user_id.into(),
+                n.department.clone().into(),
+                Value::Int(*id),
+                n.kind.clone().into(),
+                n.text.clone().into(),
+                Value::Int(n.created_at),
+            ]
         })
         .collect();
     insert_many(
@@ -313,9 +335,7 @@ pub fn write_batch(conn: &mut dyn Conn, writes: &[Write]) -> Result<Vec<Result<(
         notes,
     )?;
     // The same notices, for every further channel their recipients chose: in this transaction.
-    let notices: Vec<(i64, &NotificationRow)> = ok()
-        .flat_map(|w| w.notifications.iter().map(move |n| (w.id, n)))
-        .collect();
+    let notices: Vec<(i64, &NotificationRow)> = resolved.iter().map(|(id, n)| (*id, n)).collect();
     crate::outbox::expand(conn, &notices)?;
     Ok(results)
 }

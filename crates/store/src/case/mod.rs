@@ -161,12 +161,16 @@ pub fn target_key(t: ClockTarget) -> String {
     match t {
         ClockTarget::Case => "case".to_owned(),
         ClockTarget::Task(id) => format!("task:{id}"),
+        ClockTarget::Collection => "collection".to_owned(),
     }
 }
 
 pub fn parse_target(s: &str) -> Option<ClockTarget> {
     if s == "case" {
         return Some(ClockTarget::Case);
+    }
+    if s == "collection" {
+        return Some(ClockTarget::Collection);
     }
     s.strip_prefix("task:")
         .and_then(|n| n.parse().ok())
@@ -375,6 +379,7 @@ fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<Notifica
                         Some(t) => (t.department.to_string(), format!("环节“{}”", t.name)),
                         None => continue,
                     },
+                    ClockTarget::Collection => continue,
                 };
                 out.push(NotificationRow {
                     department: Some(department),
@@ -425,6 +430,16 @@ fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<Notifica
                     "supplement",
                     format!("{} {}：请补正材料：{}", case.number, case.title, names.join("、")),
                     base(&[("materials", names.join("、"))]),
+                ));
+            }
+            Event::CollectionReminded => {
+                out.push(to_applicant(
+                    "result_waiting",
+                    format!(
+                        "{} {}：办理结果已出，等待领取。可到窗口领取，或在“我的办件”选择邮寄、电子送达",
+                        case.number, case.title
+                    ),
+                    base(&[]),
                 ));
             }
             Event::NotAccepted { reason } => {

@@ -29,19 +29,97 @@ pub const CERTIFICATE_COLUMNS: &[&str] = &[
 /// The timer target of a certificate's end of validity.
 pub const EXPIRY_TARGET: &str = "certificate:expire";
 
-/// The expiry timer: at the start of the day after the last valid day, while it can still expire.
+/// The timer target of a certificate's reminders (云提醒).
+pub const REMIND_TARGET: &str = "certificate:remind";
+
+/// The expiry timer (at the start of the day after the last valid day, while it can still expire),
+/// and the next reminder's (nine in the morning of its day: before expiry, or of the annual report).
 pub fn timer_rows(c: &Certificate, env: Env<'_>) -> Vec<TimerRow> {
-    match (c.status, c.content.valid_until) {
-        (CertificateStatus::Valid | CertificateStatus::Suspended, Some(last)) => {
-            let after = last.succ_opt().unwrap_or(last);
-            vec![TimerRow {
-                target: EXPIRY_TARGET.to_owned(),
-                alarm: Alarm::Overdue.as_str().to_owned(),
-                fire_at: env.calendar.start_of_day(after).as_millis(),
-            }]
-        }
-        _ => vec![],
+    let mut out = Vec::new();
+    if let (CertificateStatus::Valid | CertificateStatus::Suspended, Some(last)) =
+        (c.status, c.content.valid_until)
+    {
+        let after = last.succ_opt().unwrap_or(last);
+        out.push(TimerRow {
+            target: EXPIRY_TARGET.to_owned(),
+            alarm: Alarm::Overdue.as_str().to_owned(),
+            fire_at: env.calendar.start_of_day(after).as_millis(),
+        });
     }
+    if c.status == CertificateStatus::Valid {
+        let expiry = c
+            .content
+            .valid_until
+            .and_then(|until| c.reminders.next_expiry(until))
+            .map(|(_, day)| day);
+        let annual = c.reminders.next_annual(c.content.issued_on).map(|(_, day)| day);
+        if let Some(day) = [expiry, annual].into_iter().flatten().min() {
+            out.push(TimerRow {
+                target: REMIND_TARGET.to_owned(),
+                alarm: Alarm::Warning.as_str().to_owned(),
+                fire_at: env.calendar.start_of_day(day).as_millis() + 9 * 3_600_000,
+            });
+        }
+    }
+    out
+}
+
+/// The notices a certificate's reminders send its holder, each with the way to renew.
+fn notifications(c: &Certificate, entries: &[CertificateEntry], now: Timestamp) -> Vec<NotificationRow> {
+    let k = &c.content;
+    let renew = c.reminders.renewal_item.as_ref().map_or_else(
+        || format!("/certificates/{}", c.id),
+        |item| format!("/apply/item/{item}"),
+    );
+    let mut out = Vec::new();
+    for e in entries {
+        let (kind, text, extra) = match &e.event {
+            onego_domain::certificate::CertificateEvent::ExpiryReminded { days, until } => (
+                "certificate_expiring",
+                format!(
+                    "您的{}（编号 {}）将于 {} 到期（{} 天内）。请及时办理延续或换证",
+                    k.type_name,
+                    k.number,
+                    until.format("%Y年%m月%d日"),
+                    days
+                ),
+                vec![
+                    ("until".to_owned(), until.format("%Y年%m月%d日").to_string()),
+                    ("until_en".to_owned(), until.format("%-d %B %Y").to_string()),
+                    ("days".to_owned(), days.to_string()),
+                ],
+            ),
+            onego_domain::certificate::CertificateEvent::AnnualReportReminded { year } => (
+                "annual_report_due",
+                format!(
+                    "{}：请于 {year} 年 6 月 30 日前报送 {} 年度报告（企业年报）",
+                    k.holder_name,
+                    year - 1
+                ),
+                vec![
+                    ("year".to_owned(), (year - 1).to_string()),
+                    ("deadline".to_owned(), format!("{year}年6月30日")),
+                    ("deadline_en".to_owned(), format!("30 June {year}")),
+                ],
+            ),
+            _ => continue,
+        };
+        let mut params = vec![
+            ("number".to_owned(), k.number.clone()),
+            ("title".to_owned(), k.type_name.clone()),
+            ("link".to_owned(), renew.clone()),
+        ];
+        params.extend(extra);
+        out.push(NotificationRow {
+            holder: Some(c.holder.as_str().to_owned()),
+            kind: kind.to_owned(),
+            text,
+            created_at: now.as_millis(),
+            params,
+            ..Default::default()
+        });
+    }
+    out
 }
 
 impl Aggregate for Certificate {
@@ -90,9 +168,8 @@ impl Aggregate for Certificate {
             timers: timer_rows(self, env),
         }
     }
-    fn notifications(&self, _entries: &[CertificateEntry], _now: Timestamp) -> Vec<NotificationRow> {
-        // Reminders before expiry and notices of suspension reach the holder through 云提醒 (next step).
-        vec![]
+    fn notifications(&self, entries: &[CertificateEntry], now: Timestamp) -> Vec<NotificationRow> {
+        notifications(self, entries, now)
     }
     fn side_rows(
         &self,

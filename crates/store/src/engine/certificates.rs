@@ -144,6 +144,10 @@ impl Engine {
         )
         .map_err(|e| EngineError::Configuration(e.to_string()))?;
         cert.version = 1;
+        // What its holder is reminded of comes with its type (none for a type the catalog lacks).
+        if let Some(t) = self.catalog().certificate_type(&cert.content.type_code) {
+            cert.reminders = t.reminders();
+        }
         Ok((cert, vec![entry]))
     }
 

@@ -70,8 +70,12 @@ impl Engine {
     /// Checks the clock a timer names, on the kind of work its target says.
     async fn fire(&self, t: &DueTimer, now: Timestamp) -> Result<Fired, EngineError> {
         let system = Actor::system();
-        if t.target == crate::certificate::EXPIRY_TARGET {
-            let cmd = onego_domain::certificate::CertificateCommand::Expire;
+        if t.target == crate::certificate::EXPIRY_TARGET || t.target == crate::certificate::REMIND_TARGET {
+            let cmd = if t.target == crate::certificate::EXPIRY_TARGET {
+                onego_domain::certificate::CertificateCommand::Expire
+            } else {
+                onego_domain::certificate::CertificateCommand::Remind
+            };
             let out = self.run_certificate(&system, t.aggregate_id, &cmd, now).await?;
             return Ok(if out.entries.is_empty() {
                 Fired::Nothing {

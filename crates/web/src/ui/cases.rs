@@ -275,6 +275,7 @@ pub(crate) fn action_label(page: &Page, action: &str, data: &serde_json::Value) 
         "delivered" => tr("结果送达", "Result delivered"),
         "withdrawn" => tr("申请人撤回", "Withdrawn"),
         "rated" => tr("好差评", "Rated"),
+        "collection_reminded" => tr("提醒领取结果", "Reminded to collect the result"),
         "alarmed" => {
             if data.get("alarm").and_then(|v| v.as_str()) == Some("overdue") {
                 tr("红牌：已超期", "Red card: overdue")

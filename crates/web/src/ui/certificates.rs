@@ -29,9 +29,16 @@ fn date(d: chrono::NaiveDate) -> String {
 }
 
 /// The content as the holder or the issuer reads it (the holder in full).
-fn full_view(page: &Page, c: &Certificate) -> minijinja::Value {
+fn full_view(page: &Page, c: &Certificate, today: chrono::NaiveDate) -> minijinja::Value {
     let k = &c.content;
+    // Renewal is offered from the first reminder on, and once it has ended.
+    let due = match (k.valid_until, c.reminders.before_expiry.iter().max()) {
+        (Some(until), Some(ahead)) => until - chrono::Days::new(u64::from(*ahead)) <= today,
+        _ => false,
+    } || c.status == CertificateStatus::Expired;
+    let renew = c.reminders.renewal_item.clone().filter(|_| due);
     context! {
+        renew => renew,
         id => c.id, identifier => k.identifier.clone(), type_name => k.type_name.clone(), number => k.number.clone(),
         holder_name => k.holder_name.clone(), holder_code => k.holder_code.clone(),
         issuer_name => k.issuer_name.clone(), issued_on => date(k.issued_on), valid_from => date(k.valid_from),
@@ -50,6 +57,8 @@ fn action_words(page: &Page, action: &str) -> String {
         "reinstate" => ("恢复", "reinstated"),
         "revoke" => ("注销", "revoked"),
         "expire" => ("到期", "expired"),
+        "remind_expiry" => ("到期提醒", "reminded of expiry"),
+        "remind_annual_report" => ("年报提醒", "reminded of the annual report"),
         _ => ("其他", "other"),
     };
     page.tr(zh, en)
@@ -122,7 +131,7 @@ pub async fn mine(State(state): State<AppState>, page: Page) -> PageResult {
         &page,
         "certificates.html",
         StatusCode::OK,
-        context! { certificates => list.iter().map(|c| full_view(&page, c)).collect::<Vec<_>>() },
+        context! { certificates => list.iter().map(|c| full_view(&page, c, state.engine.calendar().local_date(crate::ui::view::now()))).collect::<Vec<_>>() },
     ))
 }
 
@@ -215,7 +224,7 @@ async fn certificate_page(
         page,
         "certificate.html",
         status,
-        context! { c => full_view(page, c), log => log, actions => actions, error => error, done => done },
+        context! { c => full_view(page, c, state.engine.calendar().local_date(crate::ui::view::now())), log => log, actions => actions, error => error, done => done },
     ))
 }
 

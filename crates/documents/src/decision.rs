@@ -10,7 +10,7 @@ use crate::pdf::{A4, Document, Page};
 /// What a decision letter says.
 #[derive(Debug, Clone)]
 pub struct Decision {
-    /// approved, refused or partial.
+    /// approved, refused, partial or not_accepted.
     pub outcome: String,
     /// 办件编号.
     pub case_number: String,
@@ -42,6 +42,7 @@ pub fn decision_pdf(d: &Decision) -> Result<Vec<u8>, String> {
     let (title_zh, title_en) = match d.outcome.as_str() {
         "approved" => ("准予行政许可决定书", "Decision to grant"),
         "refused" => ("不予行政许可决定书", "Decision to refuse"),
+        "not_accepted" => ("不予受理决定书", "Decision not to accept"),
         _ => ("部分准予行政许可决定书", "Decision granting in part"),
     };
     let mut page = Page::new();

@@ -28,6 +28,17 @@ pub enum ItemKind {
     PublicService,
 }
 
+impl ItemKind {
+    /// How long a decided case of this kind is kept in the archive, in years: licences and
+    /// adjudications 30 (长期), everything else 10 (短期 is longer than any appeal or review period).
+    pub fn retention_years(self) -> u32 {
+        match self {
+            ItemKind::Licensing | ItemKind::Adjudication => 30,
+            _ => 10,
+        }
+    }
+}
+
 /// 即办件 (done on the spot) or 承诺件 (done within the promised limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -159,6 +159,7 @@ labels!(CaseCommandKind {
     CaseCommandKind::Withdraw => ("撤回", "Withdraw"),
     CaseCommandKind::Rate => ("评价", "Rate"),
     CaseCommandKind::CheckClock => ("时限检查", "Clock check"),
+    CaseCommandKind::ConsultArchive => ("调阅档案", "Look up the archive"),
 });
 
 labels!(ItemKind {

@@ -256,6 +256,19 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
                 ))
             }
         }
+        K::ConsultArchive => {
+            // The departments that decided it look up their own items' archives; the applicant reads
+            // their own without a lookup.
+            if matches!(actor.role, Role::Approver | Role::Supervisor) && department_involved(actor, case) {
+                Ok(())
+            } else {
+                deny(Msg::new(
+                    "archive_by_department",
+                    "只有办理该事项的部门才能调阅其档案",
+                    "only the departments that handled the case look up its archive",
+                ))
+            }
+        }
         K::Rate => {
             if own {
                 Ok(())

@@ -103,7 +103,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         api::tickets::create_ticket, api::tickets::list_tickets, api::tickets::get_ticket, api::tickets::act_on_ticket,
         api::tickets::suggest, api::tickets::rates, api::tickets::categories,
         api::certificates::verify, api::certificates::mine, api::certificates::get_one, api::certificates::command,
-        api::certificates::import_shared_data, api::certificates::pdf,
+        api::certificates::import_shared_data, api::certificates::pdf, api::cases::decision_letter_pdf,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
@@ -300,6 +300,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tokens/{id}", axum::routing::delete(api::tokens::revoke_token))
         .route("/cases", post(api::create_case).get(api::list_cases))
+        .route(
+            "/cases/{id}/decision-letter",
+            get(api::cases::decision_letter_pdf),
+        )
         .route("/cases/{id}", get(api::get_case))
         .route("/cases/{id}/commands", post(api::act))
         .route("/cases/{id}/verify", get(api::verify))
@@ -400,6 +404,10 @@ pub fn router(state: AppState) -> Router {
         .route("/certificates/{id}", get(ui::certificates::one))
         .route("/certificates/{id}/act", post(ui::certificates::act))
         .route("/certificates/{id}/pdf", get(ui::certificates::pdf))
+        .route("/archive", get(ui::archive::archive))
+        .route("/archive/{id}", get(ui::archive::record))
+        .route("/archive/{id}/consult", post(ui::archive::consult))
+        .route("/cases/{id}/decision.pdf", get(ui::archive::decision_pdf))
         .route(
             "/me/notifications",
             get(ui::notifications::notifications).post(ui::notifications::save),

@@ -132,6 +132,8 @@ impl Case {
                 });
             }
             Event::CollectionReminded => self.collection_reminded = true,
+            // A lookup changes nothing in the case; it is its journal's record.
+            Event::ArchiveConsulted { .. } => {}
             Event::Alarmed { target, alarm } => {
                 let (warned, overdue) = match target {
                     ClockTarget::Case => (&mut self.warned, &mut self.overdue),

@@ -45,6 +45,7 @@ impl Case {
             K::GrantExtension | K::DenyExtension => reviewing,
             K::StartSpecialProcedure => reviewing && self.special.is_none(),
             K::EndSpecialProcedure => self.special.is_some(),
+            K::ConsultArchive => self.decided_at.is_some(),
             K::Act | K::CheckClock => false,
         };
         Available {

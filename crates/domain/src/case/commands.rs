@@ -110,6 +110,10 @@ pub enum Command {
         target: ClockTarget,
         alarm: Alarm,
     },
+    /// A department looks up a decided case in the archive (云查档), saying why (查档事由).
+    ConsultArchive {
+        reason: String,
+    },
 }
 
 impl Command {
@@ -142,6 +146,7 @@ impl Command {
             Command::Withdraw { .. } => K::Withdraw,
             Command::Rate { .. } => K::Rate,
             Command::CheckClock { .. } => K::CheckClock,
+            Command::ConsultArchive { .. } => K::ConsultArchive,
         }
     }
 }
@@ -164,6 +169,7 @@ pub enum CaseCommandKind {
     Withdraw,
     Rate,
     CheckClock,
+    ConsultArchive,
 }
 
 impl CaseCommandKind {
@@ -185,6 +191,7 @@ impl CaseCommandKind {
             K::Withdraw => "withdraw",
             K::Rate => "rate",
             K::CheckClock => "check_clock",
+            K::ConsultArchive => "consult_archive",
         }
     }
 }

@@ -667,6 +667,30 @@ impl<'a> Run<'_, 'a> {
                 self.check_clock(*target, *alarm);
                 Ok(())
             }
+            Command::ConsultArchive { reason } => {
+                if self.case.decided_at.is_none() {
+                    return now_illegal(Msg::new(
+                        "not_archived",
+                        "该办件尚未办结，还不在档案中；请在办件页面查看",
+                        "the case is not decided yet, so it is not in the archive; open it as a case",
+                    ));
+                }
+                let reason = reason.trim();
+                if reason.is_empty() || reason.chars().count() > 200 {
+                    return invalid(
+                        Msg::new(
+                            "archive_reason",
+                            "请填写查档事由（不超过200字），查档记录将留存备查",
+                            "give the reason for the lookup (at most 200 characters); every lookup is recorded",
+                        )
+                        .at("reason"),
+                    );
+                }
+                self.emit(Event::ArchiveConsulted {
+                    reason: reason.to_owned(),
+                });
+                Ok(())
+            }
         }
     }
 

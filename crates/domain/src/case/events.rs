@@ -110,6 +110,10 @@ pub enum Event {
     },
     /// The applicant was reminded that the result waits to be collected (云提醒).
     CollectionReminded,
+    /// A department looked the case up in the archive, and why.
+    ArchiveConsulted {
+        reason: String,
+    },
 }
 
 impl Event {
@@ -140,6 +144,7 @@ impl Event {
             Event::Rated { .. } => "rated",
             Event::Alarmed { .. } => "alarmed",
             Event::CollectionReminded => "collection_reminded",
+            Event::ArchiveConsulted { .. } => "archive_consulted",
         }
     }
 
@@ -150,7 +155,8 @@ impl Event {
             Event::NotAccepted { reason }
             | Event::Decided { reason, .. }
             | Event::SpecialProcedureStarted { reason, .. }
-            | Event::Withdrawn { reason } => reason,
+            | Event::Withdrawn { reason }
+            | Event::ArchiveConsulted { reason } => reason,
             Event::SupplementRequested { request } => &request.note,
             Event::SpecialProcedureEnded { result } => result,
             Event::ExtensionGranted { extension } => &extension.reason,

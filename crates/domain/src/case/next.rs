@@ -76,6 +76,11 @@ impl CaseCommandKind {
             K::Withdraw => ("done_withdraw", "申请已撤回。", "The application is withdrawn."),
             K::Rate => ("done_rate", "感谢您的评价。", "Thank you for your rating."),
             K::CheckClock => ("done_check_clock", "已检查时限。", "The clock is checked."),
+            K::ConsultArchive => (
+                "done_consult_archive",
+                "查档已记录，可查看档案材料。",
+                "The lookup is recorded; the record's documents are open to you.",
+            ),
         };
         Msg::new(code, zh, en)
     }

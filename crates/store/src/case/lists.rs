@@ -26,6 +26,8 @@ pub struct CaseFilter {
     /// Keyset paging: only cases listed after this one (submitted_at, id), newest first.
     pub before: Option<(i64, i64)>,
     pub overdue: Option<bool>,
+    /// The archive (云查档): only cases with a decision (decided, delivered, or not accepted).
+    pub archived: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -42,6 +44,7 @@ impl CaseFilter {
             item_code: None,
             applicant_key: None,
             text: None,
+            archived: false,
             before: None,
             overdue: None,
             limit,
@@ -110,6 +113,9 @@ fn filter_of(f: &CaseFilter) -> Filter {
     }
     if let Some(o) = f.overdue {
         w.add("overdue = {p}", o.into());
+    }
+    if f.archived {
+        w.add_all("decided_at IS NOT NULL", vec![]);
     }
     w.number_or_words("title", f.text.as_deref());
     w.before("submitted_at", f.before);

@@ -227,3 +227,14 @@ pub fn of_holder(
     .map(|r| Ok(serde_json::from_str(&r.text(0)?)?))
     .collect()
 }
+
+/// The certificates a case's decision issued.
+pub fn of_case(conn: &mut dyn crate::sql::Conn, case_id: i64) -> Result<Vec<Certificate>, crate::StoreError> {
+    conn.query(
+        "SELECT state FROM certificates WHERE case_id = $1 ORDER BY id",
+        &[Value::Int(case_id)],
+    )?
+    .iter()
+    .map(|r| Ok(serde_json::from_str(&r.text(0)?)?))
+    .collect()
+}

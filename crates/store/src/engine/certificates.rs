@@ -332,6 +332,21 @@ impl Engine {
         }
     }
 
+    /// The certificates a case's decision issued, those of them `actor` may see (the case itself must
+    /// be one they may see).
+    pub async fn certificates_of_case(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+    ) -> Result<Vec<Certificate>, EngineError> {
+        self.view::<onego_domain::case::Case>(actor, case_id).await?;
+        let all = self
+            .store
+            .read(move |c| crate::certificate::of_case(c, case_id))
+            .await?;
+        Ok(all.into_iter().filter(|c| c.visible_to(actor)).collect())
+    }
+
     /// A certificate as `actor` may see it.
     pub async fn certificate(&self, actor: &Actor, id: i64) -> Result<Arc<Stored<Certificate>>, EngineError> {
         self.view::<Certificate>(actor, id).await

@@ -510,3 +510,115 @@ pub async fn list_cases(
             .collect(),
     ))
 }
+
+/// The decision letter of a decided case as a PDF (准予 / 不予许可决定书, or 不予受理决定书): its
+/// applicant, and the departments that handled it after recording a lookup in the archive.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/decision-letter", tag = "cases",
+    params(("id" = String, Path, description = "case id or 20-digit case number")),
+    responses((status = 200, content_type = "application/pdf", description = "the decision letter"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decision_letter_pdf(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let id = resolve_id(&state, &id).await?;
+    let bytes = decision_letter(&state, &auth.actor, &headers, id).await?;
+    let number = state.engine.case(&auth.actor, id).await?.value.number.to_string();
+    Ok(crate::api::certificates::pdf_download(
+        bytes,
+        &format!("决定书-{number}.pdf"),
+        &format!("decision-{number}.pdf"),
+    ))
+}
+
+/// How long a department member's archive lookup opens a decided case's documents.
+pub(crate) const LOOKUP_MILLIS: i64 = 8 * 3_600_000;
+
+/// The decision letter's PDF.
+pub(crate) async fn decision_letter(
+    state: &AppState,
+    actor: &onego_domain::org::Actor,
+    headers: &axum::http::HeaderMap,
+    id: i64,
+) -> ApiResult<Vec<u8>> {
+    let stored = state.engine.case(actor, id).await?;
+    let case = stored.value.clone();
+    let Some(decided_at) = case.decided_at else {
+        return Err(ApiError::conflict(onego_domain::messages::Msg::new(
+            "not_decided",
+            "该办件尚未作出决定，还没有决定书",
+            "the case is not decided yet, so there is no decision letter",
+        )));
+    };
+    if matches!(actor.role, Role::Approver | Role::Supervisor) {
+        let since = now().as_millis() - LOOKUP_MILLIS;
+        let journal = state
+            .engine
+            .timeline::<onego_domain::case::Case>(actor, id)
+            .await?;
+        let looked = journal
+            .iter()
+            .any(|j| j.action == "archive_consulted" && j.actor_id == actor.user_id && j.at >= since);
+        if !looked {
+            return Err(ApiError::forbidden(onego_domain::messages::Msg::new(
+                "archive_lookup_first",
+                "调阅决定书前，请先在“档案查询”中填写查档事由",
+                "look the case up in the archive first, saying why (consult_archive)",
+            )));
+        }
+    }
+    let calendar = state.engine.calendar();
+    let outcome = match case.outcome {
+        Some(o) => o.as_str().to_owned(),
+        None => "not_accepted".to_owned(),
+    };
+    let items = case
+        .flows
+        .iter()
+        .map(|f| {
+            let result = match f.outcome {
+                Some(onego_domain::process::Outcome::Approved) => "准予许可",
+                Some(onego_domain::process::Outcome::Refused) => "不予许可",
+                None if outcome == "not_accepted" => "不予受理",
+                None => "未作决定",
+            };
+            (f.item_name.clone(), result.to_owned())
+        })
+        .collect();
+    let applicant_code = if policy::sees_personal_data(actor, &case) {
+        case.applicant.id.as_str().to_owned()
+    } else {
+        case.applicant.id.masked()
+    };
+    let certificates = state
+        .engine
+        .certificates_of_case(&onego_domain::org::Actor::system(), id)
+        .await?
+        .into_iter()
+        .map(|c| c.content.identifier)
+        .collect();
+    let department = state
+        .engine
+        .catalog()
+        .department(&case.department)
+        .map_or_else(|| case.department.to_string(), |d| d.name.clone());
+    let letter = onego_documents::Decision {
+        outcome,
+        case_number: case.number.to_string(),
+        applicant_name: case.applicant.name.clone(),
+        applicant_code,
+        department,
+        items,
+        submitted_on: calendar.local_date(case.submitted_at),
+        decided_on: calendar.local_date(decided_at),
+        reason: case.decision_reason.clone().unwrap_or_default(),
+        certificates,
+        lookup_url: format!("{}/archive/{id}", state.public_base(headers)),
+    };
+    tokio::task::spawn_blocking(move || onego_documents::decision_pdf(&letter))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::internal)
+}

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod apply;
+pub mod archive;
 pub mod cases;
 pub mod catalog_edit;
 pub mod certificates;
@@ -80,6 +81,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "certificates.html",
         include_str!("../../templates/certificates.html"),
+    ),
+    ("archive.html", include_str!("../../templates/archive.html")),
+    (
+        "archive_record.html",
+        include_str!("../../templates/archive_record.html"),
     ),
     (
         "certificate.html",
@@ -325,6 +331,7 @@ fn nav(page: &Page) -> Vec<Value> {
             Role::Applicant => {
                 items.push(context! { href => "/cases", label => tr("我的办件", "My cases") });
                 items.push(context! { href => "/certificates", label => tr("我的证照", "My certificates") });
+                items.push(context! { href => "/archive", label => tr("我的档案", "My records") });
             }
             Role::Clerk => {
                 items.push(context! { href => "/window", label => tr("综合窗口", "Window desk") });
@@ -333,6 +340,7 @@ fn nav(page: &Page) -> Vec<Value> {
             Role::Approver | Role::Supervisor => {
                 items.push(context! { href => "/inbox", label => tr("待办工作台", "Inbox") });
                 items.push(context! { href => "/cases", label => tr("本部门办件", "Department cases") });
+                items.push(context! { href => "/archive", label => tr("档案查询", "Archive") });
             }
             Role::Leader => {
                 items.push(context! { href => "/dashboard", label => tr("领导驾驶舱", "Dashboard") });

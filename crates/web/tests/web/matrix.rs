@@ -390,6 +390,43 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
             &["zhangsan", "market1"],
         ),
         (
+            "the archive page",
+            Op::Page("/archive".into()),
+            &[
+                "zhangsan",
+                "lisi",
+                "acme",
+                "market1",
+                "tax1",
+                "fire-chief",
+                "urban1",
+            ],
+        ),
+        (
+            // A is not decided yet: the departments involved meet a state refusal, nobody else gets in.
+            "look case A up in the archive",
+            case_cmd(json!({"command": "consult_archive", "reason": "复核投诉"})),
+            &["market1", "fire-chief"],
+        ),
+        ("case A's archive record", Op::Page(format!("/archive/{a}")), &[]),
+        (
+            "case A's decision letter, in the API",
+            Op::Api("GET", format!("/api/v1/cases/{a}/decision-letter"), None),
+            &[
+                "zhangsan",
+                "window1",
+                "market1",
+                "fire-chief",
+                "leader",
+                "read-token",
+            ],
+        ),
+        (
+            "case A's decision letter",
+            Op::Page(format!("/cases/{a}/decision.pdf")),
+            &["zhangsan", "window1", "market1", "fire-chief", "leader"],
+        ),
+        (
             "import of a shared data set",
             Op::Api(
                 "POST",

@@ -275,6 +275,11 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         // is the matrix's (the holder and the issuing department), and tests/certificates reads one.
         format!("/certificates/{}/pdf", licence.id),
         format!("/api/v1/certificates/{}/pdf", licence.id),
+        "/archive".into(),
+        format!("/archive?q={PERSON_ID}"),
+        format!("/archive/{a}"),
+        format!("/cases/{a}/decision.pdf"),
+        format!("/api/v1/cases/{a}/decision-letter"),
         "/admin/outbox".into(),
         "/admin/outbox?status=pending".into(),
         format!("/admin/outbox/{to_caller}"),

@@ -242,3 +242,127 @@ async fn data_replaces_uploads_on_the_form_and_a_seconds_approval_is_decided_as_
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["fields"][0]["field"], "materials", "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_archive_keeps_each_decided_case_with_its_documents_and_logs_every_departmental_lookup() {
+    let app = App::new("archive");
+    let card = id_card(&app).await;
+    let hrss = app.login("hrss1").await;
+    let (status, _) = app
+        .post(
+            "/api/v1/shared-data",
+            Some(&hrss),
+            json!({"type_code": SOCIAL_INSURANCE, "source": "省社会保险信息系统",
+                   "records": [{"holder_id": onego_test_support::PERSON_ID, "holder_name": "张三",
+                                "data": {"参保状态": "正常", "累计缴费月数": "60"}}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let insured = app
+        .state
+        .engine
+        .my_certificates(&applicant())
+        .await
+        .expect("mine")
+        .into_iter()
+        .find(|c| c.content.type_code == SOCIAL_INSURANCE)
+        .expect("record")
+        .id;
+    let zhangsan = app.login("zhangsan").await;
+    let (status, case) = app
+        .post(
+            "/api/v1/cases",
+            Some(&zhangsan),
+            json!({"item": "RS-005", "certificates": {"M-ID-SELF": card, "M-SI-RECORD": insured}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_i64().expect("id");
+
+    // The applicant's archive: the decided case, its documents, how long it is kept.
+    let cookie = app.page_login("zhangsan").await;
+    let (status, list) = app.page("/archive", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list.contains("就业创业证申领") && list.contains(&format!("/archive/{id}")),
+        "{list}"
+    );
+    let (status, record) = app.page(&format!("/archive/{id}"), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    assert!(record.contains(&format!("/cases/{id}/decision.pdf")), "{record}");
+    assert!(
+        record.contains("就业创业证") && record.contains("/pdf"),
+        "the certificate it issued: {record}"
+    );
+    assert!(
+        record.contains("10 年"),
+        "kept ten years (a public service): {record}"
+    );
+    let (status, pdf) = app
+        .page(&format!("/cases/{id}/decision.pdf"), Some(&cookie))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with("%PDF-"));
+
+    // A department opens a record only after saying why; the lookup is on the case for all to see.
+    let staff = app.page_login("hrss1").await;
+    let (status, _) = app.page(&format!("/archive/{id}"), Some(&staff)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "a lookup first");
+    let (status, _) = app
+        .get(&format!("/api/v1/cases/{id}/decision-letter"), Some(&hrss))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let csrf = app.csrf_of(&staff).await;
+    let (status, body, _) = app
+        .form(
+            &format!("/archive/{id}/consult"),
+            Some(&staff),
+            &format!("csrf={csrf}&reason="),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a lookup needs its reason: {body}"
+    );
+    assert!(body.contains("查档事由"), "{body}");
+    let (status, _, headers) = app
+        .form(
+            &format!("/archive/{id}/consult"),
+            Some(&staff),
+            &format!("csrf={csrf}&reason=%E5%A4%8D%E6%A0%B8%E4%B8%BE%E6%8A%A5"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], format!("/archive/{id}?done=consulted"));
+    let (status, record) = app
+        .page(&format!("/archive/{id}?done=consulted"), Some(&staff))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        record.contains("查档已记录") && record.contains("复核举报"),
+        "{record}"
+    );
+    let (status, _) = app
+        .get(&format!("/api/v1/cases/{id}/decision-letter"), Some(&hrss))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, record) = app.page(&format!("/archive/{id}"), Some(&cookie)).await;
+    assert!(
+        record.contains("复核举报"),
+        "the applicant sees who looked their record up: {record}"
+    );
+    // A department that had no part in it cannot look it up.
+    let market = app.login("market1").await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/commands"),
+            Some(&market),
+            json!({"command": "consult_archive", "reason": "好奇"}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+        "{status}"
+    );
+}

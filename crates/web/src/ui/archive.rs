@@ -185,6 +185,11 @@ pub async fn record(
         _ => String::new(),
     };
     let outcome = case.outcome.map(|o| o.label(page.lang).to_owned());
+    // onego's own words for a plain decision ("准予许可") say no more than the outcome: shown once.
+    let reason = case.decision_reason.clone().filter(|r| {
+        case.outcome
+            .is_none_or(|o| r != o.label(onego_domain::labels::Lang::Zh))
+    });
     Ok(render(
         &state,
         &page,
@@ -192,7 +197,7 @@ pub async fn record(
         StatusCode::OK,
         context! {
             id => id, number => case.number.to_string(), title => case.title.clone(),
-            outcome => outcome, reason => case.decision_reason.clone(),
+            outcome => outcome, reason => reason,
             decided => case.decided_at.map(time), years => years, until => until.format("%Y-%m-%d").to_string(),
             status => case.status.label(page.lang).to_owned(),
             accepted => case.accepted_at.is_some(),

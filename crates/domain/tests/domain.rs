@@ -2456,3 +2456,112 @@ mod grids {
         );
     }
 }
+
+#[test]
+fn a_bundle_whose_members_all_allow_auto_approval_and_get_every_material_from_data_is_decided_as_one() {
+    let mut world = World::new();
+    let from_data = |c: &str| MaterialSpec {
+        certificate: Some("11100000000019713D001".into()),
+        source: MaterialSource::Government,
+        ..material(c, "居民身份证", Necessity::Required)
+    };
+    let mut a = item(
+        "AUTO-A",
+        "事项甲",
+        "market",
+        "review-decide",
+        Handling::Promised,
+        vec![from_data("M-ID")],
+    );
+    let mut b = item(
+        "AUTO-B",
+        "事项乙",
+        "fire",
+        "review-decide",
+        Handling::Promised,
+        vec![from_data("M-ID")],
+    );
+    a.auto_approval = true;
+    b.auto_approval = true;
+    world.catalog.items.extend([a, b]);
+    world.catalog.bundles.push(Bundle {
+        code: code("AUTO-AB"),
+        version: 1,
+        effective_from: NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+        name: "甲乙一件事".into(),
+        description: "两个秒批事项".into(),
+        members: vec![code("AUTO-A"), code("AUTO-B")],
+        lead_department: code("market"),
+        promised_limit: Limit::WorkingDays(1),
+        result_name: "两项结果".into(),
+        form_fields: vec![],
+    });
+    let applicant = applicant_user();
+    let submission = |by_data: bool| Submission {
+        subject: SubjectRef::Bundle {
+            code: code("AUTO-AB"),
+        },
+        channel: Channel::Online,
+        applicant: Applicant {
+            id: ApplicantId::Person { id_number: person() },
+            name: "张三".into(),
+            mobile: None,
+            user_id: Some(100),
+        },
+        form: json!({"capital": 50, "industry": "软件"}),
+        materials: vec![ProvidedMaterial {
+            code: code("M-ID"),
+            at: at("2026-03-02T09:00:00"),
+            file: (!by_data).then(|| FileRef::new(1)),
+            certificate: by_data.then(|| UsedCertificate {
+                id: 7,
+                identifier: "1.2.156.3005.2.x".into(),
+                type_name: "居民身份证".into(),
+            }),
+        }],
+        holder_consent: false,
+    };
+    let today = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+    let items = shared::items_of(
+        &world.catalog,
+        &SubjectRef::Bundle {
+            code: code("AUTO-AB"),
+        },
+        today,
+    );
+    assert_eq!(items.len(), 2);
+    // A file instead of the data: a person accepts as usual.
+    assert!(shared::auto_acceptance(&items, &submission(false)).is_none());
+    let accept = shared::auto_acceptance(&items, &submission(true)).expect("秒批");
+    let ctx = world.ctx(&applicant, "2026-03-02T09:00:00");
+    let (mut case, _) = Case::open(
+        &ctx,
+        1,
+        CaseNumber::parse("37170020260302000001").expect("number"),
+        submission(true),
+        None,
+    )
+    .expect("opened");
+    let system = Actor::system();
+    let more = case
+        .decide(&world.ctx(&system, "2026-03-02T09:00:00"), &accept)
+        .expect("accepted");
+    for e in &more {
+        case.apply(e);
+    }
+    // Both members' rules pass: the bundle is decided as one, at submission.
+    assert_eq!(case.status, CaseStatus::Decided);
+    assert_eq!(case.outcome, Some(CaseOutcome::Approved));
+    assert_eq!(
+        more.iter()
+            .filter(|e| matches!(e.event, Event::AutoDecided { passed: true, .. }))
+            .count(),
+        2
+    );
+    // One member not allowing it: no automatic acceptance for the bundle.
+    let mut items = items;
+    let mut manual = items[1].clone();
+    manual.auto_approval = false;
+    items[1] = &manual;
+    assert!(shared::auto_acceptance(&items, &submission(true)).is_none());
+}

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use onego_calendar::Timestamp;
 use onego_domain::org::Actor;
 use onego_domain::values::ApplicantId;
-use onego_store::engine::{Engine, Issue};
+use onego_store::engine::Engine;
 
 pub(crate) async fn seed(engine: &Engine, now: Timestamp) -> anyhow::Result<usize> {
     let catalog = engine.catalog();
@@ -95,24 +95,11 @@ pub(crate) async fn seed(engine: &Engine, now: Timestamp) -> anyhow::Result<usiz
             .iter()
             .find(|t| t.name == type_name)
             .ok_or_else(|| anyhow::anyhow!("the demo catalog has no certificate type {type_name}"))?;
-        let (issuer_name, issuer_code) = engine.issuer_of(&t.department);
         let valid_until = t.validity_years.and_then(|y| {
             NaiveDate::from_ymd_opt(today.year() + y as i32, today.month(), today.day().min(28))
         });
-        let issue = Issue {
-            type_name: t.name.clone(),
-            type_code: t.code.clone(),
-            number,
-            holder: holder.clone(),
-            holder_name: holder_name.into(),
-            department: t.department.clone(),
-            issuer_name,
-            issuer_code,
-            valid_until,
-            related: vec![],
-            data,
-            case_id: None,
-        };
+        let mut issue = engine.issue_of_type(&t.code, holder.clone(), holder_name, data, valid_until)?;
+        issue.number = number;
         engine.issue_certificate(&Actor::system(), issue, now).await?;
     }
     Ok(n)

@@ -8,7 +8,7 @@ use onego_domain::case::{Command, DeliveryMethod, SubjectRef};
 use onego_domain::certificate::CertificateEvent;
 use onego_domain::org::{Actor, Role};
 use onego_domain::values::{ApplicantId, Uscc};
-use onego_store::engine::{Engine, Issue};
+use onego_store::engine::Engine;
 use onego_test_support::commands::{approve, submission};
 use onego_test_support::{ENTERPRISE_ID, applicant, applicant_id, at, code, databases, engine_on, staff};
 
@@ -16,31 +16,11 @@ const FOOD_LICENCE: &str = "11100000000013338W009";
 const BUSINESS_LICENCE: &str = "11100000000013338W011";
 
 async fn issue(engine: &Engine, type_code: &str, holder: ApplicantId, until: Option<NaiveDate>) -> i64 {
-    let t = engine
-        .catalog()
-        .certificate_type(type_code)
-        .cloned()
+    let issue = engine
+        .issue_of_type(type_code, holder, "持证人", serde_json::json!({}), until)
         .expect("type");
-    let (issuer_name, issuer_code) = engine.issuer_of(&t.department);
     engine
-        .issue_certificate(
-            &Actor::system(),
-            Issue {
-                type_name: t.name,
-                type_code: t.code,
-                number: None,
-                holder,
-                holder_name: "持证人".into(),
-                department: t.department,
-                issuer_name,
-                issuer_code,
-                valid_until: until,
-                related: vec![],
-                data: serde_json::json!({}),
-                case_id: None,
-            },
-            at("2026-03-02T08:00:00"),
-        )
+        .issue_certificate(&Actor::system(), issue, at("2026-03-02T08:00:00"))
         .await
         .expect("issued")
         .state

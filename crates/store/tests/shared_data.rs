@@ -14,7 +14,7 @@ use onego_domain::org::{Actor, Role};
 use onego_domain::policy::CaseScope;
 use onego_domain::values::{ApplicantId, ResidentId};
 use onego_store::case::CaseFilter;
-use onego_store::engine::{Engine, EngineConfig, EngineError, Issue};
+use onego_store::engine::{Engine, EngineConfig, EngineError};
 use onego_test_support::commands::submission;
 use onego_test_support::{applicant, applicant_id, at, code, databases, engine_on, staff};
 
@@ -31,23 +31,9 @@ async fn hold(
     data: serde_json::Value,
     valid_until: Option<NaiveDate>,
 ) -> Arc<Certificate> {
-    let catalog = engine.catalog();
-    let t = catalog.certificate_type(type_code).expect("a demo type");
-    let (issuer_name, issuer_code) = engine.issuer_of(&t.department);
-    let issue = Issue {
-        type_name: t.name.clone(),
-        type_code: t.code.clone(),
-        number: None,
-        holder,
-        holder_name: "张三".into(),
-        department: t.department.clone(),
-        issuer_name,
-        issuer_code,
-        valid_until,
-        related: vec![],
-        data,
-        case_id: None,
-    };
+    let issue = engine
+        .issue_of_type(type_code, holder, "张三", data, valid_until)
+        .expect("a demo type");
     engine
         .issue_certificate(&Actor::system(), issue, at("2026-03-02T08:00:00"))
         .await

@@ -221,26 +221,52 @@ impl Engine {
                     ),
                 ))
             })?;
-            let (issuer_name, issuer_code) = self.issuer_of(&t.department);
-            let today = self.calendar().local_date(now);
-            let valid_until = t
-                .validity_years
-                .and_then(|y| today.checked_add_months(chrono::Months::new(y.saturating_mul(12))));
-            Ok(Issue {
-                type_name: t.name.clone(),
-                type_code: t.code.clone(),
-                number: None,
-                holder: case.applicant.id.clone(),
-                holder_name: case.applicant.name.clone(),
-                department: t.department.clone(),
-                issuer_name,
-                issuer_code,
-                valid_until,
-                related: vec![],
+            let valid_until = t.validity_years.and_then(|y| {
+                self.calendar()
+                    .local_date(now)
+                    .checked_add_months(chrono::Months::new(y.saturating_mul(12)))
+            });
+            let mut issue = self.issue_of_type(
+                &t.code,
+                case.applicant.id.clone(),
+                &case.applicant.name,
                 data,
-                case_id: Some(case.id),
-            })
+                valid_until,
+            )?;
+            issue.case_id = Some(case.id);
+            Ok(issue)
         })())
+    }
+
+    /// What issuing a certificate of a catalog type to `holder` needs: the type's name and code, its
+    /// issuing department and the code that department's certificates carry.
+    pub fn issue_of_type(
+        &self,
+        type_code: &str,
+        holder: ApplicantId,
+        holder_name: &str,
+        data: serde_json::Value,
+        valid_until: Option<NaiveDate>,
+    ) -> Result<Issue, EngineError> {
+        let catalog = self.catalog();
+        let t = catalog.certificate_type(type_code).ok_or_else(|| {
+            EngineError::Configuration(format!("certificate type {type_code} is not in the catalog"))
+        })?;
+        let (issuer_name, issuer_code) = self.issuer_of(&t.department);
+        Ok(Issue {
+            type_name: t.name.clone(),
+            type_code: t.code.clone(),
+            number: None,
+            holder,
+            holder_name: holder_name.to_owned(),
+            department: t.department.clone(),
+            issuer_name,
+            issuer_code,
+            valid_until,
+            related: vec![],
+            data,
+            case_id: None,
+        })
     }
 
     /// A department's name and the code its certificates carry as issuer: its 统一社会信用代码, or the

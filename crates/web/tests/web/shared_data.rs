@@ -6,7 +6,6 @@
 
 use axum::http::StatusCode;
 use onego_domain::org::Actor;
-use onego_store::engine::Issue;
 use onego_test_support::{applicant, applicant_id, at};
 use serde_json::json;
 
@@ -18,31 +17,11 @@ const RESIDENT_ID: &str = "11100000000019713D001";
 /// 张三's resident ID card, issued by the police.
 async fn id_card(app: &App) -> i64 {
     let engine = &app.state.engine;
-    let t = engine
-        .catalog()
-        .certificate_type(RESIDENT_ID)
-        .cloned()
+    let issue = engine
+        .issue_of_type(RESIDENT_ID, applicant_id(), "张三", json!({}), None)
         .expect("type");
-    let (issuer_name, issuer_code) = engine.issuer_of(&t.department);
     engine
-        .issue_certificate(
-            &Actor::system(),
-            Issue {
-                type_name: t.name,
-                type_code: t.code,
-                number: None,
-                holder: applicant_id(),
-                holder_name: "张三".into(),
-                department: t.department,
-                issuer_name,
-                issuer_code,
-                valid_until: None,
-                related: vec![],
-                data: json!({}),
-                case_id: None,
-            },
-            at("2026-03-02T08:00:00"),
-        )
+        .issue_certificate(&Actor::system(), issue, at("2026-03-02T08:00:00"))
         .await
         .expect("issued")
         .state

@@ -28,6 +28,30 @@ async fn id_card(app: &App) -> i64 {
         .id
 }
 
+/// 张三's social-insurance record, imported by the department that provides it; its id.
+async fn insured(app: &App) -> i64 {
+    let hrss = app.login("hrss1").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/shared-data",
+            Some(&hrss),
+            json!({"type_code": SOCIAL_INSURANCE, "source": "省社会保险信息系统",
+                   "records": [{"holder_id": onego_test_support::PERSON_ID, "holder_name": "张三",
+                                "data": {"参保状态": "正常", "累计缴费月数": "60"}}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.state
+        .engine
+        .my_certificates(&applicant())
+        .await
+        .expect("mine")
+        .into_iter()
+        .find(|c| c.content.type_code == SOCIAL_INSURANCE)
+        .expect("the record")
+        .id
+}
+
 async fn certificate_count(app: &App) -> i64 {
     app.state
         .engine
@@ -125,27 +149,7 @@ async fn a_department_imports_its_data_set_whole_or_not_at_all_and_nobody_else_m
 async fn data_replaces_uploads_on_the_form_and_a_seconds_approval_is_decided_as_it_is_submitted() {
     let app = App::new("shared-apply");
     let card = id_card(&app).await;
-    let hrss = app.login("hrss1").await;
-    let (status, body) = app
-        .post(
-            "/api/v1/shared-data",
-            Some(&hrss),
-            json!({"type_code": SOCIAL_INSURANCE, "source": "省社会保险信息系统",
-                   "records": [{"holder_id": onego_test_support::PERSON_ID, "holder_name": "张三",
-                                "data": {"参保状态": "正常", "累计缴费月数": "60"}}]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let insured = app
-        .state
-        .engine
-        .my_certificates(&applicant())
-        .await
-        .expect("mine")
-        .into_iter()
-        .find(|c| c.content.type_code == SOCIAL_INSURANCE)
-        .expect("the record")
-        .id;
+    let insured = insured(&app).await;
 
     // The guide says how many materials data can replace; so does the form, which does not ask
     // for what the data says.
@@ -226,27 +230,7 @@ async fn data_replaces_uploads_on_the_form_and_a_seconds_approval_is_decided_as_
 async fn the_archive_keeps_each_decided_case_with_its_documents_and_logs_every_departmental_lookup() {
     let app = App::new("archive");
     let card = id_card(&app).await;
-    let hrss = app.login("hrss1").await;
-    let (status, _) = app
-        .post(
-            "/api/v1/shared-data",
-            Some(&hrss),
-            json!({"type_code": SOCIAL_INSURANCE, "source": "省社会保险信息系统",
-                   "records": [{"holder_id": onego_test_support::PERSON_ID, "holder_name": "张三",
-                                "data": {"参保状态": "正常", "累计缴费月数": "60"}}]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let insured = app
-        .state
-        .engine
-        .my_certificates(&applicant())
-        .await
-        .expect("mine")
-        .into_iter()
-        .find(|c| c.content.type_code == SOCIAL_INSURANCE)
-        .expect("record")
-        .id;
+    let insured = insured(&app).await;
     let zhangsan = app.login("zhangsan").await;
     let (status, case) = app
         .post(
@@ -285,6 +269,7 @@ async fn the_archive_keeps_each_decided_case_with_its_documents_and_logs_every_d
 
     // A department opens a record only after saying why; the lookup is on the case for all to see.
     let staff = app.page_login("hrss1").await;
+    let hrss = app.login("hrss1").await;
     let (status, _) = app.page(&format!("/archive/{id}"), Some(&staff)).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "a lookup first");
     let (status, _) = app

@@ -61,6 +61,7 @@ test("data travels instead of the applicant: an employment card decided in secon
   await page.getByLabel("申请事项说明").fill("首次申领");
   await page.getByRole("button", { name: "提交申请" }).click();
   await expect(page).toHaveURL(/\/cases\/\d+/);
+  await expect(page.locator("[role=status]").first()).toContainText("已秒批");
   await expect(page.locator("main")).toContainText("智能秒批通过");
   await expect(page.locator("main")).toContainText("免提交：电子证照");
   await expect(page.locator("main")).toContainText("参保状态 = 正常");

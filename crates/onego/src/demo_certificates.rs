@@ -3,7 +3,7 @@
 //! licence, a food-business licence, a land-use right and a planning permit; for 张三 a resident ID
 //! card, a household register, a property certificate, and his housing-fund and social-insurance
 //! records. So "我的证照" and the public check have something to show, 企业开办 and 开办餐饮店 ask
-//! for visibly fewer uploads, and 就业创业证 and 公积金购房提取 are decided in seconds (秒批).
+//! for visibly fewer uploads, and 就业创业证 and 公积金租房提取 are decided in seconds (秒批).
 
 use chrono::{Datelike, NaiveDate};
 use onego_calendar::Timestamp;

@@ -21,7 +21,6 @@ use onego_test_support::{applicant, applicant_id, at, code, databases, engine_on
 const RESIDENT_ID: &str = "11100000000019713D001";
 const SOCIAL_INSURANCE: &str = "11100000000013360P001";
 const HOUSING_FUND: &str = "11100000000013365S001";
-const PROPERTY: &str = "11100000000013345X001";
 
 /// A certificate of a catalog type, issued by its department to `holder`.
 async fn hold(
@@ -432,15 +431,13 @@ async fn auto_approval_decides_at_submission_from_shared_data_and_a_failing_rule
             None,
         )
         .await;
-        let home = hold(&engine, PROPERTY, applicant_id(), serde_json::json!({}), None).await;
         let out = engine
             .open_case(
                 &applicant(),
                 apply(
-                    "GJJ-002",
+                    "GJJ-003",
                     vec![
                         by_certificate("M-ID-SELF", id_card.id),
-                        by_certificate("M-PURCHASE", home.id),
                         by_certificate("M-HPF-RECORD", lapsed.id),
                     ],
                     serde_json::json!({}),

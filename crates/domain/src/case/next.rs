@@ -6,7 +6,25 @@ use super::*;
 
 /// What a person is told right after an application is opened: online, what happens next for the
 /// applicant; at the window, what the clerk does next.
-pub fn submitted_done(channel: Channel) -> Msg {
+pub fn submitted_done(channel: Channel, status: CaseStatus) -> Msg {
+    // Online and accepted by onego at once (秒批): decided already, or passed to a person.
+    match (channel, status) {
+        (Channel::Online, CaseStatus::Decided | CaseStatus::Delivered) => {
+            return Msg::new(
+                "done_auto_decided",
+                "已秒批：所需材料均由电子证照和共享数据提供，规则校验通过，已即时办结。颁发的电子证照已在“我的证照”，决定书可在“我的档案”下载。",
+                "Decided in seconds: every material came from your certificates and shared data and the rules passed. Any certificate issued is under My certificates; the decision letter is under My records.",
+            );
+        }
+        (Channel::Online, CaseStatus::InReview) => {
+            return Msg::new(
+                "done_auto_accepted",
+                "申请已提交并自动受理：材料均由电子证照和共享数据提供。有条件未能自动核验，已转工作人员审查，结果会通知您。",
+                "Your application is sent and accepted at once: every material came from your certificates and shared data. A condition could not be checked automatically, so a person reviews it; you will be told the result.",
+            );
+        }
+        _ => {}
+    }
     match channel {
         Channel::Window => Msg::new(
             "done_registered",

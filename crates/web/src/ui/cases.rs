@@ -551,12 +551,24 @@ pub async fn case_view(
 ) -> PageResult {
     let form = FormData::parse(q.unwrap_or_default().as_bytes());
     // After a command: what was done (the page below shows what comes next).
+    // Where the new application stands (accepted and decided at once for 秒批).
+    let status = match &page.auth {
+        Some(a) => state
+            .engine
+            .case(&a.actor, id)
+            .await
+            .map(|c| c.value.status)
+            .unwrap_or(onego_domain::case::CaseStatus::Submitted),
+        None => onego_domain::case::CaseStatus::Submitted,
+    };
     let done = match form.get("done") {
         Some("submitted") => Some(onego_domain::case::submitted_done(
             onego_domain::case::Channel::Online,
+            status,
         )),
         Some("registered") => Some(onego_domain::case::submitted_done(
             onego_domain::case::Channel::Window,
+            status,
         )),
         Some(d) => serde_json::from_value::<onego_domain::case::CaseCommandKind>(serde_json::Value::String(
             d.to_owned(),

@@ -12,13 +12,16 @@ pub enum AggregateKind {
     Ticket,
     /// An electronic certificate (电子证照).
     Certificate,
+    /// A major project (重大项目) and its approval plan.
+    Project,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 3] = [
+    pub const ALL: [AggregateKind; 4] = [
         AggregateKind::Case,
         AggregateKind::Ticket,
         AggregateKind::Certificate,
+        AggregateKind::Project,
     ];
 
     /// The code stored in the database.
@@ -27,6 +30,7 @@ impl AggregateKind {
             AggregateKind::Case => "case",
             AggregateKind::Ticket => "ticket",
             AggregateKind::Certificate => "certificate",
+            AggregateKind::Project => "project",
         }
     }
 

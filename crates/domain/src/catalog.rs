@@ -419,6 +419,8 @@ pub struct Catalog {
     pub bundles: Vec<Bundle>,
     pub processes: Vec<crate::process::ProcessDefinition>,
     pub certificate_types: Vec<crate::certificate::types::CertificateType>,
+    /// The construction-approval path of each project type.
+    pub project_paths: Vec<crate::project::PathDefinition>,
 }
 
 impl Catalog {
@@ -449,6 +451,11 @@ impl Catalog {
 
     pub fn department(&self, code: &Code) -> Option<&crate::org::Department> {
         self.departments.iter().find(|d| &d.code == code)
+    }
+
+    /// The approval path of a project type.
+    pub fn project_path(&self, kind: crate::project::ProjectType) -> Option<&crate::project::PathDefinition> {
+        self.project_paths.iter().find(|p| p.kind == kind)
     }
 
     /// A certificate type by its 证照类型代码.

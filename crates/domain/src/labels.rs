@@ -120,6 +120,7 @@ labels!(AggregateKind {
     AggregateKind::Case => ("办件", "Application"),
     AggregateKind::Ticket => ("诉求", "Request"),
     AggregateKind::Certificate => ("电子证照", "Certificate"),
+    AggregateKind::Project => ("重大项目", "Project"),
 });
 
 labels!(CaseStatus {
@@ -160,6 +161,26 @@ labels!(CaseCommandKind {
     CaseCommandKind::Rate => ("评价", "Rate"),
     CaseCommandKind::CheckClock => ("时限检查", "Clock check"),
     CaseCommandKind::ConsultArchive => ("调阅档案", "Look up the archive"),
+});
+
+labels!(crate::project::Stage {
+    crate::project::Stage::LandPlanning => ("立项用地规划许可", "Project approval and land-use planning"),
+    crate::project::Stage::EngineeringPermit => ("工程建设许可", "Engineering planning permit"),
+    crate::project::Stage::ConstructionPermit => ("施工许可", "Construction permit"),
+    crate::project::Stage::Completion => ("竣工验收", "Completion acceptance"),
+});
+
+labels!(crate::project::ProjectType {
+    crate::project::ProjectType::Government => ("政府投资项目", "Government investment"),
+    crate::project::ProjectType::Social => ("社会投资项目", "Social investment"),
+    crate::project::ProjectType::SmallLowRisk => ("小型低风险项目", "Small low-risk project"),
+});
+
+labels!(crate::project::KeyLevel {
+    crate::project::KeyLevel::Province => ("省重点项目", "Provincial key project"),
+    crate::project::KeyLevel::City => ("市重点项目", "City key project"),
+    crate::project::KeyLevel::District => ("区县重点项目", "District key project"),
+    crate::project::KeyLevel::None => ("一般项目", "Not a key project"),
 });
 
 labels!(ItemKind {

@@ -7,6 +7,7 @@
 //! - [`case`]: the case aggregate — commands, events, `decide` and `apply`, clocks and timers.
 //! - [`grid`]: governance areas from GeoJSON; which grid an event's coordinates fall in.
 //! - [`hotline`]: the hotline's data — request categories and their questions, SLA profiles.
+//! - [`project`]: major projects — the approval path as data, the project aggregate and its plan.
 //! - [`ticket`]: requests of the 12345 hotline and grid events — the closed loop with SLA clocks.
 //! - [`timer`]: what the clocks of every kind of work share (their alarms).
 //! - [`aggregate`]: the kinds of work on the engine; [`labels`]: every code's name in Chinese and English.
@@ -26,6 +27,7 @@ pub mod org;
 pub mod policy;
 pub mod privacy;
 pub mod process;
+pub mod project;
 pub mod rule;
 pub mod ticket;
 pub mod timer;

@@ -253,6 +253,7 @@ fn catalog() -> Catalog {
             .map(|t| ProcessDefinition::from_toml(t).expect("valid definition"))
             .collect(),
         certificate_types: vec![],
+        project_paths: vec![],
     }
 }
 
@@ -350,6 +351,7 @@ impl World {
                 })
                 .collect(),
             holder_consent: false,
+            project: None,
         };
         policy::authorize_submission(&who, &submission).expect("own application");
         let number = CaseNumber::new(
@@ -783,6 +785,7 @@ fn an_online_application_without_its_required_materials_is_refused_with_their_na
         form: json!({}),
         materials: vec![],
         holder_consent: false,
+        project: None,
     };
     let number = CaseNumber::new(
         &RegionCode::parse("370100").expect("region"),
@@ -1515,6 +1518,7 @@ fn an_applicant_cannot_apply_in_someone_elses_name() {
         form: json!({}),
         materials: vec![],
         holder_consent: false,
+        project: None,
     };
     assert!(policy::authorize_submission(&applicant_user(), &submission).is_err());
     submission.channel = Channel::Window;
@@ -2520,6 +2524,7 @@ fn a_bundle_whose_members_all_allow_auto_approval_and_get_every_material_from_da
             }),
         }],
         holder_consent: false,
+        project: None,
     };
     let today = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
     let items = shared::items_of(

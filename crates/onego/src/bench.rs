@@ -232,6 +232,7 @@ async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64)
             form: serde_json::json!({"mall": format!("商场{n}")}),
             materials: materials.clone(),
             holder_consent: false,
+            project: None,
         };
         let case = engine.open_case(&applicant, submission, None, now()).await?.state;
         let id = case.id;

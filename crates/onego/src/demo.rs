@@ -301,6 +301,7 @@ pub(crate) async fn seed_cases(
             form,
             materials: given,
             holder_consent: false,
+            project: None,
         };
         let submitter = if window { &clerk } else { &applicant_actor };
         let case = engine.open_case(submitter, submission, None, t).await?.state;

@@ -117,6 +117,24 @@ pub fn save_certificate_type(conn: &mut dyn Conn, t: &CertificateType) -> Result
     Ok(())
 }
 
+/// Stores a project type's approval path, replacing the one before (running projects keep the plan
+/// they were made with).
+pub fn save_project_path(
+    conn: &mut dyn Conn,
+    p: &onego_domain::project::PathDefinition,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM project_paths WHERE kind = $1",
+        &[p.kind.as_str().into()],
+    )?;
+    conn.execute(
+        "INSERT INTO project_paths (kind, data) VALUES ($1, $2)",
+        &[p.kind.as_str().into(), serde_json::to_string(p)?.into()],
+    )?;
+    crate::bump_config(conn)?;
+    Ok(())
+}
+
 /// Loads everything. Stored definitions were validated when saved; one that no longer parses (a
 /// hand-edited database) is reported rather than skipped.
 pub fn load(conn: &mut dyn Conn) -> Result<Catalog, StoreError> {
@@ -141,6 +159,9 @@ pub fn load(conn: &mut dyn Conn) -> Result<Catalog, StoreError> {
     }
     for r in conn.query("SELECT data FROM certificate_types ORDER BY code", &[])? {
         catalog.certificate_types.push(serde_json::from_str(&r.text(0)?)?);
+    }
+    for r in conn.query("SELECT data FROM project_paths ORDER BY kind", &[])? {
+        catalog.project_paths.push(serde_json::from_str(&r.text(0)?)?);
     }
     Ok(catalog)
 }

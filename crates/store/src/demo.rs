@@ -86,6 +86,8 @@ struct File {
     bundle: Vec<FileBundle>,
     #[serde(default)]
     certificate_type: Vec<onego_domain::certificate::CertificateType>,
+    #[serde(default)]
+    project_path: Vec<onego_domain::project::PathDefinition>,
 }
 
 #[derive(Deserialize)]
@@ -272,6 +274,17 @@ pub fn catalog() -> Result<Catalog, StoreError> {
     for b in &bundles {
         b.validate(&items).map_err(|e| StoreError::Data(e.to_string()))?;
     }
+    for p in &file.project_path {
+        p.validate()
+            .map_err(|e| StoreError::Data(format!("demo catalog: {e}")))?;
+        let known = |c: &Code| items.iter().any(|i| &i.impl_code == c);
+        if let Some(c) = p.stages.iter().flat_map(|s| &s.items).find(|c| !known(c)) {
+            return Err(StoreError::Data(format!(
+                "demo catalog: the path of {} names item {c}, which is not in the catalog",
+                p.kind.as_str()
+            )));
+        }
+    }
     let mut processes = Vec::new();
     for (name, text) in PROCESSES {
         processes.push(
@@ -285,6 +298,7 @@ pub fn catalog() -> Result<Catalog, StoreError> {
         bundles,
         processes,
         certificate_types: file.certificate_type,
+        project_paths: file.project_path,
     })
 }
 
@@ -305,6 +319,9 @@ pub fn save_catalog(conn: &mut dyn crate::Conn, catalog: &Catalog) -> Result<(),
     }
     for t in &catalog.certificate_types {
         crate::catalog::save_certificate_type(conn, t)?;
+    }
+    for p in &catalog.project_paths {
+        crate::catalog::save_project_path(conn, p)?;
     }
     Ok(())
 }

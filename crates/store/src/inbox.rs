@@ -29,6 +29,8 @@ impl InboxTask {
                 .ok_or_else(|| StoreError::Data(format!("unknown request task {name}"))),
             // A certificate opens no tasks.
             AggregateKind::Certificate => Err(StoreError::Data(format!("a certificate has no task {name}"))),
+            // A project opens none either: its procedures are cases.
+            AggregateKind::Project => Err(StoreError::Data(format!("a project has no task {name}"))),
         }
     }
 }

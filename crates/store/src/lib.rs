@@ -16,6 +16,7 @@ pub mod hotline;
 pub mod inbox;
 pub mod keys;
 pub mod outbox;
+pub mod project;
 mod query;
 mod repos;
 pub mod routing;
@@ -186,6 +187,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/sqlite/0011_certificate_types.sql"),
     ),
+    (12, include_str!("../migrations/sqlite/0012_projects.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -205,6 +207,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/postgres/0011_certificate_types.sql"),
     ),
+    (12, include_str!("../migrations/postgres/0012_projects.sql")),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.

@@ -37,6 +37,7 @@ pub fn submission(subject: SubjectRef, materials: &[&str], form: serde_json::Val
             })
             .collect(),
         holder_consent: false,
+        project: None,
     }
 }
 

@@ -18,6 +18,9 @@ pub struct Submission {
     /// other than the holder (a window clerk) attaches them; the holder's own choice is consent.
     #[serde(default)]
     pub holder_consent: bool,
+    /// The major project this application is a procedure of (linked by onego when it opens).
+    #[serde(default)]
+    pub project: Option<i64>,
 }
 
 impl Submission {

@@ -150,6 +150,7 @@ impl Case {
             promised_limit: promised,
             legal_limit: legal,
             flows,
+            project: submission.project,
         };
         let entry = Entry {
             at: ctx.now,
@@ -183,6 +184,7 @@ impl Case {
             promised_limit,
             legal_limit,
             flows,
+            project,
         } = &entry.event
         else {
             return None;
@@ -220,6 +222,7 @@ impl Case {
             warned: false,
             overdue: false,
             collection_reminded: false,
+            project: *project,
             version: 0,
         })
     }

@@ -18,6 +18,9 @@ pub enum Event {
         promised_limit: Limit,
         legal_limit: Limit,
         flows: Vec<Flow>,
+        /// The major project it is a procedure of.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<i64>,
     },
     Accepted {
         received: Vec<ProvidedMaterial>,

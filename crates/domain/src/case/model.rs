@@ -290,6 +290,9 @@ pub struct Case {
     /// The applicant was reminded that the decided result waits to be collected.
     #[serde(default)]
     pub collection_reminded: bool,
+    /// The major project this case is a procedure of.
+    #[serde(default)]
+    pub project: Option<i64>,
     /// Bumped by the store on every commit; the optimistic-concurrency check.
     pub version: u64,
 }

@@ -114,6 +114,7 @@ pub fn table_of(kind: AggregateKind) -> &'static str {
         AggregateKind::Case => "cases",
         AggregateKind::Ticket => "tickets",
         AggregateKind::Certificate => "certificates",
+        AggregateKind::Project => "projects",
     }
 }
 

@@ -120,6 +120,8 @@ pub struct CaseColumns {
     pub rating: Option<i64>,
     pub warned: bool,
     pub overdue: bool,
+    /// The major project the case is a procedure of.
+    pub project_id: Option<i64>,
 }
 
 impl CaseColumns {
@@ -153,6 +155,7 @@ impl CaseColumns {
             c.rating.into(),
             c.warned.into(),
             c.overdue.into(),
+            c.project_id.into(),
         ]
     }
 }
@@ -204,6 +207,7 @@ const CASE_COLUMNS: &[&str] = &[
     "rating",
     "warned",
     "overdue",
+    "project_id",
 ];
 
 /// A case as stored (for callers outside the engine: tests, statistics, the benchmark).
@@ -339,6 +343,7 @@ pub fn columns(case: &Case, env: Env<'_>, now: Timestamp) -> CaseColumns {
         rating: case.rating.as_ref().map(|r| i64::from(r.level)),
         warned: case.warned,
         overdue: case.overdue,
+        project_id: case.project,
     }
 }
 

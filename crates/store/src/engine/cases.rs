@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use onego_calendar::{Timestamp, WorkingCalendar};
 use onego_domain::case::{Case, CaseId, Command, Context, Submission};
+
 use onego_domain::catalog::Catalog;
 use onego_domain::org::{Actor, Role};
 use onego_domain::policy;
@@ -97,6 +98,9 @@ impl Engine {
         } else {
             None
         };
+        if let Some(pid) = submission.project {
+            self.check_project_application(pid, &submission).await?;
+        }
         let (id, number) = self.next_ids_for("case_no", now).await?;
         let ctx = self.case_context(actor, now, &catalog, &calendar);
         let (mut case, mut entries) = Case::open(&ctx, id, number, submission, accept)?;
@@ -111,7 +115,7 @@ impl Engine {
         }
         let stored = self
             .create_joint(case, &entries, now, attach.as_ref(), |case, entries| {
-                self.consequences(actor, case, entries, &used, now)
+                self.consequences(actor, case, entries, &used, true, now)
             })
             .await?;
         Ok(Outcome {
@@ -121,14 +125,16 @@ impl Engine {
     }
 
     /// What a case's command causes in other aggregates, committed with it: the use of every
-    /// certificate it attached (用证, with the case and the material as the reason), and the
-    /// certificate of every approved item that issues one once the case is decided.
+    /// certificate it attached (用证, with the case and the material as the reason), the certificate of
+    /// every approved item that issues one once the case is decided, and for a project's procedure the
+    /// link when it opens and the decision when it is decided.
     fn consequences<'c>(
         &'c self,
         actor: &'c Actor,
         case: &Case,
         entries: &[onego_domain::case::Entry],
         used: &[(i64, String)],
+        opening: bool,
         now: Timestamp,
     ) -> Option<Companions<'c>> {
         use onego_domain::case::Event;
@@ -143,7 +149,34 @@ impl Engine {
         } else {
             vec![]
         };
-        if used.is_empty() && issues.is_empty() {
+        let project = case.project.and_then(|pid| {
+            use onego_domain::project::ProjectCommand;
+            if opening {
+                let item = match &case.subject {
+                    onego_domain::case::Subject::Item { code, .. } => code.clone(),
+                    onego_domain::case::Subject::Bundle { code, .. } => code.clone(),
+                };
+                Some((
+                    pid,
+                    ProjectCommand::LinkCase {
+                        item,
+                        case_id: case.id,
+                    },
+                ))
+            } else if decided {
+                let approved = case.outcome == Some(onego_domain::case::CaseOutcome::Approved);
+                Some((
+                    pid,
+                    ProjectCommand::RecordDecision {
+                        case_id: case.id,
+                        approved,
+                    },
+                ))
+            } else {
+                None
+            }
+        });
+        if used.is_empty() && issues.is_empty() && project.is_none() {
             return None;
         }
         let uses: Vec<(i64, String)> = used
@@ -167,6 +200,9 @@ impl Engine {
             }
             for issue in issues {
                 writes.push(self.issue_write(issue?, now).await?);
+            }
+            if let Some((pid, cmd)) = project {
+                writes.extend(self.project_write(pid, cmd, now).await?);
             }
             Ok(writes)
         }))
@@ -193,13 +229,53 @@ impl Engine {
                     let ctx = self.case_context(actor, now, &catalog, &calendar);
                     Ok(current.decide(&ctx, cmd)?)
                 },
-                |case, entries| self.consequences(actor, case, entries, &[], now),
+                |case, entries| self.consequences(actor, case, entries, &[], false, now),
             )
             .await?;
         Ok(Outcome {
             state: Arc::new(stored.value.clone()),
             entries,
         })
+    }
+
+    /// An application for a project's procedure: for one item, in the investing enterprise's name. (That
+    /// the item is in the plan and its stage has started is the project's to say, when the case links.)
+    async fn check_project_application(&self, pid: i64, submission: &Submission) -> Result<(), EngineError> {
+        let project = self
+            .load_current::<onego_domain::project::Project>(pid)
+            .await
+            .map_err(|e| match e {
+                EngineError::NotFound(_) => EngineError::Invalid(
+                    Msg::new(
+                        "no_such_project",
+                        format!("没有第 {pid} 号项目"),
+                        format!("there is no project {pid}"),
+                    )
+                    .at("project"),
+                ),
+                other => other,
+            })?;
+        if project.value.investor.id != submission.applicant.id {
+            return Err(EngineError::Invalid(
+                Msg::new(
+                    "project_not_applicants",
+                    format!("项目“{}”不是本申请人的项目；项目的审批事项须以建设单位名义申请", project.value.name),
+                    format!("“{}” is not the applicant's project; its procedures are applied for in the investing enterprise's name", project.value.name),
+                )
+                .at("project"),
+            ));
+        }
+        if matches!(submission.subject, onego_domain::case::SubjectRef::Bundle { .. }) {
+            return Err(EngineError::Invalid(
+                Msg::new(
+                    "project_item_only",
+                    "项目的审批事项逐项申请，不能以“一件事”申请",
+                    "a project's procedures are applied for one item at a time",
+                )
+                .at("project"),
+            ));
+        }
+        Ok(())
     }
 
     /// A case as the actor may see it (not found, rather than forbidden, for anyone else: whether a case

@@ -7,12 +7,14 @@
 //!   reads as a person may see them.
 //! - `certificates.rs`: issuing certificates and running commands on them, and the certificates a
 //!   decision issues; `shared_data.rs`: certificates attached as materials (免提交);
+//! - `projects.rs`: major projects, their plans and stages, and what their cases do to them;
 //! - `timers.rs`: firing due timers; `config.rs`: the configuration and its reload.
 
 mod cases;
 mod certificates;
 mod config;
 mod path;
+mod projects;
 mod shared_data;
 mod tickets;
 mod timers;

@@ -390,5 +390,10 @@ pub(crate) fn not_found_msg(kind: onego_domain::aggregate::AggregateKind, id: i6
             format!("没有找到第 {id} 号电子证照，或您无权查看；请核对编号"),
             format!("there is no certificate {id} you can see; check the number"),
         ),
+        K::Project => Msg::new(
+            "no_such_project",
+            format!("没有找到第 {id} 号项目，或您无权查看；请核对编号"),
+            format!("there is no project {id} you can see; check the number"),
+        ),
     }
 }

@@ -68,6 +68,9 @@ pub struct CreateCaseRequest {
     /// At the window: the applicant agreed that their certificates be used for this application.
     #[serde(default)]
     pub holder_consent: bool,
+    /// The major project this application is a procedure of (an item of its plan, in a started stage).
+    #[serde(default)]
+    pub project: Option<i64>,
     /// Window only: accept at once (受理 at the counter).
     pub accept: Option<AcceptInput>,
 }
@@ -359,6 +362,7 @@ pub async fn create_case(
         form,
         materials,
         holder_consent: req.holder_consent,
+        project: req.project,
     };
     let out = state.engine.open_case(&auth.actor, submission, accept, t).await?;
     state.metrics.count_command("submit");

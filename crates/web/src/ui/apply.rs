@@ -363,6 +363,7 @@ pub async fn apply_submit(
             .collect(),
         // The holder applies: choosing their own certificates is their consent.
         holder_consent: true,
+        project: fields.text("project").parse().ok(),
     };
     match state.engine.open_case(&auth.actor, submission, None, t).await {
         Ok(out) => Ok(Redirect::to(&format!("/cases/{}?done=submitted", out.state.id)).into_response()),

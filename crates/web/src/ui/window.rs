@@ -223,6 +223,7 @@ pub async fn window_register(State(state): State<AppState>, page: Page, body: By
             },
             form: serde_json::json!({}),
             holder_consent: consent,
+            project: None,
         },
         (refused, _, _) => {
             let e = refused

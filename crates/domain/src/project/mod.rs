@@ -1,0 +1,11 @@
+//! Major projects (重大项目) from land to start of works: the approval path as data (`path.rs`) and
+//! the project aggregate with its plan, stages and procedures (`model.rs`).
+
+pub mod model;
+pub mod path;
+
+pub use model::{
+    Investor, NewProject, Procedure, Project, ProjectCommand, ProjectEntry, ProjectError, ProjectEvent, Site,
+    StageState,
+};
+pub use path::{KeyLevel, PathDefinition, ProjectType, Stage, StageRule};

@@ -1,0 +1,308 @@
+//! Major projects on both databases, on the engine's one path: a steward records a project and its plan
+//! comes from the type's path; the enterprise applies for a procedure only in a started stage and the case
+//! links to the project in the case's own commit; a stage starts out of order only on a 容缺 reason; a plan
+//! edit needs its reason; a procedure's decision is recorded on the project in the decision's commit, and
+//! the last one completes the stage; an unrelated enterprise sees nothing; nothing changes on a refusal.
+
+use onego_domain::case::{CaseStatus, Command, SubjectRef};
+use onego_domain::org::{Actor, Role};
+use onego_domain::project::{Investor, KeyLevel, NewProject, ProjectCommand, ProjectType, Site, Stage};
+use onego_domain::values::{ApplicantId, Uscc};
+use onego_store::engine::{Engine, EngineError};
+use onego_test_support::commands::{approve, submission};
+use onego_test_support::{ENTERPRISE_ID, at, code, databases, engine_on, staff};
+
+fn enterprise_id() -> ApplicantId {
+    ApplicantId::Organisation {
+        uscc: Uscc::parse(ENTERPRISE_ID).expect("uscc"),
+    }
+}
+
+/// 菏泽蓝天餐饮有限公司 (the test enterprise) as the engine sees its account.
+fn enterprise() -> Actor {
+    Actor {
+        user_id: 300,
+        username: "acme".into(),
+        name: "菏泽蓝天餐饮有限公司".into(),
+        role: Role::Applicant,
+        department: None,
+        applicant: Some(enterprise_id()),
+    }
+}
+
+fn new_project(code_: &str) -> NewProject {
+    NewProject {
+        code: code_.into(),
+        name: "蓝天中央厨房建设项目".into(),
+        investor: Investor {
+            id: enterprise_id(),
+            name: "菏泽蓝天餐饮有限公司".into(),
+        },
+        site: Site {
+            address: "菏泽高新区长江东路南侧".into(),
+            lat: Some(35.25),
+            lon: Some(115.47),
+            grid: None,
+        },
+        kind: ProjectType::Social,
+        investment: 12_000,
+        land_parcel: "2026-G-017".into(),
+        key_level: KeyLevel::City,
+    }
+}
+
+/// The enterprise applies online for a procedure of the project.
+async fn apply(
+    engine: &Engine,
+    project: i64,
+    item: &str,
+    materials: &[&str],
+    when: &str,
+) -> Result<i64, EngineError> {
+    let mut s = submission(
+        SubjectRef::Item { code: code(item) },
+        materials,
+        serde_json::json!({}),
+    );
+    s.applicant.id = enterprise_id();
+    s.applicant.name = "菏泽蓝天餐饮有限公司".into();
+    s.applicant.user_id = Some(300);
+    s.project = Some(project);
+    engine
+        .open_case(&enterprise(), s, None, at(when))
+        .await
+        .map(|o| o.state.id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_runs_its_plan_stage_by_stage_with_its_procedures_as_cases() {
+    for db in databases("projects") {
+        let engine = engine_on(&db);
+        let b = db.backend.to_string();
+        let steward = staff(Role::Approver, Some("approval"));
+        // Only a steward or the enterprise itself records a project.
+        let r = engine
+            .open_project(
+                &staff(Role::Approver, Some("market")),
+                new_project("2026-371700-47-01-000001"),
+                at("2026-03-02T09:00:00"),
+            )
+            .await;
+        assert!(matches!(r, Err(EngineError::Denied(_))), "{b}: {r:?}");
+        let project = engine
+            .open_project(
+                &steward,
+                new_project("2026-371700-47-01-000123"),
+                at("2026-03-02T09:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"))
+            .state;
+        let plan: Vec<&str> = project.procedures.iter().map(|p| p.item.as_str()).collect();
+        assert_eq!(
+            plan,
+            ["SP-002", "ZRZY-001", "ZRZY-002", "XF-002", "ZJ-002", "ZJ-004"],
+            "{b}"
+        );
+        assert_eq!(project.target_days, 45, "{b}");
+        // The same code twice: refused.
+        let again = engine
+            .open_project(
+                &enterprise(),
+                new_project("2026-371700-47-01-000123"),
+                at("2026-03-02T09:05:00"),
+            )
+            .await;
+        assert!(matches!(again, Err(EngineError::Invalid(_))), "{b}: {again:?}");
+        // An unrelated enterprise (or person) sees nothing of it.
+        let lisi = onego_test_support::applicant();
+        assert!(
+            matches!(
+                engine.project(&lisi, project.id).await,
+                Err(EngineError::NotFound(_))
+            ),
+            "{b}"
+        );
+        assert!(engine.projects(&lisi).await.expect("list").is_empty(), "{b}");
+        assert_eq!(
+            engine.projects(&enterprise()).await.expect("list").len(),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            engine
+                .projects(&staff(Role::Approver, Some("fire")))
+                .await
+                .expect("list")
+                .len(),
+            1,
+            "{b}: fire has a procedure"
+        );
+
+        // Applying before the stage started: refused, nothing stored.
+        let r = apply(
+            &engine,
+            project.id,
+            "SP-002",
+            &["M-APP-PROJECT", "M-LICENCE"],
+            "2026-03-02T10:00:00",
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(EngineError::NotAllowedNow(m)) if m.zh.contains("尚未开始")),
+            "{b}: {r:?}"
+        );
+        // Stage two before stage one is complete: only on a 容缺 reason.
+        let early = ProjectCommand::StartStage {
+            stage: Stage::EngineeringPermit,
+            shortfall_reason: None,
+        };
+        let r = engine
+            .run_project(&steward, project.id, &early, at("2026-03-02T10:00:00"))
+            .await;
+        assert!(
+            matches!(&r, Err(EngineError::NotAllowedNow(m)) if m.zh.contains("容缺")),
+            "{b}: {r:?}"
+        );
+        let start = ProjectCommand::StartStage {
+            stage: Stage::LandPlanning,
+            shortfall_reason: None,
+        };
+        engine
+            .run_project(&enterprise(), project.id, &start, at("2026-03-02T10:00:00"))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+
+        // The enterprise applies for 项目备案: the case links to the project in its own commit.
+        let case = apply(
+            &engine,
+            project.id,
+            "SP-002",
+            &["M-APP-PROJECT", "M-LICENCE"],
+            "2026-03-02T10:30:00",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let p = engine.project(&steward, project.id).await.expect("project");
+        assert_eq!(p.value.procedures[0].case_id, Some(case), "{b}");
+        // Twice for the same procedure: refused.
+        let r = apply(
+            &engine,
+            project.id,
+            "SP-002",
+            &["M-APP-PROJECT", "M-LICENCE"],
+            "2026-03-02T10:40:00",
+        )
+        .await;
+        assert!(matches!(r, Err(EngineError::NotAllowedNow(_))), "{b}: {r:?}");
+
+        // A plan edit needs its reason; with it the steward drops 建设用地规划许可 (land sold with its plan).
+        let drop = |reason: &str| ProjectCommand::DropProcedure {
+            item: code("ZRZY-001"),
+            reason: reason.into(),
+        };
+        let r = engine
+            .run_project(&steward, project.id, &drop(" "), at("2026-03-02T11:00:00"))
+            .await;
+        assert!(matches!(r, Err(EngineError::Invalid(_))), "{b}: {r:?}");
+        let r = engine
+            .run_project(
+                &enterprise(),
+                project.id,
+                &drop("出让时已附规划条件"),
+                at("2026-03-02T11:00:00"),
+            )
+            .await;
+        assert!(
+            matches!(r, Err(EngineError::Denied(_))),
+            "{b}: only stewards edit the plan"
+        );
+        engine
+            .run_project(
+                &steward,
+                project.id,
+                &drop("出让时已附规划条件"),
+                at("2026-03-02T11:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+
+        // The case is decided: the decision is on the project, and the stage completes with it.
+        let clerk = staff(Role::Clerk, None);
+        let accepted = engine
+            .run_case(
+                &clerk,
+                case,
+                &Command::Accept {
+                    received: vec![],
+                    deferred: vec![],
+                    opinion: "材料齐全".into(),
+                },
+                at("2026-03-03T09:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"))
+            .state;
+        let task = accepted.open_tasks().next().expect("a task").id;
+        let decided = engine
+            .run_case(
+                &staff(Role::Approver, Some("approval")),
+                case,
+                &approve(task),
+                at("2026-03-04T09:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"))
+            .state;
+        assert_eq!(decided.status, CaseStatus::Decided, "{b}");
+        let p = engine.project(&steward, project.id).await.expect("project");
+        assert_eq!(p.value.procedures[0].approved, Some(true), "{b}");
+        let land = p.value.stage(Stage::LandPlanning).expect("stage");
+        assert!(
+            land.completed_at.is_some(),
+            "{b}: the stage completes with its last procedure"
+        );
+        let calendar = engine.calendar();
+        assert_eq!(
+            p.value
+                .stage_days(Stage::LandPlanning, &calendar, at("2026-03-09T09:00:00")),
+            Some(2),
+            "{b}"
+        );
+        // Now stage two starts in order, without a reason.
+        let next = ProjectCommand::StartStage {
+            stage: Stage::EngineeringPermit,
+            shortfall_reason: None,
+        };
+        engine
+            .run_project(&steward, project.id, &next, at("2026-03-05T09:00:00"))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // The journal holds every step, in the hash chain.
+        let journal = engine.store().cases().journal(project.id).await.expect("journal");
+        let actions: Vec<&str> = journal.iter().map(|j| j.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "created",
+                "stage_started",
+                "case_linked",
+                "procedure_dropped",
+                "procedure_decided",
+                "stage_completed",
+                "stage_started"
+            ],
+            "{b}"
+        );
+        assert!(
+            engine
+                .store()
+                .cases()
+                .verify_chain(project.id)
+                .await
+                .expect("chain")
+                .intact,
+            "{b}"
+        );
+    }
+}

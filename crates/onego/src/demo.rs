@@ -192,7 +192,7 @@ pub(crate) async fn ensure_users(
     Ok(list)
 }
 
-fn actor(role: Role, dept: Option<&Code>, id: i64) -> Actor {
+pub(crate) fn actor(role: Role, dept: Option<&Code>, id: i64) -> Actor {
     Actor {
         user_id: id,
         username: format!("{}-{}", role.as_str(), dept.map(Code::as_str).unwrap_or("all")),

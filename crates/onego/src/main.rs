@@ -15,6 +15,7 @@ mod calendar_cmd;
 mod cert_cmd;
 mod demo;
 mod demo_certificates;
+mod demo_projects;
 mod demo_tickets;
 mod notify_cmd;
 mod serve;

@@ -171,6 +171,16 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                 let n = crate::demo::seed_cases(&engine, now(), 320, 120, zhangsan).await?;
                 println!("onego: {n} past cases loaded");
             }
+            if !store.projects().any().await? {
+                let yunfan = store
+                    .users()
+                    .by_username("yunfan")
+                    .await?
+                    .map(|(u, _)| u.id)
+                    .unwrap_or(0);
+                let n = crate::demo_projects::seed(&engine, yunfan, now()).await?;
+                println!("onego: {n} demo projects recorded");
+            }
             let no_tickets = !store.tickets().any().await?;
             if no_tickets && args.demo_tickets > 0 {
                 println!("onego: running past hotline requests through the engine …");

@@ -54,6 +54,9 @@ impl Store {
     pub fn certificates(&self) -> Certificates<'_> {
         Certificates(self)
     }
+    pub fn projects(&self) -> Projects<'_> {
+        Projects(self)
+    }
     pub fn keys(&self) -> KeyStore<'_> {
         KeyStore(self)
     }
@@ -631,6 +634,18 @@ impl KeyStore<'_> {
     pub async fn all(&self, department: &str) -> R<Vec<crate::keys::IssuerKey>> {
         let department = department.to_owned();
         self.0.read(move |c| crate::keys::all(c, &department)).await
+    }
+}
+
+/// Major projects: lookups beside the engine (see [`crate::project`]).
+pub struct Projects<'s>(&'s Store);
+
+impl Projects<'_> {
+    /// Whether any project exists (the demo records its own once).
+    pub async fn any(&self) -> R<bool> {
+        self.0
+            .read(|c| Ok(c.query_one("SELECT 1 FROM projects LIMIT 1", &[])?.is_some()))
+            .await
     }
 }
 

@@ -145,3 +145,40 @@ pub async fn issue_licence_to_zhangsan(
         .unwrap()
         .state
 }
+
+/// A social-investment project of the test enterprise (菏泽蓝天餐饮有限公司), recorded by a steward of
+/// the approval bureau; its id.
+pub async fn project_of_acme(engine: &onego_store::engine::Engine) -> i64 {
+    use onego_domain::project::{Investor, KeyLevel, NewProject, ProjectType, Site};
+    let steward = crate::staff(onego_domain::org::Role::Approver, Some("approval"));
+    let investor = onego_domain::values::ApplicantId::Organisation {
+        uscc: onego_domain::values::Uscc::parse(crate::ENTERPRISE_ID).expect("uscc"),
+    };
+    engine
+        .open_project(
+            &steward,
+            NewProject {
+                code: "2026-371700-47-01-000777".into(),
+                name: "蓝天中央厨房建设项目".into(),
+                investor: Investor {
+                    id: investor,
+                    name: "菏泽蓝天餐饮有限公司".into(),
+                },
+                site: Site {
+                    address: "菏泽高新区长江东路南侧".into(),
+                    lat: None,
+                    lon: None,
+                    grid: None,
+                },
+                kind: ProjectType::Social,
+                investment: 12_000,
+                land_parcel: "2026-G-017".into(),
+                key_level: KeyLevel::City,
+            },
+            crate::at("2026-03-02T09:00:00"),
+        )
+        .await
+        .expect("project")
+        .state
+        .id
+}

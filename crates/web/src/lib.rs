@@ -104,6 +104,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         api::tickets::suggest, api::tickets::rates, api::tickets::categories,
         api::certificates::verify, api::certificates::mine, api::certificates::get_one, api::certificates::command,
         api::certificates::import_shared_data, api::certificates::pdf, api::cases::decision_letter_pdf,
+        api::projects::create, api::projects::list, api::projects::get_one, api::projects::command,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
@@ -111,6 +112,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         (name = "cases", description = "办件、待办、通知"),
         (name = "statistics", description = "统计"),
         (name = "certificates", description = "电子证照：公开核验、我的证照、用证与暂停、注销"),
+        (name = "projects", description = "重大项目：项目登记、审批计划、分阶段推进"),
         (name = "tickets", description = "12345诉求、网格事件、企业吹哨：受理、派单、办理、回访、督办、比率"),
     )
 )]
@@ -316,6 +318,9 @@ pub fn router(state: AppState) -> Router {
         .route("/certificates/{id}/pdf", get(api::certificates::pdf))
         .route("/certificates/{id}/commands", post(api::certificates::command))
         .route("/shared-data", post(api::certificates::import_shared_data))
+        .route("/projects", post(api::projects::create).get(api::projects::list))
+        .route("/projects/{id}", get(api::projects::get_one))
+        .route("/projects/{id}/commands", post(api::projects::command))
         .route("/inbox", get(api::inbox))
         .route("/notifications", get(api::notifications))
         .route("/statistics", get(api::statistics))
@@ -405,6 +410,10 @@ pub fn router(state: AppState) -> Router {
         .route("/certificates/{id}/act", post(ui::certificates::act))
         .route("/certificates/{id}/pdf", get(ui::certificates::pdf))
         .route("/archive", get(ui::archive::archive))
+        .route("/projects", get(ui::projects::list).post(ui::projects::create))
+        .route("/projects/{id}", get(ui::projects::one))
+        .route("/projects/{id}/act", post(ui::projects::act))
+        .route("/projects/{id}/flow", get(ui::projects::flow))
         .route("/archive/{id}", get(ui::archive::record))
         .route("/archive/{id}/consult", post(ui::archive::consult))
         .route("/cases/{id}/decision.pdf", get(ui::archive::decision_pdf))

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod contact;
 pub mod inbox;
+pub mod projects;
 pub mod session;
 pub mod stats;
 pub mod tickets;

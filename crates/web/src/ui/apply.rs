@@ -128,13 +128,31 @@ fn material_views(
         .collect()
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ApplyQuery {
+    /// Applying for a procedure of this major project.
+    #[serde(default)]
+    pub project: Option<i64>,
+}
+
 pub async fn apply_page(
     State(state): State<AppState>,
     page: Page,
     Path((kind, code)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<ApplyQuery>,
 ) -> PageResult {
     let auth = page.require_role(&state, &[Role::Applicant])?.clone();
     let usable = usable_certificates(&state, &auth.actor).await;
+    // A project the applicant may see: the form carries it, and says so.
+    let project = match q.project {
+        Some(id) => state
+            .engine
+            .project(&auth.actor, id)
+            .await
+            .ok()
+            .map(|p| context! { id => id, name => p.value.name.clone() }),
+        None => None,
+    };
     let Some((title, fields, materials)) = Code::parse(&code)
         .ok()
         .and_then(|c| form_fields(&state, &kind, &c))
@@ -155,6 +173,7 @@ pub async fn apply_page(
             title => title, kind => kind, code => code,
             fields => fields.iter().map(|f| field_view(f, "")).collect::<Vec<_>>(),
             materials => material_views(&page, &materials, &usable),
+            project => project,
             ..crate::ui::form::no_refusal(),
         },
     ))
@@ -223,6 +242,7 @@ pub async fn apply_submit(
                 title => title.clone(), kind => kind.clone(), code => code.to_string(),
                 fields => form_spec.iter().map(|f| field_view(f, &fields.text(&f.key))).collect::<Vec<_>>(),
                 materials => material_views(&page, &materials, &usable),
+                project => fields.text("project").parse::<i64>().ok().map(|id| context! { id => id, name => "" }),
                 ..crate::ui::form::refusal(e, page.lang),
             },
         )

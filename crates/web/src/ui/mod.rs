@@ -19,6 +19,7 @@ pub mod message_templates;
 pub mod notifications;
 pub mod outbox;
 pub mod portal;
+pub mod projects;
 pub mod public;
 pub mod session;
 pub mod tokens;
@@ -83,6 +84,12 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/certificates.html"),
     ),
     ("archive.html", include_str!("../../templates/archive.html")),
+    ("projects.html", include_str!("../../templates/projects.html")),
+    ("project.html", include_str!("../../templates/project.html")),
+    (
+        "project_flow.html",
+        include_str!("../../templates/project_flow.html"),
+    ),
     (
         "archive_record.html",
         include_str!("../../templates/archive_record.html"),
@@ -332,6 +339,12 @@ fn nav(page: &Page) -> Vec<Value> {
                 items.push(context! { href => "/cases", label => tr("我的办件", "My cases") });
                 items.push(context! { href => "/certificates", label => tr("我的证照", "My certificates") });
                 items.push(context! { href => "/archive", label => tr("我的档案", "My records") });
+                if matches!(
+                    a.user.applicant,
+                    Some(onego_domain::values::ApplicantId::Organisation { .. })
+                ) {
+                    items.push(context! { href => "/projects", label => tr("我的项目", "My projects") });
+                }
             }
             Role::Clerk => {
                 items.push(context! { href => "/window", label => tr("综合窗口", "Window desk") });
@@ -341,9 +354,11 @@ fn nav(page: &Page) -> Vec<Value> {
                 items.push(context! { href => "/inbox", label => tr("待办工作台", "Inbox") });
                 items.push(context! { href => "/cases", label => tr("本部门办件", "Department cases") });
                 items.push(context! { href => "/archive", label => tr("档案查询", "Archive") });
+                items.push(context! { href => "/projects", label => tr("重大项目", "Projects") });
             }
             Role::Leader => {
                 items.push(context! { href => "/dashboard", label => tr("领导驾驶舱", "Dashboard") });
+                items.push(context! { href => "/projects", label => tr("重大项目", "Projects") });
                 items.push(context! { href => "/cases", label => tr("办件查询", "Cases") });
             }
             Role::Admin => {

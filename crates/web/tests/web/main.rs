@@ -8,6 +8,7 @@ mod layers;
 mod matrix;
 mod pages;
 mod privacy;
+mod projects;
 mod scale_out;
 mod security;
 mod shared_data;

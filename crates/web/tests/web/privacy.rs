@@ -248,6 +248,8 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         .to_owned();
     // 张三丰 holds a licence the market department issued.
     let licence = onego_test_support::commands::issue_licence_to_zhangsan(&app.state.engine).await;
+    // A major project of the test enterprise (an enterprise's data: nothing personal).
+    let project = onego_test_support::commands::project_of_acme(&app.state.engine).await;
     let queued = app
         .state
         .engine
@@ -275,6 +277,11 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         // is the matrix's (the holder and the issuing department), and tests/certificates reads one.
         format!("/certificates/{}/pdf", licence.id),
         format!("/api/v1/certificates/{}/pdf", licence.id),
+        "/projects".into(),
+        format!("/projects/{project}"),
+        format!("/projects/{project}/flow"),
+        "/api/v1/projects".into(),
+        format!("/api/v1/projects/{project}"),
         "/archive".into(),
         format!("/archive?q={PERSON_ID}"),
         format!("/archive/{a}"),

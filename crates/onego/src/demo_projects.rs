@@ -1,0 +1,205 @@
+//! The demo city's major projects, run through the engine like everything else: 云帆智能制造产业园一期
+//! (a city key project of social investment) with its first stage done in the last weeks and the
+//! second under way — one procedure in review — and 云帆研发中心 (small and low-risk), just recorded.
+
+use onego_calendar::{MS_PER_HOUR, Timestamp};
+use onego_domain::case::{Applicant, CaseStatus, Channel, Command, ProvidedMaterial, SubjectRef, Submission};
+use onego_domain::org::{Actor, Role};
+use onego_domain::process::TaskAction;
+use onego_domain::project::{Investor, KeyLevel, NewProject, ProjectCommand, ProjectType, Site, Stage};
+use onego_domain::values::Code;
+use onego_store::engine::Engine;
+
+const DAY: i64 = 24 * MS_PER_HOUR;
+
+fn code(s: &str) -> anyhow::Result<Code> {
+    Code::parse(s).map_err(anyhow::Error::msg)
+}
+
+/// Applies for a project's procedure as the enterprise, has the window accept it and, with `decide`,
+/// every step approve it. Returns the case's status.
+async fn procedure(
+    engine: &Engine,
+    enterprise: &Actor,
+    project: i64,
+    item: &str,
+    decide: bool,
+    at: Timestamp,
+) -> anyhow::Result<CaseStatus> {
+    let catalog = engine.catalog();
+    let today = engine.calendar().local_date(at);
+    let spec = onego_domain::case::Registry::item(&*catalog, &code(item)?, today)
+        .ok_or_else(|| anyhow::anyhow!("the demo catalog has no item {item}"))?
+        .clone();
+    let materials = spec
+        .materials
+        .iter()
+        .filter(|m| m.necessity != onego_domain::catalog::Necessity::Optional)
+        .map(|m| ProvidedMaterial {
+            code: m.code.clone(),
+            at,
+            file: None,
+            certificate: None,
+        })
+        .collect();
+    let submission = Submission {
+        subject: SubjectRef::Item { code: code(item)? },
+        channel: Channel::Online,
+        applicant: Applicant {
+            id: enterprise
+                .applicant
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("an enterprise"))?,
+            name: enterprise.name.clone(),
+            mobile: None,
+            user_id: Some(enterprise.user_id),
+        },
+        form: serde_json::json!({"description": "重大项目审批事项", "address": "菏泽高新区长江东路南侧"}),
+        materials,
+        holder_consent: false,
+        project: Some(project),
+    };
+    let mut case = engine.open_case(enterprise, submission, None, at).await?.state;
+    let clerk = crate::demo::actor(Role::Clerk, None, 2);
+    let mut t = at.plus_millis(2 * MS_PER_HOUR);
+    let accept = Command::Accept {
+        received: vec![],
+        deferred: vec![],
+        opinion: "材料齐全，予以受理".into(),
+    };
+    case = engine.run_case(&clerk, case.id, &accept, t).await?.state;
+    loop {
+        let next = case.open_tasks().next().cloned();
+        let (true, Some(task)) = (decide, next) else {
+            break;
+        };
+        t = t.plus_millis(DAY);
+        let role = if task.role.as_deref() == Some("supervisor") {
+            Role::Supervisor
+        } else {
+            Role::Approver
+        };
+        let who = crate::demo::actor(role, Some(&task.department), 10);
+        let cmd = Command::Act {
+            task: task.id,
+            action: TaskAction::Approve,
+            return_to: None,
+            opinion: "经审查，符合条件，同意".into(),
+        };
+        case = engine.run_case(&who, case.id, &cmd, t).await?.state;
+    }
+    Ok(case.status)
+}
+
+pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> anyhow::Result<usize> {
+    let company = crate::demo::company_id()?;
+    let enterprise = Actor {
+        user_id: yunfan_user,
+        username: "yunfan".into(),
+        name: "菏泽云帆科技有限公司".into(),
+        role: Role::Applicant,
+        department: None,
+        applicant: Some(company.clone()),
+    };
+    let steward = crate::demo::actor(Role::Approver, Some(&code("approval")?), 11);
+    let investor = Investor {
+        id: company,
+        name: "菏泽云帆科技有限公司".into(),
+    };
+    // Nine in the morning, thirty days ago (the steps follow in office hours).
+    let calendar = engine.calendar();
+    let start = calendar
+        .start_of_day(calendar.local_date(Timestamp::from_millis(now.as_millis() - 30 * DAY)))
+        .plus_millis(9 * MS_PER_HOUR);
+    let park = engine
+        .open_project(
+            &steward,
+            NewProject {
+                code: "2026-371700-39-01-000418".into(),
+                name: "云帆智能制造产业园一期".into(),
+                investor: investor.clone(),
+                site: Site {
+                    address: "菏泽高新区长江东路南侧".into(),
+                    lat: Some(35.251),
+                    lon: Some(115.472),
+                    grid: None,
+                },
+                kind: ProjectType::Social,
+                investment: 38_000,
+                land_parcel: "2026-G-017".into(),
+                key_level: KeyLevel::City,
+            },
+            start,
+        )
+        .await?
+        .state;
+    let go = |stage| ProjectCommand::StartStage {
+        stage,
+        shortfall_reason: None,
+    };
+    engine
+        .run_project(
+            &enterprise,
+            park.id,
+            &go(Stage::LandPlanning),
+            start.plus_millis(DAY),
+        )
+        .await?;
+    procedure(
+        engine,
+        &enterprise,
+        park.id,
+        "SP-002",
+        true,
+        start.plus_millis(DAY + 3 * MS_PER_HOUR),
+    )
+    .await?;
+    procedure(
+        engine,
+        &enterprise,
+        park.id,
+        "ZRZY-001",
+        true,
+        start.plus_millis(2 * DAY),
+    )
+    .await?;
+    engine
+        .run_project(
+            &steward,
+            park.id,
+            &go(Stage::EngineeringPermit),
+            start.plus_millis(8 * DAY),
+        )
+        .await?;
+    procedure(
+        engine,
+        &enterprise,
+        park.id,
+        "ZRZY-002",
+        false,
+        start.plus_millis(9 * DAY),
+    )
+    .await?;
+    engine
+        .open_project(
+            &enterprise,
+            NewProject {
+                code: "2026-371700-65-01-000512".into(),
+                name: "云帆研发中心".into(),
+                investor,
+                site: Site {
+                    address: "菏泽高新区人民路88号".into(),
+                    lat: None,
+                    lon: None,
+                    grid: None,
+                },
+                kind: ProjectType::SmallLowRisk,
+                investment: 1_800,
+                land_parcel: "自有用地".into(),
+                key_level: KeyLevel::None,
+            },
+            now,
+        )
+        .await?;
+    Ok(2)
+}

@@ -1,0 +1,306 @@
+//! Major projects as people use them: the list (a steward records new ones there), one project with its
+//! stages, days against the target and its plan (the enterprise applies for each procedure from it;
+//! stewards edit the plan with a reason; stages start in order or on a 容缺 reason), and the public
+//! flowchart behind its QR code (码上流程图): every procedure with its department, place, phone,
+//! materials and status, readable on a phone without logging in.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use minijinja::context;
+use onego_domain::labels::Label;
+use onego_domain::org::Role;
+use onego_domain::project::{ProjectCommand, Stage};
+use onego_domain::values::Code;
+
+use crate::AppState;
+use crate::api::projects::{ProjectInput, project_view};
+use crate::error::ApiError;
+use crate::ui::form::FormData;
+use crate::ui::view::{PageResult, now};
+use crate::ui::{Page, api_error_page, render};
+use crate::views::value;
+
+const ROLES: &[Role] = &[
+    Role::Applicant,
+    Role::Approver,
+    Role::Supervisor,
+    Role::Clerk,
+    Role::Leader,
+];
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    pub done: Option<String>,
+}
+
+fn stage_of(text: &str) -> Option<Stage> {
+    Stage::ALL.into_iter().find(|s| s.as_str() == text)
+}
+
+/// The projects the reader may see; stewards record new ones here.
+pub async fn list(State(state): State<AppState>, page: Page) -> PageResult {
+    let auth = page.require_role(&state, ROLES)?.clone();
+    list_page(&state, &page, &auth, StatusCode::OK, None, None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    page: &Page,
+    auth: &crate::auth::Auth,
+    status: StatusCode,
+    refused: Option<&ApiError>,
+    kept: Option<&FormData>,
+) -> PageResult {
+    let rows = state
+        .engine
+        .projects(&auth.actor)
+        .await
+        .map_err(|e| api_error_page(state, page, e.into()))?;
+    let catalog = state.engine.catalog();
+    // Stewards: the staff of a department that steers some project type.
+    let steward = matches!(auth.user.role, Role::Approver | Role::Supervisor)
+        && catalog
+            .project_paths
+            .iter()
+            .any(|p| auth.actor.department.as_ref() == Some(&p.steward));
+    let text = |k: &str| kept.map(|f| f.text(k)).unwrap_or_default();
+    let label_of_stage = |s: &str| match stage_of(s) {
+        Some(st) => st.label(page.lang).to_owned(),
+        None if s == "completed" => page.tr("已竣工验收", "completed"),
+        None => page.tr("筹备中", "planning"),
+    };
+    Ok(render(
+        state,
+        page,
+        "projects.html",
+        status,
+        context! {
+            rows => rows.iter().map(|r| context! {
+                id => r.id, code => r.code.clone(), name => r.name.clone(),
+                kind => catalog.project_paths.iter().find(|p| p.kind.as_str() == r.kind).map(|p| p.kind.label(page.lang)).unwrap_or(""),
+                stage => label_of_stage(&r.stage),
+            }).collect::<Vec<_>>(),
+            steward => steward,
+            f => context! {
+                code => text("code"), name => text("name"), investor_id => text("investor_id"), investor_name => text("investor_name"),
+                address => text("address"), kind => text("kind"), investment => text("investment"), land_parcel => text("land_parcel"),
+                key_level => text("key_level"),
+            },
+            ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
+        },
+    ))
+}
+
+/// A steward records a project from the form.
+pub async fn create(State(state): State<AppState>, page: Page, body: Bytes) -> PageResult {
+    let auth = page.require_role(&state, ROLES)?.clone();
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let input = ProjectInput {
+        code: form.text("code"),
+        name: form.text("name"),
+        investor_id: form.text("investor_id"),
+        investor_name: form.text("investor_name"),
+        address: form.text("address"),
+        lat: None,
+        lon: None,
+        kind: form.text("kind"),
+        investment: form.text("investment").trim().parse().unwrap_or(0),
+        land_parcel: form.text("land_parcel"),
+        key_level: form.text("key_level"),
+    };
+    let result = match onego_domain::project::NewProject::try_from(input) {
+        Ok(new) => state
+            .engine
+            .open_project(&auth.actor, new, now())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(out) => Ok(Redirect::to(&format!("/projects/{}?done=created", out.state.id)).into_response()),
+        Err(e) => list_page(&state, &page, &auth, e.status, Some(&e), Some(&form)).await,
+    }
+}
+
+/// One project: stages, days, plan, and what the reader may do next.
+pub async fn one(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let done = match q.done.as_deref() {
+        Some("created") => page.tr(
+            "项目已登记，审批计划已按项目类型生成。请启动第一阶段，建设单位即可逐项申请。",
+            "The project is recorded and its plan made from its type. Start the first stage; the enterprise then applies for each procedure.",
+        ),
+        Some("start_stage") => page.tr(
+            "阶段已启动，开始计时。本阶段的事项现在可以申请。",
+            "The stage has started and its clock runs. Its procedures can now be applied for.",
+        ),
+        Some("add_procedure") => page.tr("事项已加入审批计划，调整理由已记录。", "The item is added to the plan; the reason is recorded."),
+        Some("drop_procedure") => page.tr("事项已调出审批计划，调整理由已记录。", "The item is dropped from the plan; the reason is recorded."),
+        _ => String::new(),
+    };
+    project_page(&state, &page, id, StatusCode::OK, None, &done).await
+}
+
+async fn project_page(
+    state: &AppState,
+    page: &Page,
+    id: i64,
+    status: StatusCode,
+    refused: Option<&ApiError>,
+    done: &str,
+) -> PageResult {
+    let auth = page.require_role(state, ROLES)?.clone();
+    let stored = state
+        .engine
+        .project(&auth.actor, id)
+        .await
+        .map_err(|e| api_error_page(state, page, e.into()))?;
+    let p = &stored.value;
+    let steward = p.is_steward(&auth.actor);
+    let investor = p.is_investor(&auth.actor);
+    let view = project_view(state, p, page.lang);
+    let catalog = state.engine.catalog();
+    let today = state.engine.calendar().local_date(now());
+    let started = |s: Stage| p.stage(s).is_some_and(|x| x.started_at.is_some());
+    let stages: Vec<minijinja::Value> = view
+        .stages
+        .iter()
+        .map(|s| {
+            let st = stage_of(&s.stage).unwrap_or(Stage::LandPlanning);
+            let procedures: Vec<minijinja::Value> = view
+                .procedures
+                .iter()
+                .filter(|q| q.stage == s.stage)
+                .map(|q| {
+                    let apply = investor && q.status == "planned" && started(st);
+                    context! { ..value(q), ..context! { apply => apply } }
+                })
+                .collect();
+            context! { ..value(s), ..context! { procedures => procedures, can_start => (steward || investor) && !started(st) } }
+        })
+        .collect();
+    Ok(render(
+        state,
+        page,
+        "project.html",
+        status,
+        context! {
+            p => value(&view), stages => stages, steward => steward, done => done,
+            over => view.land_to_permit_days.is_some_and(|d| d > i64::from(view.target_days)),
+            items => catalog.items_on(today).iter().map(|i| context! { code => i.impl_code.to_string(), name => i.name.clone() }).collect::<Vec<_>>(),
+            stage_choices => Stage::ALL.iter().map(|s| context! { code => s.as_str(), name => s.label(page.lang) }).collect::<Vec<_>>(),
+            ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
+        },
+    ))
+}
+
+/// Start a stage, add or drop a procedure.
+pub async fn act(State(state): State<AppState>, page: Page, Path(id): Path<i64>, body: Bytes) -> PageResult {
+    let auth = page.require_role(&state, ROLES)?.clone();
+    let form = FormData::parse(&body);
+    page.check_csrf(&state, form.get("csrf"))?;
+    let action = form.text("action");
+    let bad_choice = || {
+        ApiError::unprocessable(onego_domain::messages::Msg::new(
+            "project_choice",
+            "请选择阶段或事项",
+            "choose the stage or the item",
+        ))
+    };
+    let cmd = match action.as_str() {
+        "start_stage" => stage_of(&form.text("stage"))
+            .map(|stage| ProjectCommand::StartStage {
+                stage,
+                shortfall_reason: Some(form.text("shortfall_reason")).filter(|r| !r.trim().is_empty()),
+            })
+            .ok_or_else(bad_choice),
+        "add_procedure" => match (Code::parse(&form.text("item")), stage_of(&form.text("stage"))) {
+            (Ok(item), Some(stage)) => Ok(ProjectCommand::AddProcedure {
+                item,
+                stage,
+                reason: form.text("reason"),
+            }),
+            _ => Err(bad_choice()),
+        },
+        "drop_procedure" => Code::parse(&form.text("item"))
+            .map(|item| ProjectCommand::DropProcedure {
+                item,
+                reason: form.text("reason"),
+            })
+            .map_err(|_| bad_choice()),
+        _ => Err(bad_choice()),
+    };
+    let result = match cmd {
+        Ok(cmd) => state
+            .engine
+            .run_project(&auth.actor, id, &cmd, now())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done={action}")).into_response()),
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::FORBIDDEN => {
+            Err(api_error_page(&state, &page, e))
+        }
+        Err(e) => project_page(&state, &page, id, e.status, Some(&e), "").await,
+    }
+}
+
+/// 码上流程图: the project's own path for anyone with its QR code — each procedure in order with its
+/// status, department, place, phone and materials; no personal data (the investor is an enterprise).
+pub async fn flow(
+    State(state): State<AppState>,
+    page: Page,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let stored = state
+        .engine
+        .project_public(id)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let p = &stored.value;
+    let view = project_view(&state, p, page.lang);
+    let catalog = state.engine.catalog();
+    let url = format!("{}/projects/{id}/flow", state.public_base(&headers));
+    let steps: Vec<minijinja::Value> = view
+        .stages
+        .iter()
+        .map(|s| {
+            let procedures: Vec<minijinja::Value> = p
+                .procedures
+                .iter()
+                .zip(&view.procedures)
+                .filter(|(q, _)| q.stage.as_str() == s.stage && q.counts())
+                .map(|(q, v)| {
+                    let item = catalog.items.iter().filter(|i| i.impl_code == q.item).max_by_key(|i| i.version);
+                    context! {
+                        name => v.name.clone(), status => v.status.clone(), status_name => v.status_name.clone(),
+                        department => v.department.clone(),
+                        place => item.map(|i| i.place.clone()), phone => item.map(|i| i.consult_phone.clone()),
+                        hours => item.map(|i| i.hours.clone()),
+                        promised => item.map(|i| crate::ui::view::limit_text(&page, i.promised_limit)),
+                        materials => item.map(|i| i.materials.iter().map(|m| m.name.clone()).collect::<Vec<_>>()).unwrap_or_default(),
+                    }
+                })
+                .collect();
+            context! { ..value(s), ..context! { procedures => procedures } }
+        })
+        .collect();
+    Ok(render(
+        &state,
+        &page,
+        "project_flow.html",
+        StatusCode::OK,
+        context! { p => value(&view), steps => steps, qr => crate::ui::qr_svg(&url), url => url },
+    ))
+}

@@ -15,6 +15,11 @@ test("the enterprise follows its project and applies for the next procedure from
   await expect(page.locator("section.stage").nth(0)).toContainText("已完成");
   await expect(page.locator("section.stage").nth(1)).toContainText("进行中");
   await expect(page.locator("section.stage").nth(1)).toContainText("办理中");
+  // The ledger: who answers for the late permit, the team, the visit.
+  await expect(page.locator("section.stage").nth(1)).toContainText("超期");
+  await expect(page.locator("section.stage").nth(1)).toContainText("周海涛");
+  await expect(page.locator("main")).toContainText("包保领导");
+  await expect(page.locator("main")).toContainText("希望设计方案审查与规划许可并联推进");
   await page.screenshot({ path: path.join(shots, "project.png"), fullPage: true });
   await page.locator("section.stage").nth(1).getByRole("link", { name: "申请" }).click();
   await expect(page.locator("p.done")).toContainText("为重大项目申请");

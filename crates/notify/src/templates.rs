@@ -141,6 +141,28 @@ const BUILT_IN: &[BuiltIn] = &[
         "File the {{ year }} annual report by {{ deadline_en }}.",
     ),
     (
+        "project_due_soon",
+        "项目事项临近计划时间",
+        "Project step due soon",
+        "【重大项目】{{ title }}：{{ what }}临近计划时间",
+        "{{ title }}（项目代码 {{ number }}）：{{ what }}计划于{{ date }}前办结，请抓紧推进。",
+        "{{ title }}：{{ what }}计划于{{ date }}前办结，请抓紧推进。",
+        "[Major project] {{ title }}: {{ what }} is due soon",
+        "{{ title }} (project {{ number }}): {{ what }} should be done by {{ date_en }}. Please move it on.",
+        "{{ title }}: {{ what }} is due by {{ date_en }}.",
+    ),
+    (
+        "project_late",
+        "项目事项超期",
+        "Project step late",
+        "【重大项目超期】{{ title }}：{{ what }}",
+        "{{ title }}（项目代码 {{ number }}）：{{ what }}已超过计划时间（{{ date }}），请督促办理。",
+        "{{ title }}：{{ what }}已超计划时间{{ date }}，请督促办理。",
+        "[Major project late] {{ title }}: {{ what }}",
+        "{{ title }} (project {{ number }}): {{ what }} is past its planned date ({{ date_en }}). Please see to it.",
+        "{{ title }}: {{ what }} is past {{ date_en }}.",
+    ),
+    (
         "warning",
         "即将到期",
         "Due soon",
@@ -437,6 +459,8 @@ pub fn sample_params() -> Vec<(String, String)> {
         ("year", "2026"),
         ("deadline", "2027年6月30日"),
         ("deadline_en", "30 June 2027"),
+        ("date", "2027年3月1日"),
+        ("date_en", "1 March 2027"),
     ]
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

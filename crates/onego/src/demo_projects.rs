@@ -180,6 +180,51 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
         start.plus_millis(9 * DAY),
     )
     .await?;
+    // The team and ledger: the planning permit was due three days ago, so it is late and onego's
+    // timer reminds the responsible person, the stewards and the lead leader as soon as the server runs.
+    let person = |name: &str,
+                  phone: &str,
+                  dept: Option<&str>,
+                  duty: &str|
+     -> anyhow::Result<onego_domain::project::Member> {
+        Ok(onego_domain::project::Member {
+            name: name.into(),
+            phone: Some(onego_domain::values::Mobile::parse(phone).map_err(anyhow::Error::msg)?),
+            department: dept.map(code).transpose()?,
+            duty: duty.into(),
+        })
+    };
+    let team = onego_domain::project::Team {
+        leader: Some(person("刘建国", "13905301001", None, "包保领导")?),
+        steward: Some(person(
+            "孙晓梅",
+            "13905301002",
+            Some("approval"),
+            "项目管家，全程帮办",
+        )?),
+        contacts: vec![
+            person("周海涛", "13905301003", Some("nature"), "规划许可")?,
+            person("吴静", "13905301004", Some("housing"), "施工许可")?,
+        ],
+    };
+    let later = |hours: i64| start.plus_millis(9 * DAY + hours * MS_PER_HOUR);
+    engine
+        .run_project(&steward, park.id, &ProjectCommand::SetTeam { team }, later(1))
+        .await?;
+    let planned_end = engine.calendar().local_date(now) - chrono::Days::new(3);
+    let assign = ProjectCommand::AssignProcedure {
+        item: code("ZRZY-002")?,
+        responsible: person("周海涛", "13905301003", Some("nature"), "规划许可")?,
+        planned_end,
+    };
+    engine.run_project(&steward, park.id, &assign, later(2)).await?;
+    let visit = ProjectCommand::RecordVisit {
+        on: engine.calendar().local_date(start.plus_millis(5 * DAY)),
+        people: "孙晓梅、周海涛".into(),
+        needs: "希望设计方案审查与规划许可并联推进".into(),
+        follow_up: "已协调自然资源和规划局提前介入".into(),
+    };
+    engine.run_project(&steward, park.id, &visit, later(3)).await?;
     engine
         .open_project(
             &enterprise,

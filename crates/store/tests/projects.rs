@@ -306,3 +306,190 @@ async fn a_project_runs_its_plan_stage_by_stage_with_its_procedures_as_cases() {
         );
     }
 }
+
+fn member(name: &str, phone: &str, dept: Option<&str>) -> onego_domain::project::Member {
+    onego_domain::project::Member {
+        name: name.into(),
+        phone: Some(onego_domain::values::Mobile::parse(phone).expect("mobile")),
+        department: dept.map(code),
+        duty: "包保".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_tracks_who_answers_for_what_and_reminds_before_and_after_each_date_once() {
+    for db in databases("project-ledger") {
+        let engine = engine_on(&db);
+        let b = db.backend.to_string();
+        let steward = staff(Role::Approver, Some("approval"));
+        let id = engine
+            .open_project(
+                &steward,
+                new_project("2026-371700-47-01-000555"),
+                at("2026-03-02T09:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"))
+            .state
+            .id;
+        let run = |who: Actor, cmd: ProjectCommand, when: &'static str| {
+            let engine = &engine;
+            async move { engine.run_project(&who, id, &cmd, at(when)).await }
+        };
+        let team = onego_domain::project::Team {
+            leader: Some(member("李副区长", "13900000001", None)),
+            steward: Some(member("王磊", "13900000002", Some("approval"))),
+            contacts: vec![member("赵工", "13900000003", Some("nature"))],
+        };
+        // Only stewards keep the ledger.
+        let r = run(
+            enterprise(),
+            ProjectCommand::SetTeam { team: team.clone() },
+            "2026-03-02T09:10:00",
+        )
+        .await;
+        assert!(matches!(r, Err(EngineError::Denied(_))), "{b}: {r:?}");
+        run(
+            steward.clone(),
+            ProjectCommand::SetTeam { team },
+            "2026-03-02T09:10:00",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let due = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).expect("date");
+        run(
+            steward.clone(),
+            ProjectCommand::AssignProcedure {
+                item: code("SP-002"),
+                responsible: member("王磊", "13900000002", Some("approval")),
+                planned_end: due,
+            },
+            "2026-03-02T09:20:00",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // A visit cannot be dated in the future; a problem's deadline cannot be past.
+        let visit = |on: chrono::NaiveDate| ProjectCommand::RecordVisit {
+            on,
+            people: "王磊、赵工".into(),
+            needs: "用电接入需提前".into(),
+            follow_up: "已对接供电公司".into(),
+        };
+        let r = run(
+            steward.clone(),
+            visit(chrono::NaiveDate::from_ymd_opt(2026, 3, 9).expect("date")),
+            "2026-03-03T15:00:00",
+        )
+        .await;
+        assert!(matches!(r, Err(EngineError::Invalid(_))), "{b}: {r:?}");
+        run(
+            steward.clone(),
+            visit(chrono::NaiveDate::from_ymd_opt(2026, 3, 3).expect("date")),
+            "2026-03-03T15:00:00",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let problem = |deadline: chrono::NaiveDate| ProjectCommand::RaiseProblem {
+            title: "施工用电接入".into(),
+            owner: member("供电公司联络员", "13900000004", Some("power")),
+            deadline,
+        };
+        let r = run(
+            enterprise(),
+            problem(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")),
+            "2026-03-03T16:00:00",
+        )
+        .await;
+        assert!(matches!(r, Err(EngineError::Invalid(_))), "{b}: {r:?}");
+        run(
+            enterprise(),
+            problem(chrono::NaiveDate::from_ymd_opt(2026, 3, 12).expect("date")),
+            "2026-03-03T16:00:00",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+
+        // Onego's timer: reminded the day before, late the day after, each once.
+        let actions = || {
+            let engine = &engine;
+            async move {
+                engine
+                    .store()
+                    .cases()
+                    .journal(id)
+                    .await
+                    .expect("journal")
+                    .into_iter()
+                    .map(|j| j.action)
+                    .filter(|a| a.contains("due_soon") || a.contains("late"))
+                    .collect::<Vec<_>>()
+            }
+        };
+        engine
+            .fire_due_timers(at("2026-03-09T08:59:00"))
+            .await
+            .expect("fire");
+        assert!(actions().await.is_empty(), "{b}");
+        engine
+            .fire_due_timers(at("2026-03-09T09:00:00"))
+            .await
+            .expect("fire");
+        engine
+            .fire_due_timers(at("2026-03-09T12:00:00"))
+            .await
+            .expect("fire");
+        assert_eq!(actions().await, ["procedure_due_soon"], "{b}");
+        engine
+            .fire_due_timers(at("2026-03-11T00:00:01"))
+            .await
+            .expect("fire");
+        engine
+            .fire_due_timers(at("2026-03-11T09:00:00"))
+            .await
+            .expect("fire");
+        engine
+            .fire_due_timers(at("2026-03-13T00:00:01"))
+            .await
+            .expect("fire");
+        engine
+            .fire_due_timers(at("2026-03-20T00:00:01"))
+            .await
+            .expect("fire");
+        assert_eq!(
+            actions().await,
+            [
+                "procedure_due_soon",
+                "procedure_late",
+                "problem_due_soon",
+                "problem_late"
+            ],
+            "{b}"
+        );
+        // The stewards' department is told; lateness reaches its supervisors as well.
+        let notes = engine
+            .store()
+            .inbox()
+            .notifications(0, Some("approval".into()), 100)
+            .await
+            .expect("notes");
+        let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "project_late").count(),
+            2,
+            "{b}: {kinds:?}"
+        );
+        assert!(notes.iter().any(|n| n.text.contains("已超过计划时间")), "{b}");
+        let p = engine.project(&steward, id).await.expect("project");
+        assert!(p.value.procedures[0].late && p.value.problems[0].late, "{b}");
+        // Resolving closes the problem; twice is refused.
+        let resolve = ProjectCommand::ResolveProblem {
+            problem: 1,
+            note: "已接入施工临时用电".into(),
+        };
+        run(steward.clone(), resolve.clone(), "2026-03-20T10:00:00")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let r = run(steward.clone(), resolve, "2026-03-20T10:05:00").await;
+        assert!(matches!(r, Err(EngineError::NotAllowedNow(_))), "{b}: {r:?}");
+    }
+}

@@ -1,9 +1,12 @@
 //! Major projects (重大项目) from land to start of works: the approval path as data (`path.rs`) and
-//! the project aggregate with its plan, stages and procedures (`model.rs`).
+//! the project aggregate with its plan, stages and procedures (`model.rs`), and the steward's ledger —
+//! team, who answers for what by when, visits, problems, delay checks (`ledger.rs`).
 
+pub mod ledger;
 pub mod model;
 pub mod path;
 
+pub use ledger::{Member, Problem, Team, Visit};
 pub use model::{
     Investor, NewProject, Procedure, Project, ProjectCommand, ProjectEntry, ProjectError, ProjectEvent, Site,
     StageState,

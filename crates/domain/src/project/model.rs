@@ -86,6 +86,16 @@ pub struct Procedure {
     /// Why a steward dropped it; a dropped procedure no longer counts.
     #[serde(default)]
     pub dropped: Option<String>,
+    /// Who answers for it in the ledger, and by when it should be decided.
+    #[serde(default)]
+    pub responsible: Option<super::ledger::Member>,
+    #[serde(default)]
+    pub planned_end: Option<chrono::NaiveDate>,
+    /// Reminded the day before its date; late after it (each once).
+    #[serde(default)]
+    pub reminded: bool,
+    #[serde(default)]
+    pub late: bool,
 }
 
 impl Procedure {
@@ -115,6 +125,13 @@ pub struct Project {
     pub created_at: Timestamp,
     pub stages: Vec<StageState>,
     pub procedures: Vec<Procedure>,
+    /// The team, the visits and the problems of the steward's ledger (帮包台账).
+    #[serde(default)]
+    pub team: super::ledger::Team,
+    #[serde(default)]
+    pub visits: Vec<super::ledger::Visit>,
+    #[serde(default)]
+    pub problems: Vec<super::ledger::Problem>,
 }
 
 /// One journal entry of a project.
@@ -157,6 +174,38 @@ pub enum ProjectEvent {
     StageCompleted {
         stage: Stage,
     },
+    TeamSet {
+        team: super::ledger::Team,
+    },
+    ProcedureAssigned {
+        item: Code,
+        responsible: super::ledger::Member,
+        planned_end: chrono::NaiveDate,
+    },
+    VisitRecorded {
+        visit: super::ledger::Visit,
+    },
+    ProblemRaised {
+        problem: super::ledger::Problem,
+    },
+    ProblemResolved {
+        problem: u32,
+        note: String,
+    },
+    /// A day before its planned date: its responsible person and the stewards are reminded.
+    ProcedureDueSoon {
+        item: Code,
+    },
+    /// Past its planned date: late, and the lead leader is told as well.
+    ProcedureLate {
+        item: Code,
+    },
+    ProblemDueSoon {
+        problem: u32,
+    },
+    ProblemLate {
+        problem: u32,
+    },
 }
 
 impl ProjectEvent {
@@ -169,6 +218,15 @@ impl ProjectEvent {
             ProjectEvent::CaseLinked { .. } => "case_linked",
             ProjectEvent::ProcedureDecided { .. } => "procedure_decided",
             ProjectEvent::StageCompleted { .. } => "stage_completed",
+            ProjectEvent::TeamSet { .. } => "team_set",
+            ProjectEvent::ProcedureAssigned { .. } => "procedure_assigned",
+            ProjectEvent::VisitRecorded { .. } => "visit_recorded",
+            ProjectEvent::ProblemRaised { .. } => "problem_raised",
+            ProjectEvent::ProblemResolved { .. } => "problem_resolved",
+            ProjectEvent::ProcedureDueSoon { .. } => "procedure_due_soon",
+            ProjectEvent::ProcedureLate { .. } => "procedure_late",
+            ProjectEvent::ProblemDueSoon { .. } => "problem_due_soon",
+            ProjectEvent::ProblemLate { .. } => "problem_late",
         }
     }
 
@@ -177,6 +235,9 @@ impl ProjectEvent {
             ProjectEvent::ProcedureAdded { procedure } => procedure.added.as_deref(),
             ProjectEvent::ProcedureDropped { reason, .. } => Some(reason),
             ProjectEvent::StageStarted { shortfall, .. } => shortfall.as_deref(),
+            ProjectEvent::VisitRecorded { visit } => Some(&visit.needs),
+            ProjectEvent::ProblemRaised { problem } => Some(&problem.title),
+            ProjectEvent::ProblemResolved { note, .. } => Some(note),
             _ => None,
         }
     }
@@ -205,6 +266,32 @@ pub enum ProjectCommand {
     LinkCase { item: Code, case_id: i64 },
     /// onego records a linked case's decision (never a person).
     RecordDecision { case_id: i64, approved: bool },
+    /// A steward sets the project's team.
+    SetTeam { team: super::ledger::Team },
+    /// A steward names who answers for a procedure and by when it should be decided.
+    AssignProcedure {
+        item: Code,
+        responsible: super::ledger::Member,
+        planned_end: chrono::NaiveDate,
+    },
+    /// A steward records a visit to the enterprise (入企问需).
+    RecordVisit {
+        on: chrono::NaiveDate,
+        people: String,
+        needs: String,
+        #[serde(default)]
+        follow_up: String,
+    },
+    /// A steward or the enterprise raises a problem, with its owner and deadline.
+    RaiseProblem {
+        title: String,
+        owner: super::ledger::Member,
+        deadline: chrono::NaiveDate,
+    },
+    /// A steward closes a problem with what was done.
+    ResolveProblem { problem: u32, note: String },
+    /// onego's timer: remind of what is near its date, mark what is past it (never a person).
+    CheckDelays { alarm: crate::timer::Alarm },
 }
 
 /// Why a project command is refused (each message says what would make it possible).
@@ -269,6 +356,10 @@ impl Project {
                     decided_at: None,
                     added: None,
                     dropped: None,
+                    responsible: None,
+                    planned_end: None,
+                    reminded: false,
+                    late: false,
                 });
             }
         }
@@ -286,6 +377,9 @@ impl Project {
             steward_department,
             target_days: path.target_days,
             created_at: at,
+            team: super::ledger::Team::default(),
+            visits: vec![],
+            problems: vec![],
             stages: path
                 .stages
                 .iter()
@@ -434,6 +528,10 @@ impl Project {
                         decided_at: None,
                         added: Some(r),
                         dropped: None,
+                        responsible: None,
+                        planned_end: None,
+                        reminded: false,
+                        late: false,
                     },
                 })])
             }
@@ -593,6 +691,12 @@ impl Project {
                     case_id: *case_id,
                 })])
             }
+            ProjectCommand::SetTeam { .. }
+            | ProjectCommand::AssignProcedure { .. }
+            | ProjectCommand::RecordVisit { .. }
+            | ProjectCommand::RaiseProblem { .. }
+            | ProjectCommand::ResolveProblem { .. }
+            | ProjectCommand::CheckDelays { .. } => self.decide_ledger(actor, cmd, today, at),
             ProjectCommand::RecordDecision { case_id, approved } => {
                 if actor.role != Role::System {
                     return Err(ProjectError::Denied(
@@ -656,6 +760,7 @@ impl Project {
                     s.completed_at = Some(e.at);
                 }
             }
+            _ => self.apply_ledger(e),
         }
     }
 }

@@ -87,6 +87,19 @@ impl Engine {
                 Fired::Marked
             });
         }
+        if t.target == crate::project::DELAYS_TARGET {
+            let cmd = onego_domain::project::ProjectCommand::CheckDelays { alarm: t.alarm };
+            let out = self.run_project(&system, t.aggregate_id, &cmd, now).await?;
+            return Ok(if out.entries.is_empty() {
+                Fired::Nothing {
+                    kind: AggregateKind::Project,
+                    version: out.state.version,
+                    rows: self.with_env(|env| crate::project::timer_rows(&out.state, env)),
+                }
+            } else {
+                Fired::Marked
+            });
+        }
         if let Some(clock) = crate::ticket::parse_timer_target(&t.target) {
             let cmd = TicketCommand::CheckClock {
                 clock,

@@ -8,7 +8,7 @@ use onego_domain::org::Actor;
 use onego_domain::project::{Project, ProjectEntry};
 
 use crate::StoreError;
-use crate::aggregate::{Aggregate, Derived, Env, Journaled, NotificationRow, SideRows};
+use crate::aggregate::{Aggregate, Derived, Env, Journaled, NotificationRow, SideRows, TimerRow};
 use crate::sql::{Conn, Value};
 
 pub const PROJECT_COLUMNS: &[&str] = &[
@@ -21,6 +21,103 @@ pub const PROJECT_COLUMNS: &[&str] = &[
     "steward_department",
     "created_at",
 ];
+
+/// The timer target of a project's ledger dates.
+pub const DELAYS_TARGET: &str = "project:delays";
+
+/// The timer of the next ledger date to look at (a reminder the day before, lateness the day after).
+pub fn timer_rows(p: &Project, env: Env<'_>) -> Vec<TimerRow> {
+    p.next_delay_check(env.calendar)
+        .map(|(alarm, at)| TimerRow {
+            target: DELAYS_TARGET.to_owned(),
+            alarm: alarm.as_str().to_owned(),
+            fire_at: at.as_millis(),
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The notices of the ledger's dates: to the stewards' department, by SMS to the person responsible,
+/// and — once late — to the lead leader and the department's supervisors.
+fn notifications(p: &Project, entries: &[ProjectEntry], now: Timestamp) -> Vec<NotificationRow> {
+    use onego_domain::project::ProjectEvent as E;
+    let mut out = Vec::new();
+    for e in entries {
+        let (late, what, date, responsible) = match &e.event {
+            E::ProcedureDueSoon { item } | E::ProcedureLate { item } => {
+                let Some(q) = p.procedures.iter().find(|q| &q.item == item && q.counts()) else {
+                    continue;
+                };
+                (
+                    matches!(e.event, E::ProcedureLate { .. }),
+                    q.name.clone(),
+                    q.planned_end,
+                    q.responsible.clone(),
+                )
+            }
+            E::ProblemDueSoon { problem } | E::ProblemLate { problem } => {
+                let Some(q) = p.problems.iter().find(|q| q.id == *problem) else {
+                    continue;
+                };
+                (
+                    matches!(e.event, E::ProblemLate { .. }),
+                    q.title.clone(),
+                    Some(q.deadline),
+                    Some(q.owner.clone()),
+                )
+            }
+            _ => continue,
+        };
+        let kind = if late { "project_late" } else { "project_due_soon" };
+        let date_zh = date
+            .map(|d| d.format("%Y年%m月%d日").to_string())
+            .unwrap_or_default();
+        let text = if late {
+            format!("{}：{}已超过计划时间（{}），请督促办理", p.name, what, date_zh)
+        } else {
+            format!("{}：{}计划于{}前办结，请抓紧推进", p.name, what, date_zh)
+        };
+        let params = vec![
+            ("number".to_owned(), p.code.clone()),
+            ("title".to_owned(), p.name.clone()),
+            ("what".to_owned(), what.clone()),
+            ("date".to_owned(), date_zh.clone()),
+            (
+                "date_en".to_owned(),
+                date.map(|d| d.format("%-d %B %Y").to_string())
+                    .unwrap_or_default(),
+            ),
+        ];
+        let base = NotificationRow {
+            kind: kind.to_owned(),
+            text: text.clone(),
+            created_at: now.as_millis(),
+            params: params.clone(),
+            ..Default::default()
+        };
+        out.push(NotificationRow {
+            department: Some(p.steward_department.to_string()),
+            supervisors: late,
+            ..base.clone()
+        });
+        let mut phones: Vec<String> = responsible
+            .and_then(|m| m.phone)
+            .map(|m| m.as_str().to_owned())
+            .into_iter()
+            .collect();
+        if late && let Some(phone) = p.team.leader.as_ref().and_then(|m| m.phone.as_ref()) {
+            phones.push(phone.as_str().to_owned());
+        }
+        phones.dedup();
+        for phone in phones {
+            out.push(NotificationRow {
+                phone: Some(phone),
+                ..base.clone()
+            });
+        }
+    }
+    out
+}
 
 /// The stage a project is in: the last one started, or "planning" before any.
 pub fn current_stage(p: &Project) -> &'static str {
@@ -62,7 +159,7 @@ impl Aggregate for Project {
     fn visible_to(&self, actor: &Actor) -> bool {
         Project::visible_to(self, actor)
     }
-    fn derive(&self, _env: Env<'_>, _now: Timestamp) -> Derived {
+    fn derive(&self, env: Env<'_>, _now: Timestamp) -> Derived {
         Derived {
             columns: vec![
                 self.code.clone().into(),
@@ -75,11 +172,11 @@ impl Aggregate for Project {
                 Value::Int(self.created_at.as_millis()),
             ],
             tasks: vec![],
-            timers: vec![],
+            timers: timer_rows(self, env),
         }
     }
-    fn notifications(&self, _entries: &[ProjectEntry], _now: Timestamp) -> Vec<NotificationRow> {
-        vec![]
+    fn notifications(&self, entries: &[ProjectEntry], now: Timestamp) -> Vec<NotificationRow> {
+        notifications(self, entries, now)
     }
     fn side_rows(
         &self,

@@ -219,6 +219,45 @@ pub struct ProcedureView {
     pub status_name: String,
     pub added: Option<String>,
     pub dropped: Option<String>,
+    /// Who answers for it (帮包台账), their phone, and by when it should be decided.
+    pub responsible: Option<String>,
+    pub responsible_phone: Option<String>,
+    pub planned_end: Option<String>,
+    pub late: bool,
+}
+
+/// A member of the project's team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    /// leader, steward or contact.
+    pub role: String,
+    pub role_name: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub department: Option<String>,
+    pub duty: String,
+}
+
+/// A visit to the enterprise (入企问需).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitView {
+    pub on: String,
+    pub people: String,
+    pub needs: String,
+    pub follow_up: String,
+}
+
+/// A problem tracked to its resolution.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemView {
+    pub id: u32,
+    pub title: String,
+    pub owner: String,
+    pub owner_phone: Option<String>,
+    pub deadline: String,
+    pub raised_by: String,
+    pub resolved: Option<String>,
+    pub late: bool,
 }
 
 /// A project as those who may see it read it.
@@ -243,6 +282,9 @@ pub struct ProjectView {
     pub land_to_permit_days: Option<i64>,
     pub stages: Vec<StageView>,
     pub procedures: Vec<ProcedureView>,
+    pub team: Vec<MemberView>,
+    pub visits: Vec<VisitView>,
+    pub problems: Vec<ProblemView>,
 }
 
 /// The view of a project, in `lang`.
@@ -302,7 +344,65 @@ pub(crate) fn project_view(state: &AppState, p: &Project, lang: onego_domain::la
                     status_name: lang.pick(zh, en).to_owned(),
                     added: q.added.clone(),
                     dropped: q.dropped.clone(),
+                    responsible: q.responsible.as_ref().map(|m| m.name.clone()),
+                    responsible_phone: q
+                        .responsible
+                        .as_ref()
+                        .and_then(|m| m.phone.as_ref())
+                        .map(|m| m.as_str().to_owned()),
+                    planned_end: q.planned_end.map(|d| d.to_string()),
+                    late: q.late,
                 }
+            })
+            .collect(),
+        team: p
+            .team
+            .leader
+            .iter()
+            .map(|m| ("leader", lang.pick("包保领导", "lead leader"), m))
+            .chain(
+                p.team
+                    .steward
+                    .iter()
+                    .map(|m| ("steward", lang.pick("项目管家", "steward"), m)),
+            )
+            .chain(
+                p.team
+                    .contacts
+                    .iter()
+                    .map(|m| ("contact", lang.pick("部门联络员", "department contact"), m)),
+            )
+            .map(|(role, name, m)| MemberView {
+                role: role.to_owned(),
+                role_name: name.to_owned(),
+                name: m.name.clone(),
+                phone: m.phone.as_ref().map(|x| x.as_str().to_owned()),
+                department: m.department.as_ref().map(&dept),
+                duty: m.duty.clone(),
+            })
+            .collect(),
+        visits: p
+            .visits
+            .iter()
+            .map(|v| VisitView {
+                on: v.on.to_string(),
+                people: v.people.clone(),
+                needs: v.needs.clone(),
+                follow_up: v.follow_up.clone(),
+            })
+            .collect(),
+        problems: p
+            .problems
+            .iter()
+            .map(|q| ProblemView {
+                id: q.id,
+                title: q.title.clone(),
+                owner: q.owner.name.clone(),
+                owner_phone: q.owner.phone.as_ref().map(|x| x.as_str().to_owned()),
+                deadline: q.deadline.to_string(),
+                raised_by: q.raised_by.clone(),
+                resolved: q.resolved.clone(),
+                late: q.late,
             })
             .collect(),
     }

@@ -144,6 +144,14 @@ pub async fn one(
         ),
         Some("add_procedure") => page.tr("事项已加入审批计划，调整理由已记录。", "The item is added to the plan; the reason is recorded."),
         Some("drop_procedure") => page.tr("事项已调出审批计划，调整理由已记录。", "The item is dropped from the plan; the reason is recorded."),
+        Some("set_team") => page.tr("项目团队已保存。超期时将提醒包保领导。", "The team is saved. The lead leader is told when something is late."),
+        Some("assign") => page.tr(
+            "已指定负责人和计划办结日期：到期前一天提醒负责人和项目管家，超期后提醒包保领导。",
+            "The responsible person and planned date are set: they and the stewards are reminded the day before; the lead leader once it is late.",
+        ),
+        Some("visit") => page.tr("走访记录已保存。需跟踪的问题请在下方登记并指定责任人和期限。", "The visit is recorded. Record any problem to follow below, with its owner and deadline."),
+        Some("problem") => page.tr("问题已登记，将在期限前提醒责任人。", "The problem is recorded; its owner is reminded before the deadline."),
+        Some("resolve") => page.tr("问题已办结。", "The problem is resolved."),
         _ => String::new(),
     };
     project_page(&state, &page, id, StatusCode::OK, None, &done).await
@@ -193,7 +201,8 @@ async fn project_page(
         "project.html",
         status,
         context! {
-            p => value(&view), stages => stages, steward => steward, done => done,
+            p => value(&view), stages => stages, steward => steward, investor => investor, done => done,
+            plan_items => p.procedures.iter().filter(|q| q.counts()).map(|q| context! { code => q.item.to_string(), name => q.name.clone() }).collect::<Vec<_>>(),
             over => view.land_to_permit_days.is_some_and(|d| d > i64::from(view.target_days)),
             items => catalog.items_on(today).iter().map(|i| context! { code => i.impl_code.to_string(), name => i.name.clone() }).collect::<Vec<_>>(),
             stage_choices => Stage::ALL.iter().map(|s| context! { code => s.as_str(), name => s.label(page.lang) }).collect::<Vec<_>>(),
@@ -236,6 +245,45 @@ pub async fn act(State(state): State<AppState>, page: Page, Path(id): Path<i64>,
                 reason: form.text("reason"),
             })
             .map_err(|_| bad_choice()),
+        "set_team" => team_from(&form).map(|team| ProjectCommand::SetTeam { team }),
+        "assign" => match (
+            Code::parse(&form.text("item")),
+            member_from(&form, "person", "person_phone"),
+            date_from(&form, "planned_end"),
+        ) {
+            (Ok(item), Ok(responsible), Ok(planned_end)) => Ok(ProjectCommand::AssignProcedure {
+                item,
+                responsible,
+                planned_end,
+            }),
+            (Err(_), _, _) => Err(bad_choice()),
+            (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+        },
+        "visit" => date_from(&form, "on").map(|on| ProjectCommand::RecordVisit {
+            on,
+            people: form.text("people"),
+            needs: form.text("needs"),
+            follow_up: form.text("follow_up"),
+        }),
+        "problem" => match (
+            member_from(&form, "owner", "owner_phone"),
+            date_from(&form, "deadline"),
+        ) {
+            (Ok(owner), Ok(deadline)) => Ok(ProjectCommand::RaiseProblem {
+                title: form.text("title"),
+                owner,
+                deadline,
+            }),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        },
+        "resolve" => form
+            .text("problem")
+            .parse()
+            .map(|problem| ProjectCommand::ResolveProblem {
+                problem,
+                note: form.text("note"),
+            })
+            .map_err(|_| bad_choice()),
         _ => Err(bad_choice()),
     };
     let result = match cmd {
@@ -253,6 +301,85 @@ pub async fn act(State(state): State<AppState>, page: Page, Path(id): Path<i64>,
         }
         Err(e) => project_page(&state, &page, id, e.status, Some(&e), "").await,
     }
+}
+
+/// A person of the ledger from two form fields (name, mobile); the phone may be left out.
+fn member_from(
+    form: &FormData,
+    name: &str,
+    phone: &'static str,
+) -> Result<onego_domain::project::Member, ApiError> {
+    let number = form.text(phone);
+    let phone_value = if number.trim().is_empty() {
+        None
+    } else {
+        Some(
+            onego_domain::values::Mobile::parse(number.trim())
+                .map_err(|e| ApiError::unprocessable(e.msg().at(phone)))?,
+        )
+    };
+    Ok(onego_domain::project::Member {
+        name: form.text(name),
+        phone: phone_value,
+        department: None,
+        duty: String::new(),
+    })
+}
+
+/// The team from its form: the lead leader and the steward, and one contact a line ("姓名 手机 职责").
+fn team_from(form: &FormData) -> Result<onego_domain::project::Team, ApiError> {
+    let optional =
+        |name: &str, phone: &'static str| -> Result<Option<onego_domain::project::Member>, ApiError> {
+            if form.text(name).trim().is_empty() {
+                Ok(None)
+            } else {
+                member_from(form, name, phone).map(Some)
+            }
+        };
+    let mut contacts = Vec::new();
+    for (n, line) in form
+        .text("contacts")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let mut parts = line.split_whitespace();
+        let name = parts.next().unwrap_or_default().to_owned();
+        let phone = match parts.next() {
+            Some(p) => Some(onego_domain::values::Mobile::parse(p).map_err(|e| {
+                ApiError::unprocessable(
+                    e.msg()
+                        .prefixed(
+                            &format!("联络员第 {} 行：", n + 1),
+                            &format!("contact line {}: ", n + 1),
+                        )
+                        .at("contacts"),
+                )
+            })?),
+            None => None,
+        };
+        contacts.push(onego_domain::project::Member {
+            name,
+            phone,
+            department: None,
+            duty: parts.collect::<Vec<_>>().join(" "),
+        });
+    }
+    Ok(onego_domain::project::Team {
+        leader: optional("leader", "leader_phone")?,
+        steward: optional("steward", "steward_phone")?,
+        contacts,
+    })
+}
+
+/// A date from a form field (YYYY-MM-DD, as a date input sends it).
+fn date_from(form: &FormData, key: &'static str) -> Result<chrono::NaiveDate, ApiError> {
+    chrono::NaiveDate::parse_from_str(form.text(key).trim(), "%Y-%m-%d").map_err(|_| {
+        ApiError::unprocessable(
+            onego_domain::messages::Msg::new("date_needed", "请选择日期", "choose the date").at(key),
+        )
+    })
 }
 
 /// 码上流程图: the project's own path for anyone with its QR code — each procedure in order with its
@@ -290,6 +417,9 @@ pub async fn flow(
                         hours => item.map(|i| i.hours.clone()),
                         promised => item.map(|i| crate::ui::view::limit_text(&page, i.promised_limit)),
                         materials => item.map(|i| i.materials.iter().map(|m| m.name.clone()).collect::<Vec<_>>()).unwrap_or_default(),
+                        // The person who answers for it, masked: the chart is public.
+                        contact => q.responsible.as_ref().map(|m| onego_domain::privacy::mask_name(&m.name)),
+                        contact_phone => q.responsible.as_ref().and_then(|m| m.phone.as_ref()).map(|m| onego_domain::privacy::mask_phone(m.as_str())),
                     }
                 })
                 .collect();

@@ -118,6 +118,42 @@ async fn a_steward_records_a_project_the_enterprise_steers_it_and_the_flowchart_
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["fields"][0]["field"], "reason");
 
+    // The ledger from the page: a wrong mobile is refused at its field; the team, an assignment and a
+    // problem are kept; the public flowchart shows the responsible person masked.
+    let staff = app.page_login("approval1").await;
+    let csrf = app.csrf_of(&staff).await;
+    let act = |body: String| {
+        let (app, staff) = (&app, staff.clone());
+        async move {
+            app.form(&format!("/projects/{id}/act"), Some(&staff), &body)
+                .await
+        }
+    };
+    let (status, page, _) = act(format!(
+        "csrf={csrf}&action=set_team&leader=%E5%88%98%E5%BB%BA%E5%9B%BD&leader_phone=12345"
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains(r#"id="leader_phone-error""#), "{page}");
+    let (status, _, _) = act(format!("csrf={csrf}&action=set_team&leader=%E5%88%98%E5%BB%BA%E5%9B%BD&leader_phone=13905301001&steward=%E5%AD%99%E6%99%93%E6%A2%85&steward_phone=13905301002&contacts=")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = act(format!("csrf={csrf}&action=assign&item=SP-002&person=%E7%8E%8B%E7%A3%8A&person_phone=13905301005&planned_end=2026-03-20")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, page, _) = act(format!(
+        "csrf={csrf}&action=problem&title=&owner=x&deadline=2099-01-01"
+    ))
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a problem needs its words: {page}"
+    );
+    let (_, page) = app.page(&format!("/projects/{id}"), Some(&staff)).await;
+    assert!(
+        page.contains("包保领导") && page.contains("13905301001") && page.contains("王磊"),
+        "{page}"
+    );
+
     // The flowchart behind the QR code: no log-in, the path with each procedure's status and place.
     let (status, flow) = app.page(&format!("/projects/{id}/flow"), None).await;
     assert_eq!(status, StatusCode::OK);
@@ -126,4 +162,8 @@ async fn a_steward_records_a_project_the_enterprise_steers_it_and_the_flowchart_
         "{flow}"
     );
     assert!(!flow.contains(onego_test_support::PERSON_ID));
+    assert!(
+        flow.contains("王*") && !flow.contains("王磊") && !flow.contains("13905301005"),
+        "masked: {flow}"
+    );
 }

@@ -57,3 +57,16 @@ test("anyone reads a project's flowchart on a phone, without logging in", async 
   await expect(page.locator(".qr svg")).toBeVisible();
   await page.screenshot({ path: path.join(shots, "project-flow-phone.png"), fullPage: true });
 });
+
+test("a leader sees every project on the board, the late one first", async ({ page }) => {
+  await login(page, "leader");
+  await page.getByRole("link", { name: "重大项目" }).click();
+  await page.getByRole("link", { name: /重大项目调度/ }).click();
+  await expect(page.locator("h1")).toHaveText("重大项目调度");
+  await expect(page.locator("tbody tr").first()).toContainText("云帆智能制造产业园一期");
+  await expect(page.locator("tbody tr").first()).toHaveClass(/overdue/);
+  await expect(page.locator("svg.bars").first()).toBeVisible();
+  await page.screenshot({ path: path.join(shots, "project-board.png"), fullPage: true });
+  await page.locator("tbody tr").first().getByRole("link").first().click();
+  await expect(page.locator("h1")).toHaveText("云帆智能制造产业园一期");
+});

@@ -411,6 +411,7 @@ pub fn router(state: AppState) -> Router {
         .route("/certificates/{id}/pdf", get(ui::certificates::pdf))
         .route("/archive", get(ui::archive::archive))
         .route("/projects", get(ui::projects::list).post(ui::projects::create))
+        .route("/projects/board", get(ui::projects::board))
         .route("/projects/{id}", get(ui::projects::one))
         .route("/projects/{id}/act", post(ui::projects::act))
         .route("/projects/{id}/flow", get(ui::projects::flow))

@@ -14,6 +14,18 @@ use super::{Engine, EngineError, Outcome};
 use crate::aggregate::{Aggregate, Stored, Write};
 use crate::project::{ProjectRow, ProjectScope};
 
+/// Which projects an actor may list.
+fn project_scope(actor: &Actor) -> Option<ProjectScope> {
+    match (actor.role, &actor.department, &actor.applicant) {
+        (Role::Applicant, _, Some(a)) => Some(ProjectScope::Investor(a.as_str().to_owned())),
+        (Role::Approver | Role::Supervisor | Role::Clerk, Some(d), _) => {
+            Some(ProjectScope::Department(d.to_string()))
+        }
+        (Role::Leader | Role::System, _, _) => Some(ProjectScope::All),
+        _ => None,
+    }
+}
+
 fn from_project_error(e: ProjectError) -> EngineError {
     match e {
         ProjectError::Denied(m) => EngineError::Denied(m),
@@ -172,17 +184,23 @@ impl Engine {
     /// The projects `actor` may list: an enterprise its own, a department those it has a part in,
     /// leaders all.
     pub async fn projects(&self, actor: &Actor) -> Result<Vec<ProjectRow>, EngineError> {
-        let scope = match (actor.role, &actor.department, &actor.applicant) {
-            (Role::Applicant, _, Some(a)) => ProjectScope::Investor(a.as_str().to_owned()),
-            (Role::Approver | Role::Supervisor | Role::Clerk, Some(d), _) => {
-                ProjectScope::Department(d.to_string())
-            }
-            (Role::Leader | Role::System, _, _) => ProjectScope::All,
-            _ => return Ok(vec![]),
+        let Some(scope) = project_scope(actor) else {
+            return Ok(vec![]);
         };
         Ok(self
             .store
             .read(move |c| crate::project::list(c, &scope, 200))
+            .await?)
+    }
+
+    /// The same projects in full, for the dispatch board (重大项目调度).
+    pub async fn project_states(&self, actor: &Actor) -> Result<Vec<Project>, EngineError> {
+        let Some(scope) = project_scope(actor) else {
+            return Ok(vec![]);
+        };
+        Ok(self
+            .store
+            .read(move |c| crate::project::states(c, &scope, 500))
             .await?)
     }
 }

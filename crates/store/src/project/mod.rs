@@ -289,3 +289,25 @@ pub fn list(conn: &mut dyn Conn, scope: &ProjectScope, limit: i64) -> Result<Vec
         })
         .collect()
 }
+
+/// The projects of a scope, in full (the dispatch board reads each one's stages and ledger).
+pub fn states(conn: &mut dyn Conn, scope: &ProjectScope, limit: i64) -> Result<Vec<Project>, StoreError> {
+    let ids: Vec<i64> = list(conn, scope, limit)?.into_iter().map(|r| r.id).collect();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT state, version FROM projects WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let params: Vec<Value> = ids.iter().map(|id| Value::Int(*id)).collect();
+    conn.query(&sql, &params)?
+        .iter()
+        .map(|r| {
+            let mut p: Project = serde_json::from_str(&r.text(0)?)?;
+            p.version = r.int(1)? as u64;
+            Ok(p)
+        })
+        .collect()
+}

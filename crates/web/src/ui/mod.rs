@@ -87,6 +87,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("projects.html", include_str!("../../templates/projects.html")),
     ("project.html", include_str!("../../templates/project.html")),
     (
+        "project_board.html",
+        include_str!("../../templates/project_board.html"),
+    ),
+    (
         "project_flow.html",
         include_str!("../../templates/project_flow.html"),
     ),

@@ -84,6 +84,7 @@ async fn list_page(
                 stage => label_of_stage(&r.stage),
             }).collect::<Vec<_>>(),
             steward => steward,
+            board => matches!(auth.user.role, Role::Leader | Role::Supervisor | Role::Approver),
             f => context! {
                 code => text("code"), name => text("name"), investor_id => text("investor_id"), investor_name => text("investor_name"),
                 address => text("address"), kind => text("kind"), investment => text("investment"), land_parcel => text("land_parcel"),
@@ -433,4 +434,89 @@ pub async fn flow(
         StatusCode::OK,
         context! { p => value(&view), steps => steps, qr => crate::ui::qr_svg(&url), url => url },
     ))
+}
+
+/// 重大项目调度: every project the reader may see — leaders all — by stage and key level, the late ones
+/// first, each with its working days per stage drawn against its target; a click opens its ledger.
+pub async fn board(State(state): State<AppState>, page: Page) -> PageResult {
+    let auth = page
+        .require_role(&state, &[Role::Leader, Role::Supervisor, Role::Approver])?
+        .clone();
+    let projects = state
+        .engine
+        .project_states(&auth.actor)
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let calendar = state.engine.calendar();
+    let t = now();
+    let mut rows: Vec<(usize, i64, minijinja::Value)> = projects
+        .iter()
+        .map(|p| {
+            let late = p.procedures.iter().filter(|q| q.counts() && q.late && q.approved.is_none()).count()
+                + p.problems.iter().filter(|q| q.late && q.resolved.is_none()).count();
+            let used = p.land_to_permit_days(&calendar, t);
+            let stages: Vec<i64> = Stage::ALL
+                .iter()
+                .map(|s| p.stage_days(*s, &calendar, t).unwrap_or(0))
+                .collect();
+            let stage_now = p
+                .stages
+                .iter()
+                .rev()
+                .find(|s| s.started_at.is_some())
+                .map_or_else(|| page.tr("筹备中", "planning"), |s| s.stage.label(page.lang).to_owned());
+            let key = match p.key_level {
+                onego_domain::project::KeyLevel::Province => 0,
+                onego_domain::project::KeyLevel::City => 1,
+                onego_domain::project::KeyLevel::District => 2,
+                onego_domain::project::KeyLevel::None => 3,
+            };
+            let view = context! {
+                id => p.id, name => p.name.clone(), code => p.code.clone(),
+                key_level => p.key_level.label(page.lang), stage => stage_now, late => late,
+                used => used, target => p.target_days, over => used.is_some_and(|u| u > i64::from(p.target_days)),
+                bars => bars_svg(&stages, p.target_days, &page),
+            };
+            (late, key, view)
+        })
+        .collect();
+    // The late first, then by key level.
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok(render(
+        &state,
+        &page,
+        "project_board.html",
+        StatusCode::OK,
+        context! {
+            rows => rows.into_iter().map(|r| r.2).collect::<Vec<_>>(),
+            legend => Stage::ALL.iter().map(|s| s.label(page.lang)).collect::<Vec<_>>(),
+        },
+    ))
+}
+
+/// Working days per stage as one stacked bar, the target as a line.
+fn bars_svg(days: &[i64], target: u32, page: &Page) -> String {
+    const COLOURS: [&str; 4] = ["#1a5fb4", "#26a269", "#e5a50a", "#9141ac"];
+    let total: i64 = days.iter().sum();
+    let scale_max = (total.max(i64::from(target)).max(1)) as f64;
+    let width = 320.0;
+    let mut x = 0.0;
+    let mut parts = String::new();
+    for (n, d) in days.iter().enumerate() {
+        if *d == 0 {
+            continue;
+        }
+        let w = *d as f64 / scale_max * width;
+        parts.push_str(&format!(
+            r#"<rect x="{x:.1}" y="4" width="{w:.1}" height="16" fill="{}"><title>{} {d}</title></rect>"#,
+            COLOURS[n % 4],
+            Stage::ALL[n].label(page.lang)
+        ));
+        x += w;
+    }
+    let tx = f64::from(target) / scale_max * width;
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 24" class="bars" role="img" aria-label="{label}">{parts}<line x1="{tx:.1}" y1="0" x2="{tx:.1}" y2="24" stroke="#c01c28" stroke-width="2"/></svg>"##,
+        label = page.tr("各阶段工作日与目标", "working days per stage against the target"),
+    )
 }

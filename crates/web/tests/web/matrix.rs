@@ -406,6 +406,11 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
             ],
         ),
         (
+            "the projects board",
+            Op::Page("/projects/board".into()),
+            &["market1", "tax1", "fire-chief", "leader", "urban1"],
+        ),
+        (
             "a project",
             Op::Page(format!("/projects/{project}")),
             // The enterprise, the departments with a part in it (fire reviews a procedure), leaders.

@@ -278,6 +278,7 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         format!("/certificates/{}/pdf", licence.id),
         format!("/api/v1/certificates/{}/pdf", licence.id),
         "/projects".into(),
+        "/projects/board".into(),
         format!("/projects/{project}"),
         format!("/projects/{project}/flow"),
         "/api/v1/projects".into(),

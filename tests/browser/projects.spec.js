@@ -26,6 +26,15 @@ test("the enterprise follows its project and applies for the next procedure from
   await expect(page.locator("h1")).toContainText("建设工程消防设计审查");
 });
 
+test("a project that reached 拿地即开工 shows its permits formal on the day of the land", async ({ page }) => {
+  await login(page, "yunfan");
+  await page.goto("/projects");
+  await page.getByRole("link", { name: "云帆冷链物流中心" }).click();
+  await expect(page.locator("main")).toContainText("拿地至开工 0 天");
+  await expect(page.locator("section.stage").nth(2)).toContainText("已完成");
+  await expect(page.locator("section.stage").nth(2)).toContainText("已办结（准予）");
+});
+
 test("the steward records a project, told every mistake at once, and its plan follows the type", async ({ page }) => {
   await login(page, "approval1");
   await page.getByRole("link", { name: "重大项目" }).click();

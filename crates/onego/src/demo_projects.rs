@@ -1,6 +1,8 @@
 //! The demo city's major projects, run through the engine like everything else: 云帆智能制造产业园一期
 //! (a city key project of social investment) with its first stage done in the last weeks and the
-//! second under way — one procedure in review — and 云帆研发中心 (small and low-risk), just recorded.
+//! second under way — one procedure in review and late, with its team and ledger —, 云帆冷链物流中心,
+//! which reached 拿地即开工 (its permits pre-reviewed, formal on the day of the land), and 云帆研发中心
+//! (small and low-risk), just recorded.
 
 use onego_calendar::{MS_PER_HOUR, Timestamp};
 use onego_domain::case::{Applicant, CaseStatus, Channel, Command, ProvidedMaterial, SubjectRef, Submission};
@@ -225,6 +227,66 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
         follow_up: "已协调自然资源和规划局提前介入".into(),
     };
     engine.run_project(&steward, park.id, &visit, later(3)).await?;
+    // 拿地即开工: the planning and construction permits pre-reviewed while the land was sold; the land
+    // certificate arrives and both become formal the same day — works start on the day of the land.
+    let cold = engine
+        .open_project(
+            &steward,
+            NewProject {
+                code: "2026-371700-59-01-000233".into(),
+                name: "云帆冷链物流中心".into(),
+                investor: investor.clone(),
+                site: Site {
+                    address: "菏泽高新区长江东路南侧 2026-G-017 地块".into(),
+                    lat: Some(35.249),
+                    lon: Some(115.468),
+                    grid: None,
+                },
+                kind: ProjectType::Social,
+                investment: 26_000,
+                land_parcel: "2026-G-017".into(),
+                key_level: KeyLevel::District,
+            },
+            start.plus_millis(10 * DAY),
+        )
+        .await?
+        .state;
+    procedure(
+        engine,
+        &enterprise,
+        cold.id,
+        "ZRZY-002",
+        true,
+        start.plus_millis(11 * DAY),
+    )
+    .await?;
+    procedure(
+        engine,
+        &enterprise,
+        cold.id,
+        "ZJ-002",
+        true,
+        start.plus_millis(12 * DAY),
+    )
+    .await?;
+    let deed = engine
+        .store()
+        .certificates()
+        .of_holder(investor.id.as_str())
+        .await?
+        .into_iter()
+        .find(|c| c.content.type_name.starts_with("不动产权证书"))
+        .ok_or_else(|| anyhow::anyhow!("the demo enterprise holds no land certificate"))?;
+    engine
+        .run_project(
+            &steward,
+            cold.id,
+            &ProjectCommand::AcquireLand {
+                certificate: deed.content.identifier,
+            },
+            now,
+        )
+        .await?;
     engine
         .open_project(
             &enterprise,
@@ -246,5 +308,5 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
             now,
         )
         .await?;
-    Ok(2)
+    Ok(3)
 }

@@ -493,3 +493,172 @@ async fn the_ledger_tracks_who_answers_for_what_and_reminds_before_and_after_eac
         assert!(matches!(r, Err(EngineError::NotAllowedNow(_))), "{b}: {r:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pre_review_before_the_land_becomes_formal_in_one_step_when_the_land_certificate_arrives() {
+    for db in databases("land-to-works") {
+        let engine = engine_on(&db);
+        let b = db.backend.to_string();
+        let steward = staff(Role::Approver, Some("approval"));
+        let id = engine
+            .open_project(
+                &steward,
+                new_project("2026-371700-47-01-000666"),
+                at("2026-03-02T09:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"))
+            .state
+            .id;
+        // The planning permit runs as 预审 while the land is being sold: no stage started, no land.
+        let case = apply(
+            &engine,
+            id,
+            "ZRZY-002",
+            &["M-APP-ENGPLAN", "M-DESIGN-SCHEME", "M-LAND"],
+            "2026-03-02T10:00:00",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let clerk = staff(Role::Clerk, None);
+        let mut state = engine
+            .run_case(
+                &clerk,
+                case,
+                &Command::Accept {
+                    received: vec![],
+                    deferred: vec![],
+                    opinion: "预审受理".into(),
+                },
+                at("2026-03-02T11:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"))
+            .state;
+        let mut when = 12;
+        loop {
+            let next = state.open_tasks().next().cloned();
+            let Some(task) = next else { break };
+            let role = if task.role.as_deref() == Some("supervisor") {
+                Role::Supervisor
+            } else {
+                Role::Approver
+            };
+            state = engine
+                .run_case(
+                    &staff(role, Some("nature")),
+                    case,
+                    &approve(task.id),
+                    at(&format!("2026-03-03T{when}:00:00")),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"))
+                .state;
+            when += 1;
+        }
+        assert_eq!(state.status, CaseStatus::Decided, "{b}");
+        // Approved in 预审: held, and its certificate not yet issued.
+        let p = engine.project(&steward, id).await.expect("project");
+        let permit = p
+            .value
+            .procedures
+            .iter()
+            .find(|q| q.item == code("ZRZY-002"))
+            .expect("procedure");
+        assert!(permit.provisional && permit.approved == Some(true), "{b}");
+        let mine = engine
+            .certificates_of_case(&Actor::system(), case)
+            .await
+            .expect("certificates");
+        assert!(mine.is_empty(), "{b}: the permit waits for the land");
+
+        // The land certificate must be the investor's land certificate.
+        let someone = onego_test_support::applicant_id();
+        let wrong = engine
+            .issue_certificate(
+                &Actor::system(),
+                engine
+                    .issue_of_type(
+                        "11100000000013345X001",
+                        someone,
+                        "张三",
+                        serde_json::json!({}),
+                        None,
+                    )
+                    .expect("type"),
+                at("2026-03-05T09:00:00"),
+            )
+            .await
+            .expect("issued")
+            .state;
+        let land = |certificate: String| ProjectCommand::AcquireLand { certificate };
+        let r = engine
+            .run_project(
+                &enterprise(),
+                id,
+                &land(wrong.content.identifier.clone()),
+                at("2026-03-05T10:00:00"),
+            )
+            .await;
+        assert!(
+            matches!(&r, Err(EngineError::Invalid(m)) if m.field.as_deref() == Some("certificate")),
+            "{b}: {r:?}"
+        );
+        let deed = engine
+            .issue_certificate(
+                &Actor::system(),
+                engine
+                    .issue_of_type(
+                        "11100000000013345X001",
+                        enterprise_id(),
+                        "菏泽蓝天餐饮有限公司",
+                        serde_json::json!({"坐落": "长江东路南侧"}),
+                        None,
+                    )
+                    .expect("type"),
+                at("2026-03-05T09:00:00"),
+            )
+            .await
+            .expect("issued")
+            .state;
+        // One step: the land recorded, the 预审 formal, the permit issued in the same commit.
+        let out = engine
+            .run_project(
+                &enterprise(),
+                id,
+                &land(deed.content.identifier.clone()),
+                at("2026-03-05T10:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let actions: Vec<&str> = out.entries.iter().map(|e| e.event.action()).collect();
+        // Stage two starts with the land; it completes once 消防设计审查 is decided too.
+        assert_eq!(
+            actions,
+            ["land_acquired", "procedure_formalized", "stage_started"],
+            "{b}"
+        );
+        let certificates = engine
+            .certificates_of_case(&Actor::system(), case)
+            .await
+            .expect("certificates");
+        assert_eq!(certificates.len(), 1, "{b}");
+        assert_eq!(certificates[0].content.type_name, "建设工程规划许可证", "{b}");
+        assert_eq!(certificates[0].holder, enterprise_id(), "{b}");
+        let p = engine.project(&steward, id).await.expect("project");
+        assert!(
+            p.value.land.is_some() && !p.value.procedures.iter().any(|q| q.provisional),
+            "{b}"
+        );
+        // Twice: refused.
+        let r = engine
+            .run_project(
+                &enterprise(),
+                id,
+                &land(deed.content.identifier.clone()),
+                at("2026-03-05T11:00:00"),
+            )
+            .await;
+        assert!(matches!(r, Err(EngineError::NotAllowedNow(_))), "{b}: {r:?}");
+    }
+}

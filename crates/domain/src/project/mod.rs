@@ -2,6 +2,7 @@
 //! the project aggregate with its plan, stages and procedures (`model.rs`), and the steward's ledger —
 //! team, who answers for what by when, visits, problems, delay checks (`ledger.rs`).
 
+pub mod land;
 pub mod ledger;
 pub mod model;
 pub mod path;

@@ -96,6 +96,12 @@ pub struct Procedure {
     pub reminded: bool,
     #[serde(default)]
     pub late: bool,
+    /// May run as 预审 before the land is acquired (拿地即开工).
+    #[serde(default)]
+    pub pre_review: bool,
+    /// Approved in 预审: held until the land certificate arrives, then made formal.
+    #[serde(default)]
+    pub provisional: bool,
 }
 
 impl Procedure {
@@ -132,6 +138,9 @@ pub struct Project {
     pub visits: Vec<super::ledger::Visit>,
     #[serde(default)]
     pub problems: Vec<super::ledger::Problem>,
+    /// When the land was acquired, by which certificate (拿地).
+    #[serde(default)]
+    pub land: Option<super::land::Land>,
 }
 
 /// One journal entry of a project.
@@ -170,6 +179,9 @@ pub enum ProjectEvent {
         item: Code,
         case_id: i64,
         approved: bool,
+        /// Approved in 预审, before the land: held until the land certificate arrives.
+        #[serde(default)]
+        provisional: bool,
     },
     StageCompleted {
         stage: Stage,
@@ -206,6 +218,13 @@ pub enum ProjectEvent {
     ProblemLate {
         problem: u32,
     },
+    /// The land certificate arrived (拿地): pre-reviewed approvals become formal.
+    LandAcquired {
+        certificate: String,
+    },
+    ProcedureFormalized {
+        item: Code,
+    },
 }
 
 impl ProjectEvent {
@@ -227,6 +246,8 @@ impl ProjectEvent {
             ProjectEvent::ProcedureLate { .. } => "procedure_late",
             ProjectEvent::ProblemDueSoon { .. } => "problem_due_soon",
             ProjectEvent::ProblemLate { .. } => "problem_late",
+            ProjectEvent::LandAcquired { .. } => "land_acquired",
+            ProjectEvent::ProcedureFormalized { .. } => "procedure_formalized",
         }
     }
 
@@ -292,6 +313,9 @@ pub enum ProjectCommand {
     ResolveProblem { problem: u32, note: String },
     /// onego's timer: remind of what is near its date, mark what is past it (never a person).
     CheckDelays { alarm: crate::timer::Alarm },
+    /// The land certificate arrived (its identifier, checked by onego before): pre-reviewed approvals
+    /// become formal in one step (拿地即开工).
+    AcquireLand { certificate: String },
 }
 
 /// Why a project command is refused (each message says what would make it possible).
@@ -360,6 +384,8 @@ impl Project {
                     planned_end: None,
                     reminded: false,
                     late: false,
+                    pre_review: rule.pre_review.contains(code),
+                    provisional: false,
                 });
             }
         }
@@ -378,6 +404,7 @@ impl Project {
             target_days: path.target_days,
             created_at: at,
             team: super::ledger::Team::default(),
+            land: None,
             visits: vec![],
             problems: vec![],
             stages: path
@@ -532,6 +559,8 @@ impl Project {
                         planned_end: None,
                         reminded: false,
                         late: false,
+                        pre_review: false,
+                        provisional: false,
                     },
                 })])
             }
@@ -672,7 +701,8 @@ impl Project {
                         .at("project"),
                     ));
                 }
-                if self.stage(p.stage).is_none_or(|s| s.started_at.is_none()) {
+                let pre_review = p.pre_review && self.land.is_none();
+                if !pre_review && self.stage(p.stage).is_none_or(|s| s.started_at.is_none()) {
                     return Err(ProjectError::NotAllowedNow(
                         Msg::new(
                             "stage_not_started",
@@ -697,6 +727,7 @@ impl Project {
             | ProjectCommand::RaiseProblem { .. }
             | ProjectCommand::ResolveProblem { .. }
             | ProjectCommand::CheckDelays { .. } => self.decide_ledger(actor, cmd, today, at),
+            ProjectCommand::AcquireLand { certificate } => self.decide_land(actor, certificate, at),
             ProjectCommand::RecordDecision { case_id, approved } => {
                 if actor.role != Role::System {
                     return Err(ProjectError::Denied(
@@ -709,17 +740,25 @@ impl Project {
                 if p.approved.is_some() {
                     return Ok(vec![]);
                 }
+                // Approved before the land: a 预审 result, held until the land certificate arrives.
+                let provisional = *approved && p.pre_review && self.land.is_none();
                 let mut out = vec![entry(ProjectEvent::ProcedureDecided {
                     item: p.item.clone(),
                     case_id: *case_id,
                     approved: *approved,
+                    provisional,
                 })];
-                // The stage completes when the last of its procedures is decided.
+                // The stage completes when the last of its procedures is decided (formally).
                 let rest_decided = self
                     .procedures_of(p.stage)
                     .filter(|q| q.item != p.item)
-                    .all(|q| q.approved.is_some());
-                if rest_decided && self.stage(p.stage).is_some_and(|s| s.completed_at.is_none()) {
+                    .all(|q| q.approved.is_some() && !q.provisional);
+                if !provisional
+                    && rest_decided
+                    && self
+                        .stage(p.stage)
+                        .is_some_and(|s| s.started_at.is_some() && s.completed_at.is_none())
+                {
                     out.push(entry(ProjectEvent::StageCompleted { stage: p.stage }));
                 }
                 Ok(out)
@@ -748,17 +787,24 @@ impl Project {
                 }
             }
             ProjectEvent::ProcedureDecided {
-                case_id, approved, ..
+                case_id,
+                approved,
+                provisional,
+                ..
             } => {
                 if let Some(p) = self.procedures.iter_mut().find(|p| p.case_id == Some(*case_id)) {
                     p.approved = Some(*approved);
                     p.decided_at = Some(e.at);
+                    p.provisional = *provisional;
                 }
             }
             ProjectEvent::StageCompleted { stage } => {
                 if let Some(s) = self.stages.iter_mut().find(|s| s.stage == *stage) {
                     s.completed_at = Some(e.at);
                 }
+            }
+            ProjectEvent::LandAcquired { .. } | ProjectEvent::ProcedureFormalized { .. } => {
+                self.apply_land(e)
             }
             _ => self.apply_ledger(e),
         }

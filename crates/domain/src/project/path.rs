@@ -102,6 +102,10 @@ pub struct StageRule {
     /// May start while the stage before is still open (并联).
     #[serde(default)]
     pub parallel_with_previous: bool,
+    /// Items that may run as 预审 before the land is acquired (拿地即开工): applied for whatever the
+    /// stage, their approval held as provisional until the land certificate arrives.
+    #[serde(default)]
+    pub pre_review: Vec<Code>,
 }
 
 /// The path of a project type.
@@ -113,6 +117,9 @@ pub struct PathDefinition {
     pub target_days: u32,
     /// The department whose staff steer projects of this type (项目管家, 帮办).
     pub steward: Code,
+    /// The certificate type that proves the land is acquired (不动产权证书), for 拿地即开工.
+    #[serde(default)]
+    pub land_certificate: Option<String>,
     pub stages: Vec<StageRule>,
 }
 

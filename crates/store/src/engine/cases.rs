@@ -193,13 +193,21 @@ impl Engine {
             })
             .collect();
         let case_id = case.id;
+        // A project's 预审 decided before the land keeps its certificate until the land arrives.
+        let hold_for = if decided { case.project } else { None };
         Some(Box::pin(async move {
             let mut writes = Vec::with_capacity(uses.len() + issues.len());
             for (id, reason) in uses {
                 writes.push(self.use_write(actor, id, reason, case_id, now).await?);
             }
-            for issue in issues {
-                writes.push(self.issue_write(issue?, now).await?);
+            let held = match hold_for {
+                Some(pid) if !issues.is_empty() => self.held_for_land(pid, case_id).await?,
+                _ => false,
+            };
+            if !held {
+                for issue in issues {
+                    writes.push(self.issue_write(issue?, now).await?);
+                }
             }
             if let Some((pid, cmd)) = project {
                 writes.extend(self.project_write(pid, cmd, now).await?);

@@ -109,6 +109,9 @@ impl Engine {
         cmd: &ProjectCommand,
         now: Timestamp,
     ) -> Result<Outcome<Project>, EngineError> {
+        if let ProjectCommand::AcquireLand { certificate } = cmd {
+            return self.acquire_land(actor, id, certificate, now).await;
+        }
         let catalog = self.catalog();
         let today = self.calendar().local_date(now);
         let (stored, entries) = self
@@ -202,5 +205,144 @@ impl Engine {
             .store
             .read(move |c| crate::project::states(c, &scope, 500))
             .await?)
+    }
+}
+
+impl Engine {
+    /// 拿地即开工: the land certificate (by its identifier) arrived for a project. It must be the
+    /// investor's, of the path's land type, valid today and genuine; then, in one commit, the project
+    /// records the land, every pre-reviewed approval becomes formal, and each formalised procedure's
+    /// certificate is issued — the permits the same day.
+    pub(super) async fn acquire_land(
+        &self,
+        actor: &Actor,
+        id: i64,
+        identifier: &str,
+        now: Timestamp,
+    ) -> Result<Outcome<Project>, EngineError> {
+        use onego_domain::certificate::{Certificate, CertificateStatus};
+        let project = self.view::<Project>(actor, id).await?;
+        let catalog = self.catalog();
+        let path = catalog.project_path(project.value.kind).cloned().ok_or_else(|| {
+            EngineError::Configuration(format!(
+                "no approval path for {} projects",
+                project.value.kind.as_str()
+            ))
+        })?;
+        let land_type = path.land_certificate.clone().ok_or_else(|| {
+            EngineError::Configuration(format!(
+                "the path of {} projects names no land certificate",
+                project.value.kind.as_str()
+            ))
+        })?;
+        let refuse = |zh: &str, en: &str| {
+            EngineError::Invalid(Msg::new("land_certificate_refused", zh, en).at("certificate"))
+        };
+        let parsed = onego_domain::certificate::CertificateId::parse(identifier)
+            .map_err(|e| EngineError::Invalid(e.msg().at("certificate")))?;
+        let text = parsed.to_string();
+        let cert: Certificate = self
+            .store
+            .certificates()
+            .by_identifier(&text)
+            .await?
+            .ok_or_else(|| {
+                refuse(
+                    "没有找到这份不动产权证书，请核对证照标识",
+                    "there is no land certificate with this identifier; check it",
+                )
+            })?;
+        let today = self.calendar().local_date(now);
+        if cert.holder != project.value.investor.id || cert.content.type_code != land_type {
+            return Err(refuse(
+                "该证照不是建设单位名下的不动产权证书（国有建设用地使用权），不能作为拿地依据",
+                "this is not the investor's land-use certificate, so it cannot prove the land",
+            ));
+        }
+        let lapsed = cert.content.valid_until.is_some_and(|d| d < today);
+        let keys = self.store.keys().all(cert.department.as_str()).await?;
+        let genuine = cert.seal_holds().is_ok() && keys.iter().any(|k| k.public_key == cert.seal.public_key);
+        if cert.status != CertificateStatus::Valid || lapsed || !genuine {
+            return Err(refuse(
+                "该不动产权证书无效（已注销、暂停、过期或签章校验不通过），请向发证机关核实",
+                "the land certificate is not valid (revoked, suspended, expired, or its seal does not hold); ask its issuing body",
+            ));
+        }
+        let cmd = ProjectCommand::AcquireLand { certificate: text };
+        let (stored, entries) = self
+            .run_joint::<Project>(
+                id,
+                now,
+                None,
+                |current| {
+                    if !current.visible_to(actor) {
+                        return Err(EngineError::NotFound(super::path::not_found_msg(
+                            onego_domain::aggregate::AggregateKind::Project,
+                            id,
+                        )));
+                    }
+                    current
+                        .decide(actor, &cmd, &path, &*catalog, today, now)
+                        .map_err(from_project_error)
+                },
+                |project, entries| self.formal_certificates(project, entries, now),
+            )
+            .await?;
+        Ok(Outcome {
+            state: Arc::new(stored.value.clone()),
+            entries,
+        })
+    }
+
+    /// The certificates of the procedures the land made formal, written with the project's commit.
+    fn formal_certificates<'c>(
+        &'c self,
+        project: &Project,
+        entries: &[onego_domain::project::ProjectEntry],
+        now: Timestamp,
+    ) -> Option<super::path::Companions<'c>> {
+        use onego_domain::project::ProjectEvent;
+        let cases: Vec<i64> = entries
+            .iter()
+            .filter_map(|e| match &e.event {
+                ProjectEvent::ProcedureFormalized { item } => project
+                    .procedures
+                    .iter()
+                    .find(|p| &p.item == item && p.counts())
+                    .and_then(|p| p.case_id),
+                _ => None,
+            })
+            .collect();
+        if cases.is_empty() {
+            return None;
+        }
+        Some(Box::pin(async move {
+            let mut writes = Vec::new();
+            for case_id in cases {
+                let case = self.load_current::<onego_domain::case::Case>(case_id).await?;
+                for flow in case
+                    .value
+                    .flows
+                    .iter()
+                    .filter(|f| f.outcome == Some(onego_domain::process::Outcome::Approved))
+                {
+                    if let Some(issue) = self.issue_for_flow(&case.value, flow, now) {
+                        writes.push(self.issue_write(issue?, now).await?);
+                    }
+                }
+            }
+            Ok(writes)
+        }))
+    }
+
+    /// Whether a project procedure's certificate waits for the land: its case is a 预审 decided before
+    /// the land certificate arrived.
+    pub(super) async fn held_for_land(&self, project: i64, case_id: i64) -> Result<bool, EngineError> {
+        let p = self.load_current::<Project>(project).await?;
+        Ok(p.value.land.is_none()
+            && p.value
+                .procedures
+                .iter()
+                .any(|q| q.case_id == Some(case_id) && q.pre_review))
     }
 }

@@ -224,6 +224,8 @@ pub struct ProcedureView {
     pub responsible_phone: Option<String>,
     pub planned_end: Option<String>,
     pub late: bool,
+    /// May run as 预审 before the land (拿地即开工).
+    pub pre_review: bool,
 }
 
 /// A member of the project's team.
@@ -280,6 +282,10 @@ pub struct ProjectView {
     /// Working days promised from land to the construction permit, and so far.
     pub target_days: u32,
     pub land_to_permit_days: Option<i64>,
+    /// When the land certificate arrived, which one, and the days from it to the construction permit.
+    pub land_at: Option<String>,
+    pub land_certificate: Option<String>,
+    pub land_to_start_days: Option<i64>,
     pub stages: Vec<StageView>,
     pub procedures: Vec<ProcedureView>,
     pub team: Vec<MemberView>,
@@ -309,6 +315,9 @@ pub(crate) fn project_view(state: &AppState, p: &Project, lang: onego_domain::la
         steward: dept(&p.steward_department),
         target_days: p.target_days,
         land_to_permit_days: p.land_to_permit_days(&calendar, t),
+        land_at: p.land.as_ref().map(|l| time(l.at)),
+        land_certificate: p.land.as_ref().map(|l| l.certificate.clone()),
+        land_to_start_days: p.land_to_start_days(&calendar, t),
         stages: p
             .stages
             .iter()
@@ -329,6 +338,11 @@ pub(crate) fn project_view(state: &AppState, p: &Project, lang: onego_domain::la
             .map(|q| {
                 let (status, zh, en) = match (&q.dropped, q.case_id, q.approved) {
                     (Some(_), _, _) => ("dropped", "已调出计划", "dropped"),
+                    (None, Some(_), Some(true)) if q.provisional => (
+                        "provisional",
+                        "预审通过（拿地后转正式）",
+                        "pre-reviewed (formal once the land arrives)",
+                    ),
                     (None, None, _) => ("planned", "待申请", "to apply for"),
                     (None, Some(_), None) => ("applied", "办理中", "in progress"),
                     (None, Some(_), Some(true)) => ("approved", "已办结（准予）", "approved"),
@@ -352,6 +366,7 @@ pub(crate) fn project_view(state: &AppState, p: &Project, lang: onego_domain::la
                         .map(|m| m.as_str().to_owned()),
                     planned_end: q.planned_end.map(|d| d.to_string()),
                     late: q.late,
+                    pre_review: q.pre_review,
                 }
             })
             .collect(),

@@ -153,6 +153,10 @@ pub async fn one(
         Some("visit") => page.tr("走访记录已保存。需跟踪的问题请在下方登记并指定责任人和期限。", "The visit is recorded. Record any problem to follow below, with its owner and deadline."),
         Some("problem") => page.tr("问题已登记，将在期限前提醒责任人。", "The problem is recorded; its owner is reminded before the deadline."),
         Some("resolve") => page.tr("问题已办结。", "The problem is resolved."),
+        Some("acquire_land") => page.tr(
+            "拿地已登记：预审通过的事项已转为正式许可，相应证照已签发。",
+            "The land is recorded: the pre-reviewed approvals are formal now and their certificates issued.",
+        ),
         _ => String::new(),
     };
     project_page(&state, &page, id, StatusCode::OK, None, &done).await
@@ -189,7 +193,8 @@ async fn project_page(
                 .iter()
                 .filter(|q| q.stage == s.stage)
                 .map(|q| {
-                    let apply = investor && q.status == "planned" && started(st);
+                    // In its started stage, or as 预审 before the land (拿地即开工).
+                    let apply = investor && q.status == "planned" && (started(st) || (q.pre_review && p.land.is_none()));
                     context! { ..value(q), ..context! { apply => apply } }
                 })
                 .collect();
@@ -277,6 +282,9 @@ pub async fn act(State(state): State<AppState>, page: Page, Path(id): Path<i64>,
             }),
             (Err(e), _) | (_, Err(e)) => Err(e),
         },
+        "acquire_land" => Ok(ProjectCommand::AcquireLand {
+            certificate: form.text("certificate").trim().to_owned(),
+        }),
         "resolve" => form
             .text("problem")
             .parse()

@@ -356,6 +356,17 @@ async fn the_ledger_tracks_who_answers_for_what_and_reminds_before_and_after_eac
         )
         .await
         .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // Stage one runs from today; its path allows it 15 working days.
+        run(
+            steward.clone(),
+            ProjectCommand::StartStage {
+                stage: Stage::LandPlanning,
+                shortfall_reason: None,
+            },
+            "2026-03-02T09:15:00",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
         let due = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).expect("date");
         run(
             steward.clone(),
@@ -465,6 +476,27 @@ async fn the_ledger_tracks_who_answers_for_what_and_reminds_before_and_after_eac
             ],
             "{b}"
         );
+        // The stage's own limit: 15 working days from 2 March end on 23 March.
+        engine
+            .fire_due_timers(at("2026-03-22T09:00:00"))
+            .await
+            .expect("fire");
+        engine
+            .fire_due_timers(at("2026-03-24T00:00:01"))
+            .await
+            .expect("fire");
+        assert_eq!(
+            actions().await,
+            [
+                "procedure_due_soon",
+                "procedure_late",
+                "problem_due_soon",
+                "problem_late",
+                "stage_due_soon",
+                "stage_late"
+            ],
+            "{b}"
+        );
         // The stewards' department is told; lateness reaches its supervisors as well.
         let notes = engine
             .store()
@@ -475,7 +507,7 @@ async fn the_ledger_tracks_who_answers_for_what_and_reminds_before_and_after_eac
         let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
         assert_eq!(
             kinds.iter().filter(|k| **k == "project_late").count(),
-            2,
+            3,
             "{b}: {kinds:?}"
         );
         assert!(notes.iter().any(|n| n.text.contains("已超过计划时间")), "{b}");

@@ -129,7 +129,26 @@ impl Project {
         for q in self.problems.iter().filter(|q| q.resolved.is_none()) {
             consider(q.deadline, q.reminded, q.late);
         }
+        for s in &self.stages {
+            if let Some(d) = self.stage_due(s.stage, calendar) {
+                consider(d, s.reminded, s.late);
+            }
+        }
         next
+    }
+
+    /// The last working day a started, open stage may take by its path's limit.
+    pub fn stage_due(
+        &self,
+        stage: super::path::Stage,
+        calendar: &onego_calendar::WorkingCalendar,
+    ) -> Option<NaiveDate> {
+        let s = self.stage(stage)?;
+        if s.completed_at.is_some() {
+            return None;
+        }
+        let start = calendar.local_date(s.started_at?);
+        Some(calendar.add_working_days(start, s.limit_days?)?.value)
     }
 
     /// Decides a ledger command.
@@ -139,6 +158,7 @@ impl Project {
         cmd: &super::model::ProjectCommand,
         today: NaiveDate,
         at: Timestamp,
+        calendar: Option<&onego_calendar::WorkingCalendar>,
     ) -> Result<Vec<ProjectEntry>, ProjectError> {
         use super::model::ProjectCommand as C;
         let entry = |event| ProjectEntry {
@@ -282,6 +302,20 @@ impl Project {
                     return Err(ProjectError::Denied("delays are checked by onego itself".into()));
                 }
                 let mut out = Vec::new();
+                for s in &self.stages {
+                    let Some(d) = calendar.and_then(|c| self.stage_due(s.stage, c)) else {
+                        continue;
+                    };
+                    match alarm {
+                        Alarm::Warning if !s.reminded && today >= d.pred_opt().unwrap_or(d) => {
+                            out.push(entry(ProjectEvent::StageDueSoon { stage: s.stage }))
+                        }
+                        Alarm::Overdue if !s.late && today > d => {
+                            out.push(entry(ProjectEvent::StageLate { stage: s.stage }))
+                        }
+                        _ => {}
+                    }
+                }
                 for p in self
                     .procedures
                     .iter()
@@ -361,6 +395,17 @@ impl Project {
                 if let Some(q) = self.problems.iter_mut().find(|q| q.id == *problem) {
                     q.reminded = true;
                     q.late = true;
+                }
+            }
+            ProjectEvent::StageDueSoon { stage } => {
+                if let Some(s) = self.stages.iter_mut().find(|s| s.stage == *stage) {
+                    s.reminded = true;
+                }
+            }
+            ProjectEvent::StageLate { stage } => {
+                if let Some(s) = self.stages.iter_mut().find(|s| s.stage == *stage) {
+                    s.reminded = true;
+                    s.late = true;
                 }
             }
             _ => {}

@@ -65,6 +65,13 @@ pub struct StageState {
     /// Why it started before the stage before was complete (容缺), when it did.
     #[serde(default)]
     pub shortfall: Option<String>,
+    /// Working days the path allows it from its start; reminded the day before, late after (once each).
+    #[serde(default)]
+    pub limit_days: Option<u32>,
+    #[serde(default)]
+    pub reminded: bool,
+    #[serde(default)]
+    pub late: bool,
 }
 
 /// One procedure of the plan: an item run as a case.
@@ -218,6 +225,13 @@ pub enum ProjectEvent {
     ProblemLate {
         problem: u32,
     },
+    /// A stage near the end of its working days, and past it.
+    StageDueSoon {
+        stage: Stage,
+    },
+    StageLate {
+        stage: Stage,
+    },
     /// The land certificate arrived (拿地): pre-reviewed approvals become formal.
     LandAcquired {
         certificate: String,
@@ -247,6 +261,8 @@ impl ProjectEvent {
             ProjectEvent::ProblemDueSoon { .. } => "problem_due_soon",
             ProjectEvent::ProblemLate { .. } => "problem_late",
             ProjectEvent::LandAcquired { .. } => "land_acquired",
+            ProjectEvent::StageDueSoon { .. } => "stage_due_soon",
+            ProjectEvent::StageLate { .. } => "stage_late",
             ProjectEvent::ProcedureFormalized { .. } => "procedure_formalized",
         }
     }
@@ -416,6 +432,9 @@ impl Project {
                     started_at: None,
                     completed_at: None,
                     shortfall: None,
+                    limit_days: r.days,
+                    reminded: false,
+                    late: false,
                 })
                 .collect(),
             procedures,
@@ -496,12 +515,14 @@ impl Project {
     }
 
     /// Decides a command (`path`: the project type's, for the order of stages).
+    #[allow(clippy::too_many_arguments)]
     pub fn decide(
         &self,
         actor: &Actor,
         cmd: &ProjectCommand,
         path: &PathDefinition,
         registry: &dyn Registry,
+        calendar: &WorkingCalendar,
         today: chrono::NaiveDate,
         at: Timestamp,
     ) -> Result<Vec<ProjectEntry>, ProjectError> {
@@ -726,7 +747,7 @@ impl Project {
             | ProjectCommand::RecordVisit { .. }
             | ProjectCommand::RaiseProblem { .. }
             | ProjectCommand::ResolveProblem { .. }
-            | ProjectCommand::CheckDelays { .. } => self.decide_ledger(actor, cmd, today, at),
+            | ProjectCommand::CheckDelays { .. } => self.decide_ledger(actor, cmd, today, at, Some(calendar)),
             ProjectCommand::AcquireLand { certificate } => self.decide_land(actor, certificate, at),
             ProjectCommand::RecordDecision { case_id, approved } => {
                 if actor.role != Role::System {

@@ -106,6 +106,9 @@ pub struct StageRule {
     /// stage, their approval held as provisional until the land certificate arrives.
     #[serde(default)]
     pub pre_review: Vec<Code>,
+    /// Working days the stage may take from its start (its due point for reminders).
+    #[serde(default)]
+    pub days: Option<u32>,
 }
 
 /// The path of a project type.

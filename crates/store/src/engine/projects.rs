@@ -129,7 +129,7 @@ impl Engine {
                     ))
                 })?;
                 current
-                    .decide(actor, cmd, path, &*catalog, today, now)
+                    .decide(actor, cmd, path, &*catalog, &self.calendar(), today, now)
                     .map_err(from_project_error)
             })
             .await?;
@@ -158,7 +158,15 @@ impl Engine {
         let today = self.calendar().local_date(now);
         let entries = stored
             .value
-            .decide(&Actor::system(), &cmd, path, &*catalog, today, now)
+            .decide(
+                &Actor::system(),
+                &cmd,
+                path,
+                &*catalog,
+                &self.calendar(),
+                today,
+                now,
+            )
             .map_err(from_project_error)?;
         if entries.is_empty() {
             return Ok(None);
@@ -282,7 +290,7 @@ impl Engine {
                         )));
                     }
                     current
-                        .decide(actor, &cmd, &path, &*catalog, today, now)
+                        .decide(actor, &cmd, &path, &*catalog, &self.calendar(), today, now)
                         .map_err(from_project_error)
                 },
                 |project, entries| self.formal_certificates(project, entries, now),

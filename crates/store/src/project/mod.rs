@@ -66,12 +66,19 @@ fn notifications(p: &Project, entries: &[ProjectEntry], now: Timestamp) -> Vec<N
                     Some(q.owner.clone()),
                 )
             }
+            E::StageDueSoon { stage } | E::StageLate { stage } => (
+                matches!(e.event, E::StageLate { .. }),
+                format!("“{}”阶段", onego_domain::labels::Label::zh(stage)),
+                None,
+                None,
+            ),
             _ => continue,
         };
         let kind = if late { "project_late" } else { "project_due_soon" };
+        // A stage has no calendar date here: its limit in working days is what it passes.
         let date_zh = date
             .map(|d| d.format("%Y年%m月%d日").to_string())
-            .unwrap_or_default();
+            .unwrap_or_else(|| "本阶段办理时限".to_owned());
         let text = if late {
             format!("{}：{}已超过计划时间（{}），请督促办理", p.name, what, date_zh)
         } else {
@@ -85,7 +92,7 @@ fn notifications(p: &Project, entries: &[ProjectEntry], now: Timestamp) -> Vec<N
             (
                 "date_en".to_owned(),
                 date.map(|d| d.format("%-d %B %Y").to_string())
-                    .unwrap_or_default(),
+                    .unwrap_or_else(|| "the stage's limit".to_owned()),
             ),
         ];
         let base = NotificationRow {

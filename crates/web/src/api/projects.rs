@@ -204,6 +204,9 @@ pub struct StageView {
     pub days: Option<i64>,
     /// Why it started before the stage before was complete (容缺).
     pub shortfall: Option<String>,
+    /// Working days its path allows, and whether it is past them.
+    pub limit_days: Option<u32>,
+    pub late: bool,
 }
 
 /// A procedure of the plan.
@@ -330,6 +333,8 @@ pub(crate) fn project_view(state: &AppState, p: &Project, lang: onego_domain::la
                 completed: s.completed_at.map(time),
                 days: p.stage_days(s.stage, &calendar, t),
                 shortfall: s.shortfall.clone(),
+                limit_days: s.limit_days,
+                late: s.late && s.completed_at.is_none(),
             })
             .collect(),
         procedures: p

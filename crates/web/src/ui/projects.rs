@@ -461,7 +461,8 @@ pub async fn board(State(state): State<AppState>, page: Page) -> PageResult {
         .iter()
         .map(|p| {
             let late = p.procedures.iter().filter(|q| q.counts() && q.late && q.approved.is_none()).count()
-                + p.problems.iter().filter(|q| q.late && q.resolved.is_none()).count();
+                + p.problems.iter().filter(|q| q.late && q.resolved.is_none()).count()
+                + p.stages.iter().filter(|s| s.late && s.completed_at.is_none()).count();
             let used = p.land_to_permit_days(&calendar, t);
             let stages: Vec<i64> = Stage::ALL
                 .iter()

@@ -475,3 +475,71 @@ async fn auto_approval_decides_at_submission_from_shared_data_and_a_failing_rule
         assert_eq!(out.state.status, CaseStatus::Submitted, "{b}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_replaces_the_old_certificate_in_the_same_commit() {
+    for db in databases("renewal") {
+        let engine = engine_on(&db);
+        let b = db.backend.to_string();
+        let old = hold(&engine, RESIDENT_ID, applicant_id(), serde_json::json!({}), None).await;
+        // 居民身份证换领 is the renewal of the resident ID card.
+        let case = engine
+            .open_case(
+                &applicant(),
+                submission(
+                    SubjectRef::Item { code: code("GA-003") },
+                    &["M-HOUSEHOLD", "M-PHOTO"],
+                    serde_json::json!({}),
+                ),
+                None,
+                at("2026-03-02T09:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"))
+            .state;
+        let accepted = engine
+            .run_case(
+                &staff(Role::Clerk, None),
+                case.id,
+                &Command::Accept {
+                    received: vec![],
+                    deferred: vec![],
+                    opinion: "材料齐全".into(),
+                },
+                at("2026-03-02T10:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"))
+            .state;
+        let task = accepted.open_tasks().next().expect("a task").id;
+        engine
+            .run_case(
+                &staff(Role::Approver, Some("police")),
+                case.id,
+                &onego_test_support::commands::approve(task),
+                at("2026-03-03T10:00:00"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let mine = engine.my_certificates(&applicant()).await.expect("mine");
+        let new = mine
+            .iter()
+            .find(|c| c.case_id == Some(case.id))
+            .expect("the new card");
+        assert_eq!(new.status, CertificateStatus::Valid, "{b}");
+        let replaced = mine.iter().find(|c| c.id == old.id).expect("the old card");
+        assert_eq!(
+            replaced.status,
+            CertificateStatus::Revoked,
+            "{b}: the old card is revoked with the renewal"
+        );
+        let journal = engine.store().cases().journal(old.id).await.expect("journal");
+        assert!(
+            journal
+                .last()
+                .and_then(|j| j.opinion.clone())
+                .is_some_and(|o| o.contains("已换发新证")),
+            "{b}"
+        );
+    }
+}

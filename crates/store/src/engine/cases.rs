@@ -140,11 +140,11 @@ impl Engine {
         use onego_domain::case::Event;
         use onego_domain::process::Outcome as FlowOutcome;
         let decided = entries.iter().any(|e| matches!(e.event, Event::Decided { .. }));
-        let issues: Vec<Result<super::Issue, EngineError>> = if decided {
+        let issues: Vec<(Result<super::Issue, EngineError>, bool)> = if decided {
             case.flows
                 .iter()
                 .filter(|f| f.outcome == Some(FlowOutcome::Approved))
-                .filter_map(|f| self.issue_for_flow(case, f, now))
+                .filter_map(|f| self.issue_for_flow(case, f, now).map(|i| (i, self.renews(f))))
                 .collect()
         } else {
             vec![]
@@ -193,6 +193,7 @@ impl Engine {
             })
             .collect();
         let case_id = case.id;
+        let case_number = format!("办件 {}", case.number);
         // A project's 预审 decided before the land keeps its certificate until the land arrives.
         let hold_for = if decided { case.project } else { None };
         Some(Box::pin(async move {
@@ -205,8 +206,16 @@ impl Engine {
                 _ => false,
             };
             if !held {
-                for issue in issues {
-                    writes.push(self.issue_write(issue?, now).await?);
+                for (issue, renews) in issues {
+                    let issue = issue?;
+                    // A renewal (换证) replaces the holder's certificates of the type still valid.
+                    let old = if renews {
+                        self.superseded_writes(&issue, &case_number, now).await?
+                    } else {
+                        vec![]
+                    };
+                    writes.extend(old);
+                    writes.push(self.issue_write(issue, now).await?);
                 }
             }
             if let Some((pid, cmd)) = project {

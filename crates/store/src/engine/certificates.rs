@@ -167,22 +167,77 @@ impl Engine {
         case_id: i64,
         now: Timestamp,
     ) -> Result<Write, EngineError> {
-        let stored = self.load_current::<Certificate>(id).await?;
-        let today = self.calendar().local_date(now);
         let cmd = CertificateCommand::Use {
             reason,
             case_id: Some(case_id),
         };
+        self.certificate_write(actor, id, &cmd, now)
+            .await
+            .map_err(|e| match e {
+                EngineError::Invalid(m) | EngineError::NotAllowedNow(m) | EngineError::Denied(m) => {
+                    EngineError::Invalid(m.at("materials"))
+                }
+                other => other,
+            })
+    }
+
+    /// The write of a command on a certificate made with another command's commit (a use, the
+    /// replacement of an old certificate by a renewal): the certificate as committed now.
+    pub(super) async fn certificate_write(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cmd: &CertificateCommand,
+        now: Timestamp,
+    ) -> Result<Write, EngineError> {
+        let stored = self.load_current::<Certificate>(id).await?;
+        let today = self.calendar().local_date(now);
         let entries = stored
             .value
-            .decide(actor, &cmd, now, today)
-            .map_err(|e| EngineError::Invalid(e.msg().at("materials")))?;
+            .decide(actor, cmd, now, today)
+            .map_err(|e| EngineError::NotAllowedNow(e.msg()))?;
         let mut next = stored.value.clone();
         for e in &entries {
             next.apply(e);
         }
         next.set_version(stored.value.version() + 1);
         Ok(self.build_write(Some(&stored), &next, &entries, now, None)?.0)
+    }
+
+    /// Whether the flow's item renews its certificate type (换证, 延续): its approval replaces the
+    /// holder's certificates of that type still valid.
+    pub(super) fn renews(&self, flow: &onego_domain::case::Flow) -> bool {
+        use onego_domain::case::Registry;
+        let catalog = self.catalog();
+        catalog
+            .item_version(&flow.item, flow.item_version)
+            .and_then(|i| i.certificate_type.as_deref())
+            .and_then(|t| catalog.certificate_type(t))
+            .is_some_and(|t| t.renewal_item.as_deref() == Some(flow.item.as_str()))
+    }
+
+    /// The writes that revoke a holder's still-valid certificates of a type, replaced by a renewal.
+    pub(super) async fn superseded_writes(
+        &self,
+        issue: &Issue,
+        replacement: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Write>, EngineError> {
+        let held = self.store.certificates().of_holder(issue.holder.as_str()).await?;
+        let mut writes = Vec::new();
+        for old in held.iter().filter(|c| {
+            c.content.type_code == issue.type_code
+                && c.status == onego_domain::certificate::CertificateStatus::Valid
+        }) {
+            let cmd = CertificateCommand::Revoke {
+                reason: format!("已换发新证（{replacement}），原证照注销"),
+            };
+            writes.push(
+                self.certificate_write(&Actor::system(), old.id, &cmd, now)
+                    .await?,
+            );
+        }
+        Ok(writes)
     }
 
     /// What issuing the certificate of a decided flow needs, from the catalog: the item's certificate

@@ -194,6 +194,8 @@ impl Engine {
             .collect();
         let case_id = case.id;
         let case_number = format!("办件 {}", case.number);
+        // A certificate written once per commit: one used here is not also replaced here.
+        let used_ids: Vec<i64> = uses.iter().map(|(id, _)| *id).collect();
         // A project's 预审 decided before the land keeps its certificate until the land arrives.
         let hold_for = if decided { case.project } else { None };
         Some(Box::pin(async move {
@@ -210,7 +212,8 @@ impl Engine {
                     let issue = issue?;
                     // A renewal (换证) replaces the holder's certificates of the type still valid.
                     let old = if renews {
-                        self.superseded_writes(&issue, &case_number, now).await?
+                        self.superseded_writes(&issue, &case_number, &used_ids, now)
+                            .await?
                     } else {
                         vec![]
                     };

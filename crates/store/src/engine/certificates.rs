@@ -216,11 +216,13 @@ impl Engine {
             .is_some_and(|t| t.renewal_item.as_deref() == Some(flow.item.as_str()))
     }
 
-    /// The writes that revoke a holder's still-valid certificates of a type, replaced by a renewal.
+    /// The writes that revoke a holder's still-valid certificates of a type, replaced by a renewal;
+    /// those in `skip` (used by the same command: one write per certificate in a commit) are left.
     pub(super) async fn superseded_writes(
         &self,
         issue: &Issue,
         replacement: &str,
+        skip: &[i64],
         now: Timestamp,
     ) -> Result<Vec<Write>, EngineError> {
         let held = self.store.certificates().of_holder(issue.holder.as_str()).await?;
@@ -228,6 +230,7 @@ impl Engine {
         for old in held.iter().filter(|c| {
             c.content.type_code == issue.type_code
                 && c.status == onego_domain::certificate::CertificateStatus::Valid
+                && !skip.contains(&c.id)
         }) {
             let cmd = CertificateCommand::Revoke {
                 reason: format!("已换发新证（{replacement}），原证照注销"),

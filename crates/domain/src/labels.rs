@@ -163,6 +163,12 @@ labels!(CaseCommandKind {
     CaseCommandKind::ConsultArchive => ("调阅档案", "Look up the archive"),
 });
 
+labels!(crate::certificate::HolderKind {
+    crate::certificate::HolderKind::Person => ("自然人", "natural persons"),
+    crate::certificate::HolderKind::Organisation => ("法人和其他组织", "organisations"),
+    crate::certificate::HolderKind::Any => ("申请人", "applicants"),
+});
+
 labels!(crate::project::Stage {
     crate::project::Stage::LandPlanning => ("立项用地规划许可", "Project approval and land-use planning"),
     crate::project::Stage::EngineeringPermit => ("工程建设许可", "Engineering planning permit"),

@@ -211,8 +211,12 @@ impl CertificateType {
         if !self.holder.admits(&r.holder) {
             return Err(Msg::new(
                 "record_holder_kind",
-                format!("{}只能属于{}", self.name, holder_words(self.holder).0),
-                format!("a {} belongs only to {}", self.name, holder_words(self.holder).1),
+                format!("{}只能属于{}", self.name, crate::labels::Label::zh(&self.holder)),
+                format!(
+                    "a {} belongs only to {}",
+                    self.name,
+                    crate::labels::Label::en(&self.holder)
+                ),
             )
             .at("holder_id"));
         }
@@ -276,13 +280,5 @@ impl CertificateType {
             .at("valid_until"));
         }
         Ok(())
-    }
-}
-
-fn holder_words(k: HolderKind) -> (&'static str, &'static str) {
-    match k {
-        HolderKind::Person => ("自然人", "natural persons"),
-        HolderKind::Organisation => ("法人和其他组织", "organisations"),
-        HolderKind::Any => ("申请人", "applicants"),
     }
 }

@@ -16,7 +16,6 @@ use onego_domain::values::{ApplicantId, Code};
 use super::{Engine, EngineError, Outcome};
 use crate::aggregate::{Aggregate, Stored, Write};
 use onego_domain::certificate::model::CertificateEntry;
-use onego_domain::certificate::types::HolderKind;
 
 /// What the public check of a certificate found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -444,29 +443,13 @@ pub(super) fn holder_mismatch(t: &onego_domain::certificate::CertificateType, it
         format!(
             "“{item}”的结果{}只签发给{}，请由{}申请",
             t.name,
-            holder_kind_zh(t.holder),
-            holder_kind_zh(t.holder)
+            onego_domain::labels::Label::zh(&t.holder),
+            onego_domain::labels::Label::zh(&t.holder)
         ),
         format!(
             "“{item}” results in a {} issued only to {}; one of them must apply",
             t.name,
-            holder_kind_en(t.holder)
+            onego_domain::labels::Label::en(&t.holder)
         ),
     )
-}
-
-fn holder_kind_zh(k: HolderKind) -> &'static str {
-    match k {
-        HolderKind::Person => "自然人",
-        HolderKind::Organisation => "法人和其他组织",
-        HolderKind::Any => "申请人",
-    }
-}
-
-fn holder_kind_en(k: HolderKind) -> &'static str {
-    match k {
-        HolderKind::Person => "natural persons",
-        HolderKind::Organisation => "organisations",
-        HolderKind::Any => "applicants",
-    }
 }

@@ -395,6 +395,12 @@ impl Certificate {
         seal::verify(&self.seal.public_key, &bytes, &self.seal.signature)
     }
 
+    /// Whether it may serve today: valid, and its last valid day not passed (the expiry timer may not
+    /// have fired yet).
+    pub fn usable_on(&self, today: NaiveDate) -> bool {
+        self.status == CertificateStatus::Valid && self.content.valid_until.is_none_or(|d| d >= today)
+    }
+
     /// Whether `actor` may see it in full: the holder and the issuing department's staff. Nobody else,
     /// administrators included (they run onego, not the licences); anyone may check it publicly
     /// through its identifier, with the holder masked.

@@ -14,7 +14,7 @@ use onego_domain::org::{Actor, Role};
 use onego_domain::values::{ApplicantId, Code};
 
 use super::{Engine, EngineError, Outcome};
-use crate::aggregate::{Aggregate, Stored, Write};
+use crate::aggregate::{Stored, Write};
 use onego_domain::certificate::model::CertificateEntry;
 
 /// What the public check of a certificate found.
@@ -195,12 +195,7 @@ impl Engine {
             .value
             .decide(actor, cmd, now, today)
             .map_err(|e| EngineError::NotAllowedNow(e.msg()))?;
-        let mut next = stored.value.clone();
-        for e in &entries {
-            next.apply(e);
-        }
-        next.set_version(stored.value.version() + 1);
-        Ok(self.build_write(Some(&stored), &next, &entries, now, None)?.0)
+        self.companion_write(&stored, &entries, now)
     }
 
     /// Whether the flow's item renews its certificate type (换证, 延续): its approval replaces the
@@ -391,7 +386,14 @@ impl Engine {
                     "no certificate with this identifier was issued here. Check the identifier; for one issued elsewhere, ask its issuing body",
                 ))
             })?;
-        let verdict = match certificate.seal_holds() {
+        let verdict = self.verdict(&certificate).await?;
+        Ok(Verified { certificate, verdict })
+    }
+
+    /// Whether a certificate's seal holds over its content and was made with a key of its issuing
+    /// department: the one check of genuineness, for the public check and for every use of one.
+    pub(super) async fn verdict(&self, certificate: &Certificate) -> Result<Verdict, EngineError> {
+        Ok(match certificate.seal_holds() {
             Err(e) => Verdict::Altered(e.msg()),
             Ok(()) => {
                 let keys = self.store.keys().all(certificate.department.as_str()).await?;
@@ -401,8 +403,7 @@ impl Engine {
                     Verdict::UnknownKey
                 }
             }
-        };
-        Ok(Verified { certificate, verdict })
+        })
     }
 
     /// The certificates `actor` holds (an applicant's own; nobody else holds any).

@@ -177,6 +177,22 @@ impl Engine {
         Err(EngineError::Conflict)
     }
 
+    /// The write of entries decided on another aggregate as committed now, to go with a command's own
+    /// write (a certificate's use, a project's link): applied to a copy, the version moved on.
+    pub(super) fn companion_write<A: Aggregate>(
+        &self,
+        stored: &Stored<A>,
+        entries: &[A::Entry],
+        now: Timestamp,
+    ) -> Result<Write, EngineError> {
+        let mut next = stored.value.clone();
+        for e in entries {
+            next.apply(e);
+        }
+        next.set_version(stored.value.version() + 1);
+        Ok(self.build_write(Some(stored), &next, entries, now, None)?.0)
+    }
+
     /// Keeps the newer of what is cached and what was just stored, so a slow reader cannot put an
     /// older version back over a newer one.
     fn remember<A: Aggregate>(&self, id: i64, stored: Arc<Stored<A>>) {

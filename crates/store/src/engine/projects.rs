@@ -11,8 +11,18 @@ use onego_domain::org::{Actor, Role};
 use onego_domain::project::{NewProject, Project, ProjectCommand, ProjectError};
 
 use super::{Engine, EngineError, Outcome};
-use crate::aggregate::{Aggregate, Stored, Write};
+use crate::aggregate::{Stored, Write};
 use crate::project::{ProjectRow, ProjectScope};
+
+/// The approval path of a project type: a catalog without it is misconfigured.
+fn path_of(
+    catalog: &onego_domain::catalog::Catalog,
+    kind: onego_domain::project::ProjectType,
+) -> Result<&onego_domain::project::PathDefinition, EngineError> {
+    catalog
+        .project_path(kind)
+        .ok_or_else(|| EngineError::Configuration(format!("no approval path for {} projects", kind.as_str())))
+}
 
 /// Which projects an actor may list.
 fn project_scope(actor: &Actor) -> Option<ProjectScope> {
@@ -44,9 +54,7 @@ impl Engine {
         now: Timestamp,
     ) -> Result<Outcome<Project>, EngineError> {
         let catalog = self.catalog();
-        let path = catalog.project_path(input.kind).cloned().ok_or_else(|| {
-            EngineError::Configuration(format!("no approval path for {} projects", input.kind.as_str()))
-        })?;
+        let path = path_of(&catalog, input.kind)?.clone();
         let steward = matches!(actor.role, Role::Approver | Role::Supervisor)
             && actor.department.as_ref() == Some(&path.steward);
         let own = actor.role == Role::Applicant && actor.applicant.as_ref() == Some(&input.investor.id);
@@ -122,12 +130,7 @@ impl Engine {
                         id,
                     )));
                 }
-                let path = catalog.project_path(current.kind).ok_or_else(|| {
-                    EngineError::Configuration(format!(
-                        "no approval path for {} projects",
-                        current.kind.as_str()
-                    ))
-                })?;
+                let path = path_of(&catalog, current.kind)?;
                 current
                     .decide(actor, cmd, path, &*catalog, &self.calendar(), today, now)
                     .map_err(from_project_error)
@@ -149,12 +152,7 @@ impl Engine {
     ) -> Result<Option<Write>, EngineError> {
         let stored = self.load_current::<Project>(id).await?;
         let catalog = self.catalog();
-        let path = catalog.project_path(stored.value.kind).ok_or_else(|| {
-            EngineError::Configuration(format!(
-                "no approval path for {} projects",
-                stored.value.kind.as_str()
-            ))
-        })?;
+        let path = path_of(&catalog, stored.value.kind)?;
         let today = self.calendar().local_date(now);
         let entries = stored
             .value
@@ -171,14 +169,7 @@ impl Engine {
         if entries.is_empty() {
             return Ok(None);
         }
-        let mut next = stored.value.clone();
-        for e in &entries {
-            next.apply(e);
-        }
-        next.set_version(stored.value.version() + 1);
-        Ok(Some(
-            self.build_write(Some(&stored), &next, &entries, now, None)?.0,
-        ))
+        Ok(Some(self.companion_write(&stored, &entries, now)?))
     }
 
     /// A project as the actor may see it.
@@ -228,15 +219,10 @@ impl Engine {
         identifier: &str,
         now: Timestamp,
     ) -> Result<Outcome<Project>, EngineError> {
-        use onego_domain::certificate::{Certificate, CertificateStatus};
+        use onego_domain::certificate::Certificate;
         let project = self.view::<Project>(actor, id).await?;
         let catalog = self.catalog();
-        let path = catalog.project_path(project.value.kind).cloned().ok_or_else(|| {
-            EngineError::Configuration(format!(
-                "no approval path for {} projects",
-                project.value.kind.as_str()
-            ))
-        })?;
+        let path = path_of(&catalog, project.value.kind)?.clone();
         let land_type = path.land_certificate.clone().ok_or_else(|| {
             EngineError::Configuration(format!(
                 "the path of {} projects names no land certificate",
@@ -267,10 +253,7 @@ impl Engine {
                 "this is not the investor's land-use certificate, so it cannot prove the land",
             ));
         }
-        let lapsed = cert.content.valid_until.is_some_and(|d| d < today);
-        let keys = self.store.keys().all(cert.department.as_str()).await?;
-        let genuine = cert.seal_holds().is_ok() && keys.iter().any(|k| k.public_key == cert.seal.public_key);
-        if cert.status != CertificateStatus::Valid || lapsed || !genuine {
+        if !cert.usable_on(today) || self.verdict(&cert).await? != super::Verdict::Genuine {
             return Err(refuse(
                 "该不动产权证书无效（已注销、暂停、过期或签章校验不通过），请向发证机关核实",
                 "the land certificate is not valid (revoked, suspended, expired, or its seal does not hold); ask its issuing body",

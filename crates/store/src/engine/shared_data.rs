@@ -35,9 +35,7 @@ impl Engine {
             .local_date(onego_calendar::Timestamp::from_millis(crate::now_millis()));
         let mut out: Vec<Certificate> = Vec::new();
         for c in self.store.certificates().of_holder(holder.as_str()).await? {
-            let usable =
-                c.status == CertificateStatus::Valid && c.content.valid_until.is_none_or(|d| d >= today);
-            if usable && !out.iter().any(|o| o.content.type_code == c.content.type_code) {
+            if c.usable_on(today) && !out.iter().any(|o| o.content.type_code == c.content.type_code) {
                 out.push(c);
             }
         }
@@ -126,9 +124,7 @@ impl Engine {
                     ),
                 ));
             }
-            let keys = self.store.keys().all(c.department.as_str()).await?;
-            let genuine = c.seal_holds().is_ok() && keys.iter().any(|k| k.public_key == c.seal.public_key);
-            if !genuine {
+            if self.verdict(c).await? != super::Verdict::Genuine {
                 return Err(refuse(
                     format!(
                         "电子证照 {} 的签章校验不通过，内容可能被篡改，不能作为材料。请联系发证机关核实",
@@ -140,11 +136,10 @@ impl Engine {
                     ),
                 ));
             }
-            let lapsed = c.content.valid_until.is_some_and(|d| d < today);
-            if c.status != CertificateStatus::Valid || lapsed {
-                let (zh, en) = match (c.status, lapsed) {
-                    (CertificateStatus::Revoked, _) => ("已注销", "revoked"),
-                    (CertificateStatus::Suspended, _) => ("已暂停使用", "suspended"),
+            if !c.usable_on(today) {
+                let (zh, en) = match c.status {
+                    CertificateStatus::Revoked => ("已注销", "revoked"),
+                    CertificateStatus::Suspended => ("已暂停使用", "suspended"),
                     _ => ("已过有效期", "expired"),
                 };
                 return Err(refuse(

@@ -538,7 +538,16 @@ pub async fn decision_letter_pdf(
 }
 
 /// How long a department member's archive lookup opens a decided case's documents.
-pub(crate) const LOOKUP_MILLIS: i64 = 8 * 3_600_000;
+const LOOKUP_MILLIS: i64 = 8 * 3_600_000;
+
+/// Whether `user` recorded a lookup of this case in the archive (查档事由) within the working session —
+/// the one rule for a department's record page and decision letter.
+pub(crate) fn looked_up_recently(journal: &[onego_store::aggregate::JournalRow], user: i64) -> bool {
+    let since = now().as_millis() - LOOKUP_MILLIS;
+    journal
+        .iter()
+        .any(|j| j.action == "archive_consulted" && j.actor_id == user && j.at >= since)
+}
 
 /// The decision letter's PDF.
 pub(crate) async fn decision_letter(
@@ -557,15 +566,11 @@ pub(crate) async fn decision_letter(
         )));
     };
     if matches!(actor.role, Role::Approver | Role::Supervisor) {
-        let since = now().as_millis() - LOOKUP_MILLIS;
         let journal = state
             .engine
             .timeline::<onego_domain::case::Case>(actor, id)
             .await?;
-        let looked = journal
-            .iter()
-            .any(|j| j.action == "archive_consulted" && j.actor_id == actor.user_id && j.at >= since);
-        if !looked {
+        if !looked_up_recently(&journal, actor.user_id) {
             return Err(ApiError::forbidden(onego_domain::messages::Msg::new(
                 "archive_lookup_first",
                 "调阅决定书前，请先在“档案查询”中填写查档事由",

@@ -163,14 +163,8 @@ pub async fn record(
         .filter(|j| j.action == "archive_consulted")
         .collect();
     // Staff open a record only after a lookup of their own in this working session.
-    if staff(auth.user.role) {
-        let recent = now().as_millis() - crate::api::cases::LOOKUP_MILLIS;
-        let looked = lookups
-            .iter()
-            .any(|j| j.actor_id == auth.user.id && j.at >= recent);
-        if !looked {
-            return Ok(Redirect::to(&format!("/archive?q={}&done=need_reason", case.number)).into_response());
-        }
+    if staff(auth.user.role) && !crate::api::cases::looked_up_recently(&journal, auth.user.id) {
+        return Ok(Redirect::to(&format!("/archive?q={}&done=need_reason", case.number)).into_response());
     }
     let certificates = state
         .engine

@@ -14,14 +14,17 @@ pub enum AggregateKind {
     Certificate,
     /// A major project (重大项目) and its approval plan.
     Project,
+    /// An agency agreement (代办协议) between an enterprise and an agent.
+    Agreement,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 4] = [
+    pub const ALL: [AggregateKind; 5] = [
         AggregateKind::Case,
         AggregateKind::Ticket,
         AggregateKind::Certificate,
         AggregateKind::Project,
+        AggregateKind::Agreement,
     ];
 
     /// The code stored in the database.
@@ -31,6 +34,7 @@ impl AggregateKind {
             AggregateKind::Ticket => "ticket",
             AggregateKind::Certificate => "certificate",
             AggregateKind::Project => "project",
+            AggregateKind::Agreement => "agreement",
         }
     }
 

@@ -106,6 +106,7 @@ labels!(Role {
     Role::Operator => ("话务员", "Hotline operator"),
     Role::Dispatcher => ("12345派单员", "12345 dispatcher"),
     Role::GridMember => ("网格员", "Grid member"),
+    Role::Agent => ("代办员", "Agent"),
     Role::Admin => ("系统管理员", "Administrator"),
     Role::System => ("系统", "onego"),
 });
@@ -121,6 +122,13 @@ labels!(AggregateKind {
     AggregateKind::Ticket => ("诉求", "Request"),
     AggregateKind::Certificate => ("电子证照", "Certificate"),
     AggregateKind::Project => ("重大项目", "Project"),
+    AggregateKind::Agreement => ("代办协议", "Agency agreement"),
+});
+
+labels!(crate::agency::AgreementStatus {
+    crate::agency::AgreementStatus::Signed => ("有效", "In force"),
+    crate::agency::AgreementStatus::Revoked => ("已终止", "Revoked"),
+    crate::agency::AgreementStatus::Expired => ("已到期", "Expired"),
 });
 
 labels!(CaseStatus {

@@ -14,6 +14,7 @@
 //! - [`org`] and [`policy`]: users, roles and who may do what.
 //! - [`privacy`]: how personal data is masked for viewers who may not see it.
 
+pub mod agency;
 pub mod aggregate;
 pub mod case;
 pub mod catalog;

@@ -32,6 +32,9 @@ pub enum Role {
     /// Grid member (网格员), and community or street grid staff: reports events in their area,
     /// resolves them there or escalates. Their "department" is the area code.
     GridMember,
+    /// Agent (代办员): acts for the enterprises that signed an agency agreement with them, within its
+    /// scope and validity (see `agency`).
+    Agent,
     /// Administrator: catalog, processes, departments, users.
     Admin,
     /// onego itself (timers, imports).
@@ -39,7 +42,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Applicant,
         Role::Clerk,
         Role::Approver,
@@ -48,6 +51,7 @@ impl Role {
         Role::Operator,
         Role::Dispatcher,
         Role::GridMember,
+        Role::Agent,
         Role::Admin,
         Role::System,
     ];
@@ -62,6 +66,7 @@ impl Role {
             Role::Operator => "operator",
             Role::Dispatcher => "dispatcher",
             Role::GridMember => "grid_member",
+            Role::Agent => "agent",
             Role::Admin => "admin",
             Role::System => "system",
         }
@@ -89,6 +94,10 @@ pub struct Actor {
     /// For applicants: the person or organisation they are.
     #[serde(default)]
     pub applicant: Option<ApplicantId>,
+    /// For agents: the agency agreements they hold (loaded with the account); in a journal entry, the
+    /// one the step was taken under — "by agent X for enterprise Y".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mandates: Vec<crate::agency::Mandate>,
 }
 
 impl Actor {
@@ -100,6 +109,7 @@ impl Actor {
             role: Role::System,
             department: None,
             applicant: None,
+            mandates: Vec::new(),
         }
     }
 }

@@ -21,6 +21,25 @@ pub fn is_own_case(actor: &Actor, case: &Case) -> bool {
             || actor.applicant.as_ref() == Some(&case.applicant.id))
 }
 
+/// The item a case is for (a bundle's code for a bundle): what an agent's scope names.
+pub fn case_item(case: &Case) -> &crate::values::Code {
+    match &case.subject {
+        crate::case::Subject::Item { code, .. } | crate::case::Subject::Bundle { code, .. } => code,
+    }
+}
+
+/// Whether `actor` is an agent acting for the case's applicant within an agreement in force.
+pub fn is_agent_for(actor: &Actor, case: &Case) -> bool {
+    actor.role == Role::Agent
+        && crate::agency::mandate_for(actor, &case.applicant.id, case_item(case), case.project).is_ok()
+}
+
+/// The applicant themselves, or their agent within an agreement in force: who prepares, supplies and
+/// withdraws.
+fn own_or_agent(actor: &Actor, case: &Case) -> bool {
+    is_own_case(actor, case) || is_agent_for(actor, case)
+}
+
 fn in_department(actor: &Actor, dept: &crate::values::Code) -> bool {
     actor.department.as_ref() == Some(dept)
 }
@@ -36,6 +55,7 @@ fn department_involved(actor: &Actor, case: &Case) -> bool {
 pub fn can_view_case(actor: &Actor, case: &Case) -> bool {
     match actor.role {
         Role::Applicant => is_own_case(actor, case),
+        Role::Agent => is_agent_for(actor, case),
         // The window serves every item (无差别受理) and hands out every result.
         Role::Clerk => true,
         Role::Approver | Role::Supervisor => department_involved(actor, case),
@@ -50,6 +70,7 @@ pub fn can_view_case(actor: &Actor, case: &Case) -> bool {
 pub fn sees_personal_data(actor: &Actor, case: &Case) -> bool {
     match actor.role {
         Role::Applicant => is_own_case(actor, case),
+        Role::Agent => is_agent_for(actor, case),
         Role::Clerk | Role::Approver | Role::Supervisor => can_view_case(actor, case),
         Role::Leader | Role::Admin | Role::System | Role::Operator | Role::Dispatcher | Role::GridMember => {
             false
@@ -77,6 +98,14 @@ pub fn authorize_submission(actor: &Actor, submission: &Submission) -> Result<()
             "窗口申请由窗口人员登记；您可以在网上申请，或到窗口办理",
             "applications at a window are registered by the clerk",
         )),
+        (Role::Agent, Channel::Online) => {
+            let item = match &submission.subject {
+                crate::case::SubjectRef::Item { code } | crate::case::SubjectRef::Bundle { code } => code,
+            };
+            crate::agency::mandate_for(actor, &submission.applicant.id, item, submission.project)
+                .map(|_| ())
+                .map_err(Denied)
+        }
         (Role::Clerk, Channel::Window) => Ok(()),
         (Role::Clerk, Channel::Online) => deny(Msg::new(
             "clerk_registers_at_window",
@@ -85,8 +114,8 @@ pub fn authorize_submission(actor: &Actor, submission: &Submission) -> Result<()
         )),
         _ => deny(Msg::new(
             "submission_not_allowed",
-            "只有申请人（网上）和窗口人员（在窗口）可以提交申请",
-            "only applicants (online) and window clerks (at the window) submit applications",
+            "只有申请人和代办员（网上）以及窗口人员（在窗口）可以提交申请",
+            "only applicants and their agents (online) and window clerks (at the window) submit applications",
         )),
     }
 }
@@ -153,6 +182,12 @@ pub fn authorize_command(actor: &Actor, case: &Case, cmd: &Command) -> Result<()
 /// A kind of command on a case (acting on a task also depends on which task: see [`may_act_on_task`]).
 pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) -> Result<(), Denied> {
     use CaseCommandKind as K;
+    // An agent is told why their agreement does not reach this case (none, outside it, ended).
+    if actor.role == Role::Agent
+        && let Err(m) = crate::agency::mandate_for(actor, &case.applicant.id, case_item(case), case.project)
+    {
+        return deny(m);
+    }
     if !can_view_case(actor, case) {
         return deny(Msg::new(
             "case_no_access",
@@ -162,6 +197,7 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
     }
     let clerk = actor.role == Role::Clerk;
     let own = is_own_case(actor, case);
+    let acts_for_applicant = own_or_agent(actor, case);
     let has_open_task = case.open_tasks().any(|t| in_department(actor, &t.department));
     let reviewing_department = matches!(actor.role, Role::Approver | Role::Supervisor) && has_open_task;
     match kind {
@@ -188,7 +224,7 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
             }
         }
         K::SupplyMaterials => {
-            if clerk || own {
+            if clerk || acts_for_applicant {
                 Ok(())
             } else {
                 deny(Msg::new(
@@ -246,7 +282,7 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
             // The window withdraws on the applicant's behalf only while the papers are still at the
             // counter; once accepted, only the applicant can take it back.
             let at_the_counter = clerk && case.status == crate::case::CaseStatus::Submitted;
-            if own || at_the_counter {
+            if acts_for_applicant || at_the_counter {
                 Ok(())
             } else {
                 deny(Msg::new(
@@ -405,7 +441,7 @@ pub fn can_view_ticket(actor: &Actor, t: &Ticket) -> bool {
             area.is_some() && (t.holder.as_ref() == area || t.grid.as_ref() == area)
         }
         Role::Applicant => is_own_ticket(actor, t),
-        Role::Clerk | Role::Admin => false,
+        Role::Clerk | Role::Admin | Role::Agent => false,
     }
 }
 
@@ -536,6 +572,7 @@ pub fn may_hold_token(role: Role, scope: TokenScope) -> Result<(), Denied> {
                 role,
                 department: None,
                 applicant: None,
+                mandates: Vec::new(),
             },
             TicketChannel::Open311,
             None,
@@ -565,6 +602,9 @@ pub enum CaseScope {
     },
     /// A department's: its own items' cases, and any it has a part in.
     Department(Code),
+    /// An agent's: the applications its agreements in force reach (the enterprise's, for the items or
+    /// projects named).
+    Mandates(Vec<crate::agency::Mandate>),
     /// Every application (the window, leaders).
     All,
 }
@@ -578,6 +618,15 @@ pub fn case_list_scope(actor: &Actor) -> Result<CaseScope, Denied> {
         }),
         (Role::Approver | Role::Supervisor, Some(d)) => Ok(CaseScope::Department(d.clone())),
         (Role::Clerk | Role::Leader | Role::System, _) => Ok(CaseScope::All),
+        (Role::Agent, _) => Ok(CaseScope::Mandates(
+            actor
+                .mandates
+                .iter()
+                .filter(|m| m.in_force)
+                .take(20)
+                .cloned()
+                .collect(),
+        )),
         _ => deny(Msg::new(
             "case_list_not_allowed",
             "办件仅供申请人、窗口、相关部门和领导查阅",

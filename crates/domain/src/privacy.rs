@@ -97,6 +97,10 @@ pub fn redact_event(data: &mut Value, sees: bool) {
             redact_person(person);
         }
     }
+    // An agent's step names the enterprise it acted for; its code stays with those who see the case.
+    if let Some(Value::Object(m)) = obj.get_mut("on_behalf_of") {
+        m.remove("enterprise_id");
+    }
 }
 
 /// `{id, name, mobile|phone, …}` of a person with the name, ID and phone masked.

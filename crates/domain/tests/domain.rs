@@ -273,6 +273,7 @@ fn actor(role: Role, dept: Option<&str>) -> Actor {
             Role::Operator => 7,
             Role::Dispatcher => 8,
             Role::GridMember => 9,
+            Role::Agent => 10,
             Role::System => 0,
         },
         username: role.as_str().into(),
@@ -280,6 +281,7 @@ fn actor(role: Role, dept: Option<&str>) -> Actor {
         role,
         department: dept.map(code),
         applicant: (role == Role::Applicant).then(|| ApplicantId::Person { id_number: person() }),
+        mandates: Vec::new(),
     }
 }
 
@@ -1630,6 +1632,7 @@ mod tickets {
             role: Role::Operator,
             department: None,
             applicant: None,
+            mandates: Vec::new(),
         }
     }
 

@@ -38,6 +38,7 @@ fn actor(role: Role, dept: Option<&str>) -> anyhow::Result<Actor> {
         role,
         department: dept.map(code).transpose()?,
         applicant: None,
+        mandates: Vec::new(),
     })
 }
 
@@ -217,6 +218,7 @@ async fn client(engine: &Engine, next: &AtomicU64, done: &AtomicU64, total: u64)
             role: Role::Applicant,
             department: None,
             applicant: Some(applicant_id.clone()),
+            mandates: Vec::new(),
         };
         let submission = Submission {
             subject: SubjectRef::Item {

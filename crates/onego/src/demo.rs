@@ -104,6 +104,12 @@ pub(crate) fn demo_users(catalog: &Catalog) -> Vec<DemoUser> {
         department: None,
     });
     out.push(DemoUser {
+        username: "agent1".into(),
+        name: "王帮办".into(),
+        role: Role::Agent,
+        department: None,
+    });
+    out.push(DemoUser {
         username: "dispatcher".into(),
         name: "孙派单".into(),
         role: Role::Dispatcher,
@@ -204,6 +210,7 @@ pub(crate) fn actor(role: Role, dept: Option<&Code>, id: i64) -> Actor {
         role,
         department: dept.cloned(),
         applicant: None,
+        mandates: Vec::new(),
     }
 }
 
@@ -475,6 +482,7 @@ fn demo_applicant(
         role: Role::Applicant,
         department: None,
         applicant: Some(id.clone()),
+        mandates: Vec::new(),
     };
     Ok((
         Applicant {

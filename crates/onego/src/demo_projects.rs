@@ -2,7 +2,8 @@
 //! (a city key project of social investment) with its first stage done in the last weeks and the
 //! second under way — one procedure in review and late, with its team and ledger —, 云帆冷链物流中心,
 //! which reached 拿地即开工 (its permits pre-reviewed, formal on the day of the land), and 云帆研发中心
-//! (small and low-risk), just recorded.
+//! (small and low-risk), just recorded. The enterprise signed an agency agreement (代办协议) with the
+//! centre's agent 王帮办 for the industrial park, who applies for its planning permit.
 
 use onego_calendar::{MS_PER_HOUR, Timestamp};
 use onego_domain::case::{Applicant, CaseStatus, Channel, Command, ProvidedMaterial, SubjectRef, Submission};
@@ -18,11 +19,12 @@ fn code(s: &str) -> anyhow::Result<Code> {
     Code::parse(s).map_err(anyhow::Error::msg)
 }
 
-/// Applies for a project's procedure as the enterprise, has the window accept it and, with `decide`,
-/// every step approve it. Returns the case's status.
+/// Applies for a project's procedure as the enterprise (or its agent, `by`), has the window accept it
+/// and, with `decide`, every step approve it. Returns the case's status.
 async fn procedure(
     engine: &Engine,
     enterprise: &Actor,
+    by: Option<&Actor>,
     project: i64,
     item: &str,
     decide: bool,
@@ -54,14 +56,17 @@ async fn procedure(
                 .ok_or_else(|| anyhow::anyhow!("an enterprise"))?,
             name: enterprise.name.clone(),
             mobile: None,
-            user_id: Some(enterprise.user_id),
+            user_id: by.is_none().then_some(enterprise.user_id),
         },
         form: serde_json::json!({"description": "重大项目审批事项", "address": "菏泽高新区长江东路南侧"}),
         materials,
         holder_consent: false,
         project: Some(project),
     };
-    let mut case = engine.open_case(enterprise, submission, None, at).await?.state;
+    let mut case = engine
+        .open_case(by.unwrap_or(enterprise), submission, None, at)
+        .await?
+        .state;
     let clerk = crate::demo::actor(Role::Clerk, None, 2);
     let mut t = at.plus_millis(2 * MS_PER_HOUR);
     let accept = Command::Accept {
@@ -102,6 +107,7 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
         role: Role::Applicant,
         department: None,
         applicant: Some(company.clone()),
+        mandates: Vec::new(),
     };
     let steward = crate::demo::actor(Role::Approver, Some(&code("approval")?), 11);
     let investor = Investor {
@@ -135,6 +141,36 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
         )
         .await?
         .state;
+    // 帮办代办: the enterprise signed an agency agreement with the centre's agent 王帮办 for this
+    // project and for its invoices and housing-fund registration; the agent applies for the planning
+    // permit below.
+    let agent_user = engine
+        .store()
+        .users()
+        .by_username("agent1")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo agent is missing"))?
+        .0;
+    let from = calendar.local_date(start);
+    engine
+        .sign_agreement(
+            &steward,
+            "agent1",
+            onego_domain::agency::NewAgreement {
+                enterprise: investor.clone(),
+                projects: vec![park.id],
+                items: vec![code("SW-001")?, code("GJJ-001")?],
+                valid_from: from,
+                valid_until: from + chrono::Days::new(365),
+                file: None,
+            },
+            start.plus_millis(2 * MS_PER_HOUR),
+        )
+        .await?;
+    let mut agent = agent_user.actor();
+    agent.mandates = engine
+        .mandates_of(agent_user.id, Role::Agent, start.plus_millis(9 * DAY))
+        .await?;
     let go = |stage| ProjectCommand::StartStage {
         stage,
         shortfall_reason: None,
@@ -150,6 +186,7 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
     procedure(
         engine,
         &enterprise,
+        None,
         park.id,
         "SP-002",
         true,
@@ -159,6 +196,7 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
     procedure(
         engine,
         &enterprise,
+        None,
         park.id,
         "ZRZY-001",
         true,
@@ -176,6 +214,7 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
     procedure(
         engine,
         &enterprise,
+        Some(&agent),
         park.id,
         "ZRZY-002",
         false,
@@ -254,6 +293,7 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
     procedure(
         engine,
         &enterprise,
+        None,
         cold.id,
         "ZRZY-002",
         true,
@@ -263,6 +303,7 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
     procedure(
         engine,
         &enterprise,
+        None,
         cold.id,
         "ZJ-002",
         true,

@@ -209,6 +209,7 @@ fn staff(role: Role, dept: Option<&str>, id: i64) -> Actor {
         role,
         department: dept.and_then(|d| Code::parse(d).ok()),
         applicant: None,
+        mandates: Vec::new(),
     }
 }
 

@@ -31,6 +31,7 @@ impl InboxTask {
             AggregateKind::Certificate => Err(StoreError::Data(format!("a certificate has no task {name}"))),
             // A project opens none either: its procedures are cases.
             AggregateKind::Project => Err(StoreError::Data(format!("a project has no task {name}"))),
+            AggregateKind::Agreement => Err(StoreError::Data(format!("an agreement has no task {name}"))),
         }
     }
 }

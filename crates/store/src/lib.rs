@@ -7,6 +7,7 @@
 //! - [`engine::Engine`] is the path of a command: authorise → load → decide → apply → commit once.
 
 pub mod aggregate;
+pub mod agreement;
 pub mod case;
 pub mod catalog;
 pub mod certificate;
@@ -188,6 +189,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0011_certificate_types.sql"),
     ),
     (12, include_str!("../migrations/sqlite/0012_projects.sql")),
+    (13, include_str!("../migrations/sqlite/0013_agreements.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -208,6 +210,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0011_certificate_types.sql"),
     ),
     (12, include_str!("../migrations/postgres/0012_projects.sql")),
+    (13, include_str!("../migrations/postgres/0013_agreements.sql")),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.

@@ -34,6 +34,7 @@ impl User {
             role: self.role,
             department: self.department.clone(),
             applicant: self.applicant.clone(),
+            mandates: Vec::new(),
         }
     }
 }

@@ -27,6 +27,7 @@ fn enterprise() -> Actor {
         role: Role::Applicant,
         department: None,
         applicant: Some(enterprise_id()),
+        mandates: Vec::new(),
     }
 }
 

@@ -31,6 +31,7 @@ pub const USERS: &[(&str, Role, Option<&str>)] = &[
     ("dispatcher", Role::Dispatcher, Some("hotline")),
     ("urban1", Role::Approver, Some("urban")),
     ("grid1", Role::GridMember, Some("zhonghua-1")),
+    ("agent1", Role::Agent, None),
 ];
 
 /// The display name of a test user: personal data the privacy tests can find in any answer.
@@ -72,6 +73,7 @@ pub fn applicant() -> Actor {
         role: Role::Applicant,
         department: None,
         applicant: Some(applicant_id()),
+        mandates: Vec::new(),
     }
 }
 
@@ -84,5 +86,6 @@ pub fn staff(role: Role, dept: Option<&str>) -> Actor {
         role,
         department: dept.map(code),
         applicant: None,
+        mandates: Vec::new(),
     }
 }

@@ -123,7 +123,7 @@ pub async fn authenticate_on(
             })?;
         policy::token_reaches(info.scope, surface).map_err(|d| ApiError::forbidden(d.0))?;
         touch(state, info.id, now);
-        let actor = user.actor();
+        let actor = actor_of(state, &user, now).await?;
         return Ok(Some(Auth {
             user,
             actor,
@@ -150,13 +150,27 @@ pub async fn authenticate_on(
             ));
         }
     }
-    let actor = user.actor();
+    let actor = actor_of(state, &user, now).await?;
     Ok(Some(Auth {
         user,
         actor,
         csrf,
         token: None,
     }))
+}
+
+/// The actor a user acts as: an agent carries the mandates of their agency agreements, as of now.
+pub async fn actor_of(
+    state: &AppState,
+    user: &onego_store::users::User,
+    now: i64,
+) -> Result<onego_domain::org::Actor, ApiError> {
+    let mut actor = user.actor();
+    actor.mandates = state
+        .engine
+        .mandates_of(user.id, user.role, onego_calendar::Timestamp::from_millis(now))
+        .await?;
+    Ok(actor)
 }
 
 /// Records a token's use in the background (at most once a minute per token); the request does not wait.
@@ -331,7 +345,7 @@ pub async fn log_in(
         secure_attr(&origin.headers, state)
     ))
     .map_err(|e| LoginError::Other(ApiError::internal(e.to_string())))?;
-    let actor = user.actor();
+    let actor = actor_of(state, &user, now).await.map_err(LoginError::Other)?;
     Ok((
         Auth {
             user,

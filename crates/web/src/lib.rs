@@ -105,6 +105,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         api::certificates::verify, api::certificates::mine, api::certificates::get_one, api::certificates::command,
         api::certificates::import_shared_data, api::certificates::pdf, api::cases::decision_letter_pdf,
         api::projects::create, api::projects::list, api::projects::get_one, api::projects::command,
+        api::agreements::create, api::agreements::list, api::agreements::get_one, api::agreements::command,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
@@ -113,6 +114,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         (name = "statistics", description = "统计"),
         (name = "certificates", description = "电子证照：公开核验、我的证照、用证与暂停、注销"),
         (name = "projects", description = "重大项目：项目登记、审批计划、分阶段推进"),
+        (name = "agreements", description = "帮办代办：代办协议的登记、终止与续签"),
         (name = "tickets", description = "12345诉求、网格事件、企业吹哨：受理、派单、办理、回访、督办、比率"),
     )
 )]
@@ -321,6 +323,12 @@ pub fn router(state: AppState) -> Router {
         .route("/projects", post(api::projects::create).get(api::projects::list))
         .route("/projects/{id}", get(api::projects::get_one))
         .route("/projects/{id}/commands", post(api::projects::command))
+        .route(
+            "/agreements",
+            post(api::agreements::create).get(api::agreements::list),
+        )
+        .route("/agreements/{id}", get(api::agreements::get_one))
+        .route("/agreements/{id}/commands", post(api::agreements::command))
         .route("/inbox", get(api::inbox))
         .route("/notifications", get(api::notifications))
         .route("/statistics", get(api::statistics))
@@ -344,6 +352,7 @@ pub fn router(state: AppState) -> Router {
             get(ui::apply::apply_page).post(ui::apply::apply_submit),
         )
         .route("/cases/{id}/supply", post(ui::cases::case_supply))
+        .route("/agreements", post(ui::agency::create))
         .route(
             "/grid/report",
             get(ui::grid::grid_report_page).post(ui::grid::grid_report_submit),
@@ -415,6 +424,10 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{id}", get(ui::projects::one))
         .route("/projects/{id}/act", post(ui::projects::act))
         .route("/projects/{id}/flow", get(ui::projects::flow))
+        .route("/agreements", get(ui::agency::list))
+        .route("/agreements/{id}", get(ui::agency::one))
+        .route("/agreements/{id}/act", post(ui::agency::act))
+        .route("/agent", get(ui::agency::desk))
         .route("/archive/{id}", get(ui::archive::record))
         .route("/archive/{id}/consult", post(ui::archive::consult))
         .route("/cases/{id}/decision.pdf", get(ui::archive::decision_pdf))

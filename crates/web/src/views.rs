@@ -277,6 +277,7 @@ impl InboxRowView {
                 AggregateKind::Case => format!("/cases/{}", r.aggregate_id),
                 AggregateKind::Certificate => format!("/certificates/{}", r.aggregate_id),
                 AggregateKind::Project => format!("/projects/{}", r.aggregate_id),
+                AggregateKind::Agreement => format!("/agreements/{}", r.aggregate_id),
             },
             kind: r.kind.as_str(),
             number: r.number.clone(),

@@ -627,6 +627,7 @@ mod tests {
             role,
             department: dept.map(|d| Code::parse(d).expect("code")),
             applicant,
+            mandates: Vec::new(),
         }
     }
 

@@ -477,6 +477,11 @@ impl Project {
                     || self.procedures.iter().any(|p| &p.department == d)
             }),
             Role::Leader | Role::System => true,
+            // An agent whose agreement in force names the project (帮办代办).
+            Role::Agent => actor
+                .mandates
+                .iter()
+                .any(|m| m.in_force && m.enterprise == self.investor.id && m.projects.contains(&self.id)),
             _ => false,
         }
     }

@@ -68,7 +68,7 @@ impl JournalRow {
                 actor_role: e.actor().role.as_str().to_owned(),
                 action: e.action().to_owned(),
                 opinion: e.opinion().map(str::to_owned),
-                data: e.data()?,
+                data: with_mandate(e.data()?, e.actor())?,
                 prev_hash: prev.clone(),
                 hash: String::new(),
             };
@@ -78,6 +78,30 @@ impl JournalRow {
         }
         Ok(rows)
     }
+}
+
+/// An agent's step records for whom and under which agreement it was taken ("by agent X for enterprise
+/// Y"), beside the event, in every kind of aggregate's journal alike.
+fn with_mandate(data: String, actor: &onego_domain::org::Actor) -> Result<String, serde_json::Error> {
+    let [mandate] = actor.mandates.as_slice() else {
+        return Ok(data);
+    };
+    if actor.role != onego_domain::org::Role::Agent {
+        return Ok(data);
+    }
+    let mut value: serde_json::Value = serde_json::from_str(&data)?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "on_behalf_of".to_owned(),
+            serde_json::json!({
+                "agreement": mandate.agreement,
+                "number": mandate.number,
+                "enterprise": mandate.enterprise_name,
+                "enterprise_id": mandate.enterprise.as_str(),
+            }),
+        );
+    }
+    serde_json::to_string(&value)
 }
 
 /// One journal entry as the timeline shows it.

@@ -115,6 +115,7 @@ pub fn table_of(kind: AggregateKind) -> &'static str {
         AggregateKind::Ticket => "tickets",
         AggregateKind::Certificate => "certificates",
         AggregateKind::Project => "projects",
+        AggregateKind::Agreement => "agreements",
     }
 }
 

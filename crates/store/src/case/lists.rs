@@ -88,6 +88,32 @@ fn filter_of(f: &CaseFilter) -> Filter {
             applicant: None,
         } => w.add("applicant_user_id = {p}", Value::Int(*user_id)),
         CaseScope::Department(d) => w.add(DEPARTMENT_CASES, d.as_str().into()),
+        // Each agreement: the enterprise's cases of the items or projects it names.
+        CaseScope::Mandates(ms) => {
+            let mut parts = Vec::new();
+            let mut values = Vec::new();
+            for m in ms {
+                values.push(Value::from(m.enterprise.as_str()));
+                let who = format!("applicant_key = {{p{}}}", values.len());
+                let mut reach = Vec::new();
+                for item in &m.items {
+                    values.push(item.as_str().into());
+                    reach.push(format!("subject_code = {{p{}}}", values.len()));
+                }
+                for project in &m.projects {
+                    values.push(Value::Int(*project));
+                    reach.push(format!("project_id = {{p{}}}", values.len()));
+                }
+                if !reach.is_empty() {
+                    parts.push(format!("({who} AND ({}))", reach.join(" OR ")));
+                }
+            }
+            if parts.is_empty() {
+                w.add_all("1 = 0", vec![]);
+            } else {
+                w.add_all(&format!("({})", parts.join(" OR ")), values);
+            }
+        }
         CaseScope::All => {}
     }
     if let Some(s) = f.status {

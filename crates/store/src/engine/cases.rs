@@ -43,6 +43,14 @@ impl Engine {
         now: Timestamp,
     ) -> Result<Outcome<Case>, EngineError> {
         policy::authorize_submission(actor, &submission)?;
+        // An agent's steps are journalled under the one agreement that allows them.
+        let item = match &submission.subject {
+            onego_domain::case::SubjectRef::Item { code }
+            | onego_domain::case::SubjectRef::Bundle { code } => code,
+        };
+        let narrowed =
+            onego_domain::agency::acting(actor, &submission.applicant.id, item, submission.project);
+        let actor = &narrowed;
         if accept.is_some() && actor.role != Role::Clerk {
             return Err(EngineError::Denied(
                 "only the window clerk accepts at submission".into(),
@@ -245,8 +253,14 @@ impl Engine {
                 attach.as_ref(),
                 |current| {
                     policy::authorize_command(actor, current, cmd)?;
+                    let acting = onego_domain::agency::acting(
+                        actor,
+                        &current.applicant.id,
+                        policy::case_item(current),
+                        current.project,
+                    );
                     let calendar = self.calendar();
-                    let ctx = self.case_context(actor, now, &catalog, &calendar);
+                    let ctx = self.case_context(&acting, now, &catalog, &calendar);
                     Ok(current.decide(&ctx, cmd)?)
                 },
                 |case, entries| self.consequences(actor, case, entries, &[], false, now),

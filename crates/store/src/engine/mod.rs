@@ -10,6 +10,7 @@
 //! - `projects.rs`: major projects, their plans and stages, and what their cases do to them;
 //! - `timers.rs`: firing due timers; `config.rs`: the configuration and its reload.
 
+mod agreements;
 mod cases;
 mod certificates;
 mod config;

@@ -411,5 +411,10 @@ pub(crate) fn not_found_msg(kind: onego_domain::aggregate::AggregateKind, id: i6
             format!("没有找到第 {id} 号项目，或您无权查看；请核对编号"),
             format!("there is no project {id} you can see; check the number"),
         ),
+        K::Agreement => Msg::new(
+            "no_such_agreement",
+            format!("没有找到第 {id} 号代办协议，或您无权查看；请核对编号"),
+            format!("there is no agency agreement {id} you can see; check the number"),
+        ),
     }
 }

@@ -32,6 +32,15 @@ fn project_scope(actor: &Actor) -> Option<ProjectScope> {
             Some(ProjectScope::Department(d.to_string()))
         }
         (Role::Leader | Role::System, _, _) => Some(ProjectScope::All),
+        (Role::Agent, _, _) => Some(ProjectScope::Ids(
+            actor
+                .mandates
+                .iter()
+                .filter(|m| m.in_force)
+                .flat_map(|m| m.projects.iter().copied())
+                .take(100)
+                .collect(),
+        )),
         _ => None,
     }
 }

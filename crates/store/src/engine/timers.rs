@@ -87,6 +87,19 @@ impl Engine {
                 Fired::Marked
             });
         }
+        if t.target == crate::agreement::EXPIRY_TARGET {
+            let cmd = onego_domain::agency::AgreementCommand::CheckExpiry { alarm: t.alarm };
+            let out = self.run_agreement(&system, t.aggregate_id, &cmd, now).await?;
+            return Ok(if out.entries.is_empty() {
+                Fired::Nothing {
+                    kind: AggregateKind::Agreement,
+                    version: out.state.version,
+                    rows: self.with_env(|env| crate::agreement::timer_rows(&out.state, env)),
+                }
+            } else {
+                Fired::Marked
+            });
+        }
         if t.target == crate::project::DELAYS_TARGET {
             let cmd = onego_domain::project::ProjectCommand::CheckDelays { alarm: t.alarm };
             let out = self.run_project(&system, t.aggregate_id, &cmd, now).await?;

@@ -262,6 +262,8 @@ pub struct ProjectRow {
 pub enum ProjectScope {
     Investor(String),
     Department(String),
+    /// An agent's: the projects its agreements in force name.
+    Ids(Vec<i64>),
     All,
 }
 
@@ -273,6 +275,29 @@ pub fn list(conn: &mut dyn Conn, scope: &ProjectScope, limit: i64) -> Result<Vec
             "WHERE id IN (SELECT project_id FROM project_departments WHERE department = $1)",
             vec![d.clone().into()],
         ),
+        ProjectScope::Ids(ids) if ids.is_empty() => return Ok(vec![]),
+        ProjectScope::Ids(ids) => {
+            let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT id, code, name, kind, key_level, stage FROM projects WHERE id IN ({}) ORDER BY id",
+                marks.join(", ")
+            );
+            let params: Vec<Value> = ids.iter().map(|i| Value::Int(*i)).collect();
+            return conn
+                .query(&sql, &params)?
+                .iter()
+                .map(|r| {
+                    Ok(ProjectRow {
+                        id: r.int(0)?,
+                        code: r.text(1)?,
+                        name: r.text(2)?,
+                        kind: r.text(3)?,
+                        key_level: r.text(4)?,
+                        stage: r.text(5)?,
+                    })
+                })
+                .collect();
+        }
         ProjectScope::All => ("", vec![]),
     };
     let mut params = params;

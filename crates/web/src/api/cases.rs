@@ -51,7 +51,8 @@ pub struct CreateCaseRequest {
     pub item: Option<String>,
     /// A bundle's code (一件事).
     pub bundle: Option<String>,
-    /// At the window: who applies. Online applicants apply as themselves and leave this out.
+    /// At the window, or for an agent the enterprise it acts for: who applies. Online applicants apply
+    /// as themselves and leave this out.
     pub applicant: Option<ApplicantInput>,
     /// Form fields.
     #[serde(default)]
@@ -298,6 +299,29 @@ pub async fn create_case(
         (None, Role::Clerk) => {
             return Err(ApiError::unprocessable(
                 "at the window, say who applies: applicant {id, name}",
+            ));
+        }
+        // An agent applies in the name of an enterprise it holds an agreement with (checked by the
+        // access policy, which says why when it does not reach): the enterprise's name as agreed.
+        (Some(a), Role::Agent) => {
+            let id = ApplicantId::parse(&a.id).map_err(|e| ApiError::unprocessable(e.msg()))?;
+            let name = auth
+                .actor
+                .mandates
+                .iter()
+                .find(|m| m.enterprise == id)
+                .map(|m| m.enterprise_name.clone())
+                .unwrap_or_else(|| a.name.trim().to_owned());
+            Applicant {
+                id,
+                name,
+                mobile: None,
+                user_id: None,
+            }
+        }
+        (None, Role::Agent) => {
+            return Err(ApiError::unprocessable(
+                "an agent names the enterprise it acts for: applicant {id, name}",
             ));
         }
         (Some(_), _) => {

@@ -3,6 +3,7 @@
 //! One module per area: catalog, session, cases, inbox, statistics, tickets, tokens. Here: the
 //! extractors that answer in our error shape, and the paging every list shares.
 
+pub mod agreements;
 pub mod cases;
 pub mod catalog;
 pub mod certificates;

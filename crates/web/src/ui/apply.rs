@@ -133,6 +133,30 @@ pub struct ApplyQuery {
     /// Applying for a procedure of this major project.
     #[serde(default)]
     pub project: Option<i64>,
+    /// An agent applying for this enterprise (its 统一社会信用代码), under an agreement.
+    #[serde(default, rename = "for")]
+    pub for_enterprise: Option<String>,
+}
+
+/// For an agent: the enterprise it applies for (the `for` field) and the agreement that allows this
+/// item, or the message why not. For anyone else: none.
+fn agent_mandate(
+    actor: &onego_domain::org::Actor,
+    enterprise: Option<&str>,
+    item: &Code,
+    project: Option<i64>,
+) -> Result<Option<onego_domain::agency::Mandate>, Msg> {
+    if actor.role != Role::Agent {
+        return Ok(None);
+    }
+    let id = onego_domain::values::ApplicantId::parse(enterprise.unwrap_or("")).map_err(|_| {
+        Msg::new(
+            "agent_choose_enterprise",
+            "请从代办工作台选择要代办的企业和事项",
+            "choose the enterprise and item from your agent desk",
+        )
+    })?;
+    onego_domain::agency::mandate_for(actor, &id, item, project).map(|m| Some(m.clone()))
 }
 
 pub async fn apply_page(
@@ -141,8 +165,15 @@ pub async fn apply_page(
     Path((kind, code)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<ApplyQuery>,
 ) -> PageResult {
-    let auth = page.require_role(&state, &[Role::Applicant])?.clone();
+    let auth = page
+        .require_role(&state, &[Role::Applicant, Role::Agent])?
+        .clone();
     let usable = usable_certificates(&state, &auth.actor).await;
+    let mandate = match Code::parse(&code) {
+        Ok(c) => agent_mandate(&auth.actor, q.for_enterprise.as_deref(), &c, q.project)
+            .map_err(|m| error_page(&state, &page, StatusCode::FORBIDDEN, &m.text(page.lang)))?,
+        Err(_) => None,
+    };
     // A project the applicant may see: the form carries it, and says so.
     let project = match q.project {
         Some(id) => state
@@ -174,6 +205,7 @@ pub async fn apply_page(
             fields => fields.iter().map(|f| field_view(f, "")).collect::<Vec<_>>(),
             materials => material_views(&page, &materials, &usable),
             project => project,
+            agent_for => mandate.map(|m| context! { id => m.enterprise.as_str(), name => m.enterprise_name.clone(), number => m.number.clone() }),
             ..crate::ui::form::no_refusal(),
         },
     ))
@@ -216,12 +248,18 @@ pub async fn apply_submit(
     mp: Multipart,
 ) -> PageResult {
     // Who may apply is known before the body is read; the files wait in memory until every check passed.
-    let auth = page.require_role(&state, &[Role::Applicant])?.clone();
+    let auth = page
+        .require_role(&state, &[Role::Applicant, Role::Agent])?
+        .clone();
     let code = Code::parse(&code)
         .map_err(|e| api_error_page(&state, &page, ApiError::unprocessable(e.to_string())))?;
     let (fields, held, problem) = crate::held_files::read_form(mp, |f| f.starts_with("file_")).await;
     let usable = usable_certificates(&state, &auth.actor).await;
     page.check_csrf(&state, fields.get("csrf"))?;
+    let project: Option<i64> = fields.text("project").parse().ok();
+    let for_enterprise = fields.text("for");
+    let mandate = agent_mandate(&auth.actor, Some(&for_enterprise), &code, project)
+        .map_err(|m| error_page(&state, &page, StatusCode::FORBIDDEN, &m.text(page.lang)))?;
     let Some((title, form_spec, materials)) = form_fields(&state, &kind, &code) else {
         return Err(error_page(
             &state,
@@ -242,7 +280,8 @@ pub async fn apply_submit(
                 title => title.clone(), kind => kind.clone(), code => code.to_string(),
                 fields => form_spec.iter().map(|f| field_view(f, &fields.text(&f.key))).collect::<Vec<_>>(),
                 materials => material_views(&page, &materials, &usable),
-                project => fields.text("project").parse::<i64>().ok().map(|id| context! { id => id, name => "" }),
+                project => project.map(|id| context! { id => id, name => "" }),
+                agent_for => mandate.as_ref().map(|m| context! { id => m.enterprise.as_str(), name => m.enterprise_name.clone(), number => m.number.clone() }),
                 ..crate::ui::form::refusal(e, page.lang),
             },
         )
@@ -335,16 +374,24 @@ pub async fn apply_submit(
         return Ok(again(&e));
     }
     let t = now();
-    let applicant = Applicant {
-        id: auth
-            .user
-            .applicant
-            .clone()
-            .ok_or_else(|| error_page(&state, &page, StatusCode::FORBIDDEN, "no applicant identity"))?,
-        name: auth.user.name.clone(),
-        mobile: auth.user.mobile.as_deref().and_then(|m| Mobile::parse(m).ok()),
-        user_id: Some(auth.user.id),
-    };
+    // An agent applies in the enterprise's name as agreed; the journal records the agent and agreement.
+    let applicant =
+        match &mandate {
+            Some(m) => Applicant {
+                id: m.enterprise.clone(),
+                name: m.enterprise_name.clone(),
+                mobile: None,
+                user_id: None,
+            },
+            None => Applicant {
+                id: auth.user.applicant.clone().ok_or_else(|| {
+                    error_page(&state, &page, StatusCode::FORBIDDEN, "no applicant identity")
+                })?,
+                name: auth.user.name.clone(),
+                mobile: auth.user.mobile.as_deref().and_then(|m| Mobile::parse(m).ok()),
+                user_id: Some(auth.user.id),
+            },
+        };
     let codes: Vec<String> = held.iter().map(|(c, _)| c.clone()).collect();
     let files = match crate::held_files::store(&state, auth.user.id, held).await {
         Ok(f) => f,
@@ -381,9 +428,9 @@ pub async fn apply_submit(
                 }),
             }))
             .collect(),
-        // The holder applies: choosing their own certificates is their consent.
-        holder_consent: true,
-        project: fields.text("project").parse().ok(),
+        // The holder applies: choosing their own certificates is their consent (an agent is offered none).
+        holder_consent: mandate.is_none(),
+        project,
     };
     match state.engine.open_case(&auth.actor, submission, None, t).await {
         Ok(out) => Ok(Redirect::to(&format!("/cases/{}?done=submitted", out.state.id)).into_response()),

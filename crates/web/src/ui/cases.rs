@@ -425,7 +425,19 @@ pub(crate) async fn case_page(
             at => time(j.at),
             actor => if automatic { page.tr("onego 系统", "onego") } else { j.actor_name.clone() },
             role => if automatic { page.tr("智能秒批", "automatic approval") } else {
-                onego_domain::org::Role::parse(&j.actor_role).map(|r| r.label(page.lang).to_owned()).unwrap_or_default()
+                let role = onego_domain::org::Role::parse(&j.actor_role).map(|r| r.label(page.lang).to_owned()).unwrap_or_default();
+                // "by agent X for enterprise Y": the agreement the step was taken under.
+                match j.data.pointer("/on_behalf_of") {
+                    Some(m) => format!(
+                        "{role}{}{}{}{}{}",
+                        page.tr("，代 ", ", for "),
+                        m["enterprise"].as_str().unwrap_or(""),
+                        page.tr("（代办协议 ", " (agreement "),
+                        m["number"].as_str().unwrap_or(""),
+                        page.tr("）", ")"),
+                    ),
+                    None => role,
+                }
             },
             label => action_label(page, &j.action, &j.data), action => j.action.clone(),
             opinion => if automatic { rule_read(&j.data) } else { j.opinion.clone() }, department => dept, hash => j.hash.chars().take(12).collect::<String>(),
@@ -697,7 +709,11 @@ pub async fn upload(State(state): State<AppState>, page: Page, Path(id): Path<i6
     };
     let Some(info) = info else { return Err(not_found()) };
     let allowed = match info.aggregate_id {
-        Some(case_id) => state.engine.case(&auth.actor, case_id).await.is_ok(),
+        // An application's material, or an agency agreement's signed copy: whoever may read either.
+        Some(id) => {
+            state.engine.case(&auth.actor, id).await.is_ok()
+                || state.engine.agreement(&auth.actor, id).await.is_ok()
+        }
         None => info.owner_user_id == auth.user.id,
     };
     if !allowed {

@@ -3,6 +3,7 @@
 //! run time).
 
 pub mod admin;
+pub mod agency;
 pub mod apply;
 pub mod archive;
 pub mod cases;
@@ -85,6 +86,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("archive.html", include_str!("../../templates/archive.html")),
     ("projects.html", include_str!("../../templates/projects.html")),
+    ("agreements.html", include_str!("../../templates/agreements.html")),
+    ("agreement.html", include_str!("../../templates/agreement.html")),
+    ("agent.html", include_str!("../../templates/agent.html")),
     ("project.html", include_str!("../../templates/project.html")),
     (
         "project_board.html",
@@ -334,7 +338,7 @@ impl Page {
 }
 
 /// The navigation a role sees.
-fn nav(page: &Page) -> Vec<Value> {
+fn nav(state: &AppState, page: &Page) -> Vec<Value> {
     let tr = |zh: &str, en: &str| page.tr(zh, en);
     let mut items = vec![context! { href => "/", label => tr("办事大厅", "Services") }];
     if let Some(a) = &page.auth {
@@ -382,7 +386,22 @@ fn nav(page: &Page) -> Vec<Value> {
                 items.push(context! { href => "/grid/report", label => tr("事件上报", "Report") });
                 items.push(context! { href => "/inbox", label => tr("网格待办", "Inbox") });
             }
+            Role::Agent => {
+                items.push(context! { href => "/agent", label => tr("代办工作台", "Agent desk") });
+                items.push(context! { href => "/cases", label => tr("代办的办件", "Cases I carry") });
+                items.push(context! { href => "/projects", label => tr("代办的项目", "Projects I carry") });
+                items.push(context! { href => "/agreements", label => tr("代办协议", "Agreements") });
+            }
             Role::System => {}
+        }
+        // The agency centre (stewards) records agreements; an enterprise reads its own and its agent's steps.
+        let enterprise = a.user.role == Role::Applicant
+            && matches!(
+                a.user.applicant,
+                Some(onego_domain::values::ApplicantId::Organisation { .. })
+            );
+        if enterprise || state.engine.is_agency_centre(&a.actor) {
+            items.push(context! { href => "/agreements", label => tr("帮办代办", "Agency") });
         }
         if matches!(a.user.role, Role::Approver | Role::Supervisor) {
             items.push(context! { href => "/hotline/tickets", label => tr("本部门诉求", "Requests") });
@@ -414,7 +433,7 @@ pub fn render(state: &AppState, page: &Page, name: &str, status: StatusCode, ctx
         path => page.path.clone(),
         user => user,
         csrf => page.auth.as_ref().map(|a| a.csrf.clone()).unwrap_or_default(),
-        nav => nav(page),
+        nav => nav(state, page),
         demo => state.demo,
     };
     let merged = context! { ..ctx, ..common };

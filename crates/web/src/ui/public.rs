@@ -32,6 +32,7 @@ pub(crate) fn public_actor() -> Actor {
         role: Role::Applicant,
         department: None,
         applicant: None,
+        mandates: Vec::new(),
     }
 }
 

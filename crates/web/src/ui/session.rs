@@ -77,6 +77,7 @@ pub(crate) fn home_for(role: Role) -> &'static str {
         Role::Operator => "/hotline/intake",
         Role::Dispatcher => "/hotline/dispatch",
         Role::GridMember => "/grid/report",
+        Role::Agent => "/agent",
         Role::System => "/",
     }
 }

@@ -182,3 +182,34 @@ pub async fn project_of_acme(engine: &onego_store::engine::Engine) -> i64 {
         .state
         .id
 }
+
+/// An agency agreement of the test enterprise with the test agent (agent1), recorded by the approval
+/// bureau (the agency centre): the project given and 发票领用, valid for a year from 2026-03-01; its id.
+pub async fn agreement_of_acme(engine: &onego_store::engine::Engine, project: i64) -> i64 {
+    let centre = crate::staff(onego_domain::org::Role::Approver, Some("approval"));
+    let enterprise = onego_domain::values::ApplicantId::Organisation {
+        uscc: onego_domain::values::Uscc::parse(crate::ENTERPRISE_ID).expect("uscc"),
+    };
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
+    engine
+        .sign_agreement(
+            &centre,
+            "agent1",
+            onego_domain::agency::NewAgreement {
+                enterprise: onego_domain::project::Investor {
+                    id: enterprise,
+                    name: "菏泽蓝天餐饮有限公司".into(),
+                },
+                projects: vec![project],
+                items: vec![code("SW-001")],
+                valid_from: day("2026-03-01"),
+                valid_until: day("2027-02-28"),
+                file: None,
+            },
+            crate::at("2026-03-02T09:00:00"),
+        )
+        .await
+        .expect("agreement")
+        .state
+        .id
+}

@@ -28,6 +28,7 @@ const ROLES: &[Role] = &[
     Role::Supervisor,
     Role::Clerk,
     Role::Leader,
+    Role::Agent,
 ];
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -179,6 +180,9 @@ async fn project_page(
     let p = &stored.value;
     let steward = p.is_steward(&auth.actor);
     let investor = p.is_investor(&auth.actor);
+    // An agent whose agreement in force names the project applies for its procedures in its name.
+    let agent_for = (auth.actor.role == Role::Agent && p.visible_to(&auth.actor))
+        .then(|| p.investor.id.as_str().to_owned());
     let view = project_view(state, p, page.lang);
     let catalog = state.engine.catalog();
     let today = state.engine.calendar().local_date(now());
@@ -194,7 +198,7 @@ async fn project_page(
                 .filter(|q| q.stage == s.stage)
                 .map(|q| {
                     // In its started stage, or as 预审 before the land (拿地即开工).
-                    let apply = investor && q.status == "planned" && (started(st) || (q.pre_review && p.land.is_none()));
+                    let apply = (investor || agent_for.is_some()) && q.status == "planned" && (started(st) || (q.pre_review && p.land.is_none()));
                     context! { ..value(q), ..context! { apply => apply } }
                 })
                 .collect();
@@ -208,6 +212,7 @@ async fn project_page(
         status,
         context! {
             p => value(&view), stages => stages, steward => steward, investor => investor, done => done,
+            agent_for => agent_for,
             plan_items => p.procedures.iter().filter(|q| q.counts()).map(|q| context! { code => q.item.to_string(), name => q.name.clone() }).collect::<Vec<_>>(),
             over => view.land_to_permit_days.is_some_and(|d| d > i64::from(view.target_days)),
             items => catalog.items_on(today).iter().map(|i| context! { code => i.impl_code.to_string(), name => i.name.clone() }).collect::<Vec<_>>(),

@@ -1,5 +1,6 @@
 //! onego-web's tests: one binary, the JSON API and the HTML pages, each driven through the router.
 
+mod agency;
 mod api;
 mod certificates;
 mod delivery;

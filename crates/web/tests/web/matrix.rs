@@ -1,5 +1,5 @@
-//! The authorisation matrix: sixteen callers (every role, a stranger, an Open311 partner key and a
-//! read-only token) against thirty-three operations of the API and the pages. Each cell is written out
+//! The authorisation matrix: eighteen callers (every role, a stranger, an Open311 partner key and a
+//! read-only token) against fifty-five operations of the API and the pages. Each cell is written out
 //! here, apart from the policy code, so a change in who may do what shows up as a failing cell.
 //!
 //! A cell is "allowed" when the answer is not a refusal of access (401, 403, 404, or a redirect to the
@@ -39,6 +39,8 @@ const CALLERS: &[&str] = &[
     "dispatcher",
     "grid1",
     "urban1",
+    "approval1",
+    "agent1",
     "open311-key",
     "read-token",
 ];
@@ -110,6 +112,8 @@ const EVERYONE: &[&str] = &[
     "dispatcher",
     "grid1",
     "urban1",
+    "approval1",
+    "agent1",
 ];
 /// `base` and `extra` as one list of callers (cells take a slice).
 fn plus(base: &[&'static str], extra: &[&'static str]) -> &'static [&'static str] {
@@ -188,6 +192,7 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
 
     let licence = onego_test_support::commands::issue_licence_to_zhangsan(&app.state.engine).await;
     let project = onego_test_support::commands::project_of_acme(&app.state.engine).await;
+    let agreement = onego_test_support::commands::agreement_of_acme(&app.state.engine, project).await;
     let mut callers = Vec::new();
     for &name in CALLERS {
         let cred = match name {
@@ -205,12 +210,15 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
         (
             "read case A",
             Op::Api("GET", format!("/api/v1/cases/{a}"), None),
+            // The applicant, the window, the departments with a part in it (the approval bureau leads
+            // the joint approval), leaders.
             &[
                 "zhangsan",
                 "window1",
                 "market1",
                 "fire-chief",
                 "leader",
+                "approval1",
                 "read-token",
             ],
         ),
@@ -227,6 +235,8 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
                 "fire-chief",
                 "leader",
                 "urban1",
+                "approval1",
+                "agent1",
                 "read-token",
             ],
         ),
@@ -255,12 +265,13 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
                 "/api/v1/cases".into(),
                 Some(json!({"item": "SP-002", "materials": ["M-APP-PROJECT", "M-LICENCE"]})),
             ),
-            &["zhangsan", "lisi", "acme", "window1"],
+            // An agent too, naming the enterprise (without it: 422; outside an agreement: 403).
+            &["zhangsan", "lisi", "acme", "window1", "agent1"],
         ),
         (
             "department inbox",
             Op::Api("GET", "/api/v1/inbox".into(), None),
-            &["market1", "tax1", "fire-chief", "grid1", "urban1"],
+            &["market1", "tax1", "fire-chief", "grid1", "urban1", "approval1"],
         ),
         (
             "statistics",
@@ -403,23 +414,33 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
                 "fire-chief",
                 "leader",
                 "urban1",
+                "approval1",
+                "agent1",
             ],
         ),
         (
             "the projects board",
             Op::Page("/projects/board".into()),
-            &["market1", "tax1", "fire-chief", "leader", "urban1"],
+            &["market1", "tax1", "fire-chief", "leader", "urban1", "approval1"],
         ),
         (
             "a project",
             Op::Page(format!("/projects/{project}")),
-            // The enterprise, the departments with a part in it (fire reviews a procedure), leaders.
-            &["acme", "fire-chief", "leader"],
+            // The enterprise, its stewards, the departments with a part in it (fire reviews a
+            // procedure), leaders, and the agent whose agreement names it.
+            &["acme", "fire-chief", "leader", "approval1", "agent1"],
         ),
         (
             "a project, in the API",
             Op::Api("GET", format!("/api/v1/projects/{project}"), None),
-            &["acme", "fire-chief", "leader", "read-token"],
+            &[
+                "acme",
+                "fire-chief",
+                "leader",
+                "approval1",
+                "agent1",
+                "read-token",
+            ],
         ),
         (
             "a project's flowchart (码上流程图)",
@@ -450,6 +471,8 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
                 "dispatcher",
                 "grid1",
                 "urban1",
+                "approval1",
+                "agent1",
             ],
         ),
         (
@@ -459,9 +482,66 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
                 format!("/api/v1/projects/{project}/commands"),
                 Some(json!({"command": "start_stage", "stage": "engineering_permit"})),
             ),
-            // The enterprise meets the order rule (409); fire sees it but may not steer it (403).
-            &["acme"],
+            // The enterprise and its stewards meet the order rule (409); fire sees it but may not
+            // steer it, nor may the agent (403).
+            &["acme", "approval1"],
         ),
+        (
+            "the agreements page (帮办代办)",
+            Op::Page("/agreements".into()),
+            &[
+                "zhangsan",
+                "lisi",
+                "acme",
+                "market1",
+                "tax1",
+                "fire-chief",
+                "leader",
+                "urban1",
+                "approval1",
+                "agent1",
+            ],
+        ),
+        (
+            "an agreement",
+            Op::Page(format!("/agreements/{agreement}")),
+            // Its enterprise, its agent, the agency centre that recorded it, leaders.
+            &["acme", "leader", "approval1", "agent1"],
+        ),
+        (
+            "an agreement, in the API",
+            Op::Api("GET", format!("/api/v1/agreements/{agreement}"), None),
+            &["acme", "leader", "approval1", "agent1", "read-token"],
+        ),
+        (
+            "agreements in the API",
+            Op::Api("GET", "/api/v1/agreements".into(), None),
+            plus(EVERYONE, &["read-token"]),
+        ),
+        (
+            "record an agreement",
+            Op::Api(
+                "POST",
+                "/api/v1/agreements".into(),
+                Some(
+                    json!({"enterprise_id": "91371700MA3C5X1B29", "enterprise_name": "菏泽蓝天餐饮有限公司",
+                    "agent": "agent1", "items": ["XX-999"], "valid_from": "2026-03-01", "valid_until": "2030-01-01"}),
+                ),
+            ),
+            // Only the agency centre (it meets the unknown item, 422); everyone else is refused.
+            &["approval1"],
+        ),
+        (
+            "revoke an agreement",
+            Op::Api(
+                "POST",
+                format!("/api/v1/agreements/{agreement}/commands"),
+                Some(json!({"command": "revoke", "reason": ""})),
+            ),
+            // The enterprise and the centre (they meet the missing reason, 422); not the agent.
+            &["acme", "approval1"],
+        ),
+        ("the agent desk", Op::Page("/agent".into()), &["agent1"]),
         (
             "the archive page",
             Op::Page("/archive".into()),
@@ -473,13 +553,14 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
                 "tax1",
                 "fire-chief",
                 "urban1",
+                "approval1",
             ],
         ),
         (
             // A is not decided yet: the departments involved meet a state refusal, nobody else gets in.
             "look case A up in the archive",
             case_cmd(json!({"command": "consult_archive", "reason": "复核投诉"})),
-            &["market1", "fire-chief"],
+            &["market1", "fire-chief", "approval1"],
         ),
         ("case A's archive record", Op::Page(format!("/archive/{a}")), &[]),
         (
@@ -491,13 +572,21 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
                 "market1",
                 "fire-chief",
                 "leader",
+                "approval1",
                 "read-token",
             ],
         ),
         (
             "case A's decision letter",
             Op::Page(format!("/cases/{a}/decision.pdf")),
-            &["zhangsan", "window1", "market1", "fire-chief", "leader"],
+            &[
+                "zhangsan",
+                "window1",
+                "market1",
+                "fire-chief",
+                "leader",
+                "approval1",
+            ],
         ),
         (
             "import of a shared data set",

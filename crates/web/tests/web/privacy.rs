@@ -22,9 +22,11 @@ enum Owner {
     Ticket(i64),
 }
 
+/// The actor a user acts as, as a request makes it (an agent with the mandates of its agreements).
 async fn actor_of(app: &App, username: &str) -> Actor {
     let u = username.to_owned();
-    app.state
+    let user = app
+        .state
         .engine
         .store()
         .users()
@@ -32,8 +34,19 @@ async fn actor_of(app: &App, username: &str) -> Actor {
         .await
         .expect("read")
         .expect("user")
-        .0
-        .actor()
+        .0;
+    let mut actor = user.actor();
+    actor.mandates = app
+        .state
+        .engine
+        .mandates_of(
+            user.id,
+            user.role,
+            onego_calendar::Timestamp::from_millis(onego_store::now_millis()),
+        )
+        .await
+        .expect("mandates");
+    actor
 }
 
 async fn may_see(app: &App, actor: &Actor, owner: Owner) -> bool {
@@ -250,6 +263,8 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
     let licence = onego_test_support::commands::issue_licence_to_zhangsan(&app.state.engine).await;
     // A major project of the test enterprise (an enterprise's data: nothing personal).
     let project = onego_test_support::commands::project_of_acme(&app.state.engine).await;
+    // The enterprise's agency agreement: its agent reads the enterprise's cases, nobody else's.
+    let agreement = onego_test_support::commands::agreement_of_acme(&app.state.engine, project).await;
     let queued = app
         .state
         .engine
@@ -283,6 +298,11 @@ async fn no_answer_shows_a_person_to_a_role_that_may_not_see_them() {
         format!("/projects/{project}/flow"),
         "/api/v1/projects".into(),
         format!("/api/v1/projects/{project}"),
+        "/agreements".into(),
+        format!("/agreements/{agreement}"),
+        "/agent".into(),
+        "/api/v1/agreements".into(),
+        format!("/api/v1/agreements/{agreement}"),
         "/archive".into(),
         format!("/archive?q={PERSON_ID}"),
         format!("/archive/{a}"),

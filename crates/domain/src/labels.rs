@@ -169,6 +169,9 @@ labels!(CaseCommandKind {
     CaseCommandKind::Rate => ("评价", "Rate"),
     CaseCommandKind::CheckClock => ("时限检查", "Clock check"),
     CaseCommandKind::ConsultArchive => ("调阅档案", "Look up the archive"),
+    CaseCommandKind::ConveneMeeting => ("发起云会商", "Convene a joint review"),
+    CaseCommandKind::RecordMeeting => ("记录会商纪要", "Record the meeting's minutes"),
+    CaseCommandKind::RecordInspection => ("记录云勘验", "Record a remote inspection"),
 });
 
 labels!(crate::certificate::HolderKind {

@@ -158,7 +158,7 @@ pub fn may_act_on_task(actor: &Actor, task: &Task) -> Result<(), Denied> {
 /// Issuing a command on an existing case.
 pub fn authorize_command(actor: &Actor, case: &Case, cmd: &Command) -> Result<(), Denied> {
     match cmd {
-        Command::Act { task, .. } => {
+        Command::Act { task, .. } | Command::RecordInspection { task, .. } => {
             if !can_view_case(actor, case) {
                 return deny(Msg::new(
                     "case_no_access",
@@ -289,6 +289,28 @@ pub fn authorize_case_kind(actor: &Actor, case: &Case, kind: CaseCommandKind) ->
                     "withdraw_not_yours",
                     "只有申请人本人可以撤回；窗口只能在受理前代为撤回",
                     "only the applicant can withdraw; the window can do it on their behalf only before acceptance",
+                ))
+            }
+        }
+        K::ConveneMeeting | K::RecordMeeting => {
+            if reviewing_department {
+                Ok(())
+            } else {
+                deny(Msg::new(
+                    "meeting_by_reviewer",
+                    "会商由正在审查该办件的部门发起和记录",
+                    "a joint review meeting is convened and recorded by a department reviewing the case",
+                ))
+            }
+        }
+        K::RecordInspection => {
+            if case.open_tasks().any(|t| may_act_on_task(actor, t).is_ok()) {
+                Ok(())
+            } else {
+                deny(Msg::new(
+                    "inspection_by_task_department",
+                    "勘验由该环节所属部门的审批人员记录",
+                    "an inspection is recorded by the approvers of the task's department",
                 ))
             }
         }

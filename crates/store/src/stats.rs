@@ -62,6 +62,12 @@ pub struct StatsRow {
     pub warning_open: i64,
     pub overdue_open: i64,
     pub overdue_total: i64,
+    /// 云勘验: cases inspected remotely, and the average hours from the task's opening to the record.
+    pub inspected: i64,
+    pub avg_inspection_hours: Option<f64>,
+    /// 云会商: decided cases with a joint review, and the average working days from it to the decision.
+    pub met: i64,
+    pub avg_meeting_to_decision_days: Option<f64>,
 }
 
 fn rate(part: i64, whole: i64) -> Option<f64> {
@@ -116,7 +122,11 @@ pub fn query(conn: &mut dyn Conn, q: &StatsQuery) -> Result<Vec<StatsRow>, Store
          SUM(CASE WHEN c.rating >= 4 THEN 1 ELSE 0 END), \
          SUM(CASE WHEN c.status = 'in_review' AND c.warned = 1 AND c.overdue = 0 THEN 1 ELSE 0 END), \
          SUM(CASE WHEN c.status = 'in_review' AND c.overdue = 1 THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN c.overdue = 1 THEN 1 ELSE 0 END) \
+         SUM(CASE WHEN c.overdue = 1 THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN c.inspection_hours IS NOT NULL THEN 1 ELSE 0 END), \
+         CAST(SUM(CASE WHEN c.inspection_hours IS NOT NULL THEN c.inspection_hours ELSE 0 END) AS DOUBLE PRECISION), \
+         SUM(CASE WHEN c.meeting_decision_days IS NOT NULL THEN 1 ELSE 0 END), \
+         CAST(SUM(CASE WHEN c.meeting_decision_days IS NOT NULL THEN c.meeting_decision_days ELSE 0 END) AS DOUBLE PRECISION) \
          FROM {from} WHERE {} GROUP BY {key} ORDER BY {key}",
         clauses.join(" AND ")
     );
@@ -148,6 +158,10 @@ pub fn query(conn: &mut dyn Conn, q: &StatsQuery) -> Result<Vec<StatsRow>, Store
             warning_open: r.int(12)?,
             overdue_open: r.int(13)?,
             overdue_total: r.int(14)?,
+            inspected: r.int(15)?,
+            avg_inspection_hours: avg(r.real(16)?, r.int(15)?),
+            met: r.int(17)?,
+            avg_meeting_to_decision_days: avg(r.real(18)?, r.int(17)?),
         });
     }
     Ok(out)

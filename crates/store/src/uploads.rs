@@ -18,6 +18,9 @@ pub fn sniff(data: &[u8]) -> Option<&'static str> {
         Some("image/jpeg")
     } else if data.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
         Some("image/png")
+    } else if data.len() > 12 && &data[4..8] == b"ftyp" {
+        // An ISO media file (MP4, a phone's short video of an inspection).
+        Some("video/mp4")
     } else {
         None
     }
@@ -29,7 +32,7 @@ pub enum UploadError {
     Empty(String),
     #[error("\"{0}\" is larger than 10 MiB; scan at a lower resolution or split it")]
     TooLarge(String),
-    #[error("\"{0}\" is not a PDF, JPEG or PNG file; those are the formats accepted")]
+    #[error("\"{0}\" is not a PDF, JPEG, PNG or MP4 file; those are the formats accepted")]
     WrongType(String),
 }
 

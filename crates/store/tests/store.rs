@@ -853,7 +853,7 @@ async fn uploads_are_checked_by_content_stored_with_their_hash_and_tied_to_a_cas
         uploads::check("a.pdf", b"MZ\x90\x00 not a pdf")
             .unwrap_err()
             .to_string()
-            .contains("PDF, JPEG or PNG")
+            .contains("PDF, JPEG, PNG or MP4")
     );
     assert!(uploads::check("a.pdf", b"").is_err());
     assert!(

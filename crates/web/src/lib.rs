@@ -352,6 +352,7 @@ pub fn router(state: AppState) -> Router {
             get(ui::apply::apply_page).post(ui::apply::apply_submit),
         )
         .route("/cases/{id}/supply", post(ui::cases::case_supply))
+        .route("/cases/{id}/inspection", post(ui::review::inspection))
         .route("/agreements", post(ui::agency::create))
         .route(
             "/grid/report",

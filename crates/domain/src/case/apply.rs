@@ -134,6 +134,19 @@ impl Case {
             Event::CollectionReminded => self.collection_reminded = true,
             // A lookup changes nothing in the case; it is its journal's record.
             Event::ArchiveConsulted { .. } => {}
+            Event::MeetingConvened { meeting } => self.meetings.push(meeting.clone()),
+            Event::MeetingHeld {
+                meeting,
+                minutes,
+                opinions,
+            } => {
+                if let Some(m) = self.meetings.iter_mut().find(|m| m.id == *meeting) {
+                    m.minutes = Some(minutes.clone());
+                    m.held_at = Some(at);
+                    m.opinions = opinions.clone();
+                }
+            }
+            Event::InspectionRecorded { inspection } => self.inspections.push(inspection.clone()),
             Event::Alarmed { target, alarm } => {
                 let (warned, overdue) = match target {
                     ClockTarget::Case => (&mut self.warned, &mut self.overdue),

@@ -46,6 +46,15 @@ impl Case {
             K::StartSpecialProcedure => reviewing && self.special.is_none(),
             K::EndSpecialProcedure => self.special.is_some(),
             K::ConsultArchive => self.decided_at.is_some(),
+            K::ConveneMeeting => reviewing,
+            K::RecordMeeting => {
+                reviewing
+                    && self
+                        .meetings
+                        .iter()
+                        .any(|m| m.held_at.is_none() && actor.department.as_ref() == Some(&m.convened_by))
+            }
+            K::RecordInspection => reviewing,
             K::Act | K::CheckClock => false,
         };
         Available {
@@ -62,6 +71,9 @@ impl Case {
                 K::Deliver,
                 K::Withdraw,
                 K::Rate,
+                K::ConveneMeeting,
+                K::RecordMeeting,
+                K::RecordInspection,
             ]
             .into_iter()
             .filter(|k| state_allows(*k) && allowed(*k))

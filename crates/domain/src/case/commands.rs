@@ -117,6 +117,29 @@ pub enum Command {
     ConsultArchive {
         reason: String,
     },
+    /// A reviewing department convenes a joint review meeting (云会商).
+    ConveneMeeting {
+        topic: String,
+        departments: Vec<Code>,
+        at: Timestamp,
+        #[serde(default)]
+        link: Option<String>,
+    },
+    /// The convening department records the minutes and each department's opinion; an opinion of a
+    /// department with an open countersign task completes it.
+    RecordMeeting {
+        meeting: u32,
+        minutes: String,
+        opinions: Vec<MeetingOpinion>,
+    },
+    /// A task's department records remote inspection evidence on it (云勘验).
+    RecordInspection {
+        task: TaskId,
+        evidence: Vec<Evidence>,
+        #[serde(default)]
+        checklist: Vec<CheckItem>,
+        conclusion: String,
+    },
 }
 
 impl Command {
@@ -124,6 +147,7 @@ impl Command {
     pub fn files(&self) -> Vec<FileRef> {
         match self {
             Command::SupplyMaterials { files, .. } => files.values().copied().collect(),
+            Command::RecordInspection { evidence, .. } => evidence.iter().map(|e| e.file).collect(),
             _ => Vec::new(),
         }
     }
@@ -150,6 +174,9 @@ impl Command {
             Command::Rate { .. } => K::Rate,
             Command::CheckClock { .. } => K::CheckClock,
             Command::ConsultArchive { .. } => K::ConsultArchive,
+            Command::ConveneMeeting { .. } => K::ConveneMeeting,
+            Command::RecordMeeting { .. } => K::RecordMeeting,
+            Command::RecordInspection { .. } => K::RecordInspection,
         }
     }
 }
@@ -173,6 +200,9 @@ pub enum CaseCommandKind {
     Rate,
     CheckClock,
     ConsultArchive,
+    ConveneMeeting,
+    RecordMeeting,
+    RecordInspection,
 }
 
 impl CaseCommandKind {
@@ -195,6 +225,9 @@ impl CaseCommandKind {
             K::Rate => "rate",
             K::CheckClock => "check_clock",
             K::ConsultArchive => "consult_archive",
+            K::ConveneMeeting => "convene_meeting",
+            K::RecordMeeting => "record_meeting",
+            K::RecordInspection => "record_inspection",
         }
     }
 }

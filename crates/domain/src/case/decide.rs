@@ -223,6 +223,8 @@ impl Case {
             overdue: false,
             collection_reminded: false,
             project: *project,
+            meetings: vec![],
+            inspections: vec![],
             version: 0,
         })
     }
@@ -241,7 +243,7 @@ impl Case {
 }
 
 /// A decision in progress: the scratch state and the entries so far.
-pub(super) struct Run<'c, 'a> {
+pub(crate) struct Run<'c, 'a> {
     pub(super) case: Case,
     pub(super) entries: Vec<Entry>,
     pub(super) ctx: &'c Context<'a>,
@@ -694,6 +696,23 @@ impl<'a> Run<'_, 'a> {
                 });
                 Ok(())
             }
+            Command::ConveneMeeting {
+                topic,
+                departments,
+                at,
+                link,
+            } => self.convene_meeting(topic, departments, *at, link),
+            Command::RecordMeeting {
+                meeting,
+                minutes,
+                opinions,
+            } => self.record_meeting(*meeting, minutes, opinions),
+            Command::RecordInspection {
+                task,
+                evidence,
+                checklist,
+                conclusion,
+            } => self.record_inspection(*task, evidence, checklist, conclusion),
         }
     }
 

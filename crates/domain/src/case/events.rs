@@ -117,6 +117,20 @@ pub enum Event {
     ArchiveConsulted {
         reason: String,
     },
+    /// A joint review meeting was convened (云会商).
+    MeetingConvened {
+        meeting: Meeting,
+    },
+    /// Its minutes and the departments' opinions.
+    MeetingHeld {
+        meeting: u32,
+        minutes: String,
+        opinions: Vec<MeetingOpinion>,
+    },
+    /// Remote inspection evidence on a task (云勘验).
+    InspectionRecorded {
+        inspection: Inspection,
+    },
 }
 
 impl Event {
@@ -148,6 +162,9 @@ impl Event {
             Event::Alarmed { .. } => "alarmed",
             Event::CollectionReminded => "collection_reminded",
             Event::ArchiveConsulted { .. } => "archive_consulted",
+            Event::MeetingConvened { .. } => "meeting_convened",
+            Event::MeetingHeld { .. } => "meeting_held",
+            Event::InspectionRecorded { .. } => "inspection_recorded",
         }
     }
 
@@ -166,6 +183,9 @@ impl Event {
             Event::ExtensionRequested { request } => &request.reason,
             Event::ExtensionDenied { reason } => reason,
             Event::Rated { comment, .. } => comment,
+            Event::MeetingConvened { meeting } => &meeting.topic,
+            Event::MeetingHeld { minutes, .. } => minutes,
+            Event::InspectionRecorded { inspection } => &inspection.conclusion,
             _ => return None,
         };
         (!text.is_empty()).then_some(text.as_str())

@@ -8,6 +8,7 @@
 //! - `model.rs`: the state and its queries; `events.rs`: what is recorded; `commands.rs`: what is asked;
 //! - `decide.rs`: opening and deciding; `flow.rs`: the process engine; `apply.rs`: folding entries in;
 //! - `clocks.rs`: limits, timers and clock checks; `available.rs`: what a reader may do now;
+//! - `review.rs`: 云会商 (joint review meetings into the countersign) and 云勘验 (inspection evidence);
 //! - `shared.rs`: the items an application asks for, and 秒批 (accepted by onego at submission).
 
 mod apply;
@@ -19,6 +20,7 @@ mod events;
 mod flow;
 mod model;
 mod next;
+pub mod review;
 pub mod shared;
 pub use next::submitted_done;
 
@@ -43,6 +45,7 @@ pub use commands::{CaseCommandKind, CaseError, Command, Context, SubjectRef, Sub
 use commands::{invalid, now_illegal};
 pub use events::{Entry, Event};
 pub use model::*;
+pub use review::{CheckItem, Evidence, EvidenceKind, Inspection, Meeting, MeetingOpinion};
 
 pub type CaseId = i64;
 pub type TaskId = u32;

@@ -293,6 +293,11 @@ pub struct Case {
     /// The major project this case is a procedure of.
     #[serde(default)]
     pub project: Option<i64>,
+    /// Joint review meetings (云会商) and remote inspections (云勘验).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub meetings: Vec<super::review::Meeting>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inspections: Vec<super::review::Inspection>,
     /// Bumped by the store on every commit; the optimistic-concurrency check.
     pub version: u64,
 }

@@ -99,6 +99,21 @@ impl CaseCommandKind {
                 "查档已记录，可查看档案材料。",
                 "The lookup is recorded; the record's documents are open to you.",
             ),
+            K::ConveneMeeting => (
+                "done_convene_meeting",
+                "云会商已发起，受邀部门已收到通知；会后请记录纪要和各部门意见，意见将计入会签。",
+                "The joint review is convened and the invited departments told; afterwards record the minutes and each department's opinion, which count in the countersign.",
+            ),
+            K::RecordMeeting => (
+                "done_record_meeting",
+                "会商纪要已记录；有会签环节的部门，其意见已计入会签。",
+                "The minutes are recorded; the opinions of departments with a countersign task count in it.",
+            ),
+            K::RecordInspection => (
+                "done_record_inspection",
+                "勘验记录已保存，照片、视频和结论已写入办件记录；请继续办理本环节。",
+                "The inspection is recorded with its photos, videos and conclusion; now complete the task.",
+            ),
         };
         Msg::new(code, zh, en)
     }

@@ -20,3 +20,8 @@ CREATE UNIQUE INDEX agreements_number ON agreements (number);
 CREATE INDEX agreements_agent ON agreements (agent_user);
 CREATE INDEX agreements_enterprise ON agreements (enterprise_key);
 CREATE INDEX agreements_department ON agreements (department);
+
+-- 云勘验 and 云会商 on cases: the hours from an inspection task's opening to its inspection record, and
+-- the working days from a joint review meeting to the decision (statistics read their averages).
+ALTER TABLE cases ADD COLUMN inspection_hours REAL;
+ALTER TABLE cases ADD COLUMN meeting_decision_days REAL;

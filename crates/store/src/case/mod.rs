@@ -122,6 +122,10 @@ pub struct CaseColumns {
     pub overdue: bool,
     /// The major project the case is a procedure of.
     pub project_id: Option<i64>,
+    /// 云勘验: hours from the inspected task's opening to its (first) inspection record.
+    pub inspection_hours: Option<f64>,
+    /// 云会商: working days from the first meeting held to the decision.
+    pub meeting_decision_days: Option<f64>,
 }
 
 impl CaseColumns {
@@ -156,6 +160,8 @@ impl CaseColumns {
             c.warned.into(),
             c.overdue.into(),
             c.project_id.into(),
+            c.inspection_hours.into(),
+            c.meeting_decision_days.into(),
         ]
     }
 }
@@ -208,6 +214,8 @@ const CASE_COLUMNS: &[&str] = &[
     "warned",
     "overdue",
     "project_id",
+    "inspection_hours",
+    "meeting_decision_days",
 ];
 
 /// A case as stored (for callers outside the engine: tests, statistics, the benchmark).
@@ -344,6 +352,21 @@ pub fn columns(case: &Case, env: Env<'_>, now: Timestamp) -> CaseColumns {
         warned: case.warned,
         overdue: case.overdue,
         project_id: case.project,
+        inspection_hours: case.inspections.first().map(|i| {
+            let ms = (i.recorded_at.as_millis() - i.task_opened_at.as_millis()).max(0);
+            (ms as f64 / MS_PER_HOUR as f64 * 100.0).round() / 100.0
+        }),
+        meeting_decision_days: case
+            .meetings
+            .iter()
+            .filter_map(|m| m.held_at)
+            .min()
+            .zip(case.decided_at)
+            .map(|(held, decided)| {
+                calendar
+                    .working_days_between(calendar.local_date(held), calendar.local_date(decided))
+                    .value as f64
+            }),
     }
 }
 
@@ -369,10 +392,40 @@ fn notifications(case: &Case, entries: &[Entry], now: Timestamp) -> Vec<Notifica
             Some(_) => None,
             None => case.applicant.mobile.as_ref().map(|m| m.as_str().to_owned()),
         },
+        // Filed by an agent (no account, no mobile on the form): every account of the enterprise.
+        holder: (case.applicant.user_id.is_none() && case.applicant.mobile.is_none())
+            .then(|| case.applicant.id.as_str().to_owned()),
         ..Default::default()
     };
     for e in entries {
         match &e.event {
+            Event::MeetingConvened { meeting } => {
+                let when = meeting
+                    .at
+                    .to_rfc3339_in(onego_calendar::china_standard_time())
+                    .replace('T', " ")
+                    .chars()
+                    .take(16)
+                    .collect::<String>();
+                for d in &meeting.departments {
+                    out.push(NotificationRow {
+                        department: Some(d.to_string()),
+                        kind: "meeting_convened".to_owned(),
+                        text: format!(
+                            "{} {}：邀请参加云会商“{}”，时间 {}",
+                            case.number, case.title, meeting.topic, when
+                        ),
+                        created_at: now.as_millis(),
+                        params: base(&[
+                            ("what", meeting.topic.clone()),
+                            ("date", when.clone()),
+                            ("date_en", when.clone()),
+                            ("link", meeting.link.clone().unwrap_or_else(|| "—".to_owned())),
+                        ]),
+                        ..Default::default()
+                    });
+                }
+            }
             Event::Alarmed { target, alarm } => {
                 let word = match alarm {
                     Alarm::Warning => "即将到期（黄牌预警）",

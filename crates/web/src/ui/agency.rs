@@ -117,7 +117,7 @@ async fn list_page(
     let mut views = Vec::new();
     for a in &rows {
         views.push(context! {
-            ..value(&agreement_view(state, a, page.lang)),
+            ..value(agreement_view(state, a, page.lang)),
             ..context! { scope => scope_words(state, page, auth, a).await.join(page.tr("；", "; ").as_str()) },
         });
     }
@@ -277,7 +277,7 @@ async fn one_page(
         "agreement.html",
         status,
         context! {
-            a => value(&agreement_view(state, a, page.lang)), done => done,
+            a => value(agreement_view(state, a, page.lang)), done => done,
             scope => scope_words(state, page, &auth, a).await,
             may_revoke => open && (a.is_enterprise(&auth.actor) || a.is_centre(&auth.actor)),
             may_renew => a.status != onego_domain::agency::AgreementStatus::Revoked && a.is_centre(&auth.actor),
@@ -392,7 +392,7 @@ pub async fn desk(State(state): State<AppState>, page: Page) -> PageResult {
             }
         }
         enterprises.push(context! {
-            ..value(&agreement_view(&state, a, page.lang)),
+            ..value(agreement_view(&state, a, page.lang)),
             ..context! { apply_items => items, project_links => projects },
         });
     }
@@ -430,7 +430,7 @@ pub async fn desk(State(state): State<AppState>, page: Page) -> PageResult {
             enterprises => enterprises,
             next_steps => next_steps.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
             cases => open.iter().map(|(supplement, r)| context! {
-                ..value(&CaseRowView::new(&state, r, page.lang)), ..context! { supplement => *supplement },
+                ..value(CaseRowView::new(&state, r, page.lang)), ..context! { supplement => *supplement },
             }).collect::<Vec<_>>(),
         },
     ))

@@ -171,7 +171,7 @@ pub async fn apply_page(
     let usable = usable_certificates(&state, &auth.actor).await;
     let mandate = match Code::parse(&code) {
         Ok(c) => agent_mandate(&auth.actor, q.for_enterprise.as_deref(), &c, q.project)
-            .map_err(|m| error_page(&state, &page, StatusCode::FORBIDDEN, &m.text(page.lang)))?,
+            .map_err(|m| error_page(&state, &page, StatusCode::FORBIDDEN, m.text(page.lang)))?,
         Err(_) => None,
     };
     // A project the applicant may see: the form carries it, and says so.
@@ -259,7 +259,7 @@ pub async fn apply_submit(
     let project: Option<i64> = fields.text("project").parse().ok();
     let for_enterprise = fields.text("for");
     let mandate = agent_mandate(&auth.actor, Some(&for_enterprise), &code, project)
-        .map_err(|m| error_page(&state, &page, StatusCode::FORBIDDEN, &m.text(page.lang)))?;
+        .map_err(|m| error_page(&state, &page, StatusCode::FORBIDDEN, m.text(page.lang)))?;
     let Some((title, form_spec, materials)) = form_fields(&state, &kind, &code) else {
         return Err(error_page(
             &state,

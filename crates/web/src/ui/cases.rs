@@ -276,6 +276,10 @@ pub(crate) fn action_label(page: &Page, action: &str, data: &serde_json::Value) 
         "withdrawn" => tr("申请人撤回", "Withdrawn"),
         "rated" => tr("好差评", "Rated"),
         "collection_reminded" => tr("提醒领取结果", "Reminded to collect the result"),
+        "archive_consulted" => tr("调阅档案", "Archive looked up"),
+        "meeting_convened" => tr("发起云会商", "Joint review convened"),
+        "meeting_held" => tr("云会商纪要", "Joint review minutes"),
+        "inspection_recorded" => tr("云勘验记录", "Remote inspection recorded"),
         "alarmed" => {
             if data.get("alarm").and_then(|v| v.as_str()) == Some("overdue") {
                 tr("红牌：已超期", "Red card: overdue")
@@ -549,6 +553,7 @@ pub(crate) async fn case_page(
         stepper => stepper,
         delivery => delivery,
         actions => actions,
+        review => crate::ui::review::review_view(state, &auth.actor, case),
         error => error, done => done, next => next,
         unit => crate::views::limit_words(case.promised_limit, page.lang).trim_start_matches(char::is_numeric).trim().to_owned(),
     };

@@ -57,6 +57,9 @@ pub(crate) fn case_command(form: &FormData, case: &Case) -> Result<Command, ApiE
             .parse()
             .map_err(|e: onego_calendar::LimitParseError| ApiError::unprocessable(e.to_string()))
     };
+    if let Some(cmd) = crate::ui::review::meeting_command(form, case)? {
+        return Ok(cmd);
+    }
     Ok(match form.get("command").unwrap_or("") {
         "accept" => Command::Accept {
             received: codes(form, "received")?,

@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod portal;
 pub mod projects;
 pub mod public;
+pub mod review;
 pub mod session;
 pub mod tokens;
 pub mod view;

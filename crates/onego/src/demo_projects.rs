@@ -29,7 +29,7 @@ async fn procedure(
     item: &str,
     decide: bool,
     at: Timestamp,
-) -> anyhow::Result<CaseStatus> {
+) -> anyhow::Result<(CaseStatus, i64)> {
     let catalog = engine.catalog();
     let today = engine.calendar().local_date(at);
     let spec = onego_domain::case::Registry::item(&*catalog, &code(item)?, today)
@@ -95,7 +95,99 @@ async fn procedure(
         };
         case = engine.run_case(&who, case.id, &cmd, t).await?.state;
     }
-    Ok(case.status)
+    Ok((case.status, case.id))
+}
+
+/// 云会商 and 云勘验 on the planning permit: the planning bureau convenes housing and fire online the
+/// next morning, records their opinions, and inspects the site remotely with a photo.
+async fn review_demo(engine: &Engine, case_id: i64, applied: Timestamp) -> anyhow::Result<()> {
+    use onego_domain::case::{CheckItem, Evidence, EvidenceKind, MeetingOpinion};
+    // The planning bureau's demo approver, as their account acts.
+    let nature = engine
+        .store()
+        .users()
+        .by_username("nature1")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo user nature1 is missing"))?
+        .0
+        .actor();
+    let t = |hours: i64| applied.plus_millis(DAY + hours * MS_PER_HOUR);
+    let convene = Command::ConveneMeeting {
+        topic: "规划方案联合审查：建筑退让与消防通道".into(),
+        departments: vec![code("housing")?, code("fire")?],
+        at: t(5),
+        link: Some("https://meeting.example.gov.cn/room/418".into()),
+    };
+    engine.run_case(&nature, case_id, &convene, t(0)).await?;
+    let opinion = |d: &str, text: &str| -> anyhow::Result<MeetingOpinion> {
+        Ok(MeetingOpinion {
+            department: code(d)?,
+            agree: true,
+            opinion: text.into(),
+        })
+    };
+    let minutes = Command::RecordMeeting {
+        meeting: 1,
+        minutes: "三方对规划方案进行了线上联合审查，建筑退让满足要求，消防通道宽度按意见调整后同意。".into(),
+        opinions: vec![
+            opinion("housing", "与施工图审查要求一致，同意")?,
+            opinion("fire", "消防通道宽度调整为4米后同意")?,
+        ],
+    };
+    engine.run_case(&nature, case_id, &minutes, t(6)).await?;
+    // A 1×1 PNG stands for the inspector's photo (the demo ships no pictures).
+    const PHOTO: &[u8] = &[
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00,
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00,
+        0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05,
+        0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42,
+        0x60, 0x82,
+    ];
+    let files = engine
+        .store()
+        .uploads()
+        .store_all(
+            nature.user_id,
+            vec![(
+                "inspection".into(),
+                "site.png".into(),
+                "image/png",
+                PHOTO.to_vec(),
+            )],
+            t(20).as_millis(),
+            onego_store::uploads::DAILY_QUOTA_BYTES,
+        )
+        .await?;
+    let case = engine.case(&nature, case_id).await?;
+    let task = case
+        .value
+        .open_tasks()
+        .find(|x| x.department.as_str() == "nature")
+        .map(|x| x.id)
+        .ok_or_else(|| anyhow::anyhow!("the planning permit has no open task of the planning bureau"))?;
+    let inspect = Command::RecordInspection {
+        task,
+        evidence: vec![Evidence {
+            file: onego_domain::values::FileRef::new(files[0]),
+            kind: EvidenceKind::Photo,
+            captured_at: t(20),
+            lat: 35.2512,
+            lon: 115.4718,
+        }],
+        checklist: vec![
+            CheckItem {
+                item: "用地红线与规划条件一致".into(),
+                passed: true,
+            },
+            CheckItem {
+                item: "现场无违法建设".into(),
+                passed: true,
+            },
+        ],
+        conclusion: "现场与规划方案一致，具备核发条件".into(),
+    };
+    engine.run_case(&nature, case_id, &inspect, t(21)).await?;
+    Ok(())
 }
 
 pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> anyhow::Result<usize> {
@@ -211,7 +303,7 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
             start.plus_millis(8 * DAY),
         )
         .await?;
-    procedure(
+    let planning = procedure(
         engine,
         &enterprise,
         Some(&agent),
@@ -220,7 +312,9 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
         false,
         start.plus_millis(9 * DAY),
     )
-    .await?;
+    .await?
+    .1;
+    review_demo(engine, planning, start.plus_millis(9 * DAY)).await?;
     // The team and ledger: the planning permit was due three days ago, so it is late and onego's
     // timer reminds the responsible person, the stewards and the lead leader as soon as the server runs.
     let person = |name: &str,
@@ -266,6 +360,19 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
         follow_up: "已协调自然资源和规划局提前介入".into(),
     };
     engine.run_project(&steward, park.id, &visit, later(3)).await?;
+    // A problem from the visit, sent on as an enterprise whistle to the power company.
+    let raise = ProjectCommand::RaiseProblem {
+        title: "施工临时用电尚未接入，影响场地平整".into(),
+        owner: person("孙晓梅", "13905301002", Some("approval"), "项目管家")?,
+        deadline: engine.calendar().local_date(now) + chrono::Days::new(5),
+    };
+    engine.run_project(&steward, park.id, &raise, later(4)).await?;
+    let whistle = ProjectCommand::WhistleProblem {
+        problem: 1,
+        departments: vec![code("power")?],
+        ticket: None,
+    };
+    engine.run_project(&steward, park.id, &whistle, later(5)).await?;
     // 拿地即开工: the planning and construction permits pre-reviewed while the land was sold; the land
     // certificate arrives and both become formal the same day — works start on the day of the land.
     let cold = engine

@@ -63,11 +63,24 @@ pub struct Problem {
     pub raised_by: String,
     #[serde(default)]
     pub resolved: Option<String>,
+    /// Sent on as an enterprise whistle (企业吹哨) to the named departments: the request's number.
+    #[serde(default)]
+    pub whistle: Option<ProblemWhistle>,
     #[serde(default)]
     pub reminded: bool,
     #[serde(default)]
     pub late: bool,
 }
+
+/// A problem sent on as an enterprise whistle: the departments summoned and the request it became.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemWhistle {
+    pub departments: Vec<Code>,
+    pub ticket: String,
+}
+
+/// At most this many departments are summoned by one whistle.
+pub const MAX_SUMMONED: usize = 5;
 
 fn text(field: &'static str, value: &str, zh: &str, en: &str) -> Result<String, ProjectError> {
     let t = value.trim();
@@ -272,8 +285,63 @@ impl Project {
                         deadline: *deadline,
                         raised_by: actor.name.clone(),
                         resolved: None,
+                        whistle: None,
                         reminded: false,
                         late: false,
+                    },
+                })])
+            }
+            C::WhistleProblem {
+                problem,
+                departments,
+                ticket,
+            } => {
+                if !(self.is_steward(actor) || self.is_investor(actor)) {
+                    return Err(ProjectError::Denied(Msg::new(
+                        "whistle_by_steward_or_enterprise",
+                        "问题由项目管家或建设单位以“企业吹哨”转交部门",
+                        "a problem is whistled to departments by the stewards or the enterprise",
+                    )));
+                }
+                let Some(q) = self.problems.iter().find(|q| q.id == *problem) else {
+                    return Err(ProjectError::Invalid(
+                        Msg::new("no_such_problem", "没有这个问题", "there is no such problem").at("problem"),
+                    ));
+                };
+                if q.resolved.is_some() || q.whistle.is_some() {
+                    return Err(ProjectError::NotAllowedNow(Msg::new(
+                        "problem_whistled",
+                        "该问题已办结或已经吹哨，无需再次吹哨",
+                        "the problem is resolved or already whistled",
+                    )));
+                }
+                let mut named: Vec<Code> = Vec::new();
+                for d in departments {
+                    if !named.contains(d) {
+                        named.push(d.clone());
+                    }
+                }
+                if named.is_empty() || named.len() > MAX_SUMMONED {
+                    return Err(ProjectError::Invalid(
+                        Msg::new(
+                            "whistle_departments",
+                            "请选择要吹哨的部门（1至5个），被点名的部门须在规定时间内报到",
+                            "choose the departments to summon (1 to 5); they must report within the limit",
+                        )
+                        .at("departments"),
+                    ));
+                }
+                // The request's number is onego's to give (the engine reserves it before deciding).
+                let Some(ticket) = ticket.clone() else {
+                    return Err(ProjectError::Denied(
+                        "the whistle's request number is given by onego itself".into(),
+                    ));
+                };
+                Ok(vec![entry(ProjectEvent::ProblemWhistled {
+                    problem: *problem,
+                    whistle: ProblemWhistle {
+                        departments: named,
+                        ticket,
                     },
                 })])
             }
@@ -370,6 +438,11 @@ impl Project {
             }
             ProjectEvent::VisitRecorded { visit } => self.visits.push(visit.clone()),
             ProjectEvent::ProblemRaised { problem } => self.problems.push(problem.clone()),
+            ProjectEvent::ProblemWhistled { problem, whistle } => {
+                if let Some(q) = self.problems.iter_mut().find(|q| q.id == *problem) {
+                    q.whistle = Some(whistle.clone());
+                }
+            }
             ProjectEvent::ProblemResolved { problem, note } => {
                 if let Some(q) = self.problems.iter_mut().find(|q| q.id == *problem) {
                     q.resolved = Some(note.clone());

@@ -239,6 +239,11 @@ pub enum ProjectEvent {
     ProcedureFormalized {
         item: Code,
     },
+    /// A problem sent on as an enterprise whistle (企业吹哨) to named departments.
+    ProblemWhistled {
+        problem: u32,
+        whistle: super::ledger::ProblemWhistle,
+    },
 }
 
 impl ProjectEvent {
@@ -264,6 +269,7 @@ impl ProjectEvent {
             ProjectEvent::StageDueSoon { .. } => "stage_due_soon",
             ProjectEvent::StageLate { .. } => "stage_late",
             ProjectEvent::ProcedureFormalized { .. } => "procedure_formalized",
+            ProjectEvent::ProblemWhistled { .. } => "problem_whistled",
         }
     }
 
@@ -327,6 +333,14 @@ pub enum ProjectCommand {
     },
     /// A steward closes a problem with what was done.
     ResolveProblem { problem: u32, note: String },
+    /// A steward or the enterprise sends a problem on as an enterprise whistle to named departments;
+    /// onego opens the request in the same commit and gives its number (never the caller).
+    WhistleProblem {
+        problem: u32,
+        departments: Vec<Code>,
+        #[serde(default, skip_deserializing)]
+        ticket: Option<String>,
+    },
     /// onego's timer: remind of what is near its date, mark what is past it (never a person).
     CheckDelays { alarm: crate::timer::Alarm },
     /// The land certificate arrived (its identifier, checked by onego before): pre-reviewed approvals
@@ -752,6 +766,7 @@ impl Project {
             | ProjectCommand::RecordVisit { .. }
             | ProjectCommand::RaiseProblem { .. }
             | ProjectCommand::ResolveProblem { .. }
+            | ProjectCommand::WhistleProblem { .. }
             | ProjectCommand::CheckDelays { .. } => self.decide_ledger(actor, cmd, today, at, Some(calendar)),
             ProjectCommand::AcquireLand { certificate } => self.decide_land(actor, certificate, at),
             ProjectCommand::RecordDecision { case_id, approved } => {

@@ -129,6 +129,12 @@ impl Engine {
         if let ProjectCommand::AcquireLand { certificate } = cmd {
             return self.acquire_land(actor, id, certificate, now).await;
         }
+        if let ProjectCommand::WhistleProblem {
+            problem, departments, ..
+        } = cmd
+        {
+            return self.whistle_problem(actor, id, *problem, departments, now).await;
+        }
         let catalog = self.catalog();
         let today = self.calendar().local_date(now);
         let (stored, entries) = self
@@ -286,6 +292,108 @@ impl Engine {
                         .map_err(from_project_error)
                 },
                 |project, entries| self.formal_certificates(project, entries, now),
+            )
+            .await?;
+        Ok(Outcome {
+            state: Arc::new(stored.value.clone()),
+            entries,
+        })
+    }
+
+    /// A problem of the ledger sent on as an enterprise whistle (企业吹哨，部门报到): the request opens in
+    /// the enterprise's name, dispatched at once to the departments named, in the project's own commit;
+    /// the problem keeps the request's number. The departments must exist; a refusal stores nothing.
+    async fn whistle_problem(
+        &self,
+        actor: &Actor,
+        id: i64,
+        problem: u32,
+        departments: &[onego_domain::values::Code],
+        now: Timestamp,
+    ) -> Result<Outcome<Project>, EngineError> {
+        use onego_domain::ticket::{Intake, Location, Requester, TicketChannel, TicketType, Urgency};
+        let project = self.view::<Project>(actor, id).await?;
+        let known = self.departments();
+        if let Some(d) = departments.iter().find(|d| !known.contains(d)) {
+            return Err(EngineError::Invalid(
+                Msg::new(
+                    "no_such_department",
+                    format!("没有单位 {d}，请从列表中选择"),
+                    format!("there is no department {d}; choose one from the list"),
+                )
+                .at("departments"),
+            ));
+        }
+        let hotline = self.hotline();
+        let category = hotline
+            .categories
+            .iter()
+            .find(|c| c.sla.as_str() == onego_domain::hotline::WHISTLE_SLA)
+            .ok_or_else(|| EngineError::Configuration("no request category takes the whistle's SLA".into()))?
+            .category();
+        let title = project
+            .value
+            .problems
+            .iter()
+            .find(|q| q.id == problem)
+            .map(|q| q.title.clone())
+            .unwrap_or_default();
+        let (ticket_id, number) = self.next_ticket_number(now).await?;
+        let cmd = ProjectCommand::WhistleProblem {
+            problem,
+            departments: departments.to_vec(),
+            ticket: Some(number.clone()),
+        };
+        let catalog = self.catalog();
+        let today = self.calendar().local_date(now);
+        let p = &project.value;
+        let intake = Intake {
+            channel: TicketChannel::Enterprise,
+            kind: TicketType::Help,
+            category,
+            content: format!("【重大项目 {} {}】{title}", p.code, p.name),
+            location: p.site.lat.zip(p.site.lon).map(|(lat, lon)| Location {
+                lat,
+                lon,
+                address: p.site.address.clone(),
+            }),
+            requester: Requester {
+                name: Some(p.investor.name.clone()),
+                phone: p.team.steward.as_ref().and_then(|m| m.phone.clone()),
+                user_id: None,
+                notify: false,
+            },
+            urgency: Urgency::Urgent,
+            attachments: vec![],
+            grid: None,
+            summoned: departments.to_vec(),
+            attributes: vec![],
+        };
+        let (stored, entries) = self
+            .run_joint::<Project>(
+                id,
+                now,
+                None,
+                |current| {
+                    if !current.visible_to(actor) {
+                        return Err(EngineError::NotFound(super::path::not_found_msg(
+                            onego_domain::aggregate::AggregateKind::Project,
+                            id,
+                        )));
+                    }
+                    let path = path_of(&catalog, current.kind)?;
+                    current
+                        .decide(actor, &cmd, path, &*catalog, &self.calendar(), today, now)
+                        .map_err(from_project_error)
+                },
+                |_, _| {
+                    let intake = intake.clone();
+                    let number = number.clone();
+                    Some(Box::pin(async move {
+                        let (ticket, entries) = self.receive_ticket(actor, intake, ticket_id, number, now)?;
+                        Ok(vec![self.build_write(None, &ticket, &entries, now, None)?.0])
+                    }))
+                },
             )
             .await?;
         Ok(Outcome {

@@ -39,7 +39,7 @@ impl Engine {
         self.routing.suggest_words(&words, n, &self.hotline())
     }
 
-    fn departments(&self) -> Vec<Code> {
+    pub(super) fn departments(&self) -> Vec<Code> {
         self.catalog()
             .departments
             .iter()
@@ -149,9 +149,34 @@ impl Engine {
                 _ => {}
             }
         }
+        let (id, number) = self.next_ticket_number(now).await?;
+        let (ticket, entries) = self.receive_ticket(actor, intake, id, number, now)?;
+        let stored = self.create(ticket, &entries, now, attach.as_ref()).await?;
+        Ok(Outcome {
+            state: Arc::new(stored.value.clone()),
+            entries,
+        })
+    }
+
+    /// A new request's id and number: R + region + date + sequence, apart from case numbers.
+    pub(super) async fn next_ticket_number(&self, now: Timestamp) -> Result<(i64, String), EngineError> {
         let (id, number) = self.next_ids_for("ticket_no", now).await?;
-        // Ticket numbers read apart from case numbers: R + region + date + sequence.
-        let number = format!("R{number}");
+        Ok((id, format!("R{number}")))
+    }
+
+    /// A request as received (its checked intake), dispatched at once to the departments an enterprise
+    /// whistle names: the state and entries to create, for `open_ticket` and for a project's problem
+    /// whistled in the project's own commit.
+    pub(super) fn receive_ticket(
+        &self,
+        actor: &Actor,
+        intake: Intake,
+        id: i64,
+        number: String,
+        now: Timestamp,
+    ) -> Result<(Ticket, Vec<onego_domain::ticket::TicketEntry>), EngineError> {
+        let hotline = self.hotline();
+        let departments = self.departments();
         let (mut ticket, first) = Ticket::receive(id, number, intake, actor, now)?;
         let mut entries = vec![first];
         if !ticket.summoned.is_empty() {
@@ -171,11 +196,7 @@ impl Engine {
                 entries.push(e);
             }
         }
-        let stored = self.create(ticket, &entries, now, attach.as_ref()).await?;
-        Ok(Outcome {
-            state: Arc::new(stored.value.clone()),
-            entries,
-        })
+        Ok((ticket, entries))
     }
 
     /// Runs a command on a request. A merge's target is found by its number first; a dispatch teaches

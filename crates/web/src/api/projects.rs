@@ -263,6 +263,9 @@ pub struct ProblemView {
     pub raised_by: String,
     pub resolved: Option<String>,
     pub late: bool,
+    /// Sent on as an enterprise whistle: the request's number and the departments named.
+    pub whistle: Option<String>,
+    pub whistle_departments: Option<String>,
 }
 
 /// A project as those who may see it read it.
@@ -423,6 +426,14 @@ pub(crate) fn project_view(state: &AppState, p: &Project, lang: onego_domain::la
                 raised_by: q.raised_by.clone(),
                 resolved: q.resolved.clone(),
                 late: q.late,
+                whistle: q.whistle.as_ref().map(|w| w.ticket.clone()),
+                whistle_departments: q.whistle.as_ref().map(|w| {
+                    w.departments
+                        .iter()
+                        .map(|d| dept(d))
+                        .collect::<Vec<_>>()
+                        .join(lang.pick("、", ", "))
+                }),
             })
             .collect(),
     }

@@ -154,6 +154,10 @@ pub async fn one(
         Some("visit") => page.tr("走访记录已保存。需跟踪的问题请在下方登记并指定责任人和期限。", "The visit is recorded. Record any problem to follow below, with its owner and deadline."),
         Some("problem") => page.tr("问题已登记，将在期限前提醒责任人。", "The problem is recorded; its owner is reminded before the deadline."),
         Some("resolve") => page.tr("问题已办结。", "The problem is resolved."),
+        Some("whistle") => page.tr(
+            "已“企业吹哨”：诉求已派给点名的部门，须在2个工作小时内报到；诉求编号记在问题旁，可随时跟踪。",
+            "Whistled: the request went to the departments named, who must report within 2 working hours; its number is kept beside the problem.",
+        ),
         Some("acquire_land") => page.tr(
             "拿地已登记：预审通过的事项已转为正式许可，相应证照已签发。",
             "The land is recorded: the pre-reviewed approvals are formal now and their certificates issued.",
@@ -213,6 +217,7 @@ async fn project_page(
         context! {
             p => value(&view), stages => stages, steward => steward, investor => investor, done => done,
             agent_for => agent_for,
+            departments => catalog.departments.iter().map(|d| context! { code => d.code.to_string(), name => d.name.clone() }).collect::<Vec<_>>(),
             plan_items => p.procedures.iter().filter(|q| q.counts()).map(|q| context! { code => q.item.to_string(), name => q.name.clone() }).collect::<Vec<_>>(),
             over => view.land_to_permit_days.is_some_and(|d| d > i64::from(view.target_days)),
             items => catalog.items_on(today).iter().map(|i| context! { code => i.impl_code.to_string(), name => i.name.clone() }).collect::<Vec<_>>(),
@@ -298,6 +303,17 @@ pub async fn act(State(state): State<AppState>, page: Page, Path(id): Path<i64>,
                 note: form.text("note"),
             })
             .map_err(|_| bad_choice()),
+        "whistle" => match (
+            form.text("problem").parse(),
+            crate::ui::commands::codes(&form, "departments"),
+        ) {
+            (Ok(problem), Ok(departments)) => Ok(ProjectCommand::WhistleProblem {
+                problem,
+                departments,
+                ticket: None,
+            }),
+            _ => Err(bad_choice()),
+        },
         _ => Err(bad_choice()),
     };
     let result = match cmd {

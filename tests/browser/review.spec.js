@@ -76,3 +76,10 @@ test("the enterprise whistles a project's problem to the departments named", asy
   await expect(page.locator("p.done[role=status]")).toContainText("已“企业吹哨”");
   await expect(page.locator("tr").filter({ hasText: "供水管网接入方案迟迟未定" })).toContainText("水务集团");
 });
+
+test("the board shows the average inspection time and the joint reviews", async ({ page }) => {
+  await login(page, "leader");
+  await page.goto("/projects/board");
+  await expect(page.locator("#review-figures")).toContainText("平均勘验用时");
+  await expect(page.locator("#review-figures")).toContainText("小时");
+});

@@ -430,7 +430,7 @@ pub(crate) fn project_view(state: &AppState, p: &Project, lang: onego_domain::la
                 whistle_departments: q.whistle.as_ref().map(|w| {
                     w.departments
                         .iter()
-                        .map(|d| dept(d))
+                        .map(&dept)
                         .collect::<Vec<_>>()
                         .join(lang.pick("、", ", "))
                 }),
@@ -505,7 +505,9 @@ pub async fn get_one(
 }
 
 /// A command on a project, tagged by `command`: `add_procedure` {item, stage, reason},
-/// `drop_procedure` {item, reason}, `start_stage` {stage, shortfall_reason}.
+/// `drop_procedure` {item, reason}, `start_stage` {stage, shortfall_reason}, the ledger's `set_team`,
+/// `assign_procedure`, `record_visit`, `raise_problem`, `resolve_problem`, `whistle_problem` {problem,
+/// departments} (the request opens at once; onego gives its number), and `acquire_land` {certificate}.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/commands", tag = "projects",
     params(("id" = i64, Path, description = "project id")),
     request_body(content = Object, description = "one command"),

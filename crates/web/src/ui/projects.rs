@@ -512,6 +512,41 @@ pub async fn board(State(state): State<AppState>, page: Page) -> PageResult {
         .collect();
     // The late first, then by key level.
     rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // 云勘验 and 云会商 in figures: leaders the city's, a department its own.
+    let scope = match auth.user.role {
+        Role::Leader => None,
+        _ => auth.user.department.as_ref().map(ToString::to_string),
+    };
+    let figures = state
+        .engine
+        .store()
+        .stats()
+        .query(onego_store::stats::StatsQuery {
+            group_by: onego_store::stats::GroupBy::Department,
+            from_day: None,
+            to_day: None,
+            department: scope,
+            item: None,
+        })
+        .await
+        .map_err(|e| api_error_page(&state, &page, e.into()))?;
+    let weighted = |pairs: Vec<(i64, Option<f64>)>| {
+        let n: i64 = pairs.iter().map(|(n, _)| n).sum();
+        let sum: f64 = pairs.iter().map(|(n, a)| *n as f64 * a.unwrap_or(0.0)).sum();
+        (n, (n > 0).then(|| (sum / n as f64 * 10.0).round() / 10.0))
+    };
+    let (inspected, inspection_hours) = weighted(
+        figures
+            .iter()
+            .map(|r| (r.inspected, r.avg_inspection_hours))
+            .collect(),
+    );
+    let (met, meeting_days) = weighted(
+        figures
+            .iter()
+            .map(|r| (r.met, r.avg_meeting_to_decision_days))
+            .collect(),
+    );
     Ok(render(
         &state,
         &page,
@@ -520,6 +555,7 @@ pub async fn board(State(state): State<AppState>, page: Page) -> PageResult {
         context! {
             rows => rows.into_iter().map(|r| r.2).collect::<Vec<_>>(),
             legend => Stage::ALL.iter().map(|s| s.label(page.lang)).collect::<Vec<_>>(),
+            review => context! { inspected => inspected, inspection_hours => inspection_hours, met => met, meeting_days => meeting_days },
         },
     ))
 }

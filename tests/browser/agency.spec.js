@@ -48,12 +48,12 @@ test("outside the agreement the agent is refused and told why", async ({ page })
 test("the enterprise sees its agreement and every step its agent took", async ({ page }) => {
   await login(page, "yunfan");
   await page.getByRole("link", { name: "帮办代办" }).click();
-  await expect(page.locator("table").first()).toContainText("王帮办");
+  await expect(page.locator("ul.agreements")).toContainText("王帮办");
   const steps = page.locator("section.card").filter({ hasText: "代办员为本企业办理的每一步" });
   await expect(steps).toContainText("建设工程规划许可证核发");
   await expect(steps).toContainText("发票领用");
   await page.screenshot({ path: path.join(shots, "agency-enterprise.png"), fullPage: true });
-  await page.locator("table").first().getByRole("link").first().click();
+  await page.locator("ul.agreements").getByRole("link").first().click();
   await expect(page.locator("h1")).toContainText("代办协议");
   await expect(page.locator("main")).toContainText("云帆智能制造产业园一期");
 });

@@ -43,6 +43,10 @@ const ROLES = {
   operator1: ["/hotline/intake", "/hotline/tickets"],
   dispatcher: ["/hotline/dispatch", "/hotline/visits", "/hotline/tickets", "/inbox"],
   grid1: ["/grid/report", "/inbox"],
+  agent1: ["/agent", "/agreements", "/projects"],
+  yunfan: ["/agreements", "/projects"],
+  approval1: ["/agreements", "/projects/board"],
+  nature1: ["/cases"],
 };
 
 async function visit(page, path, lang, found) {
@@ -66,7 +70,8 @@ for (const lang of ["zh", "en"]) {
       for (const list of paths) {
         await page.goto(list);
         const links = await page.$$eval("main a[href]", (as) => as.map((a) => a.getAttribute("href")));
-        for (const href of [links.find((h) => /^\/cases\/\d+$/.test(h)), links.find((h) => /^\/tickets\/\d+$/.test(h))]) {
+        const first = (re) => links.find((h) => re.test(h));
+        for (const href of [first(/^\/cases\/\d+$/), first(/^\/tickets\/\d+$/), first(/^\/agreements\/\d+$/), first(/^\/projects\/\d+$/)]) {
           if (href) await visit(page, href, lang, found);
         }
       }

@@ -66,15 +66,16 @@ test("the enterprise whistles a project's problem to the departments named", asy
   await expect(page.locator("main")).toContainText("施工临时用电尚未接入");
   await expect(page.locator("main")).toContainText("已吹哨，诉求");
   const due = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
-  await page.getByLabel("问题", { exact: true }).fill("供水管网接入方案迟迟未定");
+  const title = `供水管网接入方案迟迟未定（${Date.now() % 100000}）`;
+  await page.getByLabel("问题", { exact: true }).fill(title);
   await page.getByLabel("责任人", { exact: true }).fill("孙晓梅");
   await page.getByLabel("办结期限").fill(due);
   await page.getByRole("button", { name: "登记问题" }).click();
-  const row = page.locator("tr").filter({ hasText: "供水管网接入方案迟迟未定" });
+  const row = page.locator("tr").filter({ hasText: title });
   await row.getByLabel(/企业吹哨/).selectOption(["water"]);
   await row.getByRole("button", { name: "吹哨" }).click();
   await expect(page.locator("p.done[role=status]")).toContainText("已“企业吹哨”");
-  await expect(page.locator("tr").filter({ hasText: "供水管网接入方案迟迟未定" })).toContainText("水务集团");
+  await expect(page.locator("tr").filter({ hasText: title })).toContainText("水务集团");
 });
 
 test("the board shows the average inspection time and the joint reviews", async ({ page }) => {

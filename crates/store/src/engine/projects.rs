@@ -97,6 +97,14 @@ impl Engine {
                 .at("code"),
             ));
         }
+        // The governance area (grid) the site lies in, from its coordinates, as for a request.
+        let mut input = input;
+        if let (Some(lat), Some(lon)) = (input.site.lat, input.site.lon) {
+            let hotline = self.hotline();
+            input.site.grid = onego_domain::grid::locate(&hotline.areas, lon, lat)
+                .filter(|a| a.level != onego_domain::grid::GridLevel::Region)
+                .map(|a| a.code.clone());
+        }
         let (id, _) = self.next_ids_for("project", now).await?;
         let today = self.calendar().local_date(now);
         let (project, entry) = Project::create(

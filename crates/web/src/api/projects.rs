@@ -284,6 +284,8 @@ pub struct ProjectView {
     pub investment: u64,
     pub land_parcel: String,
     pub address: String,
+    /// The governance area (grid) the site lies in, by name, when its coordinates are known.
+    pub grid: Option<String>,
     pub steward: String,
     /// Working days promised from land to the construction permit, and so far.
     pub target_days: u32,
@@ -318,6 +320,14 @@ pub(crate) fn project_view(state: &AppState, p: &Project, lang: onego_domain::la
         investment: p.investment,
         land_parcel: p.land_parcel.clone(),
         address: p.site.address.clone(),
+        grid: p.site.grid.as_ref().map(|g| {
+            state
+                .engine
+                .hotline()
+                .area(g.as_str())
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| g.to_string())
+        }),
         steward: dept(&p.steward_department),
         target_days: p.target_days,
         land_to_permit_days: p.land_to_permit_days(&calendar, t),

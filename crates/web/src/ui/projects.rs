@@ -88,7 +88,7 @@ async fn list_page(
             board => matches!(auth.user.role, Role::Leader | Role::Supervisor | Role::Approver),
             f => context! {
                 code => text("code"), name => text("name"), investor_id => text("investor_id"), investor_name => text("investor_name"),
-                address => text("address"), kind => text("kind"), investment => text("investment"), land_parcel => text("land_parcel"),
+                address => text("address"), lat => text("lat"), lon => text("lon"), kind => text("kind"), investment => text("investment"), land_parcel => text("land_parcel"),
                 key_level => text("key_level"),
             },
             ..refused.map_or_else(crate::ui::form::no_refusal, |e| crate::ui::form::refusal(e, page.lang)),
@@ -107,8 +107,13 @@ pub async fn create(State(state): State<AppState>, page: Page, body: Bytes) -> P
         investor_id: form.text("investor_id"),
         investor_name: form.text("investor_name"),
         address: form.text("address"),
-        lat: None,
-        lon: None,
+        // Optional; a number that does not read is kept as NaN so the range check names the field.
+        lat: Some(form.text("lat"))
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| t.trim().parse().unwrap_or(f64::NAN)),
+        lon: Some(form.text("lon"))
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| t.trim().parse().unwrap_or(f64::NAN)),
         kind: form.text("kind"),
         investment: form.text("investment").trim().parse().unwrap_or(0),
         land_parcel: form.text("land_parcel"),

@@ -57,6 +57,7 @@ async fn a_steward_records_a_project_the_enterprise_steers_it_and_the_flowchart_
     let id = created["id"].as_i64().expect("id");
     assert_eq!(created["procedures"].as_array().map(Vec::len), Some(6));
     assert_eq!(created["target_days"], 45);
+    assert!(created["grid"].is_null(), "no coordinates, no grid");
 
     // The enterprise sees it; an unrelated applicant does not.
     let acme = app.login("acme").await;
@@ -166,4 +167,24 @@ async fn a_steward_records_a_project_the_enterprise_steers_it_and_the_flowchart_
         flow.contains("王*") && !flow.contains("王磊") && !flow.contains("13905301005"),
         "masked: {flow}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_with_coordinates_lies_in_a_grid() {
+    let app = App::new("project-grid");
+    let steward = app.login("approval1").await;
+    let mut sited = project("2026-371700-47-01-000124");
+    sited["lat"] = json!(35.232);
+    sited["lon"] = json!(115.422);
+    let (status, body) = app.post("/api/v1/projects", Some(&steward), sited).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body["grid"].as_str().is_some_and(|g| !g.is_empty()), "{body}");
+    // A coordinate out of range is refused at its field; nothing stored.
+    let mut wrong = project("2026-371700-47-01-000125");
+    wrong["lat"] = json!(135.0);
+    wrong["lon"] = json!(115.422);
+    let (status, body) = app.post("/api/v1/projects", Some(&steward), wrong).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, list) = app.get("/api/v1/projects", Some(&steward)).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
 }

@@ -171,6 +171,15 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                 let n = crate::demo::seed_cases(&engine, now(), 320, 120, zhangsan).await?;
                 println!("onego: {n} past cases loaded");
             }
+            // Before the projects: a project's problem whistled opens a request, and the past requests
+            // are loaded only into a city that has none.
+            let no_tickets = !store.tickets().any().await?;
+            if no_tickets && args.demo_tickets > 0 {
+                println!("onego: running past hotline requests through the engine …");
+                let n =
+                    crate::demo_tickets::seed_tickets(engine.clone(), now(), args.demo_tickets, 120).await?;
+                println!("onego: {n} past requests loaded");
+            }
             if !store.projects().any().await? {
                 let yunfan = store
                     .users()
@@ -180,13 +189,6 @@ pub(crate) fn run(args: ServeArgs, calendar: WorkingCalendar) -> anyhow::Result<
                     .unwrap_or(0);
                 let n = crate::demo_projects::seed(&engine, yunfan, now()).await?;
                 println!("onego: {n} demo projects recorded");
-            }
-            let no_tickets = !store.tickets().any().await?;
-            if no_tickets && args.demo_tickets > 0 {
-                println!("onego: running past hotline requests through the engine …");
-                let n =
-                    crate::demo_tickets::seed_tickets(engine.clone(), now(), args.demo_tickets, 120).await?;
-                println!("onego: {n} past requests loaded");
             }
         }
         drop(demo_lock);

@@ -351,7 +351,7 @@ pub fn router(state: AppState) -> Router {
             "/apply/{kind}/{code}",
             get(ui::apply::apply_page).post(ui::apply::apply_submit),
         )
-        .route("/cases/{id}/supply", post(ui::cases::case_supply))
+        .route("/cases/{id}/supply", post(ui::case_files::case_supply))
         .route("/cases/{id}/inspection", post(ui::review::inspection))
         .route("/agreements", post(ui::agency::create))
         .route(
@@ -374,7 +374,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}", get(ui::cases::case_view))
         .route("/cases/{id}/act", post(ui::cases::case_act))
         .route("/cases/{id}/notice/{kind}", get(ui::cases::notice))
-        .route("/uploads/{id}", get(ui::cases::upload))
+        .route("/uploads/{id}", get(ui::case_files::upload))
         .route("/window", get(ui::window::window))
         .route("/window/register", post(ui::window::window_register))
         .route("/inbox", get(ui::inbox::inbox))

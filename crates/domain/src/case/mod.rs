@@ -6,11 +6,12 @@
 //! previous events produced, and there is exactly one place (`apply`) that changes a case.
 //!
 //! - `model.rs`: the state and its queries; `events.rs`: what is recorded; `commands.rs`: what is asked;
-//! - `decide.rs`: opening and deciding; `flow.rs`: the process engine; `apply.rs`: folding entries in;
+//! - `decide.rs`: opening and deciding (`acceptance.rs`: 受理); `flow.rs`: the process engine; `apply.rs`: folding entries in;
 //! - `clocks.rs`: limits, timers and clock checks; `available.rs`: what a reader may do now;
 //! - `review.rs`: 云会商 (joint review meetings into the countersign) and 云勘验 (inspection evidence);
 //! - `shared.rs`: the items an application asks for, and 秒批 (accepted by onego at submission).
 
+mod acceptance;
 mod apply;
 mod available;
 mod clocks;

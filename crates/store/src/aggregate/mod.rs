@@ -61,6 +61,18 @@ pub struct TimerRow {
     pub fire_at: i64,
 }
 
+/// The one timer of an aggregate that watches a single next date under one target (a project's
+/// ledger, an agreement's end), or none.
+pub fn next_date_timer(target: &str, next: Option<(onego_domain::timer::Alarm, Timestamp)>) -> Vec<TimerRow> {
+    next.map(|(alarm, at)| TimerRow {
+        target: target.to_owned(),
+        alarm: alarm.as_str().to_owned(),
+        fire_at: at.as_millis(),
+    })
+    .into_iter()
+    .collect()
+}
+
 /// A notice a command causes: shown in the app (the `notifications` table) to a user or a department,
 /// and queued in the outbox, in the same transaction, for every further channel the recipients chose
 /// (`outbox::expand`). `kind` names the message template; `params` fill it.

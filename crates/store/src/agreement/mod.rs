@@ -25,14 +25,7 @@ pub const AGREEMENT_COLUMNS: &[&str] = &[
 pub const EXPIRY_TARGET: &str = "agreement:expiry";
 
 pub fn timer_rows(a: &Agreement, env: Env<'_>) -> Vec<TimerRow> {
-    a.next_check(env.calendar)
-        .map(|(alarm, at)| TimerRow {
-            target: EXPIRY_TARGET.to_owned(),
-            alarm: alarm.as_str().to_owned(),
-            fire_at: at.as_millis(),
-        })
-        .into_iter()
-        .collect()
+    crate::aggregate::next_date_timer(EXPIRY_TARGET, a.next_check(env.calendar))
 }
 
 /// Signing, the expiry reminder, expiry and revocation are told to the agent, the enterprise's accounts

@@ -27,14 +27,7 @@ pub const DELAYS_TARGET: &str = "project:delays";
 
 /// The timer of the next ledger date to look at (a reminder the day before, lateness the day after).
 pub fn timer_rows(p: &Project, env: Env<'_>) -> Vec<TimerRow> {
-    p.next_delay_check(env.calendar)
-        .map(|(alarm, at)| TimerRow {
-            target: DELAYS_TARGET.to_owned(),
-            alarm: alarm.as_str().to_owned(),
-            fire_at: at.as_millis(),
-        })
-        .into_iter()
-        .collect()
+    crate::aggregate::next_date_timer(DELAYS_TARGET, p.next_delay_check(env.calendar))
 }
 
 /// The notices of the ledger's dates: to the stewards' department, by SMS to the person responsible,

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod agency;
 pub mod apply;
 pub mod archive;
+pub mod case_files;
 pub mod cases;
 pub mod catalog_edit;
 pub mod certificates;

@@ -421,6 +421,8 @@ pub struct Catalog {
     pub certificate_types: Vec<crate::certificate::types::CertificateType>,
     /// The construction-approval path of each project type.
     pub project_paths: Vec<crate::project::PathDefinition>,
+    /// Each item's figures before the reform (改革成效台账).
+    pub baselines: Vec<crate::reform::Baseline>,
 }
 
 impl Catalog {

@@ -29,6 +29,7 @@ pub mod policy;
 pub mod privacy;
 pub mod process;
 pub mod project;
+pub mod reform;
 pub mod rule;
 pub mod ticket;
 pub mod timer;

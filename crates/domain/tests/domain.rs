@@ -190,6 +190,7 @@ fn item(
 fn catalog() -> Catalog {
     let id_card = || material("M-ID", "身份证明", Necessity::Required);
     Catalog {
+        baselines: vec![],
         departments: ["market", "fire", "health", "police"]
             .iter()
             .map(|d| Department {

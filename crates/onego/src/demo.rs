@@ -198,13 +198,21 @@ pub(crate) async fn ensure_users(
     Ok(list)
 }
 
-pub(crate) fn actor(role: Role, dept: Option<&Code>, id: i64) -> Actor {
+/// A member of staff as the demo's past cases record them, named by their department's name, never its
+/// code.
+pub(crate) fn actor(catalog: &Catalog, role: Role, dept: Option<&Code>, id: i64) -> Actor {
+    let unit = |d: &Code| {
+        catalog
+            .department(d)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| d.to_string())
+    };
     Actor {
         user_id: id,
         username: format!("{}-{}", role.as_str(), dept.map(Code::as_str).unwrap_or("all")),
         name: match (role, dept) {
             (Role::Clerk, _) => "李晓窗".into(),
-            (_, Some(d)) => format!("{d}{}", role.zh()),
+            (_, Some(d)) => format!("{}{}", unit(d), role.zh()),
             _ => role.zh().into(),
         },
         role,
@@ -227,7 +235,7 @@ pub(crate) async fn seed_cases(
     let items = catalog.items_on(today);
     let bundles = catalog.bundles_on(today);
     let mut rng = Rng(0x6f6e_6567_6f21);
-    let clerk = actor(Role::Clerk, None, 3);
+    let clerk = actor(&catalog, Role::Clerk, None, 3);
     let mut made = 0;
     for n in 0..count {
         // Oldest first, so the journal reads in time order.
@@ -382,7 +390,7 @@ pub(crate) async fn seed_cases(
             } else {
                 Role::Approver
             };
-            let who = actor(role, Some(&task.department), 10);
+            let who = actor(&catalog, role, Some(&task.department), 10);
             let refuse = rng.chance(5);
             let cmd = Command::Act {
                 task: task.id,

@@ -67,7 +67,7 @@ async fn procedure(
         .open_case(by.unwrap_or(enterprise), submission, None, at)
         .await?
         .state;
-    let clerk = crate::demo::actor(Role::Clerk, None, 2);
+    let clerk = crate::demo::actor(&engine.catalog(), Role::Clerk, None, 2);
     let mut t = at.plus_millis(2 * MS_PER_HOUR);
     let accept = Command::Accept {
         received: vec![],
@@ -86,7 +86,7 @@ async fn procedure(
         } else {
             Role::Approver
         };
-        let who = crate::demo::actor(role, Some(&task.department), 10);
+        let who = crate::demo::actor(&engine.catalog(), role, Some(&task.department), 10);
         let cmd = Command::Act {
             task: task.id,
             action: TaskAction::Approve,
@@ -201,7 +201,7 @@ pub(crate) async fn seed(engine: &Engine, yunfan_user: i64, now: Timestamp) -> a
         applicant: Some(company.clone()),
         mandates: Vec::new(),
     };
-    let steward = crate::demo::actor(Role::Approver, Some(&code("approval")?), 11);
+    let steward = crate::demo::actor(&engine.catalog(), Role::Approver, Some(&code("approval")?), 11);
     let investor = Investor {
         id: company,
         name: "菏泽云帆科技有限公司".into(),

@@ -196,14 +196,31 @@ fn confused(category: &str) -> &'static str {
     }
 }
 
-fn staff(role: Role, dept: Option<&str>, id: i64) -> Actor {
+/// A member of staff as the demo's past requests record them, named by their unit's name (an area's or a
+/// department's), never its code.
+fn staff(engine: &Engine, role: Role, dept: Option<&str>, id: i64) -> Actor {
+    let unit = |d: &str| {
+        engine
+            .hotline()
+            .area(d)
+            .map(|a| a.name.clone())
+            .or_else(|| {
+                engine
+                    .catalog()
+                    .departments
+                    .iter()
+                    .find(|x| x.code.as_str() == d)
+                    .map(|x| x.name.clone())
+            })
+            .unwrap_or_else(|| d.to_owned())
+    };
     Actor {
         user_id: id,
         username: format!("{}-{}", role.as_str(), dept.unwrap_or("all")),
         name: match (role, dept) {
             (Role::Operator, _) => "赵话务".into(),
             (Role::Dispatcher, _) => "孙派单".into(),
-            (_, Some(d)) => format!("{d}{}", role.zh()),
+            (_, Some(d)) => format!("{}{}", unit(d), role.zh()),
             _ => role.zh().into(),
         },
         role,
@@ -263,8 +280,8 @@ async fn one_ticket(
     };
     let place = *rng.pick(PLACES);
     let content = rng.pick(texts).replace("{p}", place);
-    let operator = staff(Role::Operator, None, 1);
-    let dispatcher = staff(Role::Dispatcher, Some("hotline"), 2);
+    let operator = staff(engine, Role::Operator, None, 1);
+    let dispatcher = staff(engine, Role::Dispatcher, Some("hotline"), 2);
     let grid_event = rng.chance(8);
     let (lat, lon) = (
         35.2 + rng.below(1000) as f64 / 10_000.0,
@@ -352,7 +369,7 @@ async fn one_ticket(
         attributes,
     };
     let by = if grid_event {
-        staff(Role::System, None, 0)
+        staff(engine, Role::System, None, 0)
     } else {
         operator
     };
@@ -363,7 +380,7 @@ async fn one_ticket(
 
     // Grid events: most are solved in the grid; the rest climb to the centre.
     if grid_event && let Some(holder) = out.state.holder.clone() {
-        let member = staff(Role::GridMember, Some(holder.as_str()), 9);
+        let member = staff(engine, Role::GridMember, Some(holder.as_str()), 9);
         t = step(t, 30 + rng.below(120) as i64);
         if fresh(t) {
             return Ok(true);
@@ -392,7 +409,7 @@ async fn one_ticket(
         }
         let mut holder = Some(holder);
         while let Some(h) = holder {
-            let up = staff(Role::GridMember, Some(h.as_str()), 9);
+            let up = staff(engine, Role::GridMember, Some(h.as_str()), 9);
             let o = engine
                 .run_ticket(
                     &up,
@@ -433,7 +450,12 @@ async fn one_ticket(
             reason: "不属于本单位职责，请转相关部门".into(),
         };
         engine
-            .run_ticket(&staff(Role::Approver, Some(wrong.as_str()), 5), id, &reason, t)
+            .run_ticket(
+                &staff(engine, Role::Approver, Some(wrong.as_str()), 5),
+                id,
+                &reason,
+                t,
+            )
             .await?;
         t = step(t, 10);
     }
@@ -450,7 +472,7 @@ async fn one_ticket(
         note: String::new(),
     };
     engine.run_ticket(&dispatcher, id, &d, t).await?;
-    let handler = staff(Role::Approver, Some(right.as_str()), 4);
+    let handler = staff(engine, Role::Approver, Some(right.as_str()), 4);
 
     // Sign: mostly within the response limit.
     t = step(

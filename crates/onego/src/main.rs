@@ -122,7 +122,7 @@ enum UserCommand {
         /// Display name.
         #[arg(long)]
         name: String,
-        /// applicant, clerk, approver, supervisor, leader or admin.
+        /// applicant, clerk, approver, supervisor, leader, operator, dispatcher, grid_member, agent or admin.
         #[arg(long)]
         role: String,
         /// Department code (approvers and supervisors).

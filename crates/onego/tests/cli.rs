@@ -116,7 +116,7 @@ fn migrate_reports_the_schema_version() {
     let o = onego(&["migrate", "--db", &db]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("schema at version 13, up to date"),
+        stdout(&o).contains("schema at version 14, up to date"),
         "{}",
         stdout(&o)
     );

@@ -135,6 +135,20 @@ pub fn save_project_path(
     Ok(())
 }
 
+/// Stores an item's figures before the reform, replacing those entered before.
+pub fn save_baseline(conn: &mut dyn Conn, b: &onego_domain::reform::Baseline) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM reform_baselines WHERE item = $1",
+        &[b.item.as_str().into()],
+    )?;
+    conn.execute(
+        "INSERT INTO reform_baselines (item, data) VALUES ($1, $2)",
+        &[b.item.as_str().into(), serde_json::to_string(b)?.into()],
+    )?;
+    crate::bump_config(conn)?;
+    Ok(())
+}
+
 /// Loads everything. Stored definitions were validated when saved; one that no longer parses (a
 /// hand-edited database) is reported rather than skipped.
 pub fn load(conn: &mut dyn Conn) -> Result<Catalog, StoreError> {
@@ -162,6 +176,9 @@ pub fn load(conn: &mut dyn Conn) -> Result<Catalog, StoreError> {
     }
     for r in conn.query("SELECT data FROM project_paths ORDER BY kind", &[])? {
         catalog.project_paths.push(serde_json::from_str(&r.text(0)?)?);
+    }
+    for r in conn.query("SELECT data FROM reform_baselines ORDER BY item", &[])? {
+        catalog.baselines.push(serde_json::from_str(&r.text(0)?)?);
     }
     Ok(catalog)
 }

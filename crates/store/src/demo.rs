@@ -88,6 +88,8 @@ struct File {
     certificate_type: Vec<onego_domain::certificate::CertificateType>,
     #[serde(default)]
     project_path: Vec<onego_domain::project::PathDefinition>,
+    #[serde(default)]
+    baseline: Vec<onego_domain::reform::Baseline>,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +287,16 @@ pub fn catalog() -> Result<Catalog, StoreError> {
             )));
         }
     }
+    for b in &file.baseline {
+        b.validate()
+            .map_err(|m| StoreError::Data(format!("demo catalog: {}", m.en)))?;
+        if !items.iter().any(|i| i.impl_code == b.item) {
+            return Err(StoreError::Data(format!(
+                "demo catalog: a baseline names item {}, which is not in the catalog",
+                b.item
+            )));
+        }
+    }
     let mut processes = Vec::new();
     for (name, text) in PROCESSES {
         processes.push(
@@ -299,6 +311,7 @@ pub fn catalog() -> Result<Catalog, StoreError> {
         processes,
         certificate_types: file.certificate_type,
         project_paths: file.project_path,
+        baselines: file.baseline,
     })
 }
 
@@ -322,6 +335,9 @@ pub fn save_catalog(conn: &mut dyn crate::Conn, catalog: &Catalog) -> Result<(),
     }
     for p in &catalog.project_paths {
         crate::catalog::save_project_path(conn, p)?;
+    }
+    for b in &catalog.baselines {
+        crate::catalog::save_baseline(conn, b)?;
     }
     Ok(())
 }

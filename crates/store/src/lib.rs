@@ -190,6 +190,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     ),
     (12, include_str!("../migrations/sqlite/0012_projects.sql")),
     (13, include_str!("../migrations/sqlite/0013_agreements.sql")),
+    (14, include_str!("../migrations/sqlite/0014_reform.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -211,6 +212,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     ),
     (12, include_str!("../migrations/postgres/0012_projects.sql")),
     (13, include_str!("../migrations/postgres/0013_agreements.sql")),
+    (14, include_str!("../migrations/postgres/0014_reform.sql")),
 ];
 
 /// The schema version a migrated database is at: one migration per version, on both backends.

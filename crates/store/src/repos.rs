@@ -410,6 +410,9 @@ impl CatalogStore<'_> {
             .write(move |c| crate::catalog::save_department(c, &d))
             .await
     }
+    pub async fn save_baseline(&self, b: onego_domain::reform::Baseline) -> R<()> {
+        self.0.write(move |c| crate::catalog::save_baseline(c, &b)).await
+    }
     pub async fn save_item(&self, item: ServiceItem) -> R<()> {
         self.0.write(move |c| crate::catalog::save_item(c, &item)).await
     }

@@ -106,6 +106,7 @@ pub const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
         api::certificates::import_shared_data, api::certificates::pdf, api::cases::decision_letter_pdf,
         api::projects::create, api::projects::list, api::projects::get_one, api::projects::command,
         api::agreements::create, api::agreements::list, api::agreements::get_one, api::agreements::command,
+        api::reform::ledger, api::reform::put_baseline,
     ),
     tags(
         (name = "catalog", description = "服务事项与一件事"),
@@ -329,6 +330,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/agreements/{id}", get(api::agreements::get_one))
         .route("/agreements/{id}/commands", post(api::agreements::command))
+        .route("/reform", get(api::reform::ledger))
+        .route(
+            "/reform/baselines/{code}",
+            axum::routing::put(api::reform::put_baseline),
+        )
         .route("/inbox", get(api::inbox))
         .route("/notifications", get(api::notifications))
         .route("/statistics", get(api::statistics))
@@ -429,6 +435,8 @@ pub fn router(state: AppState) -> Router {
         .route("/agreements/{id}", get(ui::agency::one))
         .route("/agreements/{id}/act", post(ui::agency::act))
         .route("/agent", get(ui::agency::desk))
+        .route("/reform", get(ui::reform::page).post(ui::reform::enter))
+        .route("/reform.csv", get(ui::reform::csv))
         .route("/archive/{id}", get(ui::archive::record))
         .route("/archive/{id}/consult", post(ui::archive::consult))
         .route("/cases/{id}/decision.pdf", get(ui::archive::decision_pdf))

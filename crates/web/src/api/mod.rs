@@ -10,6 +10,7 @@ pub mod certificates;
 pub mod contact;
 pub mod inbox;
 pub mod projects;
+pub mod reform;
 pub mod session;
 pub mod stats;
 pub mod tickets;

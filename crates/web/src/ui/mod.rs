@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod portal;
 pub mod projects;
 pub mod public;
+pub mod reform;
 pub mod review;
 pub mod session;
 pub mod tokens;
@@ -89,6 +90,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("archive.html", include_str!("../../templates/archive.html")),
     ("projects.html", include_str!("../../templates/projects.html")),
     ("agreements.html", include_str!("../../templates/agreements.html")),
+    ("reform.html", include_str!("../../templates/reform.html")),
     ("agreement.html", include_str!("../../templates/agreement.html")),
     ("agent.html", include_str!("../../templates/agent.html")),
     ("project.html", include_str!("../../templates/project.html")),
@@ -413,6 +415,9 @@ fn nav(state: &AppState, page: &Page) -> Vec<Value> {
         }
         if matches!(a.user.role, Role::Supervisor) {
             items.push(context! { href => "/dashboard", label => tr("部门统计", "Statistics") });
+        }
+        if matches!(a.user.role, Role::Leader | Role::Supervisor | Role::Admin) {
+            items.push(context! { href => "/reform", label => tr("改革成效", "Reform ledger") });
         }
     }
     items

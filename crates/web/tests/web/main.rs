@@ -10,6 +10,7 @@ mod matrix;
 mod pages;
 mod privacy;
 mod projects;
+mod reform;
 mod scale_out;
 mod security;
 mod shared_data;

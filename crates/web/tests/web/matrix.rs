@@ -1,5 +1,5 @@
 //! The authorisation matrix: eighteen callers (every role, a stranger, an Open311 partner key and a
-//! read-only token) against fifty-five operations of the API and the pages. Each cell is written out
+//! read-only token) against fifty-nine operations of the API and the pages. Each cell is written out
 //! here, apart from the policy code, so a change in who may do what shows up as a failing cell.
 //!
 //! A cell is "allowed" when the answer is not a refusal of access (401, 403, 404, or a redirect to the
@@ -542,6 +542,33 @@ async fn every_role_may_do_exactly_what_its_cells_say() {
             &["acme", "approval1"],
         ),
         ("the agent desk", Op::Page("/agent".into()), &["agent1"]),
+        (
+            "the reform ledger (改革成效台账)",
+            Op::Page("/reform".into()),
+            &["fire-chief", "leader", "admin"],
+        ),
+        (
+            "the reform ledger as a spreadsheet",
+            Op::Page("/reform.csv".into()),
+            &["fire-chief", "leader", "admin"],
+        ),
+        (
+            "the reform ledger, in the API",
+            Op::Api("GET", "/api/v1/reform".into(), None),
+            &["fire-chief", "leader", "admin", "read-token"],
+        ),
+        (
+            "enter an item's figures before the reform",
+            Op::Api(
+                "PUT",
+                "/api/v1/reform/baselines/SW-002".into(),
+                Some(
+                    json!({"steps": 3, "materials": 4, "promised_days": 3.0, "legal_days": 3.0, "visits": 2, "basis": " "}),
+                ),
+            ),
+            // Administrators only (they meet the missing source, 422).
+            &["admin"],
+        ),
         (
             "the archive page",
             Op::Page("/archive".into()),

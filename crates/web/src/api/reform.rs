@@ -68,7 +68,7 @@ pub struct ReformTotal {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReformLedger {
     pub items: Vec<ReformItem>,
-    /// Per department, then the whole (the city, or the supervisor's department) last.
+    /// Per department, then the city's total last (a supervisor: their department's row only).
     pub totals: Vec<ReformTotal>,
 }
 
@@ -140,7 +140,12 @@ pub(crate) async fn ledger_for(
     .collect();
     let dept = |c: &str| crate::views::dept_name(state, c);
     let city = lang.pick("全市合计", "City total").to_owned();
-    let totals = onego_domain::reform::totals(&rows)
+    let mut totals = onego_domain::reform::totals(&rows);
+    if only.is_some() {
+        // A supervisor's whole is their department's row; there is no city total to show them.
+        totals.pop();
+    }
+    let totals = totals
         .iter()
         .map(|t: &Total| ReformTotal {
             department: t.department.as_ref().map(ToString::to_string),

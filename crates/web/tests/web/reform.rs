@@ -51,6 +51,9 @@ async fn the_reform_ledger_compares_each_item_with_its_figures_before_the_reform
         .filter_map(|i| i["code"].as_str())
         .collect();
     assert_eq!(codes, ["XF-001"]);
+    let rows = fire["totals"].as_array().expect("totals");
+    assert_eq!(rows.len(), 1, "their department's row, no city total: {fire}");
+    assert_eq!(rows[0]["department"], "fire");
     let (status, _) = app.get("/api/v1/reform", Some(&app.login("market1").await)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The export: a header, the ten items, the departments and the city.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use onego_calendar::Timestamp;
 use onego_domain::agency::{Agreement, AgreementCommand, AgreementError, Mandate, NewAgreement};
+use onego_domain::case::Registry;
 use onego_domain::messages::Msg;
 use onego_domain::org::{Actor, Role};
 
@@ -78,8 +79,8 @@ impl Engine {
         let catalog = self.catalog();
         let today = self.calendar().local_date(now);
         for item in &input.items {
-            let known = catalog.items_on(today).iter().any(|i| &i.impl_code == item)
-                || catalog.bundles_on(today).iter().any(|b| &b.code == item);
+            let known = Registry::item(&*catalog, item, today).is_some()
+                || Registry::bundle(&*catalog, item, today).is_some();
             if !known {
                 return Err(EngineError::Invalid(
                     Msg::new(

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use onego_domain::agency::{Agreement, AgreementCommand};
-use onego_domain::case::CaseStatus;
+use onego_domain::case::{CaseStatus, Registry};
 use onego_domain::labels::Label;
 use onego_domain::org::Role;
 use onego_store::case::CaseFilter;
@@ -55,18 +55,9 @@ async fn scope_words(state: &AppState, page: &Page, auth: &crate::auth::Auth, a:
         .items
         .iter()
         .map(|c| {
-            catalog
-                .items_on(today)
-                .iter()
-                .find(|i| &i.impl_code == c)
+            Registry::item(&*catalog, c, today)
                 .map(|i| i.name.clone())
-                .or_else(|| {
-                    catalog
-                        .bundles_on(today)
-                        .iter()
-                        .find(|b| &b.code == c)
-                        .map(|b| b.name.clone())
-                })
+                .or_else(|| Registry::bundle(&*catalog, c, today).map(|b| b.name.clone()))
                 .unwrap_or_else(|| c.to_string())
         })
         .collect();
@@ -356,7 +347,7 @@ pub async fn desk(State(state): State<AppState>, page: Page) -> PageResult {
             .items
             .iter()
             .filter_map(|c| {
-                let item = catalog.items_on(today).into_iter().find(|i| &i.impl_code == c)?;
+                let item = Registry::item(&*catalog, c, today)?;
                 Some(context! { code => c.to_string(), name => item.name.clone(),
                 href => format!("/apply/item/{c}?for={}", a.enterprise.id.as_str()) })
             })
